@@ -1,0 +1,154 @@
+// The contract between the messenger core and its front ends (the Ink UI and `sotto headless
+// --json`): the commands a front end gives and the events the core emits. Plain data only, so the
+// headless mode can write events as JSON lines; docs/HEADLESS.md documents the JSON form.
+
+/** A Ricochet ID in canonical form: `ricochet:<56 lower-case base32 chars>`. */
+export type RicochetId = string;
+
+export type ContactStatus =
+  | 'online'
+  | 'offline'
+  | 'request-pending' // we asked them; waiting for an answer
+  | 'request-rejected' // they rejected us (or closed while pending)
+  | 'request-failed' // could not deliver our request (network), will retry
+  | 'removed-us' // authenticated as unknown with no pending request
+  | 'blocked';
+
+export interface ContactView {
+  readonly address: RicochetId;
+  readonly nickname: string;
+  readonly status: ContactStatus;
+  readonly historyEnabled: boolean;
+  readonly unread: number;
+  readonly lastError?: string;
+}
+
+export interface IncomingRequestView {
+  readonly address: RicochetId;
+  readonly nickname: string;
+  readonly message: string;
+  readonly receivedAt: number; // ms since epoch, local only
+}
+
+export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'failed';
+
+export interface MessageView {
+  readonly address: RicochetId;
+  readonly id: number; // Ricochet message_id on the channel it travelled (per direction)
+  readonly direction: 'in' | 'out';
+  readonly text: string;
+  readonly at: number; // ms since epoch when composed (out) or received (in)
+  readonly timeDelta: number; // seconds, <= 0, as sent on the wire
+  readonly state: DeliveryState;
+}
+
+export type FileDirection = 'in' | 'out';
+
+export interface FileTransferView {
+  readonly address: RicochetId;
+  readonly fileId: number;
+  readonly direction: FileDirection;
+  readonly name: string;
+  readonly size: number;
+  readonly transferred: number;
+  readonly bytesPerSecond: number;
+  readonly state:
+    'offered' | 'accepted' | 'transferring' | 'done' | 'rejected' | 'cancelled' | 'failed';
+  readonly path?: string; // where a finished download was saved
+}
+
+export type CoreCommand =
+  | { readonly type: 'id' }
+  | {
+      readonly type: 'add';
+      readonly address: string;
+      readonly nickname: string;
+      readonly message: string;
+    }
+  | { readonly type: 'accept'; readonly address: string; readonly nickname?: string }
+  | { readonly type: 'reject'; readonly address: string }
+  | { readonly type: 'block'; readonly address: string }
+  | { readonly type: 'unblock'; readonly address: string }
+  | { readonly type: 'remove'; readonly address: string }
+  | { readonly type: 'rename'; readonly address: string; readonly nickname: string }
+  | { readonly type: 'retry'; readonly address: string }
+  | { readonly type: 'send'; readonly address: string; readonly text: string }
+  | { readonly type: 'send-file'; readonly address: string; readonly path: string }
+  | { readonly type: 'accept-file'; readonly address: string; readonly fileId: number }
+  | { readonly type: 'reject-file'; readonly address: string; readonly fileId: number }
+  | { readonly type: 'cancel-file'; readonly address: string; readonly fileId: number }
+  | { readonly type: 'history'; readonly address: string; readonly enabled: boolean }
+  | { readonly type: 'clear-history'; readonly address: string }
+  | { readonly type: 'contacts' }
+  | { readonly type: 'requests' }
+  | { readonly type: 'quit' };
+
+export type CoreEvent =
+  | { readonly type: 'id'; readonly address: RicochetId }
+  | { readonly type: 'tor'; readonly progress: number; readonly summary: string }
+  | { readonly type: 'tor-problem'; readonly summary: string; readonly recommendation: string }
+  | { readonly type: 'published'; readonly address: RicochetId }
+  | { readonly type: 'online'; readonly address: RicochetId }
+  | { readonly type: 'offline'; readonly address: RicochetId }
+  | {
+      readonly type: 'request';
+      readonly address: RicochetId;
+      readonly nickname: string;
+      readonly message: string;
+    }
+  | {
+      readonly type: 'contact';
+      readonly address: RicochetId;
+      readonly status: ContactStatus;
+      readonly nickname: string;
+    }
+  | { readonly type: 'contact-removed'; readonly address: RicochetId }
+  | { readonly type: 'contacts'; readonly contacts: readonly ContactView[] }
+  | { readonly type: 'requests'; readonly requests: readonly IncomingRequestView[] }
+  | {
+      readonly type: 'message';
+      readonly address: RicochetId;
+      readonly id: number;
+      readonly text: string;
+      readonly timeDelta: number;
+    }
+  | {
+      readonly type: 'message-state';
+      readonly address: RicochetId;
+      readonly id: number;
+      readonly state: DeliveryState;
+    }
+  | { readonly type: 'delivered'; readonly address: RicochetId; readonly id: number }
+  | {
+      readonly type: 'file-offer';
+      readonly address: RicochetId;
+      readonly fileId: number;
+      readonly name: string;
+      readonly size: number;
+    }
+  | {
+      readonly type: 'file-progress';
+      readonly address: RicochetId;
+      readonly fileId: number;
+      readonly direction: FileDirection;
+      readonly transferred: number;
+      readonly size: number;
+      readonly bytesPerSecond: number;
+    }
+  | {
+      readonly type: 'file-done';
+      readonly address: RicochetId;
+      readonly fileId: number;
+      readonly direction: FileDirection;
+      readonly result: 'success' | 'rejected' | 'cancelled' | 'failed';
+      readonly path?: string;
+    }
+  | { readonly type: 'error'; readonly code: string; readonly message: string }
+  | { readonly type: 'quit' };
+
+/** What the UI and headless mode hold on to. */
+export interface MessengerCore {
+  dispatch(command: CoreCommand): Promise<void>;
+  onEvent(listener: (event: CoreEvent) => void): () => void;
+  close(): Promise<void>;
+}
