@@ -1,0 +1,120 @@
+// Typed errors of the Tor runtime (launcher, attach, onion service, SOCKS dialer). Each class names
+// one cause; wrappers carry the original error as `cause`. Messages never contain secrets.
+
+export class TorNotFoundError extends Error {
+  override name = 'TorNotFoundError';
+  constructor(readonly searched: string) {
+    super(
+      `tor was not found (${searched}). Install it with \`apt-get install tor\` ` +
+        'or give its location with `--tor PATH`.',
+    );
+  }
+}
+
+export class TorStartError extends Error {
+  override name = 'TorStartError';
+  constructor(
+    message: string,
+    readonly logTail: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(logTail.length > 0 ? `${message}\n${logTail.join('\n')}` : message, options);
+  }
+}
+
+export class TorNotRunningError extends Error {
+  override name = 'TorNotRunningError';
+}
+
+export class TorrcLineError extends Error {
+  override name = 'TorrcLineError';
+}
+
+export class TorAttachError extends Error {
+  override name = 'TorAttachError';
+}
+
+export class OnionPublishTimeoutError extends Error {
+  override name = 'OnionPublishTimeoutError';
+  constructor(
+    readonly serviceId: string,
+    timeoutMs: number,
+  ) {
+    super(`no descriptor of ${serviceId}.onion was uploaded within ${timeoutMs} ms`);
+  }
+}
+
+export class OnionPublishFailedError extends Error {
+  override name = 'OnionPublishFailedError';
+  constructor(
+    readonly serviceId: string,
+    readonly reasons: readonly string[],
+  ) {
+    super(`publishing ${serviceId}.onion failed: ${reasons.join(', ') || 'unknown reason'}`);
+  }
+}
+
+export class InvalidOnionAddressError extends Error {
+  override name = 'InvalidOnionAddressError';
+}
+
+/** A SOCKS5 failure. `replyCode` is the SOCKS5 REP byte when the proxy sent one. */
+export class SocksConnectError extends Error {
+  override name = 'SocksConnectError';
+  constructor(
+    message: string,
+    readonly replyCode?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class SocksTimeoutError extends SocksConnectError {
+  override name = 'SocksTimeoutError';
+}
+
+/** SOCKS5 0x04: host unreachable (tor: the onion could not be reached). */
+export class OnionUnreachableError extends SocksConnectError {
+  override name = 'OnionUnreachableError';
+}
+
+/** Tor extended error 0xF0: no descriptor could be fetched (offline or never published). */
+export class OnionDescriptorNotFoundError extends SocksConnectError {
+  override name = 'OnionDescriptorNotFoundError';
+}
+
+/** 0xF1: the fetched descriptor could not be parsed or verified. */
+export class OnionDescriptorInvalidError extends SocksConnectError {
+  override name = 'OnionDescriptorInvalidError';
+}
+
+/** 0xF2: all introduction points failed. */
+export class OnionIntroductionFailedError extends SocksConnectError {
+  override name = 'OnionIntroductionFailedError';
+}
+
+/** 0xF3: the rendezvous circuit failed. */
+export class OnionRendezvousFailedError extends SocksConnectError {
+  override name = 'OnionRendezvousFailedError';
+}
+
+/** 0xF4: the service requires client authorization we do not have. */
+export class OnionMissingClientAuthError extends SocksConnectError {
+  override name = 'OnionMissingClientAuthError';
+}
+
+/** 0xF5: our client authorization was refused. */
+export class OnionBadClientAuthError extends SocksConnectError {
+  override name = 'OnionBadClientAuthError';
+}
+
+/** 0xF6: tor considers the address invalid (bad checksum, version). */
+export class OnionAddressRejectedError extends SocksConnectError {
+  override name = 'OnionAddressRejectedError';
+}
+
+/** 0xF7: introduction timed out. */
+export class OnionIntroductionTimeoutError extends SocksConnectError {
+  override name = 'OnionIntroductionTimeoutError';
+}
