@@ -2,7 +2,7 @@
 // username/password for circuit isolation, torspec socks-extensions.txt for tor's extended onion
 // service reply codes 0xF0–0xF7). Only v3 onion addresses are dialled: we never resolve DNS.
 import { createHmac } from 'node:crypto';
-import net from 'node:net';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SocksClient } from 'socks';
 import { isValidServiceId } from './service-id.js';

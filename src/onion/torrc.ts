@@ -1,7 +1,7 @@
 // Pure generation of the torrc for a tor that Sotto launches (tor manual, "THE CONFIGURATION
 // FILE FORMAT"): per-profile data directory, control port with cookie auth written to a file, SOCKS
 // port on `auto`, owned by our process, network disabled until configured. Extra lines are validated.
-import path from 'node:path';
+import * as path from 'node:path';
 import { TorrcLineError } from './tor-errors.js';
 
 export interface TorrcOptions {
@@ -59,6 +59,7 @@ const MAX_LINE_LENGTH = 4_096;
 export function validateExtraTorrcLine(line: string): string {
   if (line.length > MAX_LINE_LENGTH) throw new TorrcLineError('torrc line is too long');
   // No control characters at all: a newline would inject a second option.
+  // eslint-disable-next-line no-control-regex -- control characters are what we look for
   if (/[\u0000-\u001f\u007f]/u.test(line)) {
     throw new TorrcLineError('torrc line contains a control character (newline, NUL, …)');
   }
@@ -76,6 +77,7 @@ export function validateExtraTorrcLine(line: string): string {
 }
 
 function quoted(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what we look for
   if (/[\u0000-\u001f\u007f]/u.test(value)) {
     throw new TorrcLineError('path contains a control character');
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as ed from '@noble/ed25519';
 import fc from 'fast-check';

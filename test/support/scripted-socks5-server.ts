@@ -1,7 +1,7 @@
 // A loopback SOCKS5 server for tests that answers every CONNECT with a chosen reply code and records
 // the credentials and destination it was asked for (RFC 1928 / RFC 1929). Used where tor cannot be
 // made to produce a given reply; on success it echoes bytes back.
-import net from 'node:net';
+import * as net from 'node:net';
 
 export interface SocksRequestRecord {
   readonly username: string;
