@@ -1,0 +1,100 @@
+// Typed errors of the encrypted profile (vault, profile directory, lock, passphrase input,
+// Ricochet import). Callers branch on the class, never on the message text.
+
+export type VaultCorruptionReason =
+  | 'truncated'
+  | 'bad-magic'
+  | 'bad-header'
+  | 'kdf-params-out-of-bounds'
+  | 'too-large'
+  | 'tag-mismatch'
+  | 'bad-state';
+
+/**
+ * The authentication tag did not verify. With a passphrase-derived key this cannot tell a wrong
+ * passphrase from a damaged file, and the message says so honestly.
+ */
+export class WrongPassphraseError extends Error {
+  override name = 'WrongPassphraseError';
+  constructor(options?: ErrorOptions) {
+    super('wrong passphrase or corrupted file', options);
+  }
+}
+
+/** The file is not a complete, well-formed Sotto vault (or its decrypted state is invalid). */
+export class VaultCorruptedError extends Error {
+  override name = 'VaultCorruptedError';
+  readonly reason: VaultCorruptionReason;
+  /** True when `<vault>.prev` exists, so the caller can offer to open the previous version. */
+  readonly previousVersionAvailable: boolean;
+  constructor(
+    reason: VaultCorruptionReason,
+    detail: string,
+    previousVersionAvailable = false,
+    options?: ErrorOptions,
+  ) {
+    super(`vault is corrupted (${reason}): ${detail}`, options);
+    this.reason = reason;
+    this.previousVersionAvailable = previousVersionAvailable;
+  }
+}
+
+/** The vault was written by a format version this build does not understand. */
+export class VaultVersionError extends Error {
+  override name = 'VaultVersionError';
+  readonly version: number;
+  constructor(version: number, what = 'vault format') {
+    super(`unsupported ${what} version ${version}`);
+    this.version = version;
+  }
+}
+
+/** No vault file exists at the path. */
+export class VaultNotFoundError extends Error {
+  override name = 'VaultNotFoundError';
+  readonly previousVersionAvailable: boolean;
+  constructor(path: string, previousVersionAvailable: boolean, options?: ErrorOptions) {
+    super(`no vault at ${path}`, options);
+    this.previousVersionAvailable = previousVersionAvailable;
+  }
+}
+
+/** A vault already exists where a new one was to be created. */
+export class VaultExistsError extends Error {
+  override name = 'VaultExistsError';
+  constructor(path: string) {
+    super(`a vault already exists at ${path}`);
+  }
+}
+
+/** Another live Sotto process holds the profile lock. */
+export class VaultLockedError extends Error {
+  override name = 'VaultLockedError';
+  readonly pid: number | null;
+  constructor(lockPath: string, pid: number | null) {
+    super(
+      pid === null
+        ? `profile is locked (${lockPath})`
+        : `profile is in use by another Sotto process (pid ${pid}); lock file ${lockPath}`,
+    );
+    this.pid = pid;
+  }
+}
+
+/** The vault object was used after close(). */
+export class VaultClosedError extends Error {
+  override name = 'VaultClosedError';
+  constructor() {
+    super('vault is closed');
+  }
+}
+
+/** The profile directory is unsafe (permissions, owner, not a directory). */
+export class ProfileDirError extends Error {
+  override name = 'ProfileDirError';
+  readonly path: string;
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.path = path;
+  }
+}

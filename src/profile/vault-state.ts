@@ -1,0 +1,412 @@
+// The plaintext inside the vault: a versioned plain object (version 1) and a strict hand-written
+// validator for it. Every field is type-checked, unknown keys are refused, and every string and
+// list is bounded, so a damaged or hostile state fails with VaultStateError and nothing else.
+
+export const VAULT_STATE_VERSION = 1;
+
+export const STATE_LIMITS = {
+  nickname: 256,
+  requestMessage: 4_000,
+  messageText: 16_000,
+  contacts: 10_000,
+  requests: 10_000,
+  blocked: 100_000,
+  queuePerContact: 10_000,
+  historyPerContact: 200_000,
+  historyTotal: 2_000_000,
+  bridgeLines: 64,
+  bridgeLine: 2_048,
+  errorText: 1_000,
+} as const;
+
+export type ServiceIdText = string; // 56 chars [a-z2-7], no "ricochet:" prefix, no ".onion"
+
+export interface IdentityRecord {
+  /** base64 of the 32-byte Ed25519 seed, when Sotto generated the key. */
+  readonly seed?: string;
+  /** base64 of the 64-byte expanded secret key (tor's ED25519-V3 blob). */
+  readonly expandedKey: string;
+}
+
+export interface ContactRecord {
+  readonly serviceId: ServiceIdText;
+  readonly nickname: string;
+  readonly addedAt: number;
+  readonly historyEnabled: boolean;
+  readonly lastConnectedAt?: number;
+  readonly origin?: 'request-sent' | 'request-accepted' | 'imported-ricochet';
+}
+
+export interface IncomingRequestRecord {
+  readonly serviceId: ServiceIdText;
+  readonly nickname: string;
+  readonly message: string;
+  readonly receivedAt: number;
+}
+
+export type OutgoingRequestState = 'pending' | 'rejected' | 'failed';
+
+export interface OutgoingRequestRecord {
+  readonly serviceId: ServiceIdText;
+  readonly nickname: string;
+  readonly message: string;
+  readonly createdAt: number;
+  readonly state: OutgoingRequestState;
+  readonly lastAttemptAt?: number;
+  readonly lastError?: string;
+}
+
+export interface BlockedRecord {
+  readonly serviceId: ServiceIdText;
+  readonly nickname?: string;
+  readonly blockedAt: number;
+}
+
+export interface RejectedRecord {
+  readonly serviceId: ServiceIdText;
+  readonly rejectedAt: number;
+}
+
+export interface QueuedMessageRecord {
+  readonly localId: number;
+  readonly text: string;
+  readonly at: number;
+}
+
+export type HistoryDeliveryState = 'queued' | 'sent' | 'delivered' | 'failed';
+
+export interface HistoryMessageRecord {
+  readonly id: number;
+  readonly direction: 'in' | 'out';
+  readonly text: string;
+  readonly at: number;
+  readonly timeDelta: number;
+  readonly state: HistoryDeliveryState;
+}
+
+export type BridgeType = 'none' | 'obfs4' | 'snowflake' | 'meek' | 'custom';
+
+export interface BridgeSettings {
+  readonly type: BridgeType;
+  readonly lines: readonly string[];
+}
+
+export interface SettingsRecord {
+  readonly historyDefault: boolean;
+  readonly blockUnknown: boolean;
+  readonly bridges?: BridgeSettings;
+}
+
+export interface VaultState {
+  readonly version: 1;
+  readonly identity: IdentityRecord;
+  readonly contacts: readonly ContactRecord[];
+  readonly incomingRequests: readonly IncomingRequestRecord[];
+  readonly outgoingRequests: readonly OutgoingRequestRecord[];
+  readonly blocked: readonly BlockedRecord[];
+  readonly rejected: readonly RejectedRecord[];
+  /** Messages composed while the contact was offline, keyed by service id. */
+  readonly queues: Readonly<Record<ServiceIdText, readonly QueuedMessageRecord[]>>;
+  /** Saved history (only for contacts with history enabled), keyed by service id. */
+  readonly history: Readonly<Record<ServiceIdText, readonly HistoryMessageRecord[]>>;
+  readonly settings: SettingsRecord;
+}
+
+/** The state failed validation; `path` names the offending field (e.g. `contacts[3].nickname`). */
+export class VaultStateError extends Error {
+  override name = 'VaultStateError';
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(`invalid vault state at ${path}: ${problem}`);
+    this.path = path;
+  }
+}
+
+export function emptyVaultState(identity: IdentityRecord): VaultState {
+  return {
+    version: 1,
+    identity,
+    contacts: [],
+    incomingRequests: [],
+    outgoingRequests: [],
+    blocked: [],
+    rejected: [],
+    queues: {},
+    history: {},
+    settings: { historyDefault: false, blockUnknown: false },
+  };
+}
+
+// ---- primitive checks -------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+const SERVICE_ID = /^[a-z2-7]{56}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const MAX_TIME = 8.64e15; // the largest valid Date value (ms)
+
+function fail(path: string, problem: string): never {
+  throw new VaultStateError(path, problem);
+}
+
+function object(value: unknown, path: string, required: string[], optional: string[] = []): Obj {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(path, 'expected an object');
+  }
+  const obj = value as Obj;
+  for (const key of Object.keys(obj)) {
+    if (!required.includes(key) && !optional.includes(key)) fail(`${path}.${key}`, 'unknown field');
+  }
+  for (const key of required) if (!Object.hasOwn(obj, key)) fail(`${path}.${key}`, 'missing');
+  return obj;
+}
+
+function list(value: unknown, path: string, max: number): unknown[] {
+  if (!Array.isArray(value)) fail(path, 'expected an array');
+  if (value.length > max) fail(path, `more than ${max} entries`);
+  return value;
+}
+
+function text(value: unknown, path: string, max: number): string {
+  if (typeof value !== 'string') fail(path, 'expected a string');
+  if (value.length > max) fail(path, `longer than ${max} characters`);
+  return value;
+}
+
+function bool(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') fail(path, 'expected a boolean');
+  return value;
+}
+
+function integer(value: unknown, path: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(path, 'expected an integer');
+  if (value < min || value > max) fail(path, `out of range ${min}..${max}`);
+  return value;
+}
+
+const time = (value: unknown, path: string): number => integer(value, path, 0, MAX_TIME);
+
+function serviceId(value: unknown, path: string): string {
+  const id = text(value, path, 56);
+  if (!SERVICE_ID.test(id)) fail(path, 'not a v3 onion service id');
+  return id;
+}
+
+function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    fail(path, `expected one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function base64Bytes(value: unknown, path: string, length: number): string {
+  const b64 = text(value, path, 4 * Math.ceil(length / 3));
+  if (!BASE64.test(b64) || Buffer.from(b64, 'base64').length !== length) {
+    fail(path, `expected base64 of ${length} bytes`);
+  }
+  return b64;
+}
+
+function optional<T>(obj: Obj, key: string, check: (v: unknown) => T): T | undefined {
+  return Object.hasOwn(obj, key) ? check(obj[key]) : undefined;
+}
+
+function uniqueIds(items: readonly { serviceId: string }[], path: string): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.serviceId)) fail(`${path}[${i}].serviceId`, 'duplicate service id');
+    seen.add(item.serviceId);
+  });
+}
+
+function recordMap<T>(
+  value: unknown,
+  path: string,
+  check: (entries: unknown, path: string) => T[],
+): Record<string, T[]> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(path, 'expected an object');
+  }
+  const out: Record<string, T[]> = Object.create(null) as Record<string, T[]>;
+  const keys = Object.keys(value);
+  if (keys.length > STATE_LIMITS.contacts) fail(path, `more than ${STATE_LIMITS.contacts} keys`);
+  for (const key of keys) {
+    serviceId(key, `${path} key`);
+    out[key] = check((value as Obj)[key], `${path}.${key}`);
+  }
+  return out;
+}
+
+// ---- records ----------------------------------------------------------------------------------
+
+function identity(value: unknown, path: string): IdentityRecord {
+  const o = object(value, path, ['expandedKey'], ['seed']);
+  const expandedKey = base64Bytes(o['expandedKey'], `${path}.expandedKey`, 64);
+  const seed = optional(o, 'seed', (v) => base64Bytes(v, `${path}.seed`, 32));
+  return seed === undefined ? { expandedKey } : { seed, expandedKey };
+}
+
+const ORIGINS = ['request-sent', 'request-accepted', 'imported-ricochet'] as const;
+
+function contact(value: unknown, path: string): ContactRecord {
+  const o = object(
+    value,
+    path,
+    ['serviceId', 'nickname', 'addedAt', 'historyEnabled'],
+    ['lastConnectedAt', 'origin'],
+  );
+  const lastConnectedAt = optional(o, 'lastConnectedAt', (v) => time(v, `${path}.lastConnectedAt`));
+  const origin = optional(o, 'origin', (v) => oneOf(v, `${path}.origin`, ORIGINS));
+  return {
+    serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
+    nickname: text(o['nickname'], `${path}.nickname`, STATE_LIMITS.nickname),
+    addedAt: time(o['addedAt'], `${path}.addedAt`),
+    historyEnabled: bool(o['historyEnabled'], `${path}.historyEnabled`),
+    ...(lastConnectedAt === undefined ? {} : { lastConnectedAt }),
+    ...(origin === undefined ? {} : { origin }),
+  };
+}
+
+function incoming(value: unknown, path: string): IncomingRequestRecord {
+  const o = object(value, path, ['serviceId', 'nickname', 'message', 'receivedAt']);
+  return {
+    serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
+    nickname: text(o['nickname'], `${path}.nickname`, STATE_LIMITS.nickname),
+    message: text(o['message'], `${path}.message`, STATE_LIMITS.requestMessage),
+    receivedAt: time(o['receivedAt'], `${path}.receivedAt`),
+  };
+}
+
+const OUTGOING_STATES = ['pending', 'rejected', 'failed'] as const;
+
+function outgoing(value: unknown, path: string): OutgoingRequestRecord {
+  const o = object(
+    value,
+    path,
+    ['serviceId', 'nickname', 'message', 'createdAt', 'state'],
+    ['lastAttemptAt', 'lastError'],
+  );
+  const lastAttemptAt = optional(o, 'lastAttemptAt', (v) => time(v, `${path}.lastAttemptAt`));
+  const lastError = optional(o, 'lastError', (v) =>
+    text(v, `${path}.lastError`, STATE_LIMITS.errorText),
+  );
+  return {
+    serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
+    nickname: text(o['nickname'], `${path}.nickname`, STATE_LIMITS.nickname),
+    message: text(o['message'], `${path}.message`, STATE_LIMITS.requestMessage),
+    createdAt: time(o['createdAt'], `${path}.createdAt`),
+    state: oneOf(o['state'], `${path}.state`, OUTGOING_STATES),
+    ...(lastAttemptAt === undefined ? {} : { lastAttemptAt }),
+    ...(lastError === undefined ? {} : { lastError }),
+  };
+}
+
+function blockedEntry(value: unknown, path: string): BlockedRecord {
+  const o = object(value, path, ['serviceId', 'blockedAt'], ['nickname']);
+  const nickname = optional(o, 'nickname', (v) =>
+    text(v, `${path}.nickname`, STATE_LIMITS.nickname),
+  );
+  return {
+    serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
+    blockedAt: time(o['blockedAt'], `${path}.blockedAt`),
+    ...(nickname === undefined ? {} : { nickname }),
+  };
+}
+
+function rejectedEntry(value: unknown, path: string): RejectedRecord {
+  const o = object(value, path, ['serviceId', 'rejectedAt']);
+  return {
+    serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
+    rejectedAt: time(o['rejectedAt'], `${path}.rejectedAt`),
+  };
+}
+
+function queued(value: unknown, path: string): QueuedMessageRecord {
+  const o = object(value, path, ['localId', 'text', 'at']);
+  return {
+    localId: integer(o['localId'], `${path}.localId`, 0, Number.MAX_SAFE_INTEGER),
+    text: text(o['text'], `${path}.text`, STATE_LIMITS.messageText),
+    at: time(o['at'], `${path}.at`),
+  };
+}
+
+const DELIVERY = ['queued', 'sent', 'delivered', 'failed'] as const;
+const DIRECTIONS = ['in', 'out'] as const;
+
+function historyMessage(value: unknown, path: string): HistoryMessageRecord {
+  const o = object(value, path, ['id', 'direction', 'text', 'at', 'timeDelta', 'state']);
+  return {
+    id: integer(o['id'], `${path}.id`, 0, 0xffff_ffff),
+    direction: oneOf(o['direction'], `${path}.direction`, DIRECTIONS),
+    text: text(o['text'], `${path}.text`, STATE_LIMITS.messageText),
+    at: time(o['at'], `${path}.at`),
+    timeDelta: integer(o['timeDelta'], `${path}.timeDelta`, -0x7fff_ffff, 0),
+    state: oneOf(o['state'], `${path}.state`, DELIVERY),
+  };
+}
+
+const BRIDGE_TYPES = ['none', 'obfs4', 'snowflake', 'meek', 'custom'] as const;
+
+function settings(value: unknown, path: string): SettingsRecord {
+  const o = object(value, path, ['historyDefault', 'blockUnknown'], ['bridges']);
+  const bridges = optional(o, 'bridges', (v): BridgeSettings => {
+    const b = object(v, `${path}.bridges`, ['type', 'lines']);
+    return {
+      type: oneOf(b['type'], `${path}.bridges.type`, BRIDGE_TYPES),
+      lines: list(b['lines'], `${path}.bridges.lines`, STATE_LIMITS.bridgeLines).map((l, i) =>
+        text(l, `${path}.bridges.lines[${i}]`, STATE_LIMITS.bridgeLine),
+      ),
+    };
+  });
+  return {
+    historyDefault: bool(o['historyDefault'], `${path}.historyDefault`),
+    blockUnknown: bool(o['blockUnknown'], `${path}.blockUnknown`),
+    ...(bridges === undefined ? {} : { bridges }),
+  };
+}
+
+const TOP_LEVEL = [
+  'version',
+  'identity',
+  'contacts',
+  'incomingRequests',
+  'outgoingRequests',
+  'blocked',
+  'rejected',
+  'queues',
+  'history',
+  'settings',
+];
+
+/**
+ * Validate a parsed JSON value as a {@link VaultState} and return a fresh, clean copy (unknown
+ * keys refused, not dropped). Throws only {@link VaultStateError}.
+ */
+export function validateVaultState(value: unknown): VaultState {
+  const o = object(value, 'state', TOP_LEVEL);
+  if (o['version'] !== VAULT_STATE_VERSION) fail('state.version', 'unsupported state version');
+  const each = <T>(key: string, max: number, check: (v: unknown, p: string) => T): T[] =>
+    list(o[key], `state.${key}`, max).map((v, i) => check(v, `state.${key}[${i}]`));
+  const contacts = each('contacts', STATE_LIMITS.contacts, contact);
+  uniqueIds(contacts, 'state.contacts');
+  let historyTotal = 0;
+  const history = recordMap(o['history'], 'state.history', (v, p) => {
+    const entries = list(v, p, STATE_LIMITS.historyPerContact);
+    historyTotal += entries.length;
+    if (historyTotal > STATE_LIMITS.historyTotal) fail(p, 'too many history messages in total');
+    return entries.map((e, i) => historyMessage(e, `${p}[${i}]`));
+  });
+  return {
+    version: 1,
+    identity: identity(o['identity'], 'state.identity'),
+    contacts,
+    incomingRequests: each('incomingRequests', STATE_LIMITS.requests, incoming),
+    outgoingRequests: each('outgoingRequests', STATE_LIMITS.requests, outgoing),
+    blocked: each('blocked', STATE_LIMITS.blocked, blockedEntry),
+    rejected: each('rejected', STATE_LIMITS.blocked, rejectedEntry),
+    queues: recordMap(o['queues'], 'state.queues', (v, p) =>
+      list(v, p, STATE_LIMITS.queuePerContact).map((e, i) => queued(e, `${p}[${i}]`)),
+    ),
+    history,
+    settings: settings(o['settings'], 'state.settings'),
+  };
+}
