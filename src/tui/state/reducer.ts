@@ -1,0 +1,267 @@
+// The UI's root reducer: pure (state, action) → state over CoreEvents and user actions.
+import type { CoreEvent } from '../../core/api.js';
+import { sanitizeForTerminal } from '../sanitize.js';
+import type { UiAction } from './actions.js';
+import * as composer from './composer.js';
+import {
+  cleanNickname,
+  fromContactView,
+  fromRequestView,
+  moveSelection,
+  setStatus,
+  upsertContact,
+  validSelection,
+} from './contacts.js';
+import { addIncoming, addOutgoing, setDeliveryState } from './conversations.js';
+import { initialTor, torProblem, torProgress } from './tor.js';
+import { cleanFileName, resultState, upsertTransfer } from './transfers.js';
+import type { UiState } from './types.js';
+
+export interface InitialStateOptions {
+  readonly protectedProfile: boolean;
+  readonly ownAddress: string | null;
+  readonly bell: boolean;
+}
+
+export function initialState(options: InitialStateOptions): UiState {
+  return {
+    ownAddress: options.ownAddress,
+    protectedProfile: options.protectedProfile,
+    tor: initialTor,
+    contacts: [],
+    requests: [],
+    conversations: {},
+    transfers: [],
+    pendingFileNames: {},
+    focus: 'contacts',
+    selected: null,
+    scrollBack: 0,
+    dialogs: [],
+    composer: composer.emptyComposer,
+    lastError: null,
+    alerts: 0,
+    bell: options.bell,
+    quitting: false,
+  };
+}
+
+/** True when the user is looking at this contact's conversation right now. */
+function isReading(state: UiState, address: string): boolean {
+  return (
+    state.focus === 'composer' &&
+    state.dialogs.length === 0 &&
+    state.selected?.kind === 'contact' &&
+    state.selected.address === address
+  );
+}
+
+function withSelection(state: UiState): UiState {
+  return { ...state, selected: validSelection(state) };
+}
+
+function reduceMessage(
+  state: UiState,
+  event: Extract<CoreEvent, { type: 'message' }>,
+  now: number,
+): UiState {
+  const reading = isReading(state, event.address);
+  const contacts = state.contacts.some((c) => c.address === event.address)
+    ? state.contacts.map((c) =>
+        c.address === event.address && !reading ? { ...c, unread: c.unread + 1 } : c,
+      )
+    : state.contacts;
+  return {
+    ...state,
+    contacts,
+    conversations: addIncoming(
+      state.conversations,
+      event.address,
+      event.id,
+      event.text,
+      event.timeDelta,
+      now,
+    ),
+    alerts: state.alerts + 1,
+  };
+}
+
+function reduceFileProgress(
+  state: UiState,
+  event: Extract<CoreEvent, { type: 'file-progress' }>,
+): UiState {
+  const known = state.transfers.some(
+    (t) =>
+      t.address === event.address && t.direction === event.direction && t.fileId === event.fileId,
+  );
+  const pending = state.pendingFileNames[event.address] ?? [];
+  const takeName = !known && event.direction === 'out' && pending.length > 0;
+  const transfers = upsertTransfer(state.transfers, event.address, event.direction, event.fileId, {
+    size: event.size,
+    transferred: event.transferred,
+    bytesPerSecond: event.bytesPerSecond,
+    state: 'transferring',
+    ...(takeName ? { name: pending[0] ?? '' } : {}),
+  });
+  const pendingFileNames = takeName
+    ? { ...state.pendingFileNames, [event.address]: pending.slice(1) }
+    : state.pendingFileNames;
+  return { ...state, transfers, pendingFileNames };
+}
+
+export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): UiState {
+  switch (event.type) {
+    case 'id':
+      return { ...state, ownAddress: event.address };
+    case 'tor':
+      return { ...state, tor: torProgress(state.tor, event.progress, event.summary) };
+    case 'tor-problem':
+      return { ...state, tor: torProblem(state.tor, event.summary, event.recommendation) };
+    case 'published':
+      return {
+        ...state,
+        ownAddress: event.address,
+        tor: { ...state.tor, published: true, problem: null, progress: 100 },
+      };
+    case 'online':
+    case 'offline':
+      return { ...state, contacts: setStatus(state.contacts, event.address, event.type) };
+    case 'request': {
+      const request = fromRequestView({ ...event, receivedAt: now });
+      const requests = [...state.requests.filter((r) => r.address !== event.address), request];
+      return withSelection({ ...state, requests, alerts: state.alerts + 1 });
+    }
+    case 'requests':
+      return withSelection({ ...state, requests: event.requests.map(fromRequestView) });
+    case 'contact': {
+      const contacts = upsertContact(state.contacts, event.address, {
+        status: event.status,
+        nickname: cleanNickname(event.nickname),
+      });
+      const requests = state.requests.filter((r) => r.address !== event.address);
+      return withSelection({ ...state, contacts, requests });
+    }
+    case 'contact-removed':
+      return withSelection({
+        ...state,
+        contacts: state.contacts.filter((c) => c.address !== event.address),
+      });
+    case 'contacts':
+      return withSelection({ ...state, contacts: event.contacts.map(fromContactView) });
+    case 'message':
+      return reduceMessage(state, event, now);
+    case 'message-state':
+      return {
+        ...state,
+        conversations: setDeliveryState(state.conversations, event.address, event.id, event.state),
+      };
+    case 'delivered':
+      return {
+        ...state,
+        conversations: setDeliveryState(state.conversations, event.address, event.id, 'delivered'),
+      };
+    case 'file-offer':
+      return {
+        ...state,
+        transfers: upsertTransfer(state.transfers, event.address, 'in', event.fileId, {
+          name: cleanFileName(event.name),
+          size: Math.max(0, event.size),
+          state: 'offered',
+        }),
+        alerts: state.alerts + 1,
+      };
+    case 'file-progress':
+      return reduceFileProgress(state, event);
+    case 'file-done':
+      return {
+        ...state,
+        transfers: upsertTransfer(state.transfers, event.address, event.direction, event.fileId, {
+          state: resultState(event.result),
+          bytesPerSecond: 0,
+          ...(event.path === undefined
+            ? {}
+            : { path: sanitizeForTerminal(event.path, { maxLength: 300 }) }),
+        }),
+      };
+    case 'error':
+      return {
+        ...state,
+        lastError: {
+          code: sanitizeForTerminal(event.code, { maxLength: 60 }),
+          message: sanitizeForTerminal(event.message, { maxLength: 300 }),
+        },
+      };
+    case 'quit':
+      return { ...state, quitting: true };
+  }
+}
+
+function clearUnread(state: UiState): UiState {
+  const sel = state.selected;
+  if (sel?.kind !== 'contact' || state.focus !== 'composer') return state;
+  return {
+    ...state,
+    contacts: state.contacts.map((c) =>
+      c.address === sel.address && c.unread > 0 ? { ...c, unread: 0 } : c,
+    ),
+  };
+}
+
+export function reducer(state: UiState, action: UiAction): UiState {
+  switch (action.type) {
+    case 'core':
+      return reduceCoreEvent(state, action.event, action.now);
+    case 'focus':
+      return clearUnread({ ...state, focus: action.focus });
+    case 'select-move':
+      return { ...state, selected: moveSelection(state, action.delta), scrollBack: 0 };
+    case 'select':
+      return clearUnread({
+        ...state,
+        selected: { kind: 'contact', address: action.address },
+        scrollBack: 0,
+      });
+    case 'open-dialog':
+      return { ...state, dialogs: [...state.dialogs, action.dialog] };
+    case 'close-dialog':
+      return { ...state, dialogs: state.dialogs.slice(0, -1) };
+    case 'scroll':
+      return { ...state, scrollBack: Math.max(0, state.scrollBack + action.delta) };
+    case 'composer-insert':
+      return { ...state, composer: composer.insertText(state.composer, action.text) };
+    case 'composer-backspace':
+      return { ...state, composer: composer.backspace(state.composer) };
+    case 'composer-delete':
+      return { ...state, composer: composer.deleteForward(state.composer) };
+    case 'composer-move':
+      return { ...state, composer: composer.moveCursor(state.composer, action.to) };
+    case 'composer-reject':
+      return { ...state, composer: { ...state.composer, rejected: true } };
+    case 'message-sent':
+      return {
+        ...state,
+        conversations: addOutgoing(state.conversations, action.address, action.text, action.now),
+        composer: composer.emptyComposer,
+        scrollBack: 0,
+      };
+    case 'file-sent': {
+      const pending = state.pendingFileNames[action.address] ?? [];
+      return {
+        ...state,
+        pendingFileNames: {
+          ...state.pendingFileNames,
+          [action.address]: [...pending, cleanFileName(action.name)],
+        },
+      };
+    }
+    case 'request-resolved':
+      return withSelection({
+        ...state,
+        requests: state.requests.filter((r) => r.address !== action.address),
+        dialogs: state.dialogs.filter(
+          (d) => !(d.kind === 'request' && d.address === action.address),
+        ),
+      });
+    case 'toggle-bell':
+      return { ...state, bell: !state.bell };
+  }
+}

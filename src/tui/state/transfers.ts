@@ -1,0 +1,52 @@
+// File transfer state: offers, progress (bytes, speed) and outcomes keyed by address, direction
+// and file id; file names are sanitised on the way in.
+import type { FileDirection, RicochetId } from '../../core/api.js';
+import { sanitizeForTerminal } from '../sanitize.js';
+import type { TransferEntry, TransferState } from './types.js';
+
+export const FILE_NAME_MAX = 120;
+
+export function transferKey(address: RicochetId, direction: FileDirection, fileId: number): string {
+  return `${address}|${direction}|${fileId}`;
+}
+
+export function cleanFileName(name: string): string {
+  return sanitizeForTerminal(name, { maxLength: FILE_NAME_MAX });
+}
+
+export function upsertTransfer(
+  transfers: readonly TransferEntry[],
+  address: RicochetId,
+  direction: FileDirection,
+  fileId: number,
+  change: Partial<Omit<TransferEntry, 'key' | 'address' | 'direction' | 'fileId'>>,
+): readonly TransferEntry[] {
+  const key = transferKey(address, direction, fileId);
+  const index = transfers.findIndex((t) => t.key === key);
+  if (index === -1) {
+    const fresh: TransferEntry = {
+      key,
+      address,
+      direction,
+      fileId,
+      name: `file #${fileId}`,
+      size: 0,
+      transferred: 0,
+      bytesPerSecond: 0,
+      state: 'offered',
+      ...change,
+    };
+    return [...transfers, fresh];
+  }
+  return transfers.map((t, i) => (i === index ? { ...t, ...change } : t));
+}
+
+export function resultState(
+  result: 'success' | 'rejected' | 'cancelled' | 'failed',
+): TransferState {
+  return result === 'success' ? 'done' : result;
+}
+
+export function isActive(t: TransferEntry): boolean {
+  return t.state === 'offered' || t.state === 'accepted' || t.state === 'transferring';
+}
