@@ -57,7 +57,9 @@ describe('cookie tor', () => {
     await writeFile(bad, new Uint8Array(31), { mode: 0o600 });
     const conn = await connect(tor);
     try {
-      const failure = await authenticate(conn, { cookieFile: bad }).catch((error: unknown) => error);
+      const failure = await authenticate(conn, { cookieFile: bad }).catch(
+        (error: unknown) => error,
+      );
       expect(failure).toBeInstanceOf(NoUsableAuthMethodError);
       expect((failure as Error).cause).toBeInstanceOf(AuthCookieError);
     } finally {
@@ -65,7 +67,7 @@ describe('cookie tor', () => {
     }
   });
 
-  it('a wrong cookie fails our check of tor's SAFECOOKIE server hash', async () => {
+  it('a wrong cookie fails our check of the SAFECOOKIE server hash', async () => {
     const wrong = join(tor.dataDir, 'wrong-cookie');
     await writeFile(wrong, new Uint8Array(32).fill(7), { mode: 0o600 });
     const conn = await connect(tor);
