@@ -1,0 +1,314 @@
+// Passphrase input: from the terminal without echo (raw mode, restored on every exit path), from
+// `--passphrase-file` (must be a 0600/0400 regular file we own) or `--passphrase-fd N`. Never from
+// argv or the environment. Plus a strength hint for the UI. JS strings cannot be wiped; buffers are.
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { read as readCallback } from 'node:fs';
+
+export const MAX_PASSPHRASE_BYTES = 4096;
+
+export class PassphraseInputError extends Error {
+  override name = 'PassphraseInputError';
+}
+export class PassphraseFileError extends PassphraseInputError {
+  override name = 'PassphraseFileError';
+  readonly path: string;
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.path = path;
+  }
+}
+/** The user pressed Ctrl-C / Ctrl-D at the prompt. */
+export class PassphraseAbortedError extends PassphraseInputError {
+  override name = 'PassphraseAbortedError';
+}
+
+const readFd = promisify(readCallback);
+
+/** Decode bytes, strip exactly one trailing newline ("\n" or "\r\n"), refuse empty. */
+function finishPassphrase(bytes: Buffer, where: string): string {
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 0x0a) end -= 1;
+  if (end > 0 && bytes[end - 1] === 0x0d && end === bytes.length - 1) end -= 1;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end));
+  } catch (error) {
+    throw new PassphraseInputError(`passphrase from ${where} is not UTF-8`, { cause: error });
+  } finally {
+    bytes.fill(0);
+  }
+  if (text.length === 0) throw new PassphraseInputError(`passphrase from ${where} is empty`);
+  return text;
+}
+
+/** Read a passphrase file: regular, owned by us, no group/other bits (0600 or 0400), ≤ 4 KiB. */
+export async function readPassphraseFile(path: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    throw new PassphraseFileError(
+      path,
+      `cannot open passphrase file ${path}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new PassphraseFileError(path, `${path} is not a regular file`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && info.uid !== uid) {
+      throw new PassphraseFileError(path, `${path} is not owned by you (uid ${info.uid})`);
+    }
+    if ((info.mode & 0o077) !== 0) {
+      const mode = (info.mode & 0o777).toString(8).padStart(3, '0');
+      throw new PassphraseFileError(
+        path,
+        `${path} is readable by others (mode ${mode}); run: chmod 600 '${path}'`,
+      );
+    }
+    if (info.size > MAX_PASSPHRASE_BYTES + 2) {
+      throw new PassphraseFileError(path, `${path} is larger than ${MAX_PASSPHRASE_BYTES} bytes`);
+    }
+    const buffer = Buffer.alloc(MAX_PASSPHRASE_BYTES + 3);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_PASSPHRASE_BYTES + 2) {
+      buffer.fill(0);
+      throw new PassphraseFileError(path, `${path} is larger than ${MAX_PASSPHRASE_BYTES} bytes`);
+    }
+    const result = finishPassphrase(Buffer.from(buffer.subarray(0, length)), path);
+    buffer.fill(0);
+    return result;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Read a passphrase from an inherited file descriptor until EOF (≤ 4 KiB). Does not close it. */
+export async function readPassphraseFd(fd: number): Promise<string> {
+  if (!Number.isSafeInteger(fd) || fd < 0) throw new PassphraseInputError(`bad descriptor ${fd}`);
+  const buffer = Buffer.alloc(MAX_PASSPHRASE_BYTES + 3);
+  let length = 0;
+  try {
+    while (length < buffer.length) {
+      const { bytesRead } = await readFd(fd, buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+  } catch (error) {
+    buffer.fill(0);
+    throw new PassphraseInputError(
+      `cannot read passphrase from fd ${fd}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (length > MAX_PASSPHRASE_BYTES + 2) {
+    buffer.fill(0);
+    throw new PassphraseInputError(
+      `passphrase on fd ${fd} is larger than ${MAX_PASSPHRASE_BYTES} bytes`,
+    );
+  }
+  const result = finishPassphrase(Buffer.from(buffer.subarray(0, length)), `fd ${fd}`);
+  buffer.fill(0);
+  return result;
+}
+
+// ---- terminal prompt -------------------------------------------------------------------------
+
+export type LineEditResult =
+  | { readonly kind: 'continue'; readonly chars: readonly string[] }
+  | { readonly kind: 'done'; readonly chars: readonly string[] }
+  | { readonly kind: 'abort' };
+
+/**
+ * The no-echo line editor (sans-IO): apply one chunk of raw terminal input. Enter finishes,
+ * Backspace/DEL removes one character, Ctrl-U clears, Ctrl-C aborts, Ctrl-D aborts on an empty
+ * line; other control bytes and escape sequences are ignored.
+ */
+export function applyTerminalInput(chars: readonly string[], chunk: string): LineEditResult {
+  const out = [...chars];
+  let escape = false;
+  for (const ch of chunk) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (escape) {
+      // CSI / SS3 sequences (arrows, function keys) end with a byte in 0x40..0x7e after '[' or 'O'.
+      if (code >= 0x40 && code <= 0x7e && ch !== '[' && ch !== 'O') escape = false;
+      continue;
+    }
+    if (ch === '\r' || ch === '\n') return { kind: 'done', chars: out };
+    if (code === 0x03) return { kind: 'abort' };
+    if (code === 0x04) {
+      if (out.length === 0) return { kind: 'abort' };
+      continue;
+    }
+    if (code === 0x7f || code === 0x08) out.pop();
+    else if (code === 0x15) out.length = 0;
+    else if (code === 0x1b) escape = true;
+    else if (code >= 0x20) out.push(ch);
+  }
+  return { kind: 'continue', chars: out };
+}
+
+export interface PromptStreams {
+  readonly input: NodeJS.ReadStream;
+  readonly output: NodeJS.WritableStream;
+}
+
+/**
+ * Prompt on the terminal with echo off. Raw mode is restored on Enter, abort, stream end/error,
+ * process exit and SIGTERM/SIGHUP (the signal is re-raised after restoring).
+ */
+export function promptPassphrase(
+  prompt: string,
+  streams: PromptStreams = { input: process.stdin, output: process.stderr },
+): Promise<string> {
+  const { input, output } = streams;
+  if (!input.isTTY) {
+    return Promise.reject(
+      new PassphraseInputError('stdin is not a terminal; use --passphrase-file or --passphrase-fd'),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const wasRaw = input.isRaw;
+    let chars: readonly string[] = [];
+    const restore = (): void => {
+      input.removeListener('data', onData);
+      input.removeListener('end', onEnd);
+      input.removeListener('error', onError);
+      process.removeListener('exit', restore);
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGHUP', onSignal);
+      input.setRawMode(wasRaw);
+      input.pause();
+      output.write('\n');
+    };
+    const onSignal = (signal: NodeJS.Signals): void => {
+      restore();
+      process.kill(process.pid, signal);
+    };
+    const onEnd = (): void => {
+      restore();
+      reject(new PassphraseAbortedError('input closed at the passphrase prompt'));
+    };
+    const onError = (error: Error): void => {
+      restore();
+      reject(new PassphraseInputError('terminal read failed', { cause: error }));
+    };
+    const onData = (data: Buffer | string): void => {
+      const result = applyTerminalInput(
+        chars,
+        typeof data === 'string' ? data : data.toString('utf8'),
+      );
+      if (Buffer.isBuffer(data)) data.fill(0);
+      if (result.kind === 'continue') {
+        chars = result.chars;
+        return;
+      }
+      restore();
+      if (result.kind === 'abort') reject(new PassphraseAbortedError('passphrase entry cancelled'));
+      else resolve(result.chars.join(''));
+    };
+    process.once('exit', restore);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGHUP', onSignal);
+    input.setRawMode(true);
+    input.on('data', onData);
+    input.once('end', onEnd);
+    input.once('error', onError);
+    input.resume();
+    output.write(prompt);
+  });
+}
+
+// ---- strength hint ---------------------------------------------------------------------------
+
+const COMMON = new Set([
+  'password',
+  'passw0rd',
+  'password1',
+  'password123',
+  '123456',
+  '12345678',
+  '123456789',
+  '1234567890',
+  'qwerty',
+  'qwertyuiop',
+  'qwerty123',
+  'abc123',
+  'letmein',
+  'welcome',
+  'iloveyou',
+  'admin',
+  'monkey',
+  'dragon',
+  'football',
+  'baseball',
+  'sunshine',
+  'princess',
+  'master',
+  'shadow',
+  'superman',
+  'trustno1',
+  '111111',
+  '000000',
+  '123123',
+  '654321',
+  'changeme',
+  'secret',
+  'ricochet',
+  'sotto',
+  'correct horse battery staple',
+  'hunter2',
+  'whistleblower',
+]);
+
+export interface PassphraseStrength {
+  /** 0 (very weak) .. 4 (strong): a hint for the UI, not a guarantee. */
+  readonly score: 0 | 1 | 2 | 3 | 4;
+  readonly label: 'very weak' | 'weak' | 'fair' | 'good' | 'strong';
+  readonly warnings: readonly string[];
+}
+
+const LABELS = ['very weak', 'weak', 'fair', 'good', 'strong'] as const;
+
+/** A rough hint from length, character classes and a short list of very common passwords. */
+export function passphraseStrength(passphrase: string): PassphraseStrength {
+  const warnings: string[] = [];
+  const normalized = passphrase.normalize('NFC').toLowerCase().trim();
+  const length = [...passphrase].length;
+  if (COMMON.has(normalized)) {
+    return { score: 0, label: 'very weak', warnings: ['this is one of the most common passwords'] };
+  }
+  const classes =
+    Number(/[a-z]/.test(passphrase)) +
+    Number(/[A-Z]/.test(passphrase)) +
+    Number(/[0-9]/.test(passphrase)) +
+    Number(/[^A-Za-z0-9]/.test(passphrase));
+  const distinct = new Set(passphrase).size;
+  let score = length >= 20 ? 4 : length >= 14 ? 3 : length >= 10 ? 2 : length >= 8 ? 1 : 0;
+  if (length < 8) warnings.push('shorter than 8 characters');
+  if (classes <= 1 && length < 20) {
+    score -= 1;
+    warnings.push('only one kind of character; use more words or mix in digits and symbols');
+  }
+  if (classes >= 3 && length >= 10) score += 1;
+  if (distinct <= 3) {
+    score = 0;
+    warnings.push('repeats the same few characters');
+  }
+  if (length >= 14 && score < 4 && !warnings.length)
+    warnings.push('a few more words make it stronger');
+  const clamped = Math.max(0, Math.min(4, score)) as PassphraseStrength['score'];
+  return { score: clamped, label: LABELS[clamped], warnings };
+}
