@@ -205,9 +205,7 @@ export function decodeControlPacket(data: Uint8Array): ControlMessage {
         checkCookie(out.serverCookie, 'server_cookie');
       }
       if (hasResponse) {
-        out.contactResponse = STATUSES[
-          getExtension(result, response).status
-        ];
+        out.contactResponse = STATUSES[getExtension(result, response).status];
       }
       return out;
     }

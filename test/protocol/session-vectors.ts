@@ -1,0 +1,56 @@
+// Loads the Ricochet Refresh 3.0.41 recordings (../shared/vectors/ricochet-3.0.41 beside the clone).
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Segment {
+  readonly from: 'client' | 'server';
+  readonly hex: string;
+}
+export interface Connection {
+  readonly client: string;
+  readonly server: string;
+  readonly segments: readonly Segment[];
+}
+export interface Session {
+  readonly file: string;
+  readonly peers: Record<string, { service_id: string; identity_keyblob: string }>;
+  readonly connections: readonly Connection[];
+  readonly scenario_data?: Record<string, unknown>;
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const VECTOR_DIR = path.resolve(repoRoot, '../shared/vectors/ricochet-3.0.41');
+
+export function loadSessions(): Session[] {
+  return readdirSync(VECTOR_DIR)
+    .filter((f) => f.startsWith('session-') && f.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const raw = JSON.parse(readFileSync(path.join(VECTOR_DIR, file), 'utf8')) as Omit<
+        Session,
+        'file'
+      >;
+      return { ...raw, file };
+    });
+}
+
+export function stream(connection: Connection, from: 'client' | 'server'): Uint8Array {
+  return Uint8Array.from(
+    Buffer.from(
+      connection.segments
+        .filter((s) => s.from === from)
+        .map((s) => s.hex)
+        .join(''),
+      'hex',
+    ),
+  );
+}
+
+export function hex(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
