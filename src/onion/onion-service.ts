@@ -1,0 +1,190 @@
+// Our v3 onion service: a local TCP listener plus `ADD_ONION ED25519-V3:<key> Port=9878,<target>`
+// (control-spec §3.27), considered published once tor reports `HS_DESC UPLOADED` (§5.5.15). Can be
+// re-added to a restarted tor with the same key and listener.
+import * as net from 'node:net';
+import type { HostPort } from './attach-config.js';
+import type { InboundConnection } from './tor-provider.js';
+import { IdentityKey } from './identity-key.js';
+import { OnionPublishFailedError, OnionPublishTimeoutError } from './tor-errors.js';
+import { parseHsDesc, type TorSession } from './tor-session.js';
+import { TorControlError } from './control/errors.js';
+
+export const RICOCHET_VIRTUAL_PORT = 9878;
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 120_000;
+/** Streams one rendezvous circuit may open: a peer needs one; this caps a flood per circuit. */
+export const MAX_STREAMS_PER_CIRCUIT = 16;
+
+export interface OnionServiceOptions {
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Address tor forwards to; default the local listener's address (differs on Whonix). */
+  readonly target?: HostPort;
+  readonly publishTimeoutMs?: number;
+  /** When HS_DESC events are filtered: how long to wait before assuming the upload happened. */
+  readonly unconfirmedPublishWaitMs?: number;
+  readonly onWarning?: (message: string) => void;
+}
+
+function waitAbortable(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort(): void {
+      clearTimeout(timer);
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class OnionService {
+  readonly serviceId: string;
+  readonly #server: net.Server;
+  readonly #key: IdentityKey;
+  readonly #options: OnionServiceOptions;
+  readonly #sockets = new Set<net.Socket>();
+  #session: TorSession | undefined;
+
+  private constructor(
+    key: IdentityKey,
+    onConnection: (connection: InboundConnection) => void,
+    options: OnionServiceOptions,
+  ) {
+    this.#key = key;
+    this.serviceId = key.serviceId;
+    this.#options = options;
+    this.#server = net.createServer((socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+      onConnection({ socket });
+    });
+  }
+
+  /** Opens the local listener; `publish` then announces it through tor. */
+  static async open(
+    expandedKey: Uint8Array,
+    onConnection: (connection: InboundConnection) => void,
+    options: OnionServiceOptions,
+  ): Promise<OnionService> {
+    const service = new OnionService(
+      IdentityKey.fromExpandedKey(expandedKey),
+      onConnection,
+      options,
+    );
+    const server = service.#server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.listen.port, options.listen.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      service.#key.wipe();
+      throw error;
+    }
+    return service;
+  }
+
+  get localAddress(): HostPort {
+    const address = this.#server.address();
+    if (address === null || typeof address === 'string') throw new Error('listener is closed');
+    return { host: address.address, port: address.port };
+  }
+
+  /** ADD_ONION on `session` and wait for one descriptor upload (or the filtered fallback). */
+  async publish(session: TorSession, signal?: AbortSignal): Promise<void> {
+    const timeoutMs = this.#options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    const target = this.#options.target ?? this.localAddress;
+    const targetText = target.host.includes(':')
+      ? `[${target.host}]:${target.port}`
+      : `${target.host}:${target.port}`;
+    const failures: string[] = [];
+    let settle: ((error?: Error) => void) | undefined;
+    const published = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    const unsubscribe = session.control.onEvent((event) => {
+      if (event.keyword !== 'HS_DESC') return;
+      const desc = parseHsDesc(event.line);
+      if (desc?.serviceId !== this.serviceId) return;
+      if (desc.action === 'UPLOADED') settle?.();
+      if (desc.action === 'FAILED') failures.push(desc.reason);
+    });
+    const timer = setTimeout(
+      () =>
+        settle?.(
+          failures.length > 0
+            ? new OnionPublishFailedError(this.serviceId, failures)
+            : new OnionPublishTimeoutError(this.serviceId, timeoutMs),
+        ),
+      timeoutMs,
+    );
+    const onAbort = (): void =>
+      settle?.(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const closed = session.control.onClose((error) =>
+      settle?.(error ?? new Error('tor control connection closed while publishing')),
+    );
+    try {
+      signal?.throwIfAborted();
+      const reply = await session.control.send(
+        `ADD_ONION ${this.#key.torKeyBlob()} MaxStreams=${MAX_STREAMS_PER_CIRCUIT} ` +
+          `Port=${RICOCHET_VIRTUAL_PORT},${targetText}`,
+        { timeoutMs: 30_000, ...(signal !== undefined ? { signal } : {}) },
+      );
+      const id = reply.lines.find((line) => line.text.startsWith('ServiceID='))?.text.slice(10);
+      if (id !== this.serviceId) {
+        throw new TorControlError(
+          reply.status,
+          'ADD_ONION answered with another ServiceID',
+          'ADD_ONION',
+        );
+      }
+      this.#session = session;
+      if (!session.capabilities.hsDescEvents) {
+        const waitMs = this.#options.unconfirmedPublishWaitMs ?? 10_000;
+        this.#options.onWarning?.(
+          `HS_DESC events are filtered: cannot confirm the upload; assuming it after ${waitMs} ms`,
+        );
+        await waitAbortable(waitMs, signal);
+        return;
+      }
+      await published;
+    } catch (error) {
+      if (this.#session === session) await this.#delOnion(session);
+      this.#session = undefined;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      unsubscribe();
+      closed();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #delOnion(session: TorSession): Promise<void> {
+    if (session.control.closed) return;
+    await session.control.send(`DEL_ONION ${this.serviceId}`, { timeoutMs: 5_000 }).catch(() => {
+      // 552 (already gone after a restart), 510 (filtered), a timeout or a closed connection: the
+      // onion is bound to this control connection, so tor removes it when the connection closes.
+    });
+  }
+
+  /** DEL_ONION, stop accepting and close every inbound socket; wipes the key copy. */
+  async close(): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    try {
+      if (session !== undefined) await this.#delOnion(session);
+    } finally {
+      for (const socket of this.#sockets) socket.destroy();
+      await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      this.#key.wipe();
+    }
+  }
+}

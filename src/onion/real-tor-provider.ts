@@ -1,0 +1,327 @@
+// The real TorProvider: drives a launched (tor-launcher) or attached (tor-attach) tor over its
+// control port, publishes onion services (onion-service) and dials peers over SOCKS5
+// (socks-connect). Translates tor's async events into TorEvents; restarts a launched tor on demand.
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { resolveAttachConfig, type AttachOptions } from './attach-config.js';
+import type { TorAsyncEvent } from './control/control-connection.js';
+import { OnionService } from './onion-service.js';
+import { IsolationCredentials, socksConnect } from './socks-connect.js';
+import { attachTor } from './tor-attach.js';
+import { TorNotRunningError, TorStartError } from './tor-errors.js';
+import { launchTor, shutdownLaunchedTor, type LaunchOptions } from './tor-launcher.js';
+import type { InboundConnection, OnionListener, TorEvent, TorProvider } from './tor-provider.js';
+import {
+  getInfoValue,
+  isFiltered,
+  parseBootstrapPhase,
+  type BootstrapPhase,
+  type TorSession,
+} from './tor-session.js';
+
+interface CommonOptions {
+  readonly bootstrapTimeoutMs?: number;
+  readonly publishTimeoutMs?: number;
+  readonly socksTimeoutMs?: number;
+  /** Local listener for inbound onion connections (default 127.0.0.1, any free port). */
+  readonly listen?: { readonly host?: string; readonly port?: number };
+}
+
+export type TorProviderOptions =
+  | (CommonOptions & { readonly mode: 'launch' } & LaunchOptions)
+  | (CommonOptions & {
+      readonly mode: 'attach';
+      /** Usually `process.env`; only TOR_CONTROL_* and TOR_SOCKS_* are read. */
+      readonly env?: Readonly<Record<string, string | undefined>>;
+      /** With HS_DESC filtered: how long to wait before assuming our descriptor is up. */
+      readonly unconfirmedPublishWaitMs?: number;
+    } & AttachOptions);
+
+export const DEFAULT_BOOTSTRAP_TIMEOUT_MS = 300_000;
+
+/** TorProvider plus the launch-mode lifecycle the core needs after `tor-exited`. */
+export interface RealTorProvider extends TorProvider {
+  /** Start a fresh tor after it died (launch mode), bootstrap, re-publish our onions. */
+  restart(signal?: AbortSignal): Promise<void>;
+  /** PID of the launched tor, if any (for diagnostics and tests). */
+  readonly torPid: number | undefined;
+}
+
+export function createTorProvider(options: TorProviderOptions): RealTorProvider {
+  return new TorRuntime(options);
+}
+
+function abortError(signal: AbortSignal | undefined): Error {
+  return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+class TorRuntime implements RealTorProvider {
+  readonly #options: TorProviderOptions;
+  readonly #listeners = new Set<(event: TorEvent) => void>();
+  readonly #services = new Set<OnionService>();
+  readonly #isolation = new IsolationCredentials(randomBytes(32));
+  #session: TorSession | undefined;
+  #phase: BootstrapPhase | undefined;
+  #phaseWaiters = new Set<() => void>();
+  #closing = false;
+
+  constructor(options: TorProviderOptions) {
+    this.#options = options;
+  }
+
+  get torPid(): number | undefined {
+    return this.#session?.process?.pid;
+  }
+
+  onEvent(listener: (event: TorEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: TorEvent): void {
+    for (const listener of [...this.#listeners]) listener(event);
+  }
+
+  async bootstrap(signal?: AbortSignal): Promise<void> {
+    if (this.#closing) throw new TorNotRunningError('the tor provider is closed');
+    if (this.#session === undefined) this.#session = await this.#start(signal);
+    await this.#waitForBootstrap(this.#session, signal);
+  }
+
+  async #start(signal?: AbortSignal): Promise<TorSession> {
+    const options = this.#options;
+    this.#phase = undefined;
+    let session: TorSession;
+    if (options.mode === 'launch') {
+      session = await launchTor(options, signal);
+    } else {
+      const config = resolveAttachConfig(options, options.env ?? {});
+      const result = await attachTor(config, signal);
+      for (const message of result.warnings) this.#emit({ type: 'warning', message });
+      session = result.session;
+    }
+    session.control.onEvent((event) => this.#onTorEvent(event));
+    session.control.onClose(() => this.#onControlClosed(session));
+    return session;
+  }
+
+  #onTorEvent(event: TorAsyncEvent): void {
+    if (event.keyword === 'STATUS_CLIENT') {
+      const phase = parseBootstrapPhase(event.line);
+      if (phase !== undefined) this.#onPhase(phase);
+    } else if (event.keyword === 'NETWORK_LIVENESS') {
+      const state = event.line.trim();
+      if (state === 'UP' || state === 'DOWN')
+        this.#emit({ type: 'network-liveness', up: state === 'UP' });
+    } else if (event.keyword === 'HS_DESC') {
+      const [action, serviceId] = event.line.split(' ');
+      const ours = [...this.#services].some((service) => service.serviceId === serviceId);
+      if (action === 'FAILED' && ours && serviceId !== undefined) {
+        const reason = /REASON=(\S+)/u.exec(event.line)?.[1] ?? 'UNKNOWN';
+        this.#emit({ type: 'onion-publish-failed', serviceId, reason });
+      }
+    }
+  }
+
+  #onPhase(phase: BootstrapPhase): void {
+    if (phase.warning !== undefined || phase.severity === 'WARN') {
+      this.#emit({
+        type: 'bootstrap-problem',
+        reason: phase.reason ?? 'unknown',
+        summary: phase.warning ?? phase.summary,
+        recommendation: phase.recommendation ?? '',
+      });
+      return;
+    }
+    const previous = this.#phase?.progress ?? -1;
+    this.#phase = phase;
+    if (phase.progress !== previous) {
+      this.#emit({
+        type: 'bootstrap',
+        progress: phase.progress,
+        tag: phase.tag,
+        summary: phase.summary,
+      });
+    }
+    for (const wake of [...this.#phaseWaiters]) wake();
+  }
+
+  #onControlClosed(session: TorSession): void {
+    if (this.#session !== session) return;
+    this.#session = undefined;
+    for (const wake of [...this.#phaseWaiters]) wake();
+    if (this.#closing) return;
+    if (session.process !== undefined) {
+      void session.process.exited.then((exit) => {
+        if (!this.#closing)
+          this.#emit({ type: 'tor-exited', code: exit.code, signal: exit.signal });
+      });
+      void session.process.stop(2_000);
+    } else {
+      this.#emit({ type: 'tor-exited', code: null, signal: null });
+    }
+  }
+
+  async #waitForBootstrap(session: TorSession, signal?: AbortSignal): Promise<void> {
+    const timeoutMs = this.#options.bootstrapTimeoutMs ?? DEFAULT_BOOTSTRAP_TIMEOUT_MS;
+    try {
+      const current = parseBootstrapPhase(
+        await getInfoValue(session.control, 'status/bootstrap-phase', signal),
+      );
+      if (current !== undefined) this.#onPhase(current);
+    } catch (error) {
+      if (!isFiltered(error)) throw error;
+      if (!session.capabilities.bootstrapStatus) {
+        this.#emit({
+          type: 'warning',
+          message: 'bootstrap status is hidden by the tor control filter; assuming tor is ready',
+        });
+        this.#emit({ type: 'ready' });
+        return;
+      }
+    }
+    const deadline = Date.now() + timeoutMs;
+    while ((this.#phase?.progress ?? 0) < 100) {
+      if (signal?.aborted === true) {
+        await this.#abortStart(session);
+        throw abortError(signal);
+      }
+      if (this.#session !== session) {
+        throw new TorStartError(
+          'tor stopped while bootstrapping',
+          (await session.process?.logTail()) ?? [],
+        );
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new TorStartError(
+          `tor did not finish bootstrapping within ${timeoutMs} ms`,
+          (await session.process?.logTail()) ?? [],
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', wake);
+          this.#phaseWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        signal?.addEventListener('abort', wake, { once: true });
+        this.#phaseWaiters.add(wake);
+      });
+    }
+    this.#emit({ type: 'ready' });
+  }
+
+  /** Aborted during bootstrap: a launched tor is stopped; an attached one is left alone. */
+  async #abortStart(session: TorSession): Promise<void> {
+    if (this.#session === session) this.#session = undefined;
+    if (session.process !== undefined) await shutdownLaunchedTor(session, 2_000);
+    else session.control.close();
+  }
+
+  #listenOptions(): { host: string; port: number } {
+    const listen = this.#options.listen;
+    return { host: listen?.host ?? '127.0.0.1', port: listen?.port ?? 0 };
+  }
+
+  async listen(
+    expandedKeyBlob: Uint8Array,
+    onConnection: (connection: InboundConnection) => void,
+    signal?: AbortSignal,
+  ): Promise<OnionListener> {
+    const session = this.#requireSession();
+    const options = this.#options;
+    const service = await OnionService.open(expandedKeyBlob, onConnection, {
+      listen: this.#listenOptions(),
+      ...(options.mode === 'attach' && options.onionTarget !== undefined
+        ? { target: options.onionTarget }
+        : {}),
+      ...(options.publishTimeoutMs !== undefined
+        ? { publishTimeoutMs: options.publishTimeoutMs }
+        : {}),
+      ...(options.mode === 'attach' && options.unconfirmedPublishWaitMs !== undefined
+        ? { unconfirmedPublishWaitMs: options.unconfirmedPublishWaitMs }
+        : {}),
+      onWarning: (message) => this.#emit({ type: 'warning', message }),
+    });
+    try {
+      await service.publish(session, signal);
+    } catch (error) {
+      await service.close();
+      throw error;
+    }
+    this.#services.add(service);
+    this.#emit({ type: 'onion-published', serviceId: service.serviceId });
+    return {
+      serviceId: service.serviceId,
+      close: async () => {
+        this.#services.delete(service);
+        await service.close();
+      },
+    };
+  }
+
+  async connect(
+    serviceId: string,
+    port: number,
+    isolationKey: string,
+    signal?: AbortSignal,
+  ): Promise<Duplex> {
+    const session = this.#requireSession();
+    return socksConnect(serviceId, port, {
+      socksHost: session.socks.host,
+      socksPort: session.socks.port,
+      credentials: this.#isolation.for(isolationKey),
+      ...(this.#options.socksTimeoutMs !== undefined
+        ? { timeoutMs: this.#options.socksTimeoutMs }
+        : {}),
+      ...(signal !== undefined ? { signal } : {}),
+    });
+  }
+
+  #requireSession(): TorSession {
+    if (this.#session === undefined || this.#closing) {
+      throw new TorNotRunningError('tor is not running; call bootstrap() first');
+    }
+    return this.#session;
+  }
+
+  async restart(signal?: AbortSignal): Promise<void> {
+    if (this.#closing) throw new TorNotRunningError('the tor provider is closed');
+    const old = this.#session;
+    if (old !== undefined) {
+      this.#session = undefined;
+      if (old.process !== undefined) await shutdownLaunchedTor(old, 2_000);
+      else old.control.close();
+    }
+    await this.bootstrap(signal);
+    const session = this.#requireSession();
+    for (const service of this.#services) {
+      try {
+        await service.publish(session, signal);
+        this.#emit({ type: 'onion-published', serviceId: service.serviceId });
+      } catch (error) {
+        if (signal?.aborted === true) throw error;
+        const reason = error instanceof Error ? error.name : 'unknown';
+        this.#emit({ type: 'onion-publish-failed', serviceId: service.serviceId, reason });
+      }
+    }
+    this.#emit({ type: 'tor-restarted' });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    const services = [...this.#services];
+    this.#services.clear();
+    for (const service of services) await service.close();
+    const session = this.#session;
+    this.#session = undefined;
+    for (const wake of [...this.#phaseWaiters]) wake();
+    if (session === undefined) return;
+    if (session.process !== undefined) await shutdownLaunchedTor(session);
+    else session.control.close();
+  }
+}
