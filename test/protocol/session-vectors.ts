@@ -1,6 +1,6 @@
 // Loads the Ricochet Refresh 3.0.41 recordings (../shared/vectors/ricochet-3.0.41 beside the clone).
 import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface Segment {
@@ -19,15 +19,15 @@ export interface Session {
   readonly scenario_data?: Record<string, unknown>;
 }
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const VECTOR_DIR = path.resolve(repoRoot, '../shared/vectors/ricochet-3.0.41');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const VECTOR_DIR = resolve(repoRoot, '../shared/vectors/ricochet-3.0.41');
 
 export function loadSessions(): Session[] {
   return readdirSync(VECTOR_DIR)
     .filter((f) => f.startsWith('session-') && f.endsWith('.json'))
     .sort()
     .map((file) => {
-      const raw = JSON.parse(readFileSync(path.join(VECTOR_DIR, file), 'utf8')) as Omit<
+      const raw = JSON.parse(readFileSync(join(VECTOR_DIR, file), 'utf8')) as Omit<
         Session,
         'file'
       >;
