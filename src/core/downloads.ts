@@ -1,0 +1,176 @@
+// Safe destinations for incoming files (notes "File transfer": names may carry anything): a
+// sanitised name, never overwriting (`name (1).ext`…), created O_EXCL with 0600 inside a 0700
+// directory, written as `.part`, renamed only after the caller verified the hash, deleted on failure.
+
+import { constants } from 'node:fs';
+import { type FileHandle, chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { isNonCharacter } from '../contacts/text-rules.js';
+
+export const MAX_NAME_BYTES = 200;
+const MAX_EXTENSION_CHARS = 16;
+const MAX_CANDIDATES = 1000;
+const PART_SUFFIX = '.part';
+
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+}
+export class UnsafeDownloadsDirError extends DownloadError {
+  override name = 'UnsafeDownloadsDirError';
+}
+export class DownloadNamesExhaustedError extends DownloadError {
+  override name = 'DownloadNamesExhaustedError';
+}
+export class DownloadStateError extends DownloadError {
+  override name = 'DownloadStateError';
+}
+
+const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
+// Cc, Cf (bidi overrides, zero-width…), line/paragraph separators, unpaired surrogates.
+const INVISIBLE =
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
+
+/** A file name that is safe to create in the downloads directory (never empty, never a path). */
+export function sanitizeFileName(offered: string): string {
+  let name = typeof offered === 'string' ? offered : '';
+  name = name.replace(INVISIBLE, '');
+  name = name.normalize('NFC');
+  name = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+  name = [...name]
+    .filter((ch) => !isNonCharacter(ch.codePointAt(0) ?? 0))
+    .join('')
+    .replace(/[<>:"|?*]/g, '_')
+    .replace(/\s+/gu, ' ')
+    .replace(/^[\s.]+/u, '')
+    .replace(/[\s.]+$/u, '');
+  let { stem, ext } = splitExtension(name);
+  if (RESERVED.test(stem.trim())) stem = `_${stem}`;
+  if (stem.length === 0) stem = 'download';
+  stem = truncateUtf8(stem, MAX_NAME_BYTES - utf8Length(ext)).replace(/[\s.]+$/u, '');
+  return `${stem.length === 0 ? 'download' : stem}${ext}`;
+}
+
+/** Creates (or checks) the downloads directory: a real directory, ours, mode 0700. */
+export async function ensureDownloadsDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await lstat(dir);
+  if (!info.isDirectory()) throw new UnsafeDownloadsDirError(`${dir} is not a directory`);
+  if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
+    throw new UnsafeDownloadsDirError(`${dir} belongs to another user`);
+  }
+  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
+export interface Download {
+  /** Where the file will be once complete. */
+  readonly finalPath: string;
+  /** Where bytes are written while receiving. */
+  readonly partPath: string;
+  readonly handle: FileHandle;
+  /** Call only after the hash was verified: syncs, closes and renames; returns finalPath. */
+  complete(): Promise<string>;
+  /** Failure or cancel: closes and deletes everything this download created. Idempotent. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Reserves a fresh name for `offeredName` in `dir`: `name.ext`, `name (1).ext`, … Both the final
+ * name (as an empty placeholder) and `<final>.part` are created with O_EXCL, mode 0600, so
+ * nothing existing is ever overwritten and two downloads never share a name.
+ */
+export async function startDownload(dir: string, offeredName: string): Promise<Download> {
+  await ensureDownloadsDir(dir);
+  const { stem, ext } = splitExtension(sanitizeFileName(offeredName));
+  for (let n = 0; n < MAX_CANDIDATES; n++) {
+    const suffix = n === 0 ? '' : ` (${n})`;
+    const base = truncateUtf8(stem, MAX_NAME_BYTES - utf8Length(suffix + ext)) + suffix + ext;
+    const finalPath = join(dir, base);
+    const partPath = finalPath + PART_SUFFIX;
+    const placeholder = await createExclusive(finalPath);
+    if (placeholder === undefined) continue;
+    await placeholder.close();
+    const handle = await createExclusive(partPath).catch(async (error: unknown) => {
+      await unlink(finalPath).catch(() => undefined);
+      throw error;
+    });
+    if (handle === undefined) {
+      await unlink(finalPath);
+      continue;
+    }
+    return makeDownload(finalPath, partPath, handle);
+  }
+  throw new DownloadNamesExhaustedError(`no free name for ${stem}${ext} after ${MAX_CANDIDATES}`);
+}
+
+function makeDownload(finalPath: string, partPath: string, handle: FileHandle): Download {
+  let state: 'open' | 'done' | 'aborted' = 'open';
+  return {
+    finalPath,
+    partPath,
+    handle,
+    async complete() {
+      if (state !== 'open') throw new DownloadStateError(`download already ${state}`);
+      state = 'done';
+      try {
+        await handle.sync();
+        await handle.close();
+        await rename(partPath, finalPath);
+      } catch (cause) {
+        state = 'open';
+        throw new DownloadError('could not finish the download', { cause });
+      }
+      return finalPath;
+    },
+    async abort() {
+      if (state !== 'open') return;
+      state = 'aborted';
+      await handle.close().catch(() => undefined); // already closed is fine
+      await unlinkIfPresent(partPath);
+      await unlinkIfPresent(finalPath);
+    },
+  };
+}
+
+async function createExclusive(file: string): Promise<FileHandle | undefined> {
+  try {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    return await open(file, flags, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw new DownloadError(`could not create ${basename(file)}`, { cause: error });
+  }
+}
+
+async function unlinkIfPresent(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+function splitExtension(name: string): { stem: string; ext: string } {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0 || name.length - dot - 1 > MAX_EXTENSION_CHARS || dot === name.length - 1) {
+    return { stem: name, ext: '' };
+  }
+  return { stem: name.slice(0, dot), ext: name.slice(dot) };
+}
+
+function utf8Length(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/** Longest prefix of `s` (whole code points) that fits in `maxBytes` of UTF-8. */
+function truncateUtf8(s: string, maxBytes: number): string {
+  if (utf8Length(s) <= maxBytes) return s;
+  let out = '';
+  let bytes = 0;
+  for (const ch of s) {
+    const b = utf8Length(ch);
+    if (bytes + b > maxBytes) break;
+    out += ch;
+    bytes += b;
+  }
+  return out;
+}
