@@ -17,10 +17,9 @@ export function isOverLimit(text: string): boolean {
 
 /** Input typed or pasted into the composer: CR/CRLF become \n, other controls are dropped. */
 export function cleanTypedInput(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text
     .replace(/\r\n?/g, '\n')
-    .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '')
+    .replace(/[^\P{Cc}\n]/gu, '')
     .replace(/\t/g, '    ');
 }
 

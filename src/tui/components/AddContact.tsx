@@ -1,0 +1,127 @@
+// Dialog: add a contact by ID in any form (`ricochet:<id>`, `<id>.onion`, bare id), validated as
+// you type with parseRicochetAddress, plus the nickname and the request message they will see.
+import { Text, useInput } from 'ink';
+import { useState } from 'react';
+import {
+  AddressBase32Error,
+  AddressChecksumError,
+  AddressLengthError,
+  AddressPublicKeyError,
+  AddressVersionError,
+  formatRicochetId,
+  parseRicochetAddress,
+} from '../../onion/service-id.js';
+import { findBinding } from '../keymap.js';
+import { useTone } from '../theme.js';
+import { DialogFrame } from './DialogFrame.js';
+import { TextInput } from './TextInput.js';
+
+export interface AddContactRequest {
+  readonly address: string; // canonical ricochet:<id>
+  readonly nickname: string;
+  readonly message: string;
+}
+
+export interface AddContactProps {
+  readonly ownAddress: string | null;
+  readonly onSubmit: (request: AddContactRequest) => void;
+  readonly onCancel: () => void;
+}
+
+type Field = 'address' | 'nickname' | 'message';
+const FIELDS: readonly Field[] = ['address', 'nickname', 'message'];
+export const DEFAULT_REQUEST_MESSAGE = 'Hi, this is my Ricochet ID.';
+
+function explain(error: unknown): string {
+  if (error instanceof AddressLengthError) return 'wrong length: a v3 ID has 56 characters';
+  if (error instanceof AddressBase32Error) return 'contains characters an ID cannot have';
+  if (error instanceof AddressChecksumError) return 'checksum wrong: a character is mistyped';
+  if (error instanceof AddressVersionError) return 'not a v3 onion address';
+  if (error instanceof AddressPublicKeyError) return 'not a valid onion key';
+  return 'expected ricochet:<id>, <id>.onion or the 56-character id';
+}
+
+/** `ricochet:<id>` for valid input, or the reason it is not valid. */
+export function checkAddress(
+  input: string,
+): { ok: true; address: string } | { ok: false; reason: string } {
+  try {
+    return { ok: true, address: formatRicochetId(parseRicochetAddress(input)) };
+  } catch (error) {
+    return { ok: false, reason: explain(error) };
+  }
+}
+
+export function AddContact(props: Readonly<AddContactProps>) {
+  const tone = useTone();
+  const [field, setField] = useState<Field>('address');
+  const [address, setAddress] = useState('');
+  const [nickname, setNickname] = useState('');
+  const [message, setMessage] = useState(DEFAULT_REQUEST_MESSAGE);
+  const [attempted, setAttempted] = useState(false);
+  const check = checkAddress(address);
+  const isSelf = check.ok && check.address === props.ownAddress;
+  const nicknameOk = nickname.trim() !== '';
+
+  useInput((input, key) => {
+    const action = findBinding('dialog', input, key);
+    if (action === 'cancel') props.onCancel();
+    else if (action === 'next-field') {
+      setField(
+        (f) =>
+          FIELDS[(FIELDS.indexOf(f) + (key.shift ? FIELDS.length - 1 : 1)) % FIELDS.length] ??
+          'address',
+      );
+    } else if (action === 'submit') {
+      setAttempted(true);
+      if (!check.ok || isSelf) setField('address');
+      else if (!nicknameOk) setField('nickname');
+      else props.onSubmit({ address: check.address, nickname: nickname.trim(), message });
+    }
+  });
+
+  let addressNote: string;
+  if (address.trim() === '') addressNote = 'paste the ID your contact gave you';
+  else if (!check.ok) addressNote = `✗ ${check.reason}`;
+  else if (isSelf) addressNote = '✗ that is your own ID';
+  else addressNote = `✓ valid: ${check.address}`;
+  const good = check.ok && !isSelf;
+
+  return (
+    <DialogFrame title="Add a contact" hint="Tab next field · Enter send request · Esc cancel">
+      <TextInput
+        label="ID"
+        value={address}
+        onChange={setAddress}
+        focused={field === 'address'}
+        maxLength={256}
+      />
+      <Text
+        color={tone(good ? 'good' : address.trim() === '' ? 'muted' : 'bad')}
+        wrap="truncate-end"
+      >
+        {'    '}
+        {addressNote}
+      </Text>
+      <TextInput
+        label="Nickname"
+        value={nickname}
+        onChange={setNickname}
+        focused={field === 'nickname'}
+        maxLength={64}
+      />
+      {attempted && !nicknameOk ? <Text color={tone('bad')}> ✗ give them a nickname</Text> : null}
+      <TextInput
+        label="Message"
+        value={message}
+        onChange={setMessage}
+        focused={field === 'message'}
+        maxLength={2000}
+      />
+      <Text color={tone('muted')}>
+        {' '}
+        They see this message and your ID, and decide whether to accept.
+      </Text>
+    </DialogFrame>
+  );
+}

@@ -1,0 +1,115 @@
+// The whole terminal UI over a MessengerCore: Tor progress until the onion service is published,
+// then the main screen with dialogs on top; status bar always at the bottom.
+import { Box, useInput, useStdout } from 'ink';
+import { useCallback, useEffect, useState } from 'react';
+import type { MessengerCore } from '../../core/api.js';
+import { useBell } from '../hooks/use-bell.js';
+import { useCore } from '../hooks/use-core.js';
+import { useMainKeys } from '../hooks/use-main-keys.js';
+import { findBinding } from '../keymap.js';
+import { contactsOnline } from '../state/contacts.js';
+import { ThemeContext } from '../theme.js';
+import { DialogHost } from './DialogHost.js';
+import { MainScreen, conversationHeight } from './MainScreen.js';
+import { StatusBar } from './StatusBar.js';
+import { TorProgress } from './TorProgress.js';
+
+export interface AppProps {
+  readonly core: MessengerCore;
+  readonly protectedProfile: boolean;
+  readonly ownAddress: string | null;
+  readonly bell: boolean;
+  readonly colour: boolean;
+  readonly onQuit: () => void;
+  readonly ringBell?: () => void;
+  readonly now?: () => number;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+const CLOCK_TICK_MS = 30_000;
+
+function useClock(now: () => number): number {
+  const [time, setTime] = useState(now);
+  useEffect(() => {
+    const timer = setInterval(() => setTime(now()), CLOCK_TICK_MS);
+    return () => clearInterval(timer);
+  }, [now]);
+  return time;
+}
+
+export function App(props: Readonly<AppProps>) {
+  const now = props.now ?? Date.now;
+  const { stdout } = useStdout();
+  const width = props.width ?? Math.max(40, stdout.columns || 80);
+  const height = props.height ?? Math.max(12, stdout.rows || 24);
+  const { state, dispatch, command } = useCore(
+    props.core,
+    { protectedProfile: props.protectedProfile, ownAddress: props.ownAddress, bell: props.bell },
+    now,
+  );
+  const ring = useCallback(
+    () => (props.ringBell ?? (() => stdout.write('\x07')))(),
+    [props.ringBell, stdout],
+  );
+  useBell(state.alerts, state.bell, ring);
+  const clock = useClock(now);
+  const { onQuit } = props;
+
+  useEffect(() => {
+    if (state.quitting) onQuit();
+  }, [state.quitting, onQuit]);
+
+  const ready = state.tor.published;
+  const dialog = state.dialogs[state.dialogs.length - 1];
+  const statusLines = state.lastError === null ? 1 : 2;
+  const bodyHeight = Math.max(4, height - statusLines);
+
+  useMainKeys(
+    { state, dispatch, command, quit: onQuit, pageSize: conversationHeight(bodyHeight), now },
+    ready && dialog === undefined,
+  );
+  useInput(
+    (input, key) => {
+      const id = findBinding('contacts', input, key);
+      if (id === 'quit' || id === 'quit-key') onQuit();
+    },
+    { isActive: !ready },
+  );
+
+  return (
+    <ThemeContext.Provider value={{ colour: props.colour }}>
+      <Box flexDirection="column" width={width}>
+        <Box height={bodyHeight} flexDirection="column">
+          {!ready ? (
+            <TorProgress tor={state.tor} width={width} />
+          ) : dialog === undefined ? (
+            <MainScreen state={state} width={width} height={bodyHeight} now={clock} />
+          ) : (
+            <DialogHost
+              key={state.dialogs.length}
+              dialog={dialog}
+              state={state}
+              dispatch={dispatch}
+              command={command}
+              now={clock}
+              height={bodyHeight}
+            />
+          )}
+        </Box>
+        <StatusBar
+          ownAddress={state.ownAddress}
+          online={contactsOnline(state.contacts)}
+          protectedProfile={state.protectedProfile}
+          tor={state.tor}
+          bell={state.bell}
+          requests={state.requests.length}
+          offers={
+            state.transfers.filter((t) => t.state === 'offered' && t.direction === 'in').length
+          }
+          error={state.lastError}
+        />
+      </Box>
+    </ThemeContext.Provider>
+  );
+}

@@ -1,0 +1,120 @@
+// Dialog: what can be done with one contact — rename, retry now, history on/off, clear history,
+// block/unblock, remove; destructive actions ask for confirmation first.
+import { Text, useInput } from 'ink';
+import { useState } from 'react';
+import type { CoreCommand } from '../../core/api.js';
+import { findBinding } from '../keymap.js';
+import type { ContactEntry } from '../state/types.js';
+import { useTone } from '../theme.js';
+import { displayName } from './ContactList.js';
+import { DialogFrame } from './DialogFrame.js';
+import { TextInput } from './TextInput.js';
+
+export interface ContactActionsProps {
+  readonly contact: ContactEntry;
+  readonly onCommand: (command: CoreCommand) => void;
+  readonly onClose: () => void;
+}
+
+interface ActionItem {
+  readonly label: string;
+  readonly confirm?: string;
+  readonly rename?: true;
+  readonly command?: CoreCommand;
+}
+
+export function actionItems(contact: ContactEntry): readonly ActionItem[] {
+  const address = contact.address;
+  return [
+    { label: 'Rename', rename: true },
+    { label: 'Retry connecting now', command: { type: 'retry', address } },
+    {
+      label: contact.historyEnabled ? 'Turn history off (keep nothing on disk)' : 'Turn history on',
+      command: { type: 'history', address, enabled: !contact.historyEnabled },
+    },
+    {
+      label: 'Clear history',
+      confirm: 'Delete the saved history with this contact?',
+      command: { type: 'clear-history', address },
+    },
+    contact.status === 'blocked'
+      ? { label: 'Unblock', command: { type: 'unblock', address } }
+      : { label: 'Block', confirm: 'Block this contact?', command: { type: 'block', address } },
+    {
+      label: 'Remove contact',
+      confirm: 'Remove this contact?',
+      command: { type: 'remove', address },
+    },
+  ];
+}
+
+export function ContactActions(props: Readonly<ContactActionsProps>) {
+  const tone = useTone();
+  const items = actionItems(props.contact);
+  const [index, setIndex] = useState(0);
+  const [confirming, setConfirming] = useState<ActionItem | null>(null);
+  const [renaming, setRenaming] = useState(false);
+  const [name, setName] = useState(props.contact.nickname);
+
+  const run = (item: ActionItem) => {
+    if (item.command !== undefined) props.onCommand(item.command);
+    props.onClose();
+  };
+
+  useInput((input, key) => {
+    const action = findBinding('actions', input, key) ?? findBinding('dialog', input, key);
+    if (confirming !== null) {
+      if (input === 'y') run(confirming);
+      else if (input === 'n' || action === 'cancel') setConfirming(null);
+      return;
+    }
+    if (renaming) {
+      if (action === 'cancel') setRenaming(false);
+      else if (action === 'submit' && name.trim() !== '') {
+        props.onCommand({ type: 'rename', address: props.contact.address, nickname: name.trim() });
+        props.onClose();
+      }
+      return;
+    }
+    if (action === 'cancel') props.onClose();
+    else if (action === 'up') setIndex((i) => Math.max(0, i - 1));
+    else if (action === 'down') setIndex((i) => Math.min(items.length - 1, i + 1));
+    else if (action === 'submit') {
+      const item = items[index];
+      if (item === undefined) return;
+      if (item.rename) setRenaming(true);
+      else if (item.confirm !== undefined) setConfirming(item);
+      else run(item);
+    }
+  });
+
+  const title = `Contact: ${displayName(props.contact.nickname, props.contact.address)}`;
+  if (confirming !== null) {
+    return (
+      <DialogFrame title={title} hint="y yes · n no">
+        <Text color={tone('warn')}>{confirming.confirm} (y/n)</Text>
+      </DialogFrame>
+    );
+  }
+  if (renaming) {
+    return (
+      <DialogFrame title={title} hint="Enter save · Esc back">
+        <TextInput label="New nickname" value={name} onChange={setName} focused maxLength={64} />
+      </DialogFrame>
+    );
+  }
+  return (
+    <DialogFrame title={title} hint="↑↓ choose · Enter do it · Esc close">
+      <Text color={tone('muted')}>{props.contact.address}</Text>
+      {props.contact.lastError === undefined ? null : (
+        <Text>Last error: {props.contact.lastError}</Text>
+      )}
+      {items.map((item, i) => (
+        <Text key={item.label}>
+          {i === index ? '> ' : '  '}
+          {item.label}
+        </Text>
+      ))}
+    </DialogFrame>
+  );
+}

@@ -1,0 +1,128 @@
+// Draws the dialog on top of the stack and wires its choices to core commands and UI actions.
+import type { CoreCommand } from '../../core/api.js';
+import type { UiAction } from '../state/actions.js';
+import type { Dialog, UiState } from '../state/types.js';
+import { AddContact } from './AddContact.js';
+import { ContactActions } from './ContactActions.js';
+import { displayName } from './ContactList.js';
+import { FileOffer } from './FileOffer.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { IncomingRequest } from './IncomingRequest.js';
+import { Notice } from './Notice.js';
+import { SendFile } from './SendFile.js';
+import { ShareId } from './ShareId.js';
+import { Transfers } from './Transfers.js';
+
+export interface DialogHostProps {
+  readonly dialog: Dialog;
+  readonly state: UiState;
+  readonly dispatch: (action: UiAction) => void;
+  readonly command: (command: CoreCommand) => void;
+  readonly now: number;
+  readonly height: number;
+}
+
+export function basename(path: string): string {
+  const parts = path.split(/[/\\]/);
+  return parts[parts.length - 1] ?? path;
+}
+
+export function DialogHost(props: Readonly<DialogHostProps>) {
+  const { dialog, state, dispatch, command } = props;
+  const close = () => dispatch({ type: 'close-dialog' });
+  const nameOf = (address: string) =>
+    displayName(state.contacts.find((c) => c.address === address)?.nickname ?? '', address);
+  switch (dialog.kind) {
+    case 'help':
+      return <HelpOverlay onClose={close} height={props.height} />;
+    case 'share':
+      return <ShareId address={state.ownAddress} onClose={close} />;
+    case 'add':
+      return (
+        <AddContact
+          ownAddress={state.ownAddress}
+          onCancel={close}
+          onSubmit={(request) => {
+            command({ type: 'add', ...request });
+            close();
+          }}
+        />
+      );
+    case 'request': {
+      const request = state.requests.find((r) => r.address === dialog.address);
+      if (request === undefined)
+        return <Notice text="This request was already answered." onClose={close} />;
+      const resolve = (cmd: CoreCommand) => {
+        command(cmd);
+        dispatch({ type: 'request-resolved', address: request.address });
+      };
+      return (
+        <IncomingRequest
+          request={request}
+          now={props.now}
+          onAccept={() =>
+            resolve({ type: 'accept', address: request.address, nickname: request.nickname })
+          }
+          onReject={() => resolve({ type: 'reject', address: request.address })}
+          onBlock={() => resolve({ type: 'block', address: request.address })}
+          onClose={close}
+        />
+      );
+    }
+    case 'send-file':
+      return (
+        <SendFile
+          recipient={nameOf(dialog.address)}
+          onCancel={close}
+          onSubmit={(path) => {
+            command({ type: 'send-file', address: dialog.address, path });
+            dispatch({ type: 'file-sent', address: dialog.address, name: basename(path) });
+            close();
+          }}
+        />
+      );
+    case 'file-offer': {
+      const transfer = state.transfers.find((t) => t.key === dialog.key);
+      if (transfer === undefined) return <Notice text="This file offer is gone." onClose={close} />;
+      const target = { address: transfer.address, fileId: transfer.fileId };
+      return (
+        <FileOffer
+          transfer={transfer}
+          from={nameOf(transfer.address)}
+          onAccept={() => {
+            command({ type: 'accept-file', ...target });
+            close();
+          }}
+          onReject={() => {
+            command({ type: 'reject-file', ...target });
+            close();
+          }}
+          onClose={close}
+        />
+      );
+    }
+    case 'transfers':
+      return (
+        <Transfers
+          transfers={state.transfers}
+          nameOf={nameOf}
+          onAccept={(t) => command({ type: 'accept-file', address: t.address, fileId: t.fileId })}
+          onReject={(t) => command({ type: 'reject-file', address: t.address, fileId: t.fileId })}
+          onCancelTransfer={(t) =>
+            command({ type: 'cancel-file', address: t.address, fileId: t.fileId })
+          }
+          onOpen={(t) => {
+            if (t.state === 'offered' && t.direction === 'in') {
+              dispatch({ type: 'open-dialog', dialog: { kind: 'file-offer', key: t.key } });
+            }
+          }}
+          onClose={close}
+        />
+      );
+    case 'actions': {
+      const contact = state.contacts.find((c) => c.address === dialog.address);
+      if (contact === undefined) return <Notice text="This contact is gone." onClose={close} />;
+      return <ContactActions contact={contact} onCommand={command} onClose={close} />;
+    }
+  }
+}

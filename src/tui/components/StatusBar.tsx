@@ -1,0 +1,49 @@
+// Bottom line: own ID (short), contacts online, profile protection, tor state, bell, pending
+// requests/offers and the last error — all in words, readable without colour.
+import { Box, Text } from 'ink';
+import { shortenId } from '../state/format.js';
+import type { TorState } from '../state/types.js';
+import { useTone } from '../theme.js';
+
+export interface StatusBarProps {
+  readonly ownAddress: string | null;
+  readonly online: number;
+  readonly protectedProfile: boolean;
+  readonly tor: TorState;
+  readonly bell: boolean;
+  readonly requests: number;
+  readonly offers: number;
+  readonly error: { readonly code: string; readonly message: string } | null;
+}
+
+function torWord(tor: TorState): string {
+  if (tor.problem !== null) return 'tor: PROBLEM';
+  if (tor.published) return 'tor: ready';
+  return `tor: ${Math.round(tor.progress)}%`;
+}
+
+export function StatusBar(props: Readonly<StatusBarProps>) {
+  const tone = useTone();
+  const parts = [
+    props.ownAddress === null ? 'ID: …' : `ID ${shortenId(props.ownAddress)}`,
+    `${props.online} online`,
+    props.protectedProfile ? 'profile protected' : 'profile UNPROTECTED',
+    torWord(props.tor),
+    props.bell ? 'bell on' : 'bell off',
+  ];
+  if (props.requests > 0) parts.push(`${props.requests} request(s): r`);
+  if (props.offers > 0) parts.push(`${props.offers} file offer(s): t`);
+  parts.push('? help');
+  return (
+    <Box flexDirection="column">
+      {props.error === null ? null : (
+        <Text color={tone('bad')} wrap="truncate-end">
+          Error ({props.error.code}): {props.error.message}
+        </Text>
+      )}
+      <Text inverse wrap="truncate-end">
+        {parts.join(' | ')}
+      </Text>
+    </Box>
+  );
+}
