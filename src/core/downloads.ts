@@ -43,7 +43,9 @@ export function sanitizeFileName(offered: string): string {
     .replace(/\s+/gu, ' ')
     .replace(/^[\s.]+/u, '')
     .replace(/[\s.]+$/u, '');
-  let { stem, ext } = splitExtension(name);
+  const split = splitExtension(name);
+  const ext = split.ext;
+  let stem = split.stem;
   if (RESERVED.test(stem.trim())) stem = `_${stem}`;
   if (stem.length === 0) stem = 'download';
   stem = truncateUtf8(stem, MAX_NAME_BYTES - utf8Length(ext)).replace(/[\s.]+$/u, '');
