@@ -94,7 +94,9 @@ export class ControlReplyParser {
       const end = lf === -1 ? chunk.length : lf + 1;
       const pieceLength = end - start;
       // Limits first, then buffer.
-      if (this.#partialLength + pieceLength > this.#maxLineBytes) {
+      // An unterminated piece still needs its LF, so reaching the cap without one is over it.
+      const lineLength = this.#partialLength + pieceLength + (lf === -1 ? 1 : 0);
+      if (lineLength > this.#maxLineBytes) {
         throw new ControlLineTooLongError(this.#maxLineBytes);
       }
       if (this.#replyBytes + this.#partialLength + pieceLength > this.#maxReplyBytes) {
