@@ -39,10 +39,11 @@ export async function launchTor(options: LaunchOptions, signal?: AbortSignal): P
     await authenticate(control, { ...send, cookieFile: tor.files.cookieFile });
     await control.send('TAKEOWNERSHIP', send);
     await control.send(`SETEVENTS ${LAUNCH_EVENTS}`, send);
+    // Tor opens its SOCKS listener only once the network is enabled.
+    await control.send('SETCONF DisableNetwork=0', send);
     const listeners = await getInfoValue(control, 'net/listeners/socks', signal);
     const socks = parseSocksListeners(listeners);
     if (socks === undefined) throw new TorStartError('tor reported no SOCKS listener', []);
-    await control.send('SETCONF DisableNetwork=0', send);
     return {
       control,
       socks,

@@ -9,7 +9,11 @@ export interface TorrcOptions {
   readonly dataDir: string;
   /** PID that owns this tor: tor exits when that process is gone. */
   readonly ownerPid: number;
-  /** Where tor logs at notice level; `stdout` keeps it on the child's standard output. */
+  /**
+   * Where tor logs at notice level. Default `stdout`: the launcher keeps the last lines in memory
+   * and nothing is written to disk. `file` needs a data directory path without whitespace (tor's
+   * Log option cannot quote a path).
+   */
   readonly log?: 'file' | 'stdout';
   /** Extra lines, e.g. bridges or a private test network's `DirAuthority` lines. */
   readonly extraLines?: readonly string[];
@@ -84,6 +88,12 @@ function quoted(value: string): string {
   return `"${value.replace(/\\/gu, '\\\\').replace(/"/gu, '\\"')}"`;
 }
 
+function unquotedPath(value: string): string {
+  if (/\s|"/u.test(value))
+    throw new TorrcLineError('the log file path must not contain whitespace');
+  return quoted(value).slice(1, -1);
+}
+
 export function generateTorrc(options: TorrcOptions): string {
   if (!path.isAbsolute(options.dataDir)) throw new TorrcLineError('dataDir must be absolute');
   if (!Number.isInteger(options.ownerPid) || options.ownerPid <= 0) {
@@ -103,7 +113,7 @@ export function generateTorrc(options: TorrcOptions): string {
     'AvoidDiskWrites 1',
     'ClientOnly 1',
     'SafeLogging 1',
-    options.log === 'stdout' ? 'Log notice stdout' : `Log notice file ${quoted(files.logFile)}`,
+    options.log === 'file' ? `Log notice file ${unquotedPath(files.logFile)}` : 'Log notice stdout',
   ];
   for (const line of options.extraLines ?? []) lines.push(validateExtraTorrcLine(line));
   return `${lines.join('\n')}\n`;

@@ -29,7 +29,7 @@ describe('generateTorrc', () => {
     expect(opts.get('DisableNetwork')).toEqual(['1']);
     expect(opts.get('AvoidDiskWrites')).toEqual(['1']);
     expect(opts.get('ClientOnly')).toEqual(['1']);
-    expect(opts.get('Log')).toEqual([`notice file "${files.logFile}"`]);
+    expect(opts.get('Log')).toEqual(['notice stdout']);
     expect(files.cookieFile.startsWith(base.dataDir)).toBe(true);
     expect(torrc.endsWith('\n')).toBe(true);
   });

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { IdentityKey } from '../../src/onion/identity-key.js';
+import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
+import { OnionDescriptorNotFoundError } from '../../src/onion/tor-errors.js';
+import type { OnionListener, TorEvent } from '../../src/onion/tor-provider.js';
+import { isAlive, readBytes, tempDir } from '../support/tor-test-helpers.js';
+
+const clientLines = inject('torTestnetClientTorrc');
+
+describe('launch mode on the private network', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  let server: RealTorProvider;
+  let client: RealTorProvider;
+  const serverEvents: TorEvent[] = [];
+  let listener: OnionListener;
+  const inbound: Duplex[] = [];
+  let key: IdentityKey;
+
+  beforeAll(async () => {
+    const a = await tempDir('launch-a');
+    const b = await tempDir('launch-b');
+    cleanups.push(a.remove, b.remove);
+    server = createTorProvider({ mode: 'launch', dataDir: a.dir, extraTorrcLines: clientLines });
+    client = createTorProvider({ mode: 'launch', dataDir: b.dir, extraTorrcLines: clientLines });
+    server.onEvent((event) => serverEvents.push(event));
+    await Promise.all([server.bootstrap(), client.bootstrap()]);
+    key = IdentityKey.generate();
+    listener = await server.listen(key.expandedKey(), ({ socket }) => inbound.push(socket));
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await client.close();
+    for (const cleanup of cleanups) await cleanup();
+  });
+
+  it('reports bootstrap progress up to 100 and ready', () => {
+    const progress = serverEvents.flatMap((e) => (e.type === 'bootstrap' ? [e.progress] : []));
+    expect(progress.at(-1)).toBe(100);
+    expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    expect(serverEvents.some((e) => e.type === 'ready')).toBe(true);
+  });
+
+  it('publishes the onion of the given key', () => {
+    expect(listener.serviceId).toBe(key.serviceId);
+    expect(serverEvents).toContainEqual({ type: 'onion-published', serviceId: key.serviceId });
+  });
+
+  it('connects through SOCKS and moves bytes both ways', async () => {
+    const outbound = await client.connect(key.serviceId, 9878, 'contact-1');
+    const request = randomBytes(4_096);
+    outbound.write(request);
+    await expect.poll(() => inbound.length).toBeGreaterThan(0);
+    const peer = inbound[0];
+    if (peer === undefined) throw new Error('no inbound connection');
+    expect((await readBytes(peer, request.length)).equals(request)).toBe(true);
+    const response = randomBytes(70_000);
+    peer.write(response);
+    expect((await readBytes(outbound, response.length)).equals(response)).toBe(true);
+    outbound.destroy();
+  });
+
+  it('a second isolation key gets its own connection too', async () => {
+    const before = inbound.length;
+    const outbound = await client.connect(key.serviceId, 9878, 'contact-2');
+    outbound.write('x');
+    await expect.poll(() => inbound.length).toBeGreaterThan(before);
+    outbound.destroy();
+  });
+
+  it('maps an unpublished onion to OnionDescriptorNotFoundError', async () => {
+    const nobody = IdentityKey.generate().serviceId;
+    await expect(client.connect(nobody, 9878, 'contact-3')).rejects.toBeInstanceOf(
+      OnionDescriptorNotFoundError,
+    );
+  });
+
+  it('restarts a tor that died and re-publishes the onion', async () => {
+    const pid = server.torPid;
+    if (pid === undefined) throw new Error('no pid');
+    const exited = new Promise<TorEvent>((resolve) => {
+      const off = server.onEvent((e) => {
+        if (e.type === 'tor-exited') {
+          off();
+          resolve(e);
+        }
+      });
+    });
+    process.kill(pid, 'SIGKILL');
+    expect(await exited).toMatchObject({ type: 'tor-exited', signal: 'SIGKILL' });
+    expect(isAlive(pid)).toBe(false);
+    const restarted = new Promise<void>((resolve) => {
+      const off = server.onEvent((e) => {
+        if (e.type === 'tor-restarted') {
+          off();
+          resolve();
+        }
+      });
+    });
+    await server.restart();
+    await restarted;
+    expect(server.torPid).not.toBe(pid);
+    const before = inbound.length;
+    const outbound = await client.connect(key.serviceId, 9878, 'contact-4');
+    outbound.write('after restart');
+    await expect.poll(() => inbound.length).toBeGreaterThan(before);
+    outbound.destroy();
+  });
+
+  it('leaves no tor process after close', async () => {
+    const pids = [server.torPid, client.torPid];
+    await server.close();
+    await client.close();
+    for (const pid of pids) {
+      expect(pid).toBeDefined();
+      expect(isAlive(pid ?? 0)).toBe(false);
+    }
+  });
+});
