@@ -183,7 +183,7 @@ describe('damaged files', () => {
         }
       }
     }
-  });
+  }, 60_000);
 
   it('a flipped byte anywhere is detected, classified by region', async () => {
     for (const passphrase of [PASS, null]) {
@@ -205,7 +205,7 @@ describe('damaged files', () => {
         else expect(error).toBeInstanceOf(WrongPassphraseError); // salt, nonce, body, tag
       }
     }
-  });
+  }, 60_000);
 
   it('random corruption never opens (property)', async () => {
     const { path } = await newVault(null);
