@@ -144,7 +144,8 @@ export async function startTestNetwork(options: TestNetworkOptions = {}): Promis
   try {
     const specs = planNodes(dir, portBase, authorityCount, relayCount);
     const keyOptions = { torPath, gencertPath, timeoutMs: KEY_TOOL_TIMEOUT_MS, signal };
-    const identities = await Promise.all(
+    // allSettled: on a failure no key tool may still be writing into the directory we remove.
+    const settled = await Promise.allSettled(
       specs.map(async (node) => {
         const v3Identity =
           node.role === 'authority' ? await createAuthorityKeys(node, keyOptions) : '';
@@ -155,6 +156,10 @@ export async function startTestNetwork(options: TestNetworkOptions = {}): Promis
         };
       }),
     );
+    const identities = settled.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
     const authorities: AuthorityIdentity[] = identities
       .filter(({ node }) => node.role === 'authority')
       .map(({ node, v3Identity, relayFingerprint }) => ({
