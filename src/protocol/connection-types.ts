@@ -70,6 +70,8 @@ export type ConnectionEvent =
       readonly timeDelta: number;
     }
   | { readonly type: 'chat-ack'; readonly id: number; readonly accepted: boolean }
+  /** Our chat channel ended with these messages unacknowledged: re-send them with these ids. */
+  | { readonly type: 'chat-undelivered'; readonly ids: readonly number[] }
   | { readonly type: 'file-ready' }
   | {
       readonly type: 'file-offer';

@@ -62,6 +62,7 @@ export class RicochetConnection {
   #closingSince = 0;
   #closeReason: CloseReason = 'local-close';
   #peerServiceId: string | undefined;
+  #authenticated = false;
   #knownContact = false;
   #negotiated = new Set<string>();
   #enableFeaturesSent = false;
@@ -107,7 +108,6 @@ export class RicochetConnection {
     if (this.role === 'client') this.#priority.push(encodeIntroduction());
   }
 
-  #authenticated = false;
   get isAuthenticated(): boolean {
     return this.#authenticated;
   }

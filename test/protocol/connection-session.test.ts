@@ -206,3 +206,42 @@ describe('RicochetConnection session', () => {
     expect(pair.server.conn.state).toBe('open');
   });
 });
+
+describe('RicochetConnection contact request outcomes', () => {
+  it('a Sotto rejection arrives as Rejected; a close while Pending is a distinct event', () => {
+    const rejected = new Pair({ clock: new FakeClock() });
+    rejected.pump();
+    rejected.client.conn.sendContactRequest('', 'let me in');
+    rejected.pump();
+    rejected.server.conn.respondToContactRequest('rejected');
+    rejected.pump();
+    expect(rejected.client.of('contact-request-response').map((e) => e.status)).toEqual([
+      'pending',
+      'rejected',
+    ]);
+    expect(rejected.client.conn.isKnownContact).toBe(false);
+
+    const dropped = new Pair({ clock: new FakeClock() });
+    dropped.pump();
+    dropped.client.conn.sendContactRequest('', 'let me in');
+    dropped.pump();
+    dropped.client.conn.transportClosed();
+    dropped.client.drainEvents();
+    expect(dropped.client.events.slice(-3).map((e) => e.type)).toEqual([
+      'contact-request-closed-while-pending',
+      'closing',
+      'closed',
+    ]);
+  });
+
+  it('unacknowledged messages are reported undelivered when the connection ends', () => {
+    const pair = new Pair({ clock: new FakeClock(), known: true });
+    pair.connectAsContacts();
+    const id = pair.client.conn.sendChatMessage('lost in transit');
+    pair.client.conn.takeOutput(); // written, but the peer never gets it
+    pair.client.conn.transportClosed();
+    pair.client.drainEvents();
+    expect(pair.client.of('chat-undelivered')).toEqual([{ type: 'chat-undelivered', ids: [id] }]);
+    expect(pair.client.of('chat-ack')).toEqual([]);
+  });
+});

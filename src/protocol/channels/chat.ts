@@ -101,7 +101,10 @@ export class ChatSendChannel implements ChannelHandler {
     this.#open = false;
     this.#gone = true;
     this.#queued.length = 0;
-    for (const id of this.#unacked) this.host.emit({ type: 'chat-ack', id, accepted: false });
+    // Not a refusal: the caller re-sends these with the same ids on the next connection.
+    if (this.#unacked.size > 0) {
+      this.host.emit({ type: 'chat-undelivered', ids: [...this.#unacked] });
+    }
     this.#unacked.clear();
   }
 }
