@@ -1,0 +1,159 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { UsageError, parseHostPort, parseSottoArgs } from '../../src/cli/args.js';
+
+function usage(argv: string[]): UsageError {
+  try {
+    parseSottoArgs(argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).not.toContain('\n');
+    return error as UsageError;
+  }
+  throw new Error(`accepted: ${argv.join(' ')}`);
+}
+
+describe('parseSottoArgs commands', () => {
+  it('parses every subcommand', () => {
+    expect(parseSottoArgs([]).command).toEqual({ kind: 'ui' });
+    expect(parseSottoArgs(['headless', '--json']).command).toEqual({
+      kind: 'headless',
+      json: true,
+    });
+    expect(parseSottoArgs(['--json', 'headless']).command).toEqual({
+      kind: 'headless',
+      json: true,
+    });
+    expect(parseSottoArgs(['id']).command).toEqual({ kind: 'id' });
+    expect(parseSottoArgs(['demo']).command).toEqual({ kind: 'demo' });
+    expect(parseSottoArgs(['testnet']).command).toEqual({ kind: 'testnet' });
+    expect(parseSottoArgs(['import-ricochet', '/x/ricochet.json']).command).toEqual({
+      kind: 'import-ricochet',
+      path: '/x/ricochet.json',
+    });
+    expect(parseSottoArgs(['--help']).command).toEqual({ kind: 'help' });
+    expect(parseSottoArgs(['-h', 'id']).command).toEqual({ kind: 'help' });
+    expect(parseSottoArgs(['--version']).command).toEqual({ kind: 'version' });
+  });
+
+  it('refuses unknown commands, missing and extra arguments', () => {
+    usage(['chat']);
+    usage(['headless']);
+    usage(['id', '--json']);
+    usage(['--json']);
+    usage(['import-ricochet']);
+    usage(['import-ricochet', 'a', 'b']);
+    usage(['id', 'extra']);
+  });
+});
+
+describe('parseSottoArgs options', () => {
+  it('parses global flags', () => {
+    const { options } = parseSottoArgs([
+      '--profile',
+      '/p',
+      '--tor-control',
+      '127.0.0.1:9051',
+      '--tor-control-password-file',
+      '/pw',
+      '--torrc-extra',
+      '/extra',
+      '--passphrase-file',
+      '/pass',
+      '--bridges',
+      '/b',
+      '--onion-listen',
+      '[::1]:9878',
+      '--onion-target',
+      'workstation.local:9878',
+    ]);
+    expect(options).toEqual({
+      profileDir: '/p',
+      torControl: { host: '127.0.0.1', port: 9051 },
+      torControlPasswordFile: '/pw',
+      torrcExtra: '/extra',
+      passphrase: { kind: 'file', path: '/pass' },
+      bridgesFile: '/b',
+      onionListen: { host: '::1', port: 9878 },
+      onionTarget: { host: 'workstation.local', port: 9878 },
+    });
+    expect(parseSottoArgs(['--tor', '/usr/bin/tor', '--testnet', '/t']).options).toEqual({
+      torPath: '/usr/bin/tor',
+      testnetDir: '/t',
+      passphrase: { kind: 'tty' },
+    });
+    expect(parseSottoArgs(['--passphrase-fd', '3']).options.passphrase).toEqual({
+      kind: 'fd',
+      fd: 3,
+    });
+    expect(parseSottoArgs(['--no-passphrase']).options.passphrase).toEqual({ kind: 'none' });
+    expect(parseSottoArgs(['--profile=/q']).options.profileDir).toBe('/q');
+  });
+
+  it('refuses unknown flags in one clear line', () => {
+    expect(usage(['--bogus']).message).toBe('unknown option --bogus (see sotto --help)');
+    expect(usage(['-x']).message).toBe('unknown option -x (see sotto --help)');
+  });
+
+  it('never accepts secrets on argv', () => {
+    expect(usage(['--passphrase', 'hunter2']).message).toContain('never go on the command line');
+    expect(usage(['--passphrase=hunter2']).message).not.toContain('hunter2');
+    expect(usage(['--password', 'x']).message).toContain('--passphrase-file');
+    expect(usage(['--tor-control-password', 'x']).message).toContain('--tor-control-password-file');
+  });
+
+  it('refuses contradictions, duplicates and bad values', () => {
+    usage(['--passphrase-file', '/a', '--no-passphrase']);
+    usage(['--passphrase-fd', '3', '--passphrase-file', '/a']);
+    usage(['--tor', '/usr/bin/tor', '--tor-control', '127.0.0.1:9051']);
+    usage(['--testnet', '/t', '--tor-control', '127.0.0.1:9051']);
+    usage(['--testnet', '/t', '--bridges', '/b']);
+    usage(['--tor-control-password-file', '/pw']);
+    usage(['--profile', '/a', '--profile', '/b']);
+    usage(['--profile', '']);
+    usage(['--profile']);
+    usage(['--passphrase-fd', '0']);
+    usage(['--passphrase-fd', 'three']);
+    usage(['--passphrase-fd', '-1']);
+    usage(['--json=yes', 'headless']);
+    for (const bad of ['127.0.0.1', '127.0.0.1:0', 'h:65536', ':80', 'a b:1', '::1:80', 'h:-1']) {
+      usage(['--tor-control', bad]);
+    }
+  });
+});
+
+describe('parseHostPort', () => {
+  it('parses IPv4, bracketed IPv6 and names', () => {
+    expect(parseHostPort('x', '10.152.152.10:9878')).toEqual({ host: '10.152.152.10', port: 9878 });
+    expect(parseHostPort('x', '[fe80::1]:1')).toEqual({ host: 'fe80::1', port: 1 });
+    expect(parseHostPort('x', 'localhost:65535')).toEqual({ host: 'localhost', port: 65535 });
+  });
+});
+
+describe('robustness', () => {
+  it('random argv never throws anything but UsageError (property)', () => {
+    const word = fc.oneof(
+      fc.string(),
+      fc.constantFrom(
+        '--profile',
+        '--json',
+        'headless',
+        'id',
+        '--no-passphrase',
+        '--tor',
+        '--',
+        '-h',
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 8 }), (argv) => {
+        try {
+          parseSottoArgs(argv);
+        } catch (error) {
+          expect(error).toBeInstanceOf(UsageError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
