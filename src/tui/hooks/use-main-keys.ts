@@ -101,8 +101,8 @@ function composerKey(id: string | null, input: string, key: Key, deps: MainKeyDe
       dispatch({ type: 'scroll', delta: id === 'scroll-up' ? deps.pageSize : -deps.pageSize });
       return;
   }
-  if (key.backspace) dispatch({ type: 'composer-backspace' });
-  else if (key.delete) dispatch({ type: 'composer-delete' });
+  // Terminals send DEL (0x7f) for Backspace and Ink reports it as `delete`: both erase backwards.
+  if (key.backspace || key.delete) dispatch({ type: 'composer-backspace' });
   else if (key.leftArrow) dispatch({ type: 'composer-move', to: 'left' });
   else if (key.rightArrow) dispatch({ type: 'composer-move', to: 'right' });
   else if (key.home) dispatch({ type: 'composer-move', to: 'home' });
