@@ -34,7 +34,9 @@ export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'failed';
 
 export interface MessageView {
   readonly address: RicochetId;
-  readonly id: number; // Ricochet message_id on the channel it travelled (per direction)
+  // 'in': the Ricochet message_id it arrived with. 'out': the stable local id the core assigned
+  // when it was queued (the wire message_id is assigned on first send and kept for re-sends).
+  readonly id: number;
   readonly direction: 'in' | 'out';
   readonly text: string;
   readonly at: number; // ms since epoch when composed (out) or received (in)
@@ -81,6 +83,13 @@ export type CoreCommand =
   | { readonly type: 'clear-history'; readonly address: string }
   | { readonly type: 'contacts' }
   | { readonly type: 'requests' }
+  // Additions (messenger core): list a conversation, retry or discard a failed outgoing message
+  // (by its local id), mark a conversation read, and the "block unknown peers" switch.
+  | { readonly type: 'messages'; readonly address: string }
+  | { readonly type: 'retry-message'; readonly address: string; readonly id: number }
+  | { readonly type: 'discard-message'; readonly address: string; readonly id: number }
+  | { readonly type: 'mark-read'; readonly address: string }
+  | { readonly type: 'block-unknown'; readonly enabled: boolean }
   | { readonly type: 'quit' };
 
 export type CoreEvent =
@@ -144,6 +153,18 @@ export type CoreEvent =
       readonly path?: string;
     }
   | { readonly type: 'error'; readonly code: string; readonly message: string }
+  // Additions (messenger core): answer to `messages`; an outgoing message was queued (its local id).
+  | {
+      readonly type: 'messages';
+      readonly address: RicochetId;
+      readonly messages: readonly MessageView[];
+    }
+  | {
+      readonly type: 'queued';
+      readonly address: RicochetId;
+      readonly id: number;
+      readonly text: string;
+    }
   | { readonly type: 'quit' };
 
 /** What the UI and headless mode hold on to. */
