@@ -1,6 +1,6 @@
 // Helpers for tests that run real tor over the private test network: temporary data directories,
 // a liveness check for a pid, and waiting for one event of a provider.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -54,4 +54,15 @@ export function readBytes(stream: Duplex, length: number): Promise<Buffer> {
     stream.on('data', onData);
     stream.once('error', reject);
   });
+}
+
+/** PIDs whose command line mentions `text` (Linux /proc), e.g. a tor started on a data directory. */
+export async function pidsWithArgument(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/u.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.split('\0').some((arg) => arg.includes(text))) pids.push(Number(entry));
+  }
+  return pids;
 }

@@ -1,0 +1,93 @@
+import { describe, expect, inject, it } from 'vitest';
+import { createTorProvider } from '../../src/onion/real-tor-provider.js';
+import { TorNotFoundError, TorStartError } from '../../src/onion/tor-errors.js';
+import { isAlive, pidsWithArgument, tempDir } from '../support/tor-test-helpers.js';
+
+const clientLines = inject('torTestnetClientTorrc');
+
+describe('launch mode lifecycle', () => {
+  it('reports a missing tor binary as TorNotFoundError telling how to install it', async () => {
+    const { dir, remove } = await tempDir('missing');
+    const provider = createTorProvider({ mode: 'launch', dataDir: dir, torPath: `${dir}/no-tor` });
+    const failure = provider.bootstrap();
+    await expect(failure).rejects.toBeInstanceOf(TorNotFoundError);
+    await expect(failure).rejects.toThrow(/apt-get install tor.*--tor PATH/u);
+    await provider.close();
+    await remove();
+  });
+
+  it('reports a tor that refuses its configuration as TorStartError with its log', async () => {
+    const { dir, remove } = await tempDir('badconf');
+    const provider = createTorProvider({
+      mode: 'launch',
+      dataDir: dir,
+      extraTorrcLines: [...clientLines, 'NoSuchTorOption 1'],
+    });
+    const failure = provider.bootstrap();
+    await expect(failure).rejects.toBeInstanceOf(TorStartError);
+    const error = (await failure.catch((e: unknown) => e)) as TorStartError;
+    expect(error.logTail.join('\n')).toContain('NoSuchTorOption');
+    expect(provider.torPid).toBeUndefined();
+    await provider.close();
+    await remove();
+  });
+
+  it('stops the tor process when bootstrap is aborted', async () => {
+    const { dir, remove } = await tempDir('abort');
+    const provider = createTorProvider({
+      mode: 'launch',
+      dataDir: dir,
+      extraTorrcLines: clientLines,
+    });
+    const controller = new AbortController();
+    let pid: number | undefined;
+    provider.onEvent((event) => {
+      if (event.type === 'bootstrap' && pid === undefined) {
+        pid = provider.torPid;
+        controller.abort();
+      }
+    });
+    await expect(provider.bootstrap(controller.signal)).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    expect(pid).toBeDefined();
+    expect(isAlive(pid ?? 0)).toBe(false);
+    expect(provider.torPid).toBeUndefined();
+    expect(await pidsWithArgument(dir)).toEqual([]);
+    await provider.close();
+    await remove();
+  });
+
+  it('an aborted spawn leaves no process either', async () => {
+    const { dir, remove } = await tempDir('abort-early');
+    const provider = createTorProvider({
+      mode: 'launch',
+      dataDir: dir,
+      extraTorrcLines: clientLines,
+    });
+    const failure = provider.bootstrap(AbortSignal.timeout(1));
+    await expect(failure).rejects.toBeDefined();
+    expect(provider.torPid).toBeUndefined();
+    expect(await pidsWithArgument(dir)).toEqual([]);
+    await provider.close();
+    await remove();
+  });
+
+  it('close leaves no tor process and later calls refuse', async () => {
+    const { dir, remove } = await tempDir('close');
+    const provider = createTorProvider({
+      mode: 'launch',
+      dataDir: dir,
+      extraTorrcLines: clientLines,
+    });
+    await provider.bootstrap();
+    const pid = provider.torPid;
+    expect(pid !== undefined && isAlive(pid)).toBe(true);
+    expect(await pidsWithArgument(dir)).toEqual([pid]);
+    await provider.close();
+    expect(isAlive(pid ?? 0)).toBe(false);
+    expect(await pidsWithArgument(dir)).toEqual([]);
+    await expect(provider.bootstrap()).rejects.toThrow();
+    await remove();
+  });
+});
