@@ -19,6 +19,8 @@ export interface TestTor {
   readonly port: number;
   readonly dataDir: string;
   readonly cookieFile: string;
+  /** Resolves with tor's exit code or signal once the process has exited. */
+  readonly exited: Promise<number | string>;
   stop(): Promise<void>;
 }
 
@@ -87,7 +89,9 @@ export async function startTestTor(
   const log: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => log.push(chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -104,7 +108,7 @@ export async function startTestTor(
       options.timeoutMs ?? 15_000,
       options.signal,
     );
-    return { host, port, dataDir, cookieFile, stop };
+    return { host, port, dataDir, cookieFile, exited, stop };
   } catch (error) {
     await stop();
     throw new Error(`test tor did not start:\n${log.join('')}`, { cause: error });
