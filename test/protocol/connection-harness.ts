@@ -17,17 +17,20 @@ export class FakeClock {
 /** Deterministic byte stream: SHA-256(seed ‖ counter) blocks. */
 export function seededRandom(seed: string): (n: number) => Uint8Array {
   let counter = 0;
-  let pool = new Uint8Array(0);
+  let block = new Uint8Array(0);
+  let used = 0;
   return (n) => {
-    while (pool.length < n) {
-      const block = sha256(new TextEncoder().encode(`${seed}:${counter++}`));
-      const next = new Uint8Array(pool.length + block.length);
-      next.set(pool);
-      next.set(block, pool.length);
-      pool = next;
+    const out = new Uint8Array(n);
+    for (let filled = 0; filled < n;) {
+      if (used === block.length) {
+        block = sha256(new TextEncoder().encode(`${seed}:${counter++}`));
+        used = 0;
+      }
+      const take = Math.min(n - filled, block.length - used);
+      out.set(block.subarray(used, used + take), filled);
+      filled += take;
+      used += take;
     }
-    const out = pool.slice(0, n);
-    pool = pool.slice(n);
     return out;
   };
 }

@@ -6,6 +6,8 @@ import { ALICE, BOB, FakeClock, Pair, seededRandom } from './connection-harness.
 import { decodePacket } from '../../src/protocol/packet-codec.js';
 import { MAX_FILE_CHUNK } from '../../src/protocol/limits.js';
 import { WINDOWED_FILE_FEATURE } from '../../src/protocol/connection-types.js';
+import { FILE_WINDOW_CHUNKS } from '../../src/protocol/channels/file-send.js';
+import fc from 'fast-check';
 
 function fileOf(size: number, seed: string): Uint8Array {
   return seededRandom(seed)(size);
@@ -107,7 +109,7 @@ describe('RicochetConnection session', () => {
       });
       pair.connectAsContacts();
       expect(pair.client.conn.windowedFileTransfer).toBe(windowed);
-      const data = fileOf(3 * MAX_FILE_CHUNK + 1234, 'file');
+      const data = fileOf(20 * MAX_FILE_CHUNK + 1234, 'file');
       const fileId = pair.client.conn.offerFile({
         name: 'report.pdf',
         size: data.length,
@@ -146,7 +148,7 @@ describe('RicochetConnection session', () => {
         if (fromServer.length === 0 && fromClient.length === 0) break;
       }
       pair.pump();
-      expect(maxInFlight).toBe(windowed ? 4 : 1);
+      expect(maxInFlight).toBe(windowed ? FILE_WINDOW_CHUNKS : 1);
       expect(pair.server.of('chat-message').map((e) => e.text)).toEqual(['still there?']);
       const chatAt = pair.server.events.findIndex((e) => e.type === 'chat-message');
       const doneAt = pair.server.events.findIndex((e) => e.type === 'file-complete');
@@ -243,5 +245,53 @@ describe('RicochetConnection contact request outcomes', () => {
     pair.client.drainEvents();
     expect(pair.client.of('chat-undelivered')).toEqual([{ type: 'chat-undelivered', ids: [id] }]);
     expect(pair.client.of('chat-ack')).toEqual([]);
+  });
+});
+
+describe('RicochetConnection stream splitting', () => {
+  it('property: any split of the byte streams yields the same session', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 20 }),
+        (cuts) => {
+          const pair = new Pair({ clock: new FakeClock() });
+          let cut = 0;
+          const pumpSplit = () => {
+            for (let i = 0; i < 10_000; i++) {
+              pair.client.drainEvents();
+              pair.server.drainEvents();
+              const a = Buffer.concat(pair.client.conn.takeOutput());
+              const b = Buffer.concat(pair.server.conn.takeOutput());
+              if (a.length + b.length === 0) return;
+              for (const [bytes, to] of [
+                [a, pair.server.conn],
+                [b, pair.client.conn],
+              ] as const) {
+                for (let at = 0; at < bytes.length;) {
+                  const size = cuts[cut++ % cuts.length] as number;
+                  to.receive(Uint8Array.from(bytes.subarray(at, at + size)));
+                  at += size;
+                }
+              }
+            }
+          };
+          pumpSplit();
+          pair.client.conn.sendContactRequest('Al', 'split me');
+          pumpSplit();
+          pair.server.conn.respondToContactRequest('accepted');
+          pumpSplit();
+          pair.client.conn.sendChatMessage('hello across splits');
+          pair.server.conn.sendChatMessage('and back');
+          pumpSplit();
+          expect(pair.server.of('chat-message').map((e) => e.text)).toEqual([
+            'hello across splits',
+          ]);
+          expect(pair.client.of('chat-message').map((e) => e.text)).toEqual(['and back']);
+          expect(pair.client.of('chat-ack')).toHaveLength(1);
+          expect(pair.server.of('closing')).toEqual([]);
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
