@@ -121,10 +121,16 @@ export function decodeAuthPacket(data: Uint8Array): AuthMessage {
     return { kind: 'proof', signature: proof.signature, serviceId: proof.serviceId };
   }
   const result = packet.result as NonNullable<typeof packet.result>;
+  if (!result.accepted && result.isKnownContact) {
+    throw new ProtocolViolationError('a refused Result cannot say is_known_contact');
+  }
   return { kind: 'result', accepted: result.accepted, isKnownContact: result.isKnownContact };
 }
 
-/** Result always carries `is_known_contact`, as 3.0.41 sends it (`10 00` for unknown peers). */
+/**
+ * Like 3.0.41, an accepted Result always carries `is_known_contact` (`10 00` for unknown peers);
+ * a refused one carries only `accepted = false`.
+ */
 export function encodeAuthPacket(message: AuthMessage): Uint8Array {
   const packet = create(AuthPacketSchema);
   if (message.kind === 'proof') {
@@ -135,10 +141,11 @@ export function encodeAuthPacket(message: AuthMessage): Uint8Array {
       serviceId: message.serviceId,
     });
   } else {
-    packet.result = create(ResultSchema, {
-      accepted: message.accepted,
-      isKnownContact: message.isKnownContact,
-    });
+    if (!message.accepted && message.isKnownContact) {
+      throw new ProtocolViolationError('a refused Result cannot say is_known_contact');
+    }
+    packet.result = create(ResultSchema, { accepted: message.accepted });
+    if (message.accepted) packet.result.isKnownContact = message.isKnownContact;
   }
   return toBinary(AuthPacketSchema, packet);
 }

@@ -124,6 +124,10 @@ describe('hand-built vectors', () => {
     expect(toHex(encodeAuthPacket({ kind: 'result', accepted: true, isKnownContact: false }))).toBe(
       '120408011000',
     );
+    expect(
+      toHex(encodeAuthPacket({ kind: 'result', accepted: false, isKnownContact: false })),
+    ).toBe('12020800');
+    expect(() => decodeAuthPacket(hex('120408001001'))).toThrow(ProtocolViolationError);
     expect(decodeAuthPacket(hex('120408011001'))).toEqual({
       kind: 'result',
       accepted: true,
