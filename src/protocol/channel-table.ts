@@ -225,7 +225,8 @@ export class ChannelTable {
           return refuse('bad-usage');
         }
         this.#authSeen = true;
-        const channel = new AuthServerChannel(id, this.host, cookie, {
+        // Copy: decoded bytes may be views into the caller's input buffer.
+        const channel = new AuthServerChannel(id, this.host, cookie.slice(), {
           onVerified: (serviceId) => this.context.onPeerVerified(serviceId),
         });
         this.#accept(id, channel, { serverCookie: channel.serverCookie });

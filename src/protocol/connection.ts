@@ -30,6 +30,7 @@ import {
 import { ProtocolError, UnsupportedVersionError } from './errors.js';
 import { PacketDecoder, encodePacket } from './packet-codec.js';
 import { COOKIE_SIZE, encodeControlPacket } from './messages.js';
+import { isValidServiceId } from '../onion/service-id.js';
 import { isValidNickname, isValidRequestText } from './limits.js';
 import { IntroductionParser, encodeIntroduction, parseIntroductionReply } from './introduction.js';
 import { ChannelTable } from './channel-table.js';
@@ -72,8 +73,8 @@ export class RicochetConnection {
   readonly #host: ChannelHost;
 
   constructor(options: ConnectionOptions) {
-    if (options.role === 'client' && !options.peerServiceId) {
-      throw new TypeError('a client connection needs peerServiceId');
+    if (options.role === 'client' && !isValidServiceId(options.peerServiceId ?? '')) {
+      throw new TypeError('a client connection needs the valid service id it dialled');
     }
     if (options.role === 'server' && !options.isKnownContact) {
       throw new TypeError('a server connection needs isKnownContact');
@@ -111,13 +112,14 @@ export class RicochetConnection {
   get isAuthenticated(): boolean {
     return this.#authenticated;
   }
+  /** The peer's service id once authenticated (client role: the one we dialled). */
   get peerServiceId(): string | undefined {
     return this.#authenticated ? this.#peerServiceId : undefined;
   }
   get isKnownContact(): boolean {
     return this.#knownContact;
   }
-  get state(): State {
+  get state(): 'introduction' | 'open' | 'closing' | 'closed' {
     return this.#state;
   }
   /** True when both peers negotiated several file chunks in flight. */
