@@ -14,9 +14,23 @@ export type TestTorAuth =
   | { readonly kind: 'password'; readonly password: string }
   | { readonly kind: 'none' };
 
+export interface TestTorOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Listen on a unix socket in the data directory instead of a TCP port. */
+  readonly unixSocket?: boolean;
+  /** Extra torrc lines (e.g. a private test network's client lines). */
+  readonly extraTorrc?: readonly string[];
+  /** Keep DisableNetwork off (only with a loopback test network in extraTorrc). */
+  readonly network?: boolean;
+}
+
+export type TestTorControlTarget =
+  { readonly host: string; readonly port: number } | { readonly path: string };
+
 export interface TestTor {
-  readonly host: string;
-  readonly port: number;
+  readonly target: TestTorControlTarget;
+  readonly pid: number;
   readonly dataDir: string;
   readonly cookieFile: string;
   /** Resolves with tor's exit code or signal once the process has exited. */
@@ -41,15 +55,17 @@ async function waitForControlPort(
   child: ChildProcess,
   timeoutMs: number,
   signal?: AbortSignal,
-): Promise<{ host: string; port: number }> {
+): Promise<TestTorControlTarget> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     signal?.throwIfAborted();
     if (child.exitCode !== null) throw new Error(`tor exited early with ${child.exitCode}`);
     try {
       const text = await readFile(file, 'utf8');
-      const match = /^PORT=([0-9.]+):(\d+)\s*$/m.exec(text);
-      if (match !== null) return { host: match[1]!, port: Number(match[2]) };
+      const tcp = /^PORT=([0-9.]+):(\d+)\s*$/m.exec(text);
+      if (tcp !== null) return { host: tcp[1]!, port: Number(tcp[2]) };
+      const unix = /^UNIX_PORT=(\S+)\s*$/m.exec(text);
+      if (unix !== null) return { path: unix[1]! };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
@@ -60,22 +76,25 @@ async function waitForControlPort(
 
 export async function startTestTor(
   auth: TestTorAuth,
-  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  options: TestTorOptions = {},
 ): Promise<TestTor> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sotto-control-tor-'));
   await chmod(dataDir, 0o700);
   const portFile = join(dataDir, 'control-port');
   const cookieFile = join(dataDir, 'control_auth_cookie');
   const lines = [
-    'DisableNetwork 1',
+    `DisableNetwork ${options.network === true ? 0 : 1}`,
     'SocksPort 0',
-    'ControlPort auto',
+    options.unixSocket === true
+      ? `ControlPort unix:${join(dataDir, 'control.sock')}`
+      : 'ControlPort auto',
     `ControlPortWriteToFile ${portFile}`,
     `DataDirectory ${dataDir}`,
     'Log notice stdout',
     'AvoidDiskWrites 1',
     `__OwningControllerProcess ${process.pid}`,
   ];
+  lines.push(...(options.extraTorrc ?? []));
   if (auth.kind === 'cookie') {
     lines.push('CookieAuthentication 1', `CookieAuthFile ${cookieFile}`);
   } else if (auth.kind === 'password') {
@@ -102,13 +121,14 @@ export async function startTestTor(
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    const { host, port } = await waitForControlPort(
+    const target = await waitForControlPort(
       portFile,
       child,
       options.timeoutMs ?? 15_000,
       options.signal,
     );
-    return { host, port, dataDir, cookieFile, exited, stop };
+    if (child.pid === undefined) throw new Error('tor has no pid');
+    return { target, pid: child.pid, dataDir, cookieFile, exited, stop };
   } catch (error) {
     await stop();
     throw new Error(`test tor did not start:\n${log.join('')}`, { cause: error });

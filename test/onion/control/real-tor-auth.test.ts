@@ -14,7 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 async function connect(tor: TestTor): Promise<TorControlConnection> {
-  return TorControlConnection.connect({ host: tor.host, port: tor.port }, { timeoutMs: 5_000 });
+  return TorControlConnection.connect(tor.target, { timeoutMs: 5_000 });
 }
 
 describe('cookie tor', () => {

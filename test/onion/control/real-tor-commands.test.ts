@@ -26,7 +26,7 @@ let conn: TorControlConnection;
 
 beforeAll(async () => {
   tor = await startTestTor({ kind: 'cookie' });
-  conn = await TorControlConnection.connect({ host: tor.host, port: tor.port });
+  conn = await TorControlConnection.connect(tor.target);
   await authenticate(conn);
 });
 afterAll(async () => {
@@ -162,7 +162,7 @@ describe('ADD_ONION / DEL_ONION', () => {
   });
 
   it('only Detach onions outlive their control connection', async () => {
-    const other = await TorControlConnection.connect({ host: tor.host, port: tor.port });
+    const other = await TorControlConnection.connect(tor.target);
     await authenticate(other);
     const owned = await addOnion(other, { key: 'NEW', ports: [{ virtualPort: 9878 }] });
     const detached = await addOnion(other, {
@@ -186,7 +186,7 @@ describe('SIGNAL and TAKEOWNERSHIP', () => {
   it('tor exits when an owning control connection closes', async () => {
     const own = await startTestTor({ kind: 'none' });
     try {
-      const owner = await TorControlConnection.connect({ host: own.host, port: own.port });
+      const owner = await TorControlConnection.connect(own.target);
       await authenticate(owner);
       await takeOwnership(owner);
       await resetConf(owner, [['__OwningControllerProcess', null]]);
