@@ -41,6 +41,8 @@ function contactsKey(id: string | null, deps: MainKeyDeps): void {
       } else if (contact !== null) {
         dispatch({ type: 'select', address: contact.address });
         dispatch({ type: 'focus', focus: 'composer' });
+        deps.command({ type: 'messages', address: contact.address });
+        if (contact.unread > 0) deps.command({ type: 'mark-read', address: contact.address });
       }
       return;
     case 'requests': {

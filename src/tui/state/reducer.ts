@@ -12,7 +12,13 @@ import {
   upsertContact,
   validSelection,
 } from './contacts.js';
-import { addIncoming, addOutgoing, setDeliveryState } from './conversations.js';
+import {
+  addIncoming,
+  addOutgoing,
+  markQueued,
+  replaceHistory,
+  setDeliveryState,
+} from './conversations.js';
 import { initialTor, torProblem, torProgress } from './tor.js';
 import { cleanFileName, resultState, upsertTransfer } from './transfers.js';
 import type { UiState } from './types.js';
@@ -190,8 +196,20 @@ export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): 
           message: sanitizeForTerminal(event.message, { maxLength: 300 }),
         },
       };
+    case 'queued':
+      return {
+        ...state,
+        conversations: markQueued(state.conversations, event.address, event.id, event.text, now),
+      };
+    case 'messages':
+      return {
+        ...state,
+        conversations: replaceHistory(state.conversations, event.address, event.messages),
+      };
     case 'quit':
       return { ...state, quitting: true };
+    default:
+      return state; // an event this UI does not know yet: ignore it
   }
 }
 

@@ -266,3 +266,57 @@ describe('tor and status', () => {
     expect(s.dialogs).toEqual([{ kind: 'transfers' }]);
   });
 });
+
+describe('history and queued messages from the core', () => {
+  it('gives our shown message the local id from `queued`, and adds ones sent elsewhere', () => {
+    let s = run([{ type: 'message-sent', address: A, text: 'one', now: NOW }]);
+    s = run([core({ type: 'queued', address: A, id: 41, text: 'one' })], s);
+    s = run([core({ type: 'queued', address: A, id: 42, text: 'from headless' })], s);
+    s = run([core({ type: 'message-state', address: A, id: 41, state: 'delivered' })], s);
+    expect(s.conversations[A]?.messages.map((m) => [m.text, m.id, m.state])).toEqual([
+      ['one', 41, 'delivered'],
+      ['from headless', 42, 'queued'],
+    ]);
+  });
+
+  it('replaces the conversation with the history, sanitised, keeping unqueued messages', () => {
+    let s = run([{ type: 'message-sent', address: A, text: 'pending', now: NOW }]);
+    s = run(
+      [
+        core({
+          type: 'messages',
+          address: A,
+          messages: [
+            {
+              address: A,
+              id: 1,
+              direction: 'in',
+              text: 'x\x1b[2Jy',
+              at: NOW,
+              timeDelta: -60,
+              state: 'delivered',
+            },
+            {
+              address: A,
+              id: 2,
+              direction: 'out',
+              text: 'mine',
+              at: NOW,
+              timeDelta: 0,
+              state: 'failed',
+            },
+          ],
+        }),
+      ],
+      s,
+    );
+    const msgs = s.conversations[A]?.messages ?? [];
+    expect(msgs.map((m) => [m.text, m.state])).toEqual([
+      ['xy', 'delivered'],
+      ['mine', 'failed'],
+      ['pending', 'queued'],
+    ]);
+    expect(msgs[0]?.at).toBe(NOW - 60_000);
+    expect(new Set(msgs.map((m) => m.key)).size).toBe(3);
+  });
+});
