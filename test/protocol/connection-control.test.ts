@@ -1,0 +1,150 @@
+// Channel 0 details of the sans-IO connection: feature negotiation, KeepAlive, late packets on
+// closed channels, refusals on the client side, one contact request per connection.
+import { describe, expect, it } from 'vitest';
+import { RicochetConnection } from '../../src/protocol/connection.js';
+import { WINDOWED_FILE_FEATURE } from '../../src/protocol/connection-types.js';
+import { ProtocolViolationError } from '../../src/protocol/errors.js';
+import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
+import {
+  ChannelType,
+  decodeControlPacket,
+  encodeControlPacket,
+  type ControlMessage,
+} from '../../src/protocol/messages.js';
+import { ALICE, BOB, FakeClock, Pair, seededRandom } from './connection-harness.js';
+
+const control = (message: ControlMessage) =>
+  encodePacket({ channel: 0, data: encodeControlPacket(message) });
+
+function controlOut(conn: RicochetConnection): ControlMessage[] {
+  return new PacketDecoder()
+    .push(Uint8Array.from(Buffer.concat(conn.takeOutput())))
+    .filter((p) => p.channel === 0 && p.data.length > 0)
+    .map((p) => decodeControlPacket(p.data));
+}
+
+describe('RicochetConnection channel 0', () => {
+  it('uses the windowed file mode only when both peers advertise it', () => {
+    const one = new Pair({
+      clock: new FakeClock(),
+      known: true,
+      server: { features: [] }, // like Ricochet Refresh: answers EnableFeatures with nothing
+    });
+    one.connectAsContacts();
+    expect(one.client.of('features-enabled')).toEqual([{ type: 'features-enabled', features: [] }]);
+    expect(one.client.conn.windowedFileTransfer).toBe(false);
+    expect(one.server.conn.windowedFileTransfer).toBe(false);
+
+    const both = new Pair({ clock: new FakeClock(), known: true });
+    both.connectAsContacts();
+    expect(both.client.conn.windowedFileTransfer).toBe(true);
+    expect(both.server.conn.windowedFileTransfer).toBe(true);
+    expect(both.server.of('features-enabled')).toEqual([
+      { type: 'features-enabled', features: [WINDOWED_FILE_FEATURE] },
+    ]);
+  });
+
+  it('answers KeepAlive{response_requested} and ends on an unsolicited FeaturesEnabled', () => {
+    const pair = new Pair({ clock: new FakeClock(), known: true });
+    pair.connectAsContacts();
+    pair.server.conn.receive(control({ kind: 'keep-alive', responseRequested: true }));
+    expect(controlOut(pair.server.conn)).toEqual([
+      { kind: 'keep-alive', responseRequested: false },
+    ]);
+    pair.server.conn.receive(control({ kind: 'features-enabled', features: [] }));
+    const closing = pair.server.conn.takeEvents().find((e) => e.type === 'closing');
+    expect(closing?.type === 'closing' && closing.reason).toBeInstanceOf(ProtocolViolationError);
+  });
+
+  it('drops late packets on a channel it closed until the echo arrives', () => {
+    const pair = new Pair({ clock: new FakeClock() });
+    const { client, server } = { client: pair.client.conn, server: pair.server.conn };
+    for (let step = 0; step < 3; step++) {
+      for (const f of client.takeOutput()) server.receive(f); // intro, auth open, proof
+      if (step < 2) for (const f of server.takeOutput()) client.receive(f);
+    }
+    const held = server.takeOutput(); // Result + close of channel 1, not delivered yet
+    expect(held.at(-1)).toEqual(encodePacket({ channel: 1, data: new Uint8Array(0) }));
+    const late = encodePacket({ channel: 1, data: Uint8Array.of(0x0a, 0x00) });
+    server.receive(late);
+    expect(server.takeOutput()).toEqual([]); // in flight before our close: dropped
+    server.receive(encodePacket({ channel: 1, data: new Uint8Array(0) })); // the echo
+    expect(server.takeOutput()).toEqual([]);
+    server.receive(late); // now the channel is unknown: answered by closing it
+    expect(server.takeOutput()).toEqual([encodePacket({ channel: 1, data: new Uint8Array(0) })]);
+    expect(server.state).toBe('open');
+  });
+
+  it('a client refuses chat and file channels from a server that does not know it', () => {
+    const clock = new FakeClock();
+    const client = new RicochetConnection({
+      role: 'client',
+      identity: ALICE,
+      peerServiceId: BOB.serviceId,
+      now: clock.now,
+      random: seededRandom('c'),
+    });
+    client.receive(Uint8Array.of(3));
+    client.takeOutput();
+    client.receive(
+      control({ kind: 'open-channel', channelIdentifier: 2, channelType: ChannelType.Chat }),
+    );
+    expect(controlOut(client)).toEqual([
+      { kind: 'channel-result', channelIdentifier: 2, opened: false, commonError: 'unauthorized' },
+    ]);
+    client.receive(
+      control({
+        kind: 'open-channel',
+        channelIdentifier: 4,
+        channelType: ChannelType.Auth,
+        clientCookie: new Uint8Array(16),
+      }),
+    );
+    expect(controlOut(client)).toEqual([
+      { kind: 'channel-result', channelIdentifier: 4, opened: false, commonError: 'bad-usage' },
+    ]);
+    expect(client.state).toBe('open');
+  });
+
+  it('allows one contact request per connection and refuses invalid ones with Error', () => {
+    const pair = new Pair({ clock: new FakeClock() });
+    pair.pump();
+    pair.client.conn.sendContactRequest('', 'first');
+    pair.pump();
+    expect(() => pair.client.conn.sendContactRequest('', 'again')).toThrow();
+    pair.server.conn.receive(
+      control({
+        kind: 'open-channel',
+        channelIdentifier: 5,
+        channelType: ChannelType.ContactRequest,
+        contactRequest: { nickname: '', messageText: 'second' },
+      }),
+    );
+    expect(controlOut(pair.server.conn)).toEqual([
+      { kind: 'channel-result', channelIdentifier: 5, opened: false, commonError: 'bad-usage' },
+    ]);
+
+    const invalid = new Pair({ clock: new FakeClock() });
+    invalid.pump();
+    invalid.server.conn.receive(
+      control({
+        kind: 'open-channel',
+        channelIdentifier: 3,
+        channelType: ChannelType.ContactRequest,
+        contactRequest: { nickname: '<script>', messageText: 'hi' },
+      }),
+    );
+    const out = new PacketDecoder().push(
+      Uint8Array.from(Buffer.concat(invalid.server.conn.takeOutput())),
+    );
+    expect(decodeControlPacket((out[0] as { data: Uint8Array }).data)).toMatchObject({
+      kind: 'channel-result',
+      opened: true,
+      contactResponse: 'error',
+    });
+    expect(out[1]).toEqual({ channel: 3, data: new Uint8Array(0) });
+    expect(invalid.server.conn.takeEvents().map((e) => e.type)).not.toContain(
+      'contact-request-received',
+    );
+  });
+});
