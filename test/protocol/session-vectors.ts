@@ -27,10 +27,7 @@ export function loadSessions(): Session[] {
     .filter((f) => f.startsWith('session-') && f.endsWith('.json'))
     .sort()
     .map((file) => {
-      const raw = JSON.parse(readFileSync(join(VECTOR_DIR, file), 'utf8')) as Omit<
-        Session,
-        'file'
-      >;
+      const raw = JSON.parse(readFileSync(join(VECTOR_DIR, file), 'utf8')) as Omit<Session, 'file'>;
       return { ...raw, file };
     });
 }
