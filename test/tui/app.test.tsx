@@ -81,8 +81,8 @@ describe('App', () => {
     const frame = r.lastFrame() ?? '';
     expect(frame).toContain(`ID ${ME.slice(9, 17)}…`);
     expect(frame).toContain('1 online');
-    expect(frame).toContain('profile protected');
-    expect(frame).toContain('tor: ready');
+    expect(frame).toContain('| protected |');
+    expect(frame).toContain('tor ready');
     r.unmount();
   });
 

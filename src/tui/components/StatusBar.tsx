@@ -17,23 +17,23 @@ export interface StatusBarProps {
 }
 
 function torWord(tor: TorState): string {
-  if (tor.problem !== null) return 'tor: PROBLEM';
-  if (tor.published) return 'tor: ready';
-  return `tor: ${Math.round(tor.progress)}%`;
+  if (tor.problem !== null) return 'tor PROBLEM';
+  if (tor.published) return 'tor ready';
+  return `tor ${Math.round(tor.progress)}%`;
 }
 
 export function StatusBar(props: Readonly<StatusBarProps>) {
   const tone = useTone();
-  const parts = [
-    props.ownAddress === null ? 'ID: …' : `ID ${shortenId(props.ownAddress)}`,
-    `${props.online} online`,
-    props.protectedProfile ? 'profile protected' : 'profile UNPROTECTED',
-    torWord(props.tor),
-    props.bell ? 'bell on' : 'bell off',
-  ];
+  const parts = [props.ownAddress === null ? 'ID …' : `ID ${shortenId(props.ownAddress)}`];
   if (props.requests > 0) parts.push(`${props.requests} request(s): r`);
   if (props.offers > 0) parts.push(`${props.offers} file offer(s): t`);
-  parts.push('? help');
+  parts.push(
+    `${props.online} online`,
+    props.protectedProfile ? 'protected' : 'UNPROTECTED',
+    torWord(props.tor),
+    props.bell ? 'bell on' : 'bell off',
+    '? help',
+  );
   return (
     <Box flexDirection="column">
       {props.error === null ? null : (
