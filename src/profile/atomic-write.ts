@@ -3,7 +3,7 @@
 // directory. At every instant a complete target exists (POSIX rename is atomic).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, readdir, rename, unlink } from 'node:fs/promises';
+import { chmod, copyFile, link, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 const TEMP_MARKER = '.tmp-';
@@ -78,9 +78,25 @@ async function linkAsPrevious(target: string): Promise<void> {
   await unlink(prev).catch((error: unknown) => {
     if (!isNotFound(error)) throw error;
   });
-  await link(target, prev).catch((error: unknown) => {
-    if (!isNotFound(error)) throw error; // first save: nothing to keep
-  });
+  try {
+    await link(target, prev);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return; // first save: nothing to keep
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EMLINK') {
+      throw error;
+    }
+    // No hard links on this file system: copy to a temp file, then rename it into place.
+    const temp = tempPathFor(prev);
+    try {
+      await copyFile(target, temp, constants.COPYFILE_EXCL);
+      await chmod(temp, 0o600);
+      await rename(temp, prev);
+    } catch (copyError) {
+      await unlink(temp).catch(() => undefined);
+      throw copyError;
+    }
+  }
 }
 
 /** Remove temp files a crashed writer of `target` left behind. Returns the names removed. */

@@ -103,7 +103,10 @@ export async function openProfileDir(dir: string): Promise<OpenProfileDir> {
   try {
     await ensurePrivateDir(paths.torDataDir);
     await ensurePrivateDir(paths.downloadsDir);
-    const strayTempFilesRemoved = await removeStrayTempFiles(paths.vault);
+    const strayTempFilesRemoved = [
+      ...(await removeStrayTempFiles(paths.vault)),
+      ...(await removeStrayTempFiles(paths.vaultPrevious)),
+    ];
     return {
       paths,
       lock,

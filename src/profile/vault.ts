@@ -214,6 +214,7 @@ export async function openVault(
         cause: error,
       });
     }
+    file.fill(0); // for KDF "none" the header holds the key
     const state = parseState(plaintext, material);
     return makeVault(path, state, material, fromPrevious ? 'previous' : 'main', options);
   } catch (error) {
