@@ -266,8 +266,9 @@ export class RicochetConnection {
     return (this.#files as FileSendChannel).offer(offer);
   }
 
+  /** Bytes for a file-chunk-needed event; ignored if the transfer or connection ended since. */
   sendFileChunk(fileId: number, offset: number, data: Uint8Array): void {
-    this.#requireOpen();
+    if (this.#state !== 'open') return;
     if (!this.#files) throw new ConnectionStateError('no file is being sent');
     this.#files.provideChunk(fileId, offset, data);
   }

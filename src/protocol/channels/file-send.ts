@@ -88,7 +88,8 @@ export class FileSendChannel implements ChannelHandler {
   /** The application hands over the bytes it was asked for by a file-chunk-needed event. */
   provideChunk(fileId: number, offset: number, data: Uint8Array): void {
     const transfer = this.#transfers.get(fileId);
-    if (!transfer || transfer.state !== 'sending') {
+    if (!transfer) return; // ended (cancelled, failed) while the caller was reading: a race
+    if (transfer.state !== 'sending') {
       throw new ConnectionStateError(`file ${fileId} is not being sent`);
     }
     const expected = Math.min(MAX_FILE_CHUNK, transfer.size - transfer.sent);
