@@ -146,32 +146,34 @@ export async function startTestNetwork(options: TestNetworkOptions = {}): Promis
     const keyOptions = { torPath, gencertPath, timeoutMs: KEY_TOOL_TIMEOUT_MS, signal };
     // allSettled: on a failure no key tool may still be writing into the directory we remove.
     const settled = await Promise.allSettled(
-      specs.map(async (node) => {
-        const v3Identity =
-          node.role === 'authority' ? await createAuthorityKeys(node, keyOptions) : '';
-        return {
+      // Only authorities need keys up front (their DirAuthority lines name them); relays create
+      // their own identity on first start.
+      specs
+        .filter((node) => node.role === 'authority')
+        .map(async (node) => ({
           node,
-          v3Identity,
+          v3Identity: await createAuthorityKeys(node, keyOptions),
           relayFingerprint: await createRelayFingerprint(node, keyOptions),
-        };
-      }),
+        })),
     );
     const identities = settled.map((result) => {
       if (result.status === 'rejected') throw result.reason;
       return result.value;
     });
-    const authorities: AuthorityIdentity[] = identities
-      .filter(({ node }) => node.role === 'authority')
-      .map(({ node, v3Identity, relayFingerprint }) => ({
+    const authorities: AuthorityIdentity[] = identities.map(
+      ({ node, v3Identity, relayFingerprint }) => ({
         nickname: node.nickname,
         orPort: node.orPort,
         dirPort: node.dirPort,
         v3Identity,
         relayFingerprint,
-      }));
+      }),
+    );
 
+    options.log?.(`testnet: authority keys ready, starting ${specs.length} nodes in ${dir}`);
     const nodes: TestNetworkNode[] = [];
     for (const node of specs) {
+      await mkdir(node.dataDir, { recursive: true, mode: 0o700 });
       const torrcPath = join(node.dataDir, 'torrc');
       await writeFileAtomic(torrcPath, nodeTorrc(node, authorities, process.pid));
       signal.throwIfAborted();
