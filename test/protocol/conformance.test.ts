@@ -159,6 +159,29 @@ describe('Ricochet Refresh 3.0.41 recordings', () => {
           checkProofs(session, connection);
         });
 
+        it(`connection ${index}: byte-at-a-time through IntroductionParser and PacketDecoder`, () => {
+          for (const from of ['client', 'server'] as const) {
+            const bytes = stream(connection, from);
+            let rest = bytes.subarray(from === 'client' ? 4 : 1);
+            if (from === 'client') {
+              const parser = new IntroductionParser();
+              for (let i = 0; i < 4; i++) {
+                const r = parser.push(bytes.subarray(i, i + 1));
+                expect(r.done).toBe(i === 3);
+                if (r.done) rest = bytes.subarray(4);
+              }
+            }
+            const expected = splitPackets(rest).map((p) => [p.channel, toHex(p.data)]);
+            const decoder = new PacketDecoder();
+            const got: (string | number)[][] = [];
+            for (let i = 0; i < rest.length; i++) {
+              for (const p of decoder.push(rest.slice(i, i + 1)))
+                got.push([p.channel, toHex(p.data)]);
+            }
+            expect(got).toEqual(expected);
+          }
+        });
+
         it(`connection ${index}: random re-chunking through PacketDecoder yields the same packets`, () => {
           const client = stream(connection, 'client').subarray(4);
           const expected = splitPackets(client).map((p) => [p.channel, toHex(p.data)]);
