@@ -295,3 +295,46 @@ describe('RicochetConnection stream splitting', () => {
     );
   });
 });
+
+describe('RicochetConnection file cancellation', () => {
+  for (const side of ['sender', 'receiver'] as const) {
+    it(`the ${side} cancels mid-transfer; both see cancelled and late chunks are harmless`, () => {
+      const features = [WINDOWED_FILE_FEATURE];
+      const pair = new Pair({
+        clock: new FakeClock(),
+        known: true,
+        client: { features },
+        server: { features },
+      });
+      pair.connectAsContacts();
+      const data = fileOf(10 * MAX_FILE_CHUNK, 'cancel');
+      const fileId = pair.client.conn.offerFile({
+        name: 'big.bin',
+        size: data.length,
+        hash: sha3_512(data),
+      });
+      pair.client.sources.set(fileId, data);
+      pair.pump();
+      pair.server.conn.acceptFile(fileId);
+      // Let a few chunks cross, with more still queued at the sender.
+      for (let i = 0; i < 3; i++) {
+        pair.server.drainEvents();
+        for (const f of pair.server.conn.takeOutput()) pair.client.conn.receive(f);
+        pair.client.drainEvents();
+        for (const f of pair.client.conn.takeOutput()) pair.server.conn.receive(f);
+      }
+      if (side === 'sender') pair.client.conn.cancelFile(fileId, 'out');
+      else pair.server.conn.cancelFile(fileId, 'in');
+      pair.pump();
+      expect(pair.client.of('file-complete')).toEqual([
+        { type: 'file-complete', fileId, direction: 'out', result: 'cancelled' },
+      ]);
+      expect(pair.server.of('file-complete')).toEqual([
+        { type: 'file-complete', fileId, direction: 'in', result: 'cancelled' },
+      ]);
+      expect(() => pair.client.conn.sendFileChunk(fileId, 0, data.subarray(0, 10))).not.toThrow();
+      expect(pair.client.conn.state).toBe('open');
+      expect(pair.server.conn.state).toBe('open');
+    });
+  }
+});
