@@ -1,7 +1,7 @@
 // Ricochet v3 packet framing: `u16 size (big endian, includes the 4-byte header) ‖ u16 channel ‖
 // data`, size ≤ 65535 (doc/protocol-v3.md "Packet format"). Sans-IO: pure decode/encode plus a
 // bounded push decoder for stream chunks.
-import { LimitExceededError, MalformedPacketError } from './errors.js';
+import { LimitExceededError, MalformedPacketError, ProtocolViolationError } from './errors.js';
 
 /** One framed packet. `data` empty means "close this channel". */
 export interface Packet {
@@ -35,11 +35,14 @@ export function decodePacket(bytes: Uint8Array, offset = 0): DecodeResult {
   return { packet: { channel, data }, consumed: size };
 }
 
-/** Frames one packet. Throws LimitExceededError for data over 65531 bytes, RangeError for a bad channel. */
+/**
+ * Frames one packet. Throws LimitExceededError for data over 65531 bytes and
+ * ProtocolViolationError for a channel outside 0..65535.
+ */
 export function encodePacket(packet: Packet): Uint8Array {
   const { channel, data } = packet;
   if (!Number.isInteger(channel) || channel < 0 || channel > MAX_CHANNEL_ID) {
-    throw new RangeError(`channel ${channel} is not a u16`);
+    throw new ProtocolViolationError(`channel ${channel} is not a u16`);
   }
   if (data.length > MAX_PACKET_DATA) {
     throw new LimitExceededError(`packet data of ${data.length} bytes exceeds ${MAX_PACKET_DATA}`);

@@ -11,6 +11,7 @@ import {
   LimitExceededError,
   MalformedPacketError,
   ProtocolError,
+  ProtocolViolationError,
 } from '../../src/protocol/errors.js';
 import { hex, toHex } from './session-vectors.js';
 
@@ -50,8 +51,11 @@ describe('encodePacket / decodePacket', () => {
     expect(() => encodePacket({ channel: 1, data: new Uint8Array(MAX_PACKET_DATA + 1) })).toThrow(
       LimitExceededError,
     );
-    expect(() => encodePacket({ channel: 0x10000, data: new Uint8Array(0) })).toThrow(RangeError);
-    expect(() => encodePacket({ channel: -1, data: new Uint8Array(0) })).toThrow(RangeError);
+    for (const channel of [0x10000, -1, 1.5, Number.NaN]) {
+      expect(() => encodePacket({ channel, data: new Uint8Array(0) })).toThrow(
+        ProtocolViolationError,
+      );
+    }
   });
 });
 
