@@ -39,7 +39,9 @@ async function readLockPid(path: string): Promise<number | null | 'missing'> {
     });
     return parsePid(text.slice(0, MAX_LOCK_FILE_BYTES));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'missing';
+    if (code === 'ELOOP' || code === 'EISDIR') return null; // not a lock file we wrote: stale
     throw error;
   }
 }

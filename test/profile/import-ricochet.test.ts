@@ -71,6 +71,18 @@ describe('fixtures', () => {
     }
   });
 
+  it('refuses a key blob whose scalar is not clamped', () => {
+    const key = Buffer.from(
+      'aHBClTe3NlnoHYG0C8RaM82k8AM9B2Wid41dHp/PpVyOLjioXO6cypWkxpzYYhqH0iSWQ6wxxzWFduJGLrobBg==',
+      'base64',
+    );
+    key[0] = (key[0] ?? 0) | 1;
+    const text = JSON.stringify({
+      identity: { privateKey: `ED25519-V3:${key.toString('base64')}` },
+    });
+    expect(() => parseRicochetSettings(text)).toThrow(RicochetKeyError);
+  });
+
   it('ignores a users member that is not an object, with a warning', async () => {
     const result = await importRicochetFile(join(FIXTURES, 'ricochet-users-not-object.json'));
     expect(result.contacts).toEqual([]);

@@ -157,6 +157,16 @@ describe('profile lock', () => {
     }
   });
 
+  it('a symlink in place of the lock is treated as stale and never followed', async () => {
+    const root = await tempDir();
+    const target = join(root, 'target');
+    await writeFile(target, 'precious');
+    await symlink(target, join(root, 'lock'));
+    const lock = await acquireLock(join(root, 'lock'));
+    expect(await readFile(target, 'utf8')).toBe('precious');
+    await lock.release();
+  });
+
   it('release leaves a lock that is no longer ours alone', async () => {
     const root = await tempDir();
     const lockPath = join(root, 'lock');
