@@ -188,6 +188,13 @@ describe('strictness', () => {
     violation(() => decodeControlPacket(open('0801' + authType + ld('82c203', '00'.repeat(15)))));
     violation(() => decodeControlPacket(open('0801' + chatType + ld('c20c', ''))));
     violation(() => decodeControlPacket(open('0800' + chatType)));
+    // Extension 201 (Response) belongs to ChannelResult, not OpenChannel; 300 is unknown.
+    violation(() =>
+      decodeControlPacket(
+        open('0803' + ld('12', ascii(ChannelType.ContactRequest)) + ld('ca0c', '0801')),
+      ),
+    );
+    violation(() => decodeControlPacket(open('0801' + chatType + 'e01201')));
     violation(() => decodeControlPacket(open('08ffffffffffffffffff01' + chatType)));
     violation(() => decodeControlPacket(hex(ld('12', '0801' + '1001' + '1801')))); // opened + error
     violation(() => decodeContactResponse(hex('0809'))); // unknown enum value
