@@ -6,8 +6,10 @@ import type { HostPort } from './attach-config.js';
 import type { InboundConnection } from './tor-provider.js';
 import { IdentityKey } from './identity-key.js';
 import { OnionPublishFailedError, OnionPublishTimeoutError } from './tor-errors.js';
-import { parseHsDesc, type TorSession } from './tor-session.js';
-import { TorControlError } from './control/errors.js';
+import type { TorSession } from './tor-session.js';
+import { addOnion, delOnion } from './control/commands.js';
+import { ControlProtocolError, TorControlError } from './control/errors.js';
+import { parseHsDesc, type HsDescEvent } from './control/events.js';
 
 export const RICOCHET_VIRTUAL_PORT = 9878;
 export const DEFAULT_PUBLISH_TIMEOUT_MS = 120_000;
@@ -110,10 +112,16 @@ export class OnionService {
     });
     const unsubscribe = session.control.onEvent((event) => {
       if (event.keyword !== 'HS_DESC') return;
-      const desc = parseHsDesc(event.line);
-      if (desc?.serviceId !== this.serviceId) return;
+      let desc: HsDescEvent;
+      try {
+        desc = parseHsDesc(event.line);
+      } catch (error) {
+        if (error instanceof ControlProtocolError) return; // not ours to judge; tor sent odd text
+        throw error;
+      }
+      if (desc.address !== this.serviceId) return;
       if (desc.action === 'UPLOADED') settle?.();
-      if (desc.action === 'FAILED') failures.push(desc.reason);
+      if (desc.action === 'FAILED') failures.push(desc.reason ?? 'UNKNOWN');
     });
     const timer = setTimeout(
       () =>
@@ -132,18 +140,19 @@ export class OnionService {
     );
     try {
       signal?.throwIfAborted();
-      const reply = await session.control.send(
-        `ADD_ONION ${this.#key.torKeyBlob()} MaxStreams=${MAX_STREAMS_PER_CIRCUIT} ` +
-          `Port=${RICOCHET_VIRTUAL_PORT},${targetText}`,
+      const key = this.#key.torKeyBlob().slice('ED25519-V3:'.length);
+      const { serviceId } = await addOnion(
+        session.control,
+        {
+          key: { type: 'ED25519-V3', blob: key },
+          ports: [{ virtualPort: RICOCHET_VIRTUAL_PORT, target: targetText }],
+          maxStreams: MAX_STREAMS_PER_CIRCUIT,
+        },
         { timeoutMs: 30_000, ...(signal !== undefined ? { signal } : {}) },
       );
-      const id = reply.lines.find((line) => line.text.startsWith('ServiceID='))?.text.slice(10);
-      if (id !== this.serviceId) {
-        throw new TorControlError(
-          reply.status,
-          'ADD_ONION answered with another ServiceID',
-          'ADD_ONION',
-        );
+      if (serviceId !== this.serviceId) {
+        await delOnion(session.control, serviceId).catch(() => undefined);
+        throw new TorControlError(250, 'ADD_ONION answered with another ServiceID', 'ADD_ONION');
       }
       this.#session = session;
       if (!session.capabilities.hsDescEvents) {
@@ -169,7 +178,7 @@ export class OnionService {
 
   async #delOnion(session: TorSession): Promise<void> {
     if (session.control.closed) return;
-    await session.control.send(`DEL_ONION ${this.serviceId}`, { timeoutMs: 5_000 }).catch(() => {
+    await delOnion(session.control, this.serviceId, { timeoutMs: 5_000 }).catch(() => {
       // 552 (already gone after a restart), 510 (filtered), a timeout or a closed connection: the
       // onion is bound to this control connection, so tor removes it when the connection closes.
     });

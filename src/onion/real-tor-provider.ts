@@ -11,13 +11,14 @@ import { attachTor } from './tor-attach.js';
 import { TorNotRunningError, TorStartError } from './tor-errors.js';
 import { launchTor, shutdownLaunchedTor, type LaunchOptions } from './tor-launcher.js';
 import type { InboundConnection, OnionListener, TorEvent, TorProvider } from './tor-provider.js';
+import { ControlProtocolError } from './control/errors.js';
 import {
-  getInfoValue,
-  isFiltered,
   parseBootstrapPhase,
-  type BootstrapPhase,
-  type TorSession,
-} from './tor-session.js';
+  parseTorEvent,
+  type BootstrapStatus,
+  type ParsedTorEvent,
+} from './control/events.js';
+import { getInfoValue, isFiltered, type TorSession } from './tor-session.js';
 
 interface CommonOptions {
   readonly bootstrapTimeoutMs?: number;
@@ -61,7 +62,7 @@ class TorRuntime implements RealTorProvider {
   readonly #services = new Set<OnionService>();
   readonly #isolation = new IsolationCredentials(randomBytes(32));
   #session: TorSession | undefined;
-  #phase: BootstrapPhase | undefined;
+  #phase: BootstrapStatus | undefined;
   #phaseWaiters = new Set<() => void>();
   #closing = false;
 
@@ -106,24 +107,30 @@ class TorRuntime implements RealTorProvider {
   }
 
   #onTorEvent(event: TorAsyncEvent): void {
-    if (event.keyword === 'STATUS_CLIENT') {
-      const phase = parseBootstrapPhase(event.line);
-      if (phase !== undefined) this.#onPhase(phase);
-    } else if (event.keyword === 'NETWORK_LIVENESS') {
-      const state = event.line.trim();
-      if (state === 'UP' || state === 'DOWN')
-        this.#emit({ type: 'network-liveness', up: state === 'UP' });
-    } else if (event.keyword === 'HS_DESC') {
-      const [action, serviceId] = event.line.split(' ');
-      const ours = [...this.#services].some((service) => service.serviceId === serviceId);
-      if (action === 'FAILED' && ours && serviceId !== undefined) {
-        const reason = /REASON=(\S+)/u.exec(event.line)?.[1] ?? 'UNKNOWN';
-        this.#emit({ type: 'onion-publish-failed', serviceId, reason });
+    let parsed: ParsedTorEvent | undefined;
+    try {
+      parsed = parseTorEvent(event);
+    } catch (error) {
+      if (!(error instanceof ControlProtocolError)) throw error;
+      this.#emit({
+        type: 'warning',
+        message: `ignored a malformed ${event.keyword} event from tor`,
+      });
+      return;
+    }
+    if (parsed?.type === 'bootstrap') {
+      this.#onPhase(parsed);
+    } else if (parsed?.type === 'network-liveness') {
+      this.#emit({ type: 'network-liveness', up: parsed.up });
+    } else if (parsed?.type === 'hs-desc' && parsed.action === 'FAILED') {
+      const serviceId = parsed.address;
+      if ([...this.#services].some((service) => service.serviceId === serviceId)) {
+        this.#emit({ type: 'onion-publish-failed', serviceId, reason: parsed.reason ?? 'UNKNOWN' });
       }
     }
   }
 
-  #onPhase(phase: BootstrapPhase): void {
+  #onPhase(phase: BootstrapStatus): void {
     if (phase.warning !== undefined || phase.severity === 'WARN') {
       this.#emit({
         type: 'bootstrap-problem',
@@ -165,20 +172,19 @@ class TorRuntime implements RealTorProvider {
   async #waitForBootstrap(session: TorSession, signal?: AbortSignal): Promise<void> {
     const timeoutMs = this.#options.bootstrapTimeoutMs ?? DEFAULT_BOOTSTRAP_TIMEOUT_MS;
     try {
-      const current = parseBootstrapPhase(
-        await getInfoValue(session.control, 'status/bootstrap-phase', signal),
+      this.#onPhase(
+        parseBootstrapPhase(await getInfoValue(session.control, 'status/bootstrap-phase', signal)),
       );
-      if (current !== undefined) this.#onPhase(current);
     } catch (error) {
       if (!isFiltered(error)) throw error;
-      if (!session.capabilities.bootstrapStatus) {
-        this.#emit({
-          type: 'warning',
-          message: 'bootstrap status is hidden by the tor control filter; assuming tor is ready',
-        });
-        this.#emit({ type: 'ready' });
-        return;
-      }
+      // Behind a filter an already bootstrapped tor sends no more events: the onion publish and
+      // the first connection are what prove it works.
+      this.#emit({
+        type: 'warning',
+        message: 'bootstrap status is hidden by the tor control filter; assuming tor is ready',
+      });
+      this.#emit({ type: 'ready' });
+      return;
     }
     const deadline = Date.now() + timeoutMs;
     while ((this.#phase?.progress ?? 0) < 100) {

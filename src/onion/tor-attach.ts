@@ -3,6 +3,7 @@
 // takes ownership; commands a filter refuses (`510`) are tolerated and fallbacks noted as warnings.
 import type { ResolvedAttachConfig } from './attach-config.js';
 import { authenticate } from './control/authenticate.js';
+import { setEvents } from './control/commands.js';
 import { TorControlConnection } from './control/control-connection.js';
 import { TorAttachError } from './tor-errors.js';
 import { getInfoValue, isFiltered, parseSocksListeners, type TorSession } from './tor-session.js';
@@ -17,11 +18,11 @@ export interface AttachResult {
 
 async function subscribe(
   control: TorControlConnection,
-  events: string,
+  events: readonly string[],
   signal?: AbortSignal,
 ): Promise<boolean> {
   try {
-    await control.send(`SETEVENTS ${events}`, signal !== undefined ? { signal } : {});
+    await setEvents(control, events, signal !== undefined ? { signal } : {});
     return true;
   } catch (error) {
     if (isFiltered(error)) return false;
@@ -47,8 +48,8 @@ export async function attachTor(
     // Subscribe to everything we would like; a filter may allow only some of it.
     let hsDescEvents = true;
     let bootstrapStatus = true;
-    if (!(await subscribe(control, 'STATUS_CLIENT HS_DESC NETWORK_LIVENESS', signal))) {
-      hsDescEvents = await subscribe(control, 'HS_DESC', signal);
+    if (!(await subscribe(control, ['STATUS_CLIENT', 'HS_DESC', 'NETWORK_LIVENESS'], signal))) {
+      hsDescEvents = await subscribe(control, ['HS_DESC'], signal);
       bootstrapStatus = false;
       if (!hsDescEvents) warnings.push('the tor control filter hides HS_DESC events');
       warnings.push('the tor control filter hides bootstrap status events');

@@ -2,6 +2,7 @@
 // TAKEOWNERSHIP: tor exits when our control connection closes, so tor never outlives Sotto), then
 // subscribe to events, learn the SOCKS port and enable the network.
 import { authenticate } from './control/authenticate.js';
+import { setConf, setEvents, signal as sendSignal, takeOwnership } from './control/commands.js';
 import { TorControlConnection } from './control/control-connection.js';
 import { TorStartError } from './tor-errors.js';
 import { findTor, TorProcess } from './tor-process.js';
@@ -19,7 +20,7 @@ export interface LaunchOptions {
 }
 
 export const DEFAULT_START_TIMEOUT_MS = 60_000;
-export const LAUNCH_EVENTS = 'STATUS_CLIENT HS_DESC NETWORK_LIVENESS';
+export const LAUNCH_EVENTS = ['STATUS_CLIENT', 'HS_DESC', 'NETWORK_LIVENESS'] as const;
 
 /** Starts tor and returns a configured session (network enabled, events on, SOCKS known). */
 export async function launchTor(options: LaunchOptions, signal?: AbortSignal): Promise<TorSession> {
@@ -37,10 +38,10 @@ export async function launchTor(options: LaunchOptions, signal?: AbortSignal): P
     const send = { timeoutMs, ...(signal !== undefined ? { signal } : {}) };
     control = await TorControlConnection.connect(endpoint, send);
     await authenticate(control, { ...send, cookieFile: tor.files.cookieFile });
-    await control.send('TAKEOWNERSHIP', send);
-    await control.send(`SETEVENTS ${LAUNCH_EVENTS}`, send);
+    await takeOwnership(control, send);
+    await setEvents(control, LAUNCH_EVENTS, send);
     // Tor opens its SOCKS listener only once the network is enabled.
-    await control.send('SETCONF DisableNetwork=0', send);
+    await setConf(control, [['DisableNetwork', '0']], send);
     const listeners = await getInfoValue(control, 'net/listeners/socks', signal);
     const socks = parseSocksListeners(listeners);
     if (socks === undefined) throw new TorStartError('tor reported no SOCKS listener', []);
@@ -70,7 +71,7 @@ export async function shutdownLaunchedTor(session: TorSession, graceMs = 5_000):
   const tor = session.process;
   if (!session.control.closed) {
     try {
-      await session.control.send('SIGNAL SHUTDOWN', { timeoutMs: 2_000 });
+      await sendSignal(session.control, 'SHUTDOWN', { timeoutMs: 2_000 });
     } catch {
       // Tor may already be gone; closing the owning connection below also shuts it down.
     }
