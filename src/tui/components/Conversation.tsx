@@ -51,6 +51,14 @@ export function visibleWindow(
   return messages.slice(start, end);
 }
 
+/** `[12 earlier · 3 newer] ` when there is more than fits (PgUp/PgDn), else nothing. */
+export function scrollInfo(above: number, below: number): string {
+  const parts = [];
+  if (above > 0) parts.push(`${above} earlier`);
+  if (below > 0) parts.push(`${below} newer`);
+  return parts.length === 0 ? '' : `[${parts.join(' · ')}] `;
+}
+
 export function Conversation(props: Readonly<ConversationProps>) {
   const tone = useTone();
   const { contact } = props;
@@ -67,10 +75,9 @@ export function Conversation(props: Readonly<ConversationProps>) {
   return (
     <Box flexDirection="column" width={props.width}>
       <Text bold wrap="truncate-end">
+        {scrollInfo(hiddenAbove, props.scrollBack)}
         {name} — {STATUS_WORD[contact.status]}
         {contact.historyEnabled ? '' : ' — history off'}
-        {hiddenAbove > 0 ? ` — ${hiddenAbove} earlier (PgUp)` : ''}
-        {props.scrollBack > 0 ? ` — ${props.scrollBack} newer (PgDn)` : ''}
       </Text>
       <Box flexDirection="column" height={props.height} overflow="hidden" justifyContent="flex-end">
         {shown.map((m) => (
