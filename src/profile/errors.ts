@@ -98,3 +98,8 @@ export class ProfileDirError extends Error {
     this.path = path;
   }
 }
+
+/** Quote a path for a shell command shown in an error message (`chmod 700 '…'`). */
+export function shellQuote(path: string): string {
+  return `'${path.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,10 +1,10 @@
 // Passphrase input: from the terminal without echo (raw mode, restored on every exit path), from
 // `--passphrase-file` (must be a 0600/0400 regular file we own) or `--passphrase-fd N`. Never from
 // argv or the environment. Plus a strength hint for the UI. JS strings cannot be wiped; buffers are.
-import { constants } from 'node:fs';
+import { constants, read as readCallback } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { read as readCallback } from 'node:fs';
+import { shellQuote } from './errors.js';
 
 export const MAX_PASSPHRASE_BYTES = 4096;
 
@@ -68,7 +68,7 @@ export async function readPassphraseFile(path: string): Promise<string> {
       const mode = (info.mode & 0o777).toString(8).padStart(3, '0');
       throw new PassphraseFileError(
         path,
-        `${path} is readable by others (mode ${mode}); run: chmod 600 '${path}'`,
+        `${path} is readable by others (mode ${mode}); run: chmod 600 ${shellQuote(path)}`,
       );
     }
     if (info.size > MAX_PASSPHRASE_BYTES + 2) {

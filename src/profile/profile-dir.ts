@@ -6,7 +6,7 @@ import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { removeStrayTempFiles } from './atomic-write.js';
-import { ProfileDirError } from './errors.js';
+import { ProfileDirError, shellQuote } from './errors.js';
 import { acquireLock, type ProfileLock } from './lock-file.js';
 
 export interface ProfilePaths {
@@ -80,7 +80,7 @@ export async function checkPrivateDir(dir: string): Promise<void> {
     const mode = (info.mode & 0o777).toString(8).padStart(3, '0');
     throw new ProfileDirError(
       dir,
-      `${dir} is accessible by other users (mode ${mode}); run: chmod 700 '${dir}'`,
+      `${dir} is accessible by other users (mode ${mode}); run: chmod 700 ${shellQuote(dir)}`,
     );
   }
 }
