@@ -3,6 +3,7 @@
 // peers actually do"). Sans-IO: every mutation returns the CoreEvents a front end should see.
 
 import type { ContactStatus, ContactView, CoreEvent, RicochetId } from '../core/api.js';
+import { isValidServiceId } from '../onion/service-id.js';
 import { MAX_REQUEST_MESSAGE_UNITS, validateMessageText, validateNickname } from './text-rules.js';
 
 /** Where our relationship with a contact stands (independent of presence and block flag). */
@@ -70,7 +71,12 @@ const STATES: readonly ContactState[] = [
   'request-failed',
   'removed-us',
 ];
-const ADDRESS = /^ricochet:[a-z2-7]{56}$/;
+const PREFIX = 'ricochet:';
+
+/** True for `ricochet:<canonical service id>` (checksum and version checked). */
+export function isCanonicalRicochetId(address: string): boolean {
+  return address.startsWith(PREFIX) && isValidServiceId(address.slice(PREFIX.length));
+}
 
 export class ContactBook {
   readonly #contacts = new Map<RicochetId, ContactRecord>();
@@ -309,7 +315,7 @@ export class ContactBook {
   }
 
   #insert(address: RicochetId, nickname: string, state: ContactState, now: number): ContactRecord {
-    if (!ADDRESS.test(address))
+    if (!isCanonicalRicochetId(address))
       throw new ContactBookError('address is not a canonical Ricochet ID');
     if (address === this.#self) throw new SelfContactError('cannot add our own address');
     if (this.#contacts.has(address)) throw new ContactExistsError('already a contact');

@@ -1,10 +1,12 @@
 // Text rules for what a user or peer may type: nicknames and chat/request texts, as Ricochet v3
-// enforces them (notes "Contact requests" / "Chat"). Own small validator until
-// src/protocol/limits.ts lands; lengths are counted in UTF-16 code units like Ricochet (Qt).
+// enforces them (notes "Contact requests" / "Chat"), built on src/protocol/limits.ts and turned
+// into typed errors; stricter than the wire (no empty nickname, no lone surrogates).
 
-export const MAX_NICKNAME_UNITS = 30;
-export const MAX_MESSAGE_UNITS = 2000;
-export const MAX_REQUEST_MESSAGE_UNITS = 2000;
+import { MAX_MESSAGE_LENGTH, MAX_NICKNAME_LENGTH, isValidNickname } from '../protocol/limits.js';
+
+export const MAX_NICKNAME_UNITS = MAX_NICKNAME_LENGTH;
+export const MAX_MESSAGE_UNITS = MAX_MESSAGE_LENGTH;
+export const MAX_REQUEST_MESSAGE_UNITS = MAX_MESSAGE_LENGTH;
 
 export class InvalidTextError extends Error {
   override name = 'InvalidTextError';
@@ -56,6 +58,8 @@ export function validateNickname(nickname: string): string {
     }
   }
   if (nickname.trim().length === 0) throw new InvalidNicknameError('nickname is blank');
+  // The protocol layer's predicate must agree (it is what peers are held to).
+  if (!isValidNickname(nickname)) throw new InvalidNicknameError('nickname is not allowed');
   return nickname;
 }
 

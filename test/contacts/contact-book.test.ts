@@ -10,7 +10,9 @@ import {
 } from '../../src/contacts/contact-book.js';
 import { InvalidNicknameError } from '../../src/contacts/text-rules.js';
 
-const addr = (c: string): string => `ricochet:${c.repeat(56)}`;
+import { ricochetId } from '../support/ricochet-ids.js';
+
+const addr = (c: string): string => ricochetId(c.charCodeAt(0));
 const A = addr('a');
 const B = addr('b');
 const SELF = addr('s');
@@ -104,6 +106,9 @@ describe('ContactBook', () => {
     expect(() => book.addOutgoing(A, 'Alice', '', 0)).toThrow(ContactExistsError);
     expect(() => book.addOutgoing(SELF, 'me', '', 0)).toThrow(SelfContactError);
     expect(() => book.addOutgoing('ricochet:AAAA', 'x', '', 0)).toThrow(/canonical/);
+    const badChecksum = `ricochet:${'a'.repeat(55)}d`;
+    expect(() => book.addOutgoing(badChecksum, 'x', '', 0)).toThrow(/canonical/);
+    expect(() => book.addOutgoing(A.slice(9), 'x', '', 0)).toThrow(/canonical/);
     expect(() => book.addOutgoing(B, 'x&y', '', 0)).toThrow(InvalidNicknameError);
     expect(() => book.addOutgoing(B, 'B', 'x'.repeat(2001), 0)).toThrow(/2000/);
     book.addAccepted(B, 'Bob', 0);
