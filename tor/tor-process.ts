@@ -62,12 +62,19 @@ export function runCommand(
       if (options.signal?.aborted) {
         const reason: unknown = options.signal.reason;
         reject(reason instanceof Error ? reason : new Error('aborted', { cause: reason }));
+      } else if (code === 0 && stdinError !== undefined) {
+        reject(new CommandFailedError(`could not write to ${file}`, output, { cause: stdinError }));
       } else if (code === 0) {
         resolve(output);
       } else {
         const why = signal === null ? `exit code ${code}` : `signal ${signal} (timeout?)`;
         reject(new CommandFailedError(`${file} ${args.join(' ')} failed: ${why}`, output));
       }
+    });
+    // A command may exit without reading its stdin (EPIPE): its exit status tells what happened.
+    let stdinError: Error | undefined;
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') stdinError = error;
     });
     child.stdin.end(options.stdin ?? '');
   });
