@@ -71,6 +71,8 @@ export interface QueuedMessageRecord {
   readonly localId: number;
   readonly text: string;
   readonly at: number;
+  /** Wire message_id of a message already sent once (re-sent with the same id; messenger core). */
+  readonly wireId?: number;
 }
 
 export type HistoryDeliveryState = 'queued' | 'sent' | 'delivered' | 'failed';
@@ -321,11 +323,13 @@ function rejectedEntry(value: unknown, path: string): RejectedRecord {
 }
 
 function queued(value: unknown, path: string): QueuedMessageRecord {
-  const o = object(value, path, ['localId', 'text', 'at']);
+  const o = object(value, path, ['localId', 'text', 'at'], ['wireId']);
+  const wireId = optional(o, 'wireId', (v) => integer(v, `${path}.wireId`, 1, 0xffff_ffff));
   return {
     localId: integer(o['localId'], `${path}.localId`, 0, Number.MAX_SAFE_INTEGER),
     text: text(o['text'], `${path}.text`, STATE_LIMITS.messageText),
     at: time(o['at'], `${path}.at`),
+    ...(wireId === undefined ? {} : { wireId }),
   };
 }
 

@@ -1,0 +1,314 @@
+// One live Ricochet connection per peer (notes "Connection rules"): dials contacts through Tor with
+// bounded concurrency, a per-contact isolation key, a timeout and an AbortSignal; takes inbound
+// onion connections; applies the 3.0.41 duplicate rule; reconnects with backoff; admits unknowns.
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { RicochetConnection } from '../protocol/connection.js';
+import type { ConnectionEvent, LocalIdentity } from '../protocol/connection-types.js';
+import {
+  chooseSurvivingConnection,
+  inboundBeatsPendingOutbound,
+} from '../protocol/duplicate-rule.js';
+import type { TorProvider } from '../onion/tor-provider.js';
+import { ReconnectPolicy, type BackoffOptions, type FailureKind } from './backoff.js';
+import { PeerLink } from './peer-link.js';
+
+export const RICOCHET_PORT = 9878;
+export const DEFAULT_MAX_DIALS = 4;
+/** From starting a dial until the peer authenticated (SOCKS, rendezvous, introduction, auth). */
+export const DEFAULT_DIAL_TIMEOUT_MS = 120_000;
+
+export interface ConnectionManagerOptions {
+  readonly tor: TorProvider;
+  readonly identity: LocalIdentity;
+  /** Peers (service ids) we dial: contacts and open outgoing requests that are not blocked. */
+  readonly wantsConnection: (serviceId: string) => boolean;
+  /** Server role: whether an authenticated peer counts as a known contact. */
+  readonly isKnownContact: (serviceId: string) => boolean;
+  /** An unknown peer authenticated to us: may it stay (block list, rate limits)? */
+  readonly admitUnknown: (serviceId: string) => boolean;
+  /** Events of the live connection of `serviceId` (and of unknown inbound peers). */
+  readonly onEvent: (serviceId: string, link: PeerLink, event: ConnectionEvent) => void;
+  /** A connection became the live one for `serviceId` (authenticated, survived the duplicate rule). */
+  readonly onLive: (serviceId: string, link: PeerLink) => void;
+  /** The live connection of `serviceId` ended. */
+  readonly onGone: (serviceId: string, link: PeerLink) => void;
+  /** A dial failed before authentication (network). */
+  readonly onDialFailed?: (serviceId: string, error: unknown) => void;
+  readonly features?: readonly string[];
+  readonly maxDials?: number;
+  readonly dialTimeoutMs?: number;
+  readonly backoff?: Partial<BackoffOptions>;
+  readonly now?: () => number;
+}
+
+interface Dial {
+  readonly abort: AbortController;
+  link?: PeerLink;
+}
+
+export class ConnectionManager {
+  readonly #o: ConnectionManagerOptions;
+  readonly #now: () => number;
+  readonly #policy: ReconnectPolicy;
+  readonly #live = new Map<string, PeerLink>();
+  readonly #dials = new Map<string, Dial>();
+  readonly #links = new Set<PeerLink>();
+  #timer: NodeJS.Timeout | undefined;
+  #torUp = false;
+  #stopped = false;
+
+  constructor(options: ConnectionManagerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#policy = new ReconnectPolicy(
+      () => randomBytes(4).readUInt32BE() / 2 ** 32,
+      options.backoff,
+    );
+  }
+
+  /** The live connection of a peer, if any. */
+  live(serviceId: string): PeerLink | undefined {
+    return this.#live.get(serviceId);
+  }
+
+  /** Tor is bootstrapped and our onion is up (or not): dialling starts or pauses. */
+  setTorUp(up: boolean): void {
+    this.#torUp = up;
+    if (up) this.#policy.resetAll(this.#now());
+    this.#schedule();
+  }
+
+  /** Start tracking a peer we should reach (due at once). */
+  track(serviceId: string): void {
+    this.#policy.track(serviceId, this.#now());
+    this.#schedule();
+  }
+
+  /** Stop reaching a peer and drop its connections (removed, blocked). */
+  forget(serviceId: string): void {
+    this.#policy.forget(serviceId);
+    this.#dials.get(serviceId)?.abort.abort(new Error('contact forgotten'));
+    this.#live.get(serviceId)?.close();
+  }
+
+  /** "Retry now" for one peer. */
+  retryNow(serviceId: string): void {
+    this.#policy.retryNow(serviceId, this.#now());
+    this.#schedule();
+  }
+
+  /** Tor restarted or the network came back: every peer is due again. */
+  resetAll(): void {
+    this.#policy.resetAll(this.#now());
+    this.#schedule();
+  }
+
+  /** Record how an attempt ended (e.g. a likely rejection is retried rarely). */
+  noteFailure(serviceId: string, kind: FailureKind): void {
+    this.#policy.onFailure(serviceId, this.#now(), kind);
+    this.#schedule();
+  }
+
+  /** An inbound onion connection (server role). */
+  acceptInbound(socket: Duplex): void {
+    if (this.#stopped) {
+      socket.destroy();
+      return;
+    }
+    let connection: RicochetConnection;
+    try {
+      connection = new RicochetConnection({
+        role: 'server',
+        identity: this.#o.identity,
+        isKnownContact: (id) => this.#o.isKnownContact(id),
+        now: this.#now,
+        random: (n) => new Uint8Array(randomBytes(n)),
+        ...(this.#o.features ? { features: this.#o.features } : {}),
+      });
+    } catch {
+      socket.destroy();
+      return;
+    }
+    this.#attach(socket, connection, undefined);
+  }
+
+  /** Close everything and stop dialling. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    for (const dial of this.#dials.values()) dial.abort.abort(new Error('shutting down'));
+    for (const link of [...this.#links]) link.destroy();
+  }
+
+  // ---- dialling ----
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#torUp) return;
+    const now = this.#now();
+    for (const serviceId of this.#policy.due(now)) {
+      if (this.#dials.size >= (this.#o.maxDials ?? DEFAULT_MAX_DIALS)) break;
+      if (this.#live.has(serviceId) || this.#dials.has(serviceId)) continue;
+      if (!this.#o.wantsConnection(serviceId)) continue;
+      this.#dial(serviceId);
+    }
+    // Wake for the next due peer (or poll while every dial slot is busy).
+    const nextDue = this.#policy
+      .due(Number.MAX_SAFE_INTEGER)
+      .map((id) => this.#policy.retryAt(id) ?? now)
+      .filter((at) => at > now);
+    const wakeAt = Math.min(now + 5_000, ...nextDue);
+    this.#timer = setTimeout(() => this.#schedule(), Math.max(50, wakeAt - now));
+    this.#timer.unref();
+  }
+
+  #dial(serviceId: string): void {
+    const abort = new AbortController();
+    const dial: Dial = { abort };
+    this.#dials.set(serviceId, dial);
+    const timeout = setTimeout(
+      () => abort.abort(new Error('timed out connecting')),
+      this.#o.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+    );
+    timeout.unref();
+    const fail = (error: unknown): void => {
+      clearTimeout(timeout);
+      if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
+      if (this.#stopped) return;
+      this.#policy.onFailure(serviceId, this.#now(), 'network');
+      this.#o.onDialFailed?.(serviceId, error);
+      this.#schedule();
+    };
+    abort.signal.addEventListener('abort', () => dial.link?.destroy(), { once: true });
+    this.#o.tor.connect(serviceId, RICOCHET_PORT, `contact:${serviceId}`, abort.signal).then(
+      (socket) => {
+        if (abort.signal.aborted || this.#stopped) {
+          socket.destroy();
+          fail(abort.signal.reason);
+          return;
+        }
+        let connection: RicochetConnection;
+        try {
+          connection = new RicochetConnection({
+            role: 'client',
+            identity: this.#o.identity,
+            peerServiceId: serviceId,
+            now: this.#now,
+            random: (n) => new Uint8Array(randomBytes(n)),
+            ...(this.#o.features ? { features: this.#o.features } : {}),
+          });
+        } catch (error) {
+          socket.destroy();
+          fail(error);
+          return;
+        }
+        dial.link = this.#attach(socket, connection, (authenticated) => {
+          clearTimeout(timeout);
+          if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
+          if (!authenticated) fail(new Error('the connection closed before authentication'));
+          else this.#schedule();
+        });
+      },
+      (error: unknown) => fail(error),
+    );
+  }
+
+  // ---- connections ----
+
+  #attach(
+    socket: Duplex,
+    connection: RicochetConnection,
+    onDialSettled: ((authenticated: boolean) => void) | undefined,
+  ): PeerLink {
+    let settled = false;
+    const settle = (authenticated: boolean): void => {
+      if (settled) return;
+      settled = true;
+      onDialSettled?.(authenticated);
+    };
+    const link = new PeerLink({
+      socket,
+      connection,
+      now: this.#now,
+      onEvent: (l, event) => {
+        if (event.type === 'authenticated') {
+          settle(true);
+          this.#authenticated(l, event.peerServiceId, event.isKnownContact);
+          return;
+        }
+        const peer = l.connection.peerServiceId;
+        if (event.type === 'closed') {
+          this.#links.delete(l);
+          settle(false);
+          if (peer !== undefined && this.#live.get(peer) === l) {
+            this.#live.delete(peer);
+            if (!this.#stopped) {
+              // Reconnect soon (unless the owner noted a longer delay before).
+              const at = this.#policy.retryAt(peer);
+              if (at !== undefined && at <= this.#now()) {
+                this.#policy.onFailure(peer, this.#now(), 'network');
+              }
+            }
+            this.#o.onGone(peer, l);
+            this.#schedule();
+          }
+          return;
+        }
+        if (peer !== undefined && this.#live.get(peer) === l) this.#o.onEvent(peer, l, event);
+      },
+    });
+    this.#links.add(link);
+    return link;
+  }
+
+  #authenticated(link: PeerLink, peer: string, known: boolean): void {
+    const me = this.#o.identity.serviceId;
+    if (link.connection.role === 'server' && !known && !this.#o.admitUnknown(peer)) {
+      link.close();
+      return;
+    }
+    if (link.connection.role === 'server') {
+      const dial = this.#dials.get(peer);
+      if (dial !== undefined) {
+        const authenticating = dial.link !== undefined;
+        if (inboundBeatsPendingOutbound(me, peer, authenticating)) {
+          this.#dials.delete(peer);
+          dial.abort.abort(new Error('an inbound connection from the peer won'));
+        }
+      }
+    }
+    const existing = this.#live.get(peer);
+    if (existing !== undefined && existing !== link) {
+      const candidate = (l: PeerLink): Parameters<typeof chooseSurvivingConnection>[0] => ({
+        clientServiceId: l.connection.role === 'client' ? me : peer,
+        serverServiceId: l.connection.role === 'client' ? peer : me,
+        establishedAt: l.authenticatedAt ?? this.#now(),
+        connected: !l.closed && l.connection.state === 'open',
+      });
+      const survivor = chooseSurvivingConnection(
+        candidate(existing),
+        candidate(link),
+        me,
+        this.#now(),
+      );
+      if (survivor === 'existing') {
+        link.close();
+        return;
+      }
+      this.#live.delete(peer);
+      this.#o.onGone(peer, existing);
+      existing.close();
+    }
+    this.#live.set(peer, link);
+    if (this.#policy.retryAt(peer) !== undefined) this.#policy.onSuccess(peer, this.#now());
+    this.#o.onLive(peer, link);
+    this.#o.onEvent(peer, link, {
+      type: 'authenticated',
+      peerServiceId: peer,
+      isKnownContact: known,
+    });
+  }
+}

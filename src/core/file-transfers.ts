@@ -1,0 +1,258 @@
+// File transfers of the messenger core over `im.ricochet.file-transfer` (notes "File transfer"):
+// outgoing files are hashed (SHA3-512, streaming) and read chunk by chunk on demand; incoming files
+// go to a `.part` in the downloads directory and are renamed only after the protocol verified them.
+import { sha3_512 } from '@noble/hashes/sha3.js';
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { CoreEvent, FileDirection, RicochetId } from './api.js';
+import type { ConnectionEvent, FileResult } from '../protocol/connection-types.js';
+import { isSafeFileName, MAX_FILE_NAME_LENGTH } from '../protocol/limits.js';
+import { startDownload, type Download } from './downloads.js';
+import { TransferStats } from './transfer-stats.js';
+import type { PeerLink } from './peer-link.js';
+
+export class FileTransferError extends Error {
+  override name = 'FileTransferError';
+}
+export class UnknownTransferError extends FileTransferError {
+  override name = 'UnknownTransferError';
+}
+export class PeerOfflineError extends FileTransferError {
+  override name = 'PeerOfflineError';
+}
+
+interface Transfer {
+  readonly address: RicochetId;
+  readonly fileId: number;
+  readonly direction: FileDirection;
+  readonly name: string;
+  readonly size: number;
+  readonly link: PeerLink;
+  stats?: TransferStats;
+  file?: FileHandle;
+  download?: Download;
+  /** Serialises file I/O so chunks are read and written in order. */
+  io: Promise<void>;
+  failed: boolean;
+}
+
+const key = (address: RicochetId, fileId: number, direction: FileDirection): string =>
+  `${direction} ${fileId} ${address}`;
+
+export class FileTransfers {
+  readonly #transfers = new Map<string, Transfer>();
+  readonly #emit: (event: CoreEvent) => void;
+  readonly #downloadsDir: string;
+  readonly #now: () => number;
+
+  constructor(emit: (event: CoreEvent) => void, downloadsDir: string, now: () => number) {
+    this.#emit = emit;
+    this.#downloadsDir = downloadsDir;
+    this.#now = now;
+  }
+
+  /** Offers a local file to the peer on `link`; returns the file id. */
+  async send(address: RicochetId, link: PeerLink | undefined, path: string): Promise<number> {
+    if (link === undefined || link.closed) throw new PeerOfflineError('the contact is not online');
+    let name = basename(path);
+    if (!isSafeFileName(name)) name = name.replace(/[^\p{L}\p{N}._ -]/gu, '_').slice(0, 200);
+    if (!isSafeFileName(name) || name.length > MAX_FILE_NAME_LENGTH) name = 'file';
+    const file = await open(path, 'r').catch((cause: unknown) => {
+      throw new FileTransferError('cannot open the file to send', { cause });
+    });
+    try {
+      const info = await file.stat();
+      if (!info.isFile()) throw new FileTransferError('only regular files can be sent');
+      const hasher = sha3_512.create();
+      const buffer = Buffer.alloc(1 << 20);
+      for (let offset = 0; offset < info.size;) {
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, offset);
+        if (bytesRead === 0) throw new FileTransferError('the file shrank while hashing');
+        hasher.update(buffer.subarray(0, bytesRead));
+        offset += bytesRead;
+      }
+      const fileId = link.run((c) => c.offerFile({ name, size: info.size, hash: hasher.digest() }));
+      if (fileId === undefined) throw new PeerOfflineError('the connection closed');
+      this.#transfers.set(key(address, fileId, 'out'), {
+        address,
+        fileId,
+        direction: 'out',
+        name,
+        size: info.size,
+        link,
+        file,
+        io: Promise.resolve(),
+        failed: false,
+      });
+      return fileId;
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+  }
+
+  /** The user accepts an offered file: reserve a `.part`, then tell the peer. */
+  async accept(address: RicochetId, fileId: number): Promise<void> {
+    const t = this.#require(address, fileId, 'in');
+    if (t.download !== undefined) return;
+    t.download = await startDownload(this.#downloadsDir, t.name);
+    t.stats = new TransferStats(t.size, this.#now());
+    if (t.link.run((c) => c.acceptFile(fileId)) === undefined && t.link.closed) {
+      await this.#finish(t, 'failed');
+    }
+  }
+
+  reject(address: RicochetId, fileId: number): void {
+    const t = this.#require(address, fileId, 'in');
+    t.link.run((c) => c.rejectFile(fileId));
+    void this.#finish(t, 'rejected');
+  }
+
+  cancel(address: RicochetId, fileId: number): void {
+    const t =
+      this.#transfers.get(key(address, fileId, 'out')) ?? this.#require(address, fileId, 'in');
+    t.link.run((c) => c.cancelFile(fileId, t.direction));
+    void this.#finish(t, 'cancelled');
+  }
+
+  /** A connection event that concerns files; returns true if it was one. */
+  handle(address: RicochetId, link: PeerLink, event: ConnectionEvent): boolean {
+    switch (event.type) {
+      case 'file-offer': {
+        const t: Transfer = {
+          address,
+          fileId: event.fileId,
+          direction: 'in',
+          name: event.name,
+          size: event.size,
+          link,
+          io: Promise.resolve(),
+          failed: false,
+        };
+        this.#transfers.set(key(address, event.fileId, 'in'), t);
+        this.#emit({
+          type: 'file-offer',
+          address,
+          fileId: event.fileId,
+          name: event.name,
+          size: event.size,
+        });
+        return true;
+      }
+      case 'file-accepted': {
+        const t = this.#transfers.get(key(address, event.fileId, 'out'));
+        if (t) t.stats = new TransferStats(t.size, this.#now());
+        return true;
+      }
+      case 'file-chunk-needed': {
+        const t = this.#transfers.get(key(address, event.fileId, 'out'));
+        const file = t?.file;
+        if (t === undefined || file === undefined) return true;
+        t.io = t.io
+          .then(async () => {
+            if (t.failed) return;
+            const data = Buffer.alloc(event.length);
+            const { bytesRead } = await file.read(data, 0, event.length, event.offset);
+            if (bytesRead !== event.length) throw new FileTransferError('the file changed');
+            t.link.run((c) => c.sendFileChunk(event.fileId, event.offset, data));
+          })
+          .catch(() => {
+            t.link.run((c) => c.cancelFile(event.fileId, 'out'));
+            void this.#finish(t, 'failed');
+          });
+        return true;
+      }
+      case 'file-chunk': {
+        const t = this.#transfers.get(key(address, event.fileId, 'in'));
+        const download = t?.download;
+        if (t === undefined || download === undefined) return true;
+        const data = event.data;
+        t.io = t.io
+          .then(async () => {
+            if (t.failed) return;
+            await download.handle.write(data, 0, data.length, event.offset);
+          })
+          .catch(() => {
+            t.link.run((c) => c.cancelFile(event.fileId, 'in'));
+            void this.#finish(t, 'failed');
+          });
+        return true;
+      }
+      case 'file-progress': {
+        const t = this.#transfers.get(key(address, event.fileId, event.direction));
+        if (t === undefined) return true;
+        t.stats ??= new TransferStats(t.size, this.#now());
+        const now = this.#now();
+        const p = t.stats.update(event.transferred, now);
+        if (t.stats.shouldEmit(now) || p.transferred === t.size) {
+          this.#emit({
+            type: 'file-progress',
+            address,
+            fileId: event.fileId,
+            direction: event.direction,
+            transferred: p.transferred,
+            size: t.size,
+            bytesPerSecond: p.bytesPerSecond,
+          });
+        }
+        return true;
+      }
+      case 'file-complete': {
+        const t = this.#transfers.get(key(address, event.fileId, event.direction));
+        if (t !== undefined) void this.#finish(t, event.result);
+        return true;
+      }
+      case 'file-header-ack':
+      case 'file-ready':
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** A connection ended: every transfer that ran on it failed. */
+  linkGone(link: PeerLink): void {
+    for (const t of [...this.#transfers.values()])
+      if (t.link === link) void this.#finish(t, 'failed');
+  }
+
+  /** Shutdown: close files, delete partial downloads. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#transfers.values()].map((t) => this.#finish(t, 'failed', false)));
+  }
+
+  #require(address: RicochetId, fileId: number, direction: FileDirection): Transfer {
+    const t = this.#transfers.get(key(address, fileId, direction));
+    if (t === undefined) throw new UnknownTransferError(`no ${direction} transfer ${fileId}`);
+    return t;
+  }
+
+  async #finish(t: Transfer, result: FileResult, emit = true): Promise<void> {
+    const k = key(t.address, t.fileId, t.direction);
+    if (this.#transfers.get(k) !== t) return;
+    this.#transfers.delete(k);
+    if (result !== 'success') t.failed = true;
+    await t.io.catch(() => undefined);
+    let path: string | undefined;
+    let final: FileResult = result;
+    try {
+      if (t.direction === 'out') await t.file?.close();
+      else if (t.download !== undefined) {
+        if (result === 'success') path = await t.download.complete();
+        else await t.download.abort();
+      }
+    } catch {
+      final = 'failed';
+      await t.download?.abort().catch(() => undefined);
+    }
+    if (!emit) return;
+    this.#emit({
+      type: 'file-done',
+      address: t.address,
+      fileId: t.fileId,
+      direction: t.direction,
+      result: final,
+      ...(path === undefined ? {} : { path }),
+    });
+  }
+}

@@ -1,0 +1,564 @@
+// The messenger core (implements MessengerCore of src/core/api.ts): owns the vault state and the
+// models, publishes our onion, keeps connections through the ConnectionManager, and maps every
+// CoreCommand to actions and every Ricochet connection event to CoreEvents (notes "Messenger").
+import { randomBytes } from 'node:crypto';
+import type { CoreCommand, CoreEvent, MessengerCore, RicochetId } from './api.js';
+import { errorEvent } from './error-events.js';
+import { ConnectionManager } from './connection-manager.js';
+import { FileTransfers } from './file-transfers.js';
+import { PeerLink } from './peer-link.js';
+import { SendQueue, outgoingView } from './send-queue.js';
+import type { BackoffOptions } from './backoff.js';
+import {
+  modelFromVault,
+  toAddress,
+  toServiceId,
+  vaultFromModel,
+  type CoreModel,
+} from './vault-mapping.js';
+import { IdentityKey } from '../onion/identity-key.js';
+import { parseRicochetAddress } from '../onion/service-id.js';
+import type { OnionListener, TorEvent, TorProvider } from '../onion/tor-provider.js';
+import type { ConnectionEvent } from '../protocol/connection-types.js';
+import type { Vault } from '../profile/vault.js';
+
+export interface MessengerOptions {
+  readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
+  readonly vault: Vault;
+  readonly downloadsDir: string;
+  /** Ricochet features we offer (default: all Sotto features; [] = plain 3.0.41 behaviour). */
+  readonly features?: readonly string[];
+  readonly backoff?: Partial<BackoffOptions>;
+  readonly saveDebounceMs?: number;
+  /** The nickname our contact requests carry (default empty: nothing about us leaks). */
+  readonly ownNickname?: string;
+  readonly now?: () => number;
+}
+
+export class UnknownCommandError extends Error {
+  override name = 'UnknownCommandError';
+}
+
+const random01 = (): number => randomBytes(4).readUInt32BE() / 2 ** 32;
+
+export class Messenger implements MessengerCore {
+  readonly address: RicochetId;
+  readonly #o: MessengerOptions;
+  readonly #now: () => number;
+  readonly #key: IdentityKey;
+  readonly #model: CoreModel;
+  readonly #manager: ConnectionManager;
+  readonly #files: FileTransfers;
+  readonly #listeners = new Set<(event: CoreEvent) => void>();
+  readonly #unsubscribeTor: () => void;
+  #listener: OnionListener | undefined;
+  #saveTimer: NodeJS.Timeout | undefined;
+  #saving: Promise<void> = Promise.resolve();
+  #closed = false;
+  #restarting = false;
+
+  constructor(options: MessengerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    const identity = options.vault.state.identity;
+    this.#key = IdentityKey.fromExpandedKey(
+      new Uint8Array(Buffer.from(identity.expandedKey, 'base64')),
+    );
+    this.address = toAddress(this.#key.serviceId);
+    this.#model = modelFromVault(options.vault.state, this.#key.serviceId, this.#now()).model;
+    this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
+    const key = this.#key;
+    this.#manager = new ConnectionManager({
+      tor: options.tor,
+      identity: { serviceId: key.serviceId, sign: (m) => key.sign(m) },
+      wantsConnection: (id) => this.#wantsConnection(toAddress(id)),
+      isKnownContact: (id) => {
+        const c = this.#model.book.get(toAddress(id));
+        return c !== undefined && !c.blocked;
+      },
+      admitUnknown: (id) => this.#admitUnknown(toAddress(id)),
+      onEvent: (id, link, event) =>
+        this.#guard(() => this.#onConnectionEvent(toAddress(id), link, event)),
+      onLive: () => undefined,
+      onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
+      onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
+      ...(options.features ? { features: options.features } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      now: this.#now,
+    });
+    this.#unsubscribeTor = options.tor.onEvent((e) => this.#guard(() => this.#onTorEvent(e)));
+    for (const c of this.#model.book.list()) this.#manager.track(toServiceId(c.address));
+  }
+
+  /** Bootstrap tor and publish our onion; connections start once it is up. */
+  async start(signal?: AbortSignal): Promise<void> {
+    await this.#o.tor.bootstrap(signal);
+    this.#listener = await this.#o.tor.listen(
+      this.#key.expandedKey(),
+      ({ socket }) => this.#manager.acceptInbound(socket),
+      signal,
+    );
+    this.#manager.setTorUp(true);
+  }
+
+  onEvent(listener: (event: CoreEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async dispatch(command: CoreCommand): Promise<void> {
+    try {
+      await this.#run(command);
+    } catch (error) {
+      this.#emit(errorEvent(error));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribeTor();
+    this.#manager.stop();
+    await this.#files.closeAll();
+    await this.flush();
+    await this.#listener?.close().catch(() => undefined);
+    await this.#o.tor.close().catch(() => undefined);
+    this.#key.wipe();
+  }
+
+  /** Writes pending state changes to the vault now. */
+  async flush(): Promise<void> {
+    if (this.#saveTimer !== undefined) {
+      clearTimeout(this.#saveTimer);
+      this.#saveTimer = undefined;
+      this.#saveNow();
+    }
+    await this.#saving;
+  }
+
+  // ---- commands ----
+
+  async #run(command: CoreCommand): Promise<void> {
+    const { book, requests } = this.#model;
+    const now = this.#now();
+    switch (command.type) {
+      case 'id':
+        return this.#emit({ type: 'id', address: this.address });
+      case 'add': {
+        const address = toAddress(parseRicochetAddress(command.address));
+        if (requests.has(address)) {
+          return this.#run({ type: 'accept', address, nickname: command.nickname });
+        }
+        this.#emitAll(book.addOutgoing(address, command.nickname, command.message, now));
+        this.#manager.track(toServiceId(address));
+        return this.#changed();
+      }
+      case 'accept': {
+        const address = this.#parse(command.address);
+        const request = requests.accept(address);
+        this.#emitAll(book.addAccepted(address, command.nickname ?? request.nickname, now));
+        const link = this.#manager.live(toServiceId(address));
+        if (link !== undefined && !link.connection.isKnownContact) {
+          link.run((c) => c.respondToContactRequest('accepted'));
+          if (link.connection.isKnownContact) this.#emitAll(book.setOnline(address, true));
+        }
+        this.#manager.track(toServiceId(address));
+        return this.#changed();
+      }
+      case 'reject': {
+        const address = this.#parse(command.address);
+        requests.reject(address);
+        this.#refuseLink(address);
+        return this.#changed();
+      }
+      case 'block': {
+        const address = this.#parse(command.address);
+        if (book.has(address)) this.#emitAll(book.block(address));
+        requests.block(address);
+        this.#refuseLink(address);
+        this.#manager.forget(toServiceId(address));
+        return this.#changed();
+      }
+      case 'unblock': {
+        const address = this.#parse(command.address);
+        requests.unblock(address);
+        if (book.has(address)) {
+          this.#emitAll(book.unblock(address));
+          this.#manager.track(toServiceId(address));
+        }
+        return this.#changed();
+      }
+      case 'remove': {
+        const address = this.#parse(command.address);
+        this.#emitAll(book.remove(address));
+        this.#model.queues.delete(address);
+        this.#model.conversations.forget(address);
+        this.#manager.forget(toServiceId(address));
+        return this.#changed();
+      }
+      case 'rename': {
+        const address = this.#parse(command.address);
+        this.#emitAll(book.rename(address, command.nickname));
+        return this.#changed();
+      }
+      case 'retry': {
+        const address = this.#parse(command.address);
+        const c = book.get(address);
+        if (c !== undefined && c.state !== 'accepted') this.#emitAll(book.retryRequest(address));
+        book.view(address); // throws UnknownContactError for strangers
+        this.#manager.track(toServiceId(address));
+        this.#manager.retryNow(toServiceId(address));
+        return this.#changed();
+      }
+      case 'send': {
+        const address = this.#parse(command.address);
+        book.view(address);
+        const m = this.#queue(address).enqueue(command.text, now);
+        this.#model.conversations.of(address).recordOutgoing(outgoingView(address, m));
+        this.#emit({ type: 'queued', address, id: m.localId, text: m.text });
+        this.#sendQueued(address);
+        return this.#changed();
+      }
+      case 'send-file': {
+        const address = this.#parse(command.address);
+        book.view(address);
+        await this.#files.send(address, this.#knownLink(address), command.path);
+        return;
+      }
+      case 'accept-file':
+        return this.#files.accept(this.#parse(command.address), command.fileId);
+      case 'reject-file':
+        return this.#files.reject(this.#parse(command.address), command.fileId);
+      case 'cancel-file':
+        return this.#files.cancel(this.#parse(command.address), command.fileId);
+      case 'history': {
+        const address = this.#parse(command.address);
+        book.setHistoryEnabled(address, command.enabled);
+        return this.#changed();
+      }
+      case 'clear-history': {
+        const address = this.#parse(command.address);
+        book.view(address);
+        this.#model.conversations.of(address).clear();
+        return this.#changed();
+      }
+      case 'contacts':
+        return this.#emit({ type: 'contacts', contacts: book.list() });
+      case 'requests':
+        return this.#emit({ type: 'requests', requests: requests.list() });
+      case 'messages': {
+        const address = this.#parse(command.address);
+        book.view(address);
+        const messages = this.#model.conversations.of(address).list();
+        return this.#emit({ type: 'messages', address, messages });
+      }
+      case 'retry-message': {
+        const address = this.#parse(command.address);
+        const m = this.#queue(address).retry(command.id);
+        this.#messageState(address, m.localId, m.state);
+        this.#sendQueued(address);
+        return this.#changed();
+      }
+      case 'discard-message': {
+        const address = this.#parse(command.address);
+        this.#queue(address).discard(command.id);
+        return this.#changed();
+      }
+      case 'mark-read':
+        book.markRead(this.#parse(command.address));
+        return this.#changed();
+      case 'block-unknown':
+        requests.blockUnknown = command.enabled;
+        return this.#changed();
+      case 'quit':
+        await this.close();
+        return this.#emit({ type: 'quit' });
+      default:
+        throw new UnknownCommandError('unknown command');
+    }
+  }
+
+  #parse(address: string): RicochetId {
+    return toAddress(parseRicochetAddress(address));
+  }
+
+  #queue(address: RicochetId): SendQueue {
+    let q = this.#model.queues.get(address);
+    if (q === undefined) {
+      q = new SendQueue();
+      this.#model.queues.set(address, q);
+    }
+    return q;
+  }
+
+  /** The live connection of an accepted contact, if it is a known-contact connection. */
+  #knownLink(address: RicochetId): PeerLink | undefined {
+    const link = this.#manager.live(toServiceId(address));
+    return link !== undefined && link.connection.isKnownContact ? link : undefined;
+  }
+
+  #sendQueued(address: RicochetId): void {
+    const q = this.#queue(address);
+    const link = this.#knownLink(address);
+    if (link === undefined || !q.connected) return;
+    for (const m of q.takeSendable(this.#now())) {
+      link.run((c) => c.sendChatMessage(m.text, { id: m.wireId, timeDelta: m.timeDelta }));
+      this.#messageState(address, m.localId, 'sent');
+    }
+  }
+
+  #messageState(
+    address: RicochetId,
+    id: number,
+    state: 'queued' | 'sent' | 'delivered' | 'failed',
+  ): void {
+    this.#model.conversations.of(address).setOutgoingState(id, state);
+    this.#emit({ type: 'message-state', address, id, state });
+  }
+
+  #refuseLink(address: RicochetId): void {
+    const link = this.#manager.live(toServiceId(address));
+    if (link === undefined || link.connection.isKnownContact) {
+      link?.close();
+      return;
+    }
+    link.run((c) => c.respondToContactRequest('rejected'));
+    link.close();
+  }
+
+  // ---- connection events ----
+
+  #wantsConnection(address: RicochetId): boolean {
+    const c = this.#model.book.get(address);
+    if (c === undefined || c.blocked) return false;
+    return !(c.state === 'request-rejected' && c.rejection === 'explicit');
+  }
+
+  #admitUnknown(address: RicochetId): boolean {
+    const { book, requests } = this.#model;
+    if (requests.isBlocked(address) || book.get(address)?.blocked === true) return false;
+    if (book.has(address)) return true;
+    return requests.admitUnknownConnection(this.#now(), address).allow;
+  }
+
+  #onConnectionEvent(address: RicochetId, link: PeerLink, event: ConnectionEvent): void {
+    const { book, requests } = this.#model;
+    if (this.#files.handle(address, link, event)) return;
+    switch (event.type) {
+      case 'authenticated':
+        return this.#onAuthenticated(address, link, event.isKnownContact);
+      case 'contact-request-received': {
+        if (book.has(address)) {
+          // We asked them too: their request answers ours.
+          link.run((c) => c.respondToContactRequest('accepted'));
+          this.#emitAll(book.requestAccepted(address));
+          this.#emitAll(book.setOnline(address, true));
+          return this.#changed();
+        }
+        const decision = requests.admitRequest(address, this.#now());
+        if (!decision.allow) {
+          link.run((c) => c.respondToContactRequest('rejected'));
+          link.close();
+          return;
+        }
+        this.#emitAll(requests.add(address, event.nickname, event.message, this.#now()));
+        return this.#changed();
+      }
+      case 'contact-request-response':
+        if (event.status === 'accepted') {
+          this.#emitAll(book.requestAccepted(address));
+          this.#emitAll(book.setOnline(address, true));
+        } else if (event.status === 'rejected') {
+          this.#emitAll(book.requestRejected(address, 'explicit'));
+          this.#manager.noteFailure(toServiceId(address), 'likely-rejected');
+          link.close();
+        } else if (event.status === 'error') {
+          this.#emitAll(book.requestFailed(address, 'the contact could not take the request'));
+        }
+        return this.#changed();
+      case 'contact-request-closed-while-pending':
+        this.#emitAll(book.requestRejected(address, 'closed-while-pending'));
+        this.#manager.noteFailure(toServiceId(address), 'likely-rejected');
+        return this.#changed();
+      case 'chat-ready':
+        this.#queue(address).onConnected(random01);
+        return this.#sendQueued(address);
+      case 'chat-message': {
+        const view = this.#model.conversations
+          .of(address)
+          .receive(event.id, event.text, event.timeDelta, this.#now());
+        if (view === undefined) return;
+        if (book.has(address)) book.addUnread(address);
+        this.#emit({
+          type: 'message',
+          address,
+          id: event.id,
+          text: event.text,
+          timeDelta: view.timeDelta,
+        });
+        if (book.historyEnabled(address)) this.#changed();
+        return;
+      }
+      case 'chat-ack': {
+        const m = this.#queue(address).onAck(event.id, event.accepted);
+        if (m === undefined) return;
+        this.#messageState(address, m.localId, m.state);
+        if (m.state === 'delivered') this.#emit({ type: 'delivered', address, id: m.localId });
+        return this.#changed();
+      }
+      default:
+        return;
+    }
+  }
+
+  #onAuthenticated(address: RicochetId, link: PeerLink, known: boolean): void {
+    const { book } = this.#model;
+    const c = book.get(address);
+    if (c === undefined) return; // an unknown peer: wait for its contact request
+    if (known) {
+      if (c.state !== 'accepted') this.#emitAll(book.requestAccepted(address));
+      this.#emitAll(book.setOnline(address, true));
+      this.#changed();
+      return;
+    }
+    if (link.connection.role !== 'client') return;
+    if (c.state === 'accepted' || c.state === 'removed-us') {
+      this.#emitAll(book.authenticatedAsUnknown(address));
+      this.#manager.noteFailure(toServiceId(address), 'likely-rejected');
+      link.close();
+      return this.#changed();
+    }
+    if (c.state !== 'request-pending') this.#emitAll(book.retryRequest(address));
+    const message = c.requestMessage ?? '';
+    link.run((conn) => conn.sendContactRequest(this.#o.ownNickname ?? '', message));
+    this.#changed();
+  }
+
+  #onGone(address: RicochetId, link: PeerLink): void {
+    this.#files.linkGone(link);
+    this.#emitAll(this.#model.book.setOnline(address, false));
+    const q = this.#model.queues.get(address);
+    for (const m of q?.onDisconnected() ?? []) this.#messageState(address, m.localId, 'failed');
+  }
+
+  #onDialFailed(address: RicochetId): void {
+    const c = this.#model.book.get(address);
+    if (c?.state === 'request-pending' || c?.state === 'request-failed') {
+      this.#emitAll(
+        this.#model.book.requestFailed(address, 'could not reach the contact over Tor'),
+      );
+      this.#changed();
+    }
+  }
+
+  // ---- tor ----
+
+  #onTorEvent(event: TorEvent): void {
+    switch (event.type) {
+      case 'bootstrap':
+        return this.#emit({ type: 'tor', progress: event.progress, summary: event.summary });
+      case 'bootstrap-problem':
+        return this.#emit({
+          type: 'tor-problem',
+          summary: event.summary,
+          recommendation: event.recommendation,
+        });
+      case 'onion-published':
+        if (event.serviceId === this.#key.serviceId) {
+          this.#emit({ type: 'published', address: this.address });
+          if (this.#listener !== undefined) this.#manager.setTorUp(true);
+        }
+        return;
+      case 'onion-publish-failed':
+        return this.#emit({
+          type: 'tor-problem',
+          summary: 'publishing our onion failed',
+          recommendation: 'Sotto keeps retrying',
+        });
+      case 'network-liveness':
+        if (event.up) this.#manager.resetAll();
+        return;
+      case 'tor-restarted':
+        this.#manager.setTorUp(true);
+        return this.#manager.resetAll();
+      case 'tor-exited':
+        this.#manager.setTorUp(false);
+        this.#emit({
+          type: 'tor-problem',
+          summary: 'tor stopped unexpectedly',
+          recommendation: 'restarting tor',
+        });
+        void this.#restartTor();
+        return;
+      default:
+        return;
+    }
+  }
+
+  async #restartTor(): Promise<void> {
+    const restart = this.#o.tor.restart?.bind(this.#o.tor);
+    if (restart === undefined || this.#restarting) return;
+    this.#restarting = true;
+    try {
+      for (let delay = 1_000; !this.#closed; delay = Math.min(delay * 2, 60_000)) {
+        try {
+          await restart();
+          return;
+        } catch {
+          if (this.#closed) return;
+          this.#emit({
+            type: 'tor-problem',
+            summary: 'tor could not be restarted',
+            recommendation: 'retrying',
+          });
+          await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        }
+      }
+    } finally {
+      this.#restarting = false;
+    }
+  }
+
+  // ---- state and events ----
+
+  #changed(): void {
+    if (this.#closed && this.#saveTimer === undefined) {
+      this.#saveNow();
+      return;
+    }
+    if (this.#saveTimer !== undefined) return;
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined;
+      this.#saveNow();
+    }, this.#o.saveDebounceMs ?? 100);
+  }
+
+  #saveNow(): void {
+    const state = vaultFromModel(this.#model, this.#o.vault.state, this.#now());
+    this.#saving = this.#saving
+      .then(() => this.#o.vault.save(state))
+      .catch((error: unknown) => this.#emit(errorEvent(error)));
+  }
+
+  #emitAll(events: readonly CoreEvent[]): void {
+    for (const event of events) this.#emit(event);
+  }
+
+  #emit(event: CoreEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // a front end's bug must not stop the core
+      }
+    }
+  }
+
+  #guard(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.#emit(errorEvent(error));
+    }
+  }
+}

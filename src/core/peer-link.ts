@@ -1,0 +1,146 @@
+// The thin socket adapter of a Ricochet v3 connection: binds one Duplex (a SOCKS stream we dialled
+// or an inbound onion socket) to one sans-IO RicochetConnection, as its header describes: data in,
+// a 1 s tick, output drained with backpressure, `closing` → flush + end, `closed` → destroy.
+import type { Duplex } from 'node:stream';
+import type { RicochetConnection } from '../protocol/connection.js';
+import type { ConnectionEvent } from '../protocol/connection-types.js';
+
+export const TICK_INTERVAL_MS = 1_000;
+
+export interface PeerLinkOptions {
+  readonly socket: Duplex;
+  readonly connection: RicochetConnection;
+  /** Every event of the connection, in order. Exceptions thrown here are swallowed. */
+  readonly onEvent: (link: PeerLink, event: ConnectionEvent) => void;
+  readonly now?: () => number;
+  readonly tickIntervalMs?: number;
+}
+
+let nextLinkId = 1;
+
+/** One live transport + connection. Never throws from socket callbacks or commands. */
+export class PeerLink {
+  readonly id = nextLinkId++;
+  readonly connection: RicochetConnection;
+  readonly #socket: Duplex;
+  readonly #onEvent: PeerLinkOptions['onEvent'];
+  readonly #now: () => number;
+  readonly #timer: NodeJS.Timeout;
+  #pumping = false;
+  #again = false;
+  #ending = false;
+  #closed = false;
+  /** When the connection authenticated (ms), for the duplicate rule. */
+  authenticatedAt: number | undefined;
+
+  constructor(options: PeerLinkOptions) {
+    this.connection = options.connection;
+    this.#socket = options.socket;
+    this.#onEvent = options.onEvent;
+    this.#now = options.now ?? Date.now;
+    const socket = this.#socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      this.pump();
+    });
+    socket.on('drain', () => this.pump());
+    socket.on('end', () => this.#transportEnded());
+    socket.on('close', () => this.#transportEnded());
+    socket.on('error', () => this.#transportEnded());
+    this.#timer = setInterval(() => {
+      this.connection.tick(this.#now());
+      this.pump();
+    }, options.tickIntervalMs ?? TICK_INTERVAL_MS);
+    this.#timer.unref();
+    this.pump();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Runs a command on the connection, then flushes. Returns undefined if the command threw. */
+  run<T>(command: (connection: RicochetConnection) => T): T | undefined {
+    if (this.#closed) return undefined;
+    let result: T | undefined;
+    try {
+      result = command(this.connection);
+    } catch {
+      result = undefined;
+    }
+    this.pump();
+    return result;
+  }
+
+  /** Graceful close (Ricochet: close channel 0 is not needed; end the transport after output). */
+  close(): void {
+    if (this.#closed) return;
+    this.connection.close();
+    this.pump();
+  }
+
+  /** Tear down at once (shutdown, or the connection lost a duplicate contest and must go now). */
+  destroy(): void {
+    if (this.#closed) return;
+    this.connection.close();
+    this.connection.transportClosed();
+    this.#socket.destroy();
+    this.pump();
+  }
+
+  /** Writes pending output while the socket accepts it, then delivers events; re-entrant safe. */
+  pump(): void {
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#again = false;
+        this.#writeOutput();
+        for (const event of this.connection.takeEvents()) this.#handle(event);
+      } while (this.#again);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #writeOutput(): void {
+    const socket = this.#socket;
+    if (this.#closed) {
+      this.connection.takeOutput();
+      return;
+    }
+    while (!socket.destroyed && !socket.writableEnded && !socket.writableNeedDrain) {
+      const frames = this.connection.takeOutput();
+      if (frames.length === 0) break;
+      for (const frame of frames) socket.write(frame);
+    }
+    if (this.#ending && !this.connection.hasPendingOutput && !socket.writableEnded) socket.end();
+  }
+
+  #handle(event: ConnectionEvent): void {
+    if (event.type === 'authenticated') this.authenticatedAt = this.#now();
+    if (event.type === 'closing') {
+      this.#ending = true;
+      this.#again = true; // flush what is left, then end
+    }
+    if (event.type === 'closed') {
+      this.#closed = true;
+      clearInterval(this.#timer);
+      this.#socket.destroy();
+    }
+    try {
+      this.#onEvent(this, event);
+    } catch {
+      // the owner's bug must not break the transport; it is reported by the owner's own guard
+    }
+  }
+
+  #transportEnded(): void {
+    if (this.#closed) return;
+    this.connection.transportClosed();
+    this.pump();
+  }
+}

@@ -1,0 +1,215 @@
+// Converts between the vault's stored state (src/profile/vault-state.ts, keyed by service id) and
+// the core's in-memory models (contact book, incoming requests, send queues, conversations, keyed by
+// Ricochet ID). Loading never trusts the file: entries the models refuse are skipped and reported.
+import { ContactBook, type ContactState } from '../contacts/contact-book.js';
+import { IncomingRequests } from '../contacts/incoming-requests.js';
+import type { RicochetId } from './api.js';
+import { Conversations } from './conversation.js';
+import { SendQueue } from './send-queue.js';
+import type {
+  HistoryMessageRecord,
+  OutgoingRequestRecord,
+  QueuedMessageRecord,
+  SettingsRecord,
+  VaultState,
+} from '../profile/vault-state.js';
+
+export interface CoreModel {
+  readonly book: ContactBook;
+  readonly requests: IncomingRequests;
+  readonly queues: Map<RicochetId, SendQueue>;
+  readonly conversations: Conversations;
+  settings: SettingsRecord;
+}
+
+const PREFIX = 'ricochet:';
+export const toAddress = (serviceId: string): RicochetId => PREFIX + serviceId;
+export const toServiceId = (address: RicochetId): string => address.slice(PREFIX.length);
+
+const OUTGOING_TO_STATE: Readonly<Record<OutgoingRequestRecord['state'], ContactState>> = {
+  pending: 'request-pending',
+  rejected: 'request-rejected',
+  failed: 'request-failed',
+};
+
+/** Builds the models from a validated vault state; `skipped` names entries that were dropped. */
+export function modelFromVault(
+  state: VaultState,
+  selfServiceId: string,
+  now: number,
+): { model: CoreModel; skipped: string[] } {
+  const skipped: string[] = [];
+  const book = new ContactBook({ self: toAddress(selfServiceId) });
+  const requests = new IncomingRequests(now);
+  const attempt = (what: string, action: () => void): void => {
+    try {
+      action();
+    } catch {
+      skipped.push(what);
+    }
+  };
+  for (const c of state.contacts) {
+    attempt(`contact ${c.serviceId}`, () => {
+      book.addAccepted(toAddress(c.serviceId), safeNickname(c.nickname), c.addedAt);
+      book.setHistoryEnabled(toAddress(c.serviceId), c.historyEnabled);
+    });
+  }
+  for (const r of state.outgoingRequests) {
+    attempt(`outgoing request ${r.serviceId}`, () => {
+      const address = toAddress(r.serviceId);
+      book.addOutgoing(address, safeNickname(r.nickname), r.message, r.createdAt);
+      const record = book.get(address);
+      if (record === undefined) return;
+      record.state = OUTGOING_TO_STATE[r.state];
+      if (r.state === 'rejected') record.rejection = 'closed-while-pending';
+      if (r.lastError !== undefined) record.lastError = r.lastError;
+      record.historyEnabled = state.settings.historyDefault;
+    });
+  }
+  for (const b of state.blocked) {
+    attempt(`blocked ${b.serviceId}`, () => {
+      const address = toAddress(b.serviceId);
+      requests.block(address);
+      const record = book.get(address);
+      if (record !== undefined) record.blocked = true;
+    });
+  }
+  for (const r of state.rejected) requests.rememberRejected(toAddress(r.serviceId));
+  for (const r of state.incomingRequests) {
+    attempt(`incoming request ${r.serviceId}`, () => {
+      requests.add(toAddress(r.serviceId), safeNickname(r.nickname), r.message, r.receivedAt);
+    });
+  }
+  requests.blockUnknown = state.settings.blockUnknown;
+
+  const conversations = new Conversations();
+  for (const [serviceId, messages] of Object.entries(state.history)) {
+    attempt(`history ${serviceId}`, () => {
+      const restored = Conversations.fromState([
+        { version: 1, address: toAddress(serviceId), messages },
+      ]);
+      const conversation = conversations.of(toAddress(serviceId));
+      for (const m of restored.of(toAddress(serviceId)).list()) {
+        if (m.direction === 'out') conversation.recordOutgoing(m);
+        else conversation.receive(m.id, m.text, m.timeDelta, m.at);
+      }
+    });
+  }
+  const queues = new Map<RicochetId, SendQueue>();
+  for (const [serviceId, messages] of Object.entries(state.queues)) {
+    attempt(`queue ${serviceId}`, () => {
+      const history = state.history[serviceId] ?? [];
+      queues.set(toAddress(serviceId), queueFromRecords(messages, history));
+    });
+  }
+  return { model: { book, requests, queues, conversations, settings: state.settings }, skipped };
+}
+
+function queueFromRecords(
+  messages: readonly QueuedMessageRecord[],
+  history: readonly HistoryMessageRecord[],
+): SendQueue {
+  // Local ids must stay unique against saved history too (outgoing history is keyed by them).
+  let maxId = 0;
+  for (const m of messages) maxId = Math.max(maxId, m.localId);
+  for (const h of history) if (h.direction === 'out') maxId = Math.max(maxId, h.id);
+  return SendQueue.fromState({
+    version: 1,
+    nextLocalId: maxId + 1,
+    recentWireIds: [],
+    messages: messages.map((m) => ({
+      localId: m.localId,
+      text: m.text,
+      composedAt: m.at,
+      state: m.wireId === undefined ? 'queued' : 'sent',
+      attempts: m.wireId === undefined ? 0 : 1,
+      ...(m.wireId === undefined ? {} : { wireId: m.wireId }),
+    })),
+  });
+}
+
+/** The vault form of the models (identity and bridges come from the previous state). */
+export function vaultFromModel(model: CoreModel, previous: VaultState, now: number): VaultState {
+  const { book, requests } = model;
+  const contacts: VaultState['contacts'][number][] = [];
+  const outgoingRequests: OutgoingRequestRecord[] = [];
+  const blocked = new Map<string, VaultState['blocked'][number]>();
+  for (const view of book.list()) {
+    const c = book.get(view.address);
+    if (c === undefined) continue;
+    const serviceId = toServiceId(c.address);
+    if (c.state === 'accepted' || c.state === 'removed-us') {
+      contacts.push({
+        serviceId,
+        nickname: c.nickname,
+        addedAt: c.addedAt,
+        historyEnabled: c.historyEnabled,
+      });
+    } else {
+      outgoingRequests.push({
+        serviceId,
+        nickname: c.nickname,
+        message: c.requestMessage ?? '',
+        createdAt: c.addedAt,
+        state:
+          c.state === 'request-rejected'
+            ? 'rejected'
+            : c.state === 'request-failed'
+              ? 'failed'
+              : 'pending',
+        ...(c.lastError === undefined ? {} : { lastError: c.lastError.slice(0, 1000) }),
+      });
+    }
+    if (c.blocked) blocked.set(serviceId, { serviceId, nickname: c.nickname, blockedAt: now });
+  }
+  const stored = requests.toState();
+  for (const address of stored.blocked) {
+    const serviceId = toServiceId(address);
+    if (!blocked.has(serviceId)) blocked.set(serviceId, { serviceId, blockedAt: now });
+  }
+  const queues: Record<string, QueuedMessageRecord[]> = {};
+  for (const [address, queue] of model.queues) {
+    if (!book.has(address)) continue;
+    const list = queue.list().map((m) => ({
+      localId: m.localId,
+      text: m.text,
+      at: m.composedAt,
+      ...(m.wireId === undefined ? {} : { wireId: m.wireId }),
+    }));
+    if (list.length > 0) queues[toServiceId(address)] = list;
+  }
+  const history: Record<string, HistoryMessageRecord[]> = {};
+  for (const c of model.conversations.toState((a) => book.has(a) && book.historyEnabled(a))) {
+    history[toServiceId(c.address)] = c.messages.map((m) => ({
+      id: m.id,
+      direction: m.direction,
+      text: m.text,
+      at: m.at,
+      timeDelta: m.timeDelta,
+      state: m.state,
+    }));
+  }
+  return {
+    version: 1,
+    identity: previous.identity,
+    contacts,
+    incomingRequests: stored.pending.map((r) => ({
+      serviceId: toServiceId(r.address),
+      nickname: r.nickname,
+      message: r.message,
+      receivedAt: r.receivedAt,
+    })),
+    outgoingRequests,
+    blocked: [...blocked.values()],
+    rejected: stored.rejected.map((a) => ({ serviceId: toServiceId(a), rejectedAt: now })),
+    queues,
+    history,
+    settings: { ...model.settings, blockUnknown: requests.blockUnknown },
+  };
+}
+
+/** Nicknames from older files or imports that today's rules refuse are replaced, not fatal. */
+function safeNickname(nickname: string): string {
+  const cleaned = nickname.replace(/["<>&\p{Cc}\p{Cf}\p{Cs}]/gu, '').slice(0, 30);
+  return cleaned;
+}
