@@ -43,8 +43,9 @@ export async function getInfoValue(
 export function parseSocksListeners(value: string): HostPort | undefined {
   for (const word of parseKeywordLine(value).positional) {
     const match = /^(\[[0-9a-fA-F:]+\]|[0-9.]+):(\d{1,5})$/u.exec(word);
-    if (match?.[1] !== undefined && match[2] !== undefined) {
-      return { host: match[1].replace(/^\[|\]$/gu, ''), port: Number(match[2]) };
+    const port = Number(match?.[2]);
+    if (match?.[1] !== undefined && port >= 1 && port <= 65_535) {
+      return { host: match[1].replace(/^\[|\]$/gu, ''), port };
     }
   }
   return undefined;
