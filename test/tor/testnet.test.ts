@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { startTestNetwork, TestNetworkError } from '../../tor/testnet.js';
+import { CommandFailedError } from '../../tor/tor-process.js';
 import { findFreePortBlock } from '../../tor/free-ports.js';
 import { startClientTor } from './client-tor.js';
 
@@ -108,6 +109,23 @@ describe('private Tor network', () => {
       expect(await processesMentioning(dir)).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a missing tor binary fails with CommandFailedError and leaves no process', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'sotto-testnet-notor-'));
+    try {
+      await expect(
+        startTestNetwork({
+          authorities: 1,
+          relays: 0,
+          portBase: portBaseAt(500),
+          torPath: join(parent, 'no-such-tor'),
+        }),
+      ).rejects.toBeInstanceOf(CommandFailedError);
+      expect(await processesMentioning('no-such-tor')).toEqual([]);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
     }
   });
 });
