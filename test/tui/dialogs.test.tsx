@@ -199,6 +199,26 @@ describe('ContactActions', () => {
     r.unmount();
   });
 
+  it('offers to resend failed messages', async () => {
+    const { core, r } = await setup();
+    await press(r, KEY.enter, 'lost', KEY.enter);
+    await until(() =>
+      expect(core.commands).toContainEqual({ type: 'send', address: ALICE, text: 'lost' }),
+    );
+    core.emit(
+      { type: 'queued', address: ALICE, id: 7, text: 'lost' },
+      { type: 'message-state', address: ALICE, id: 7, state: 'failed' },
+    );
+    await frameWhere(r, (f) => expect(f).toContain('[FAILED]'));
+    await press(r, KEY.esc, 'c');
+    await frameWhere(r, (f) => expect(f).toContain('Resend 1 failed message(s)'));
+    await press(r, KEY.down, KEY.down, KEY.enter);
+    await until(() =>
+      expect(core.commands).toContainEqual({ type: 'retry-message', address: ALICE, id: 7 }),
+    );
+    r.unmount();
+  });
+
   it('blocks after confirmation and clears history after confirmation', async () => {
     const { core, r } = await setup();
     await press(r, 'c', KEY.down, KEY.down, KEY.down, KEY.enter, 'y');

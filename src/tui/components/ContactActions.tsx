@@ -12,6 +12,8 @@ import { TextInput } from './TextInput.js';
 
 export interface ContactActionsProps {
   readonly contact: ContactEntry;
+  /** Local ids of our messages to this contact that failed (offered for retry). */
+  readonly failedIds: readonly number[];
   readonly onCommand: (command: CoreCommand) => void;
   readonly onClose: () => void;
 }
@@ -20,44 +22,57 @@ interface ActionItem {
   readonly label: string;
   readonly confirm?: string;
   readonly rename?: true;
-  readonly command?: CoreCommand;
+  readonly commands?: readonly CoreCommand[];
 }
 
-export function actionItems(contact: ContactEntry): readonly ActionItem[] {
+export function actionItems(
+  contact: ContactEntry,
+  failedIds: readonly number[] = [],
+): readonly ActionItem[] {
   const address = contact.address;
+  const retryFailed: ActionItem[] =
+    failedIds.length === 0
+      ? []
+      : [
+          {
+            label: `Resend ${failedIds.length} failed message(s)`,
+            commands: failedIds.map((id): CoreCommand => ({ type: 'retry-message', address, id })),
+          },
+        ];
   return [
     { label: 'Rename', rename: true },
-    { label: 'Retry connecting now', command: { type: 'retry', address } },
+    { label: 'Retry connecting now', commands: [{ type: 'retry', address }] },
+    ...retryFailed,
     {
       label: contact.historyEnabled ? 'Turn history off (keep nothing on disk)' : 'Turn history on',
-      command: { type: 'history', address, enabled: !contact.historyEnabled },
+      commands: [{ type: 'history', address, enabled: !contact.historyEnabled }],
     },
     {
       label: 'Clear history',
       confirm: 'Delete the saved history with this contact?',
-      command: { type: 'clear-history', address },
+      commands: [{ type: 'clear-history', address }],
     },
     contact.status === 'blocked'
-      ? { label: 'Unblock', command: { type: 'unblock', address } }
-      : { label: 'Block', confirm: 'Block this contact?', command: { type: 'block', address } },
+      ? { label: 'Unblock', commands: [{ type: 'unblock', address }] }
+      : { label: 'Block', confirm: 'Block this contact?', commands: [{ type: 'block', address }] },
     {
       label: 'Remove contact',
       confirm: 'Remove this contact?',
-      command: { type: 'remove', address },
+      commands: [{ type: 'remove', address }],
     },
   ];
 }
 
 export function ContactActions(props: Readonly<ContactActionsProps>) {
   const tone = useTone();
-  const items = actionItems(props.contact);
+  const items = actionItems(props.contact, props.failedIds);
   const [index, setIndex] = useState(0);
   const [confirming, setConfirming] = useState<ActionItem | null>(null);
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(props.contact.nickname);
 
   const run = (item: ActionItem) => {
-    if (item.command !== undefined) props.onCommand(item.command);
+    for (const command of item.commands ?? []) props.onCommand(command);
     props.onClose();
   };
 

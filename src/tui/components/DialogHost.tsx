@@ -122,7 +122,17 @@ export function DialogHost(props: Readonly<DialogHostProps>) {
     case 'actions': {
       const contact = state.contacts.find((c) => c.address === dialog.address);
       if (contact === undefined) return <Notice text="This contact is gone." onClose={close} />;
-      return <ContactActions contact={contact} onCommand={command} onClose={close} />;
+      const failedIds = (state.conversations[contact.address]?.messages ?? []).flatMap((m) =>
+        m.direction === 'out' && m.state === 'failed' && m.id !== null ? [m.id] : [],
+      );
+      return (
+        <ContactActions
+          contact={contact}
+          failedIds={failedIds}
+          onCommand={command}
+          onClose={close}
+        />
+      );
     }
   }
 }
