@@ -64,6 +64,9 @@ export class ContactBookFormatError extends ContactBookError {
 }
 
 export const MAX_CONTACTS = 1000;
+/** lastError of a "closed while pending" rejection (how Ricochet Refresh 3.0.41 rejects). */
+export const CLOSED_WHILE_PENDING_TEXT =
+  'the contact closed the connection while the request was pending (likely rejected)';
 const STATES: readonly ContactState[] = [
   'accepted',
   'request-pending',
@@ -147,9 +150,7 @@ export class ContactBook {
     c.state = 'request-rejected';
     c.rejection = kind;
     c.lastError =
-      kind === 'explicit'
-        ? 'the contact rejected the request'
-        : 'the contact closed the connection while the request was pending (likely rejected)';
+      kind === 'explicit' ? 'the contact rejected the request' : CLOSED_WHILE_PENDING_TEXT;
     return [contactEvent(c)];
   }
 
