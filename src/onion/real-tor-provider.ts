@@ -42,7 +42,6 @@ export const DEFAULT_BOOTSTRAP_TIMEOUT_MS = 300_000;
 
 /** TorProvider plus the launch-mode lifecycle the core needs after `tor-exited`. */
 export interface RealTorProvider extends TorProvider {
-  /** Start a fresh tor after it died (launch mode), bootstrap, re-publish our onions. */
   restart(signal?: AbortSignal): Promise<void>;
   /** PID of the launched tor, if any (for diagnostics and tests). */
   readonly torPid: number | undefined;

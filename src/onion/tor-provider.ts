@@ -54,6 +54,12 @@ export interface TorProvider {
     isolationKey: string,
     signal?: AbortSignal,
   ): Promise<Duplex>;
+  /**
+   * After `tor-exited`: start a fresh tor (launch mode) or reconnect to the control port (attach
+   * mode), bootstrap, re-publish every open listener with the same key and local port, then emit
+   * `tor-restarted`. Optional: an in-memory provider need not implement it.
+   */
+  restart?(signal?: AbortSignal): Promise<void>;
   /** Subscribe to events; returns an unsubscribe function. */
   onEvent(listener: (event: TorEvent) => void): () => void;
   /** Remove our onions, stop tor if we launched it, close the control connection. */

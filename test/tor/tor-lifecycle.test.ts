@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createTorProvider } from '../../src/onion/real-tor-provider.js';
 import { TorNotFoundError, TorStartError } from '../../src/onion/tor-errors.js';
+import type { TorEvent } from '../../src/onion/tor-provider.js';
 import { isAlive, pidsWithArgument, tempDir } from '../support/tor-test-helpers.js';
 
 const clientLines = inject('torTestnetClientTorrc');
@@ -70,6 +71,43 @@ describe('launch mode lifecycle', () => {
     expect(provider.torPid).toBeUndefined();
     expect(await pidsWithArgument(dir)).toEqual([]);
     await provider.close();
+    await remove();
+  });
+
+  it('reports bootstrap problems (an unreachable directory authority) with reason and advice', async () => {
+    const { dir, remove } = await tempDir('problem');
+    // The test network's options, but the only authority is a closed loopback port (our range).
+    const lines = clientLines.filter((line) => !line.startsWith('DirAuthority '));
+    const authority = clientLines.find((line) => line.startsWith('DirAuthority '));
+    if (authority === undefined) throw new Error('no DirAuthority line');
+    const closed = authority
+      .replace(/orport=\d+/u, 'orport=23991')
+      .replace(/127\.0\.0\.1:\d+/u, '127.0.0.1:23992');
+    const provider = createTorProvider({
+      mode: 'launch',
+      dataDir: dir,
+      extraTorrcLines: [...lines, closed],
+    });
+    const controller = new AbortController();
+    const problem = new Promise<TorEvent>((resolve) => {
+      provider.onEvent((event) => {
+        if (event.type === 'bootstrap-problem') {
+          resolve(event);
+          controller.abort();
+        }
+      });
+    });
+    await expect(provider.bootstrap(controller.signal)).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    const event = await problem;
+    expect(event).toMatchObject({ type: 'bootstrap-problem' });
+    if (event.type !== 'bootstrap-problem') throw new Error('unreachable');
+    expect(event.reason).toMatch(/^[A-Z_]+$/u);
+    expect(event.summary.length).toBeGreaterThan(0);
+    expect(['ignore', 'warn']).toContain(event.recommendation);
+    await provider.close();
+    expect(await pidsWithArgument(dir)).toEqual([]);
     await remove();
   });
 
