@@ -90,6 +90,13 @@ export class Conversation {
     return { ...entry };
   }
 
+  /** Highest local id of an outgoing message in history (0 if none): seeds a new SendQueue. */
+  lastOutgoingId(): number {
+    let max = 0;
+    for (const id of this.#outgoing.keys()) if (id > max) max = id;
+    return max;
+  }
+
   /** Oldest first. */
   list(): MessageView[] {
     const n = this.#entries.length;

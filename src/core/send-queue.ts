@@ -31,12 +31,18 @@ export interface SendQueueOptions {
   readonly maxAttempts: number;
   /** Wire ids of delivered messages we avoid reusing (the peer may still remember them). */
   readonly recentWireIds: number;
+  /**
+   * First local id of a new queue. Pass `conversation.lastOutgoingId() + 1` when saved history
+   * already holds outgoing messages, so local ids stay unique.
+   */
+  readonly firstLocalId: number;
 }
 
 export const DEFAULT_SEND_QUEUE: SendQueueOptions = {
   maxPending: 500,
   maxAttempts: 5,
   recentWireIds: 1000,
+  firstLocalId: 1,
 };
 
 export class SendQueueError extends Error {
@@ -67,6 +73,10 @@ export class SendQueue {
 
   constructor(options: Partial<SendQueueOptions> = {}) {
     this.options = { ...DEFAULT_SEND_QUEUE, ...options };
+    const first = this.options.firstLocalId;
+    if (!Number.isSafeInteger(first) || first < 1)
+      throw new RangeError('firstLocalId must be >= 1');
+    this.#nextLocalId = first;
   }
 
   get pendingCount(): number {

@@ -40,6 +40,9 @@ describe('Conversation', () => {
       timeDelta: -2,
     });
     expect(c.list().map((m) => m.text)).toEqual(['hi', 'hello']);
+    c.recordOutgoing(out(7, 'later'));
+    expect(c.lastOutgoingId()).toBe(7);
+    expect(new Conversation(A).lastOutgoingId()).toBe(0);
   });
 
   it('drops incoming duplicates across reconnects within the window, never id 0', () => {

@@ -99,6 +99,11 @@ describe('SendQueue', () => {
     expect(q.takeSendable(0)[0]?.wireId).not.toBe(id);
   });
 
+  it('can start past the local ids already used by saved history', () => {
+    expect(new SendQueue({ firstLocalId: 42 }).enqueue('x', 0).localId).toBe(42);
+    expect(() => new SendQueue({ firstLocalId: 0 })).toThrow(RangeError);
+  });
+
   it('validates text and bounds the queue with a typed error', () => {
     const q = new SendQueue({ maxPending: 2 });
     expect(() => q.enqueue('', 0)).toThrow(InvalidMessageTextError);
