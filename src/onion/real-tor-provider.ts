@@ -61,6 +61,7 @@ class TorRuntime implements RealTorProvider {
   readonly #services = new Set<OnionService>();
   readonly #isolation = new IsolationCredentials(randomBytes(32));
   #session: TorSession | undefined;
+  #starting: Promise<TorSession> | undefined;
   #phase: BootstrapStatus | undefined;
   #phaseWaiters = new Set<() => void>();
   #closing = false;
@@ -84,8 +85,23 @@ class TorRuntime implements RealTorProvider {
 
   async bootstrap(signal?: AbortSignal): Promise<void> {
     if (this.#closing) throw new TorNotRunningError('the tor provider is closed');
-    if (this.#session === undefined) this.#session = await this.#start(signal);
-    await this.#waitForBootstrap(this.#session, signal);
+    let session = this.#session;
+    if (session === undefined) {
+      // Concurrent callers share one start; a close() during the start stops what it started.
+      this.#starting ??= this.#start(signal).finally(() => (this.#starting = undefined));
+      session = await this.#starting;
+      if (this.#closing) {
+        await this.#stopSession(session);
+        throw new TorNotRunningError('the tor provider was closed while starting');
+      }
+      this.#session = session;
+    }
+    await this.#waitForBootstrap(session, signal);
+  }
+
+  async #stopSession(session: TorSession): Promise<void> {
+    if (session.process !== undefined) await shutdownLaunchedTor(session);
+    else session.control.close();
   }
 
   async #start(signal?: AbortSignal): Promise<TorSession> {
@@ -322,11 +338,11 @@ class TorRuntime implements RealTorProvider {
     const services = [...this.#services];
     this.#services.clear();
     for (const service of services) await service.close();
+    const starting = await this.#starting?.catch(() => undefined);
+    if (starting !== undefined && starting !== this.#session) await this.#stopSession(starting);
     const session = this.#session;
     this.#session = undefined;
     for (const wake of [...this.#phaseWaiters]) wake();
-    if (session === undefined) return;
-    if (session.process !== undefined) await shutdownLaunchedTor(session);
-    else session.control.close();
+    if (session !== undefined) await this.#stopSession(session);
   }
 }

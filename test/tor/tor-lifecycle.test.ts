@@ -111,6 +111,23 @@ describe('launch mode lifecycle', () => {
     await remove();
   });
 
+  it('close during start-up (two bootstraps pending) stops the tor being started', async () => {
+    const { dir, remove } = await tempDir('close-early');
+    const provider = createTorProvider({
+      mode: 'launch',
+      dataDir: dir,
+      extraTorrcLines: clientLines,
+    });
+    const first = provider.bootstrap();
+    const second = provider.bootstrap();
+    const closed = provider.close();
+    await expect(first).rejects.toThrow();
+    await expect(second).rejects.toThrow();
+    await closed;
+    expect(await pidsWithArgument(dir)).toEqual([]);
+    await remove();
+  });
+
   it('close leaves no tor process and later calls refuse', async () => {
     const { dir, remove } = await tempDir('close');
     const provider = createTorProvider({
