@@ -55,7 +55,9 @@ describe('AddContact', () => {
     await frameWhere(r, (f) => expect(f).toContain(`✓ valid: ${ALICE.slice(0, 40)}`));
     await press(r, KEY.enter);
     await frameWhere(r, (f) => expect(f).toContain('✗ give them a nickname'));
-    await press(r, 'Alice');
+    await press(r, 'A<');
+    await frameWhere(r, (f) => expect(f).toContain('✗ no " < > or & in nicknames'));
+    await press(r, KEY.backspace, 'lice');
     await press(r, KEY.enter);
     await until(() =>
       expect(core.commands).toContainEqual({
@@ -77,6 +79,31 @@ describe('AddContact', () => {
     await press(r, KEY.esc);
     await frameWhere(r, (f) => expect(f).toContain('[Contacts]'));
     expect(core.commands.filter((c) => c.type === 'add')).toHaveLength(0);
+    r.unmount();
+  });
+});
+
+describe('quitting from a dialog', () => {
+  it('Ctrl+C quits even while a dialog is open', async () => {
+    const core = new FakeCore();
+    let quits = 0;
+    const r = render(
+      <App
+        core={core}
+        protectedProfile
+        ownAddress={ME}
+        bell={false}
+        colour={false}
+        onQuit={() => quits++}
+      />,
+    );
+    await settle();
+    core.emit({ type: 'published', address: ME });
+    await frameWhere(r, (f) => expect(f).toContain('[Contacts]'));
+    await press(r, 'a');
+    await frameWhere(r, (f) => expect(f).toContain('Add a contact'));
+    await press(r, KEY.ctrlC);
+    await until(() => expect(quits).toBe(1));
     r.unmount();
   });
 });

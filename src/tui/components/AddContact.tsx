@@ -12,6 +12,7 @@ import {
   parseRicochetAddress,
 } from '../../onion/service-id.js';
 import { findBinding } from '../keymap.js';
+import { nicknameProblem, requestMessageProblem } from '../validate.js';
 import { useTone } from '../theme.js';
 import { DialogFrame } from './DialogFrame.js';
 import { TextInput } from './TextInput.js';
@@ -61,7 +62,8 @@ export function AddContact(props: Readonly<AddContactProps>) {
   const [attempted, setAttempted] = useState(false);
   const check = checkAddress(address);
   const isSelf = check.ok && check.address === props.ownAddress;
-  const nicknameOk = nickname.trim() !== '';
+  const nickProblem = nicknameProblem(nickname);
+  const messageProblem = requestMessageProblem(message);
 
   useInput((input, key) => {
     const action = findBinding('dialog', input, key);
@@ -75,7 +77,8 @@ export function AddContact(props: Readonly<AddContactProps>) {
     } else if (action === 'submit') {
       setAttempted(true);
       if (!check.ok || isSelf) setField('address');
-      else if (!nicknameOk) setField('nickname');
+      else if (nickProblem !== null) setField('nickname');
+      else if (messageProblem !== null) setField('message');
       else props.onSubmit({ address: check.address, nickname: nickname.trim(), message });
     }
   });
@@ -110,17 +113,21 @@ export function AddContact(props: Readonly<AddContactProps>) {
         focused={field === 'nickname'}
         maxLength={64}
       />
-      {attempted && !nicknameOk ? <Text color={tone('bad')}> ✗ give them a nickname</Text> : null}
+      {(attempted || nickname !== '') && nickProblem !== null ? (
+        <Text color={tone('bad')}>{`    ✗ ${nickProblem}`}</Text>
+      ) : null}
       <TextInput
         label="Message"
         value={message}
         onChange={setMessage}
         focused={field === 'message'}
-        maxLength={2000}
+        maxLength={2100}
       />
+      {messageProblem === null ? null : (
+        <Text color={tone('bad')}>{`    ✗ message ${messageProblem}`}</Text>
+      )}
       <Text color={tone('muted')}>
-        {' '}
-        They see this message and your ID, and decide whether to accept.
+        {'    They see this message and your ID, and decide whether to accept.'}
       </Text>
     </DialogFrame>
   );

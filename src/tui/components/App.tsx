@@ -69,13 +69,10 @@ export function App(props: Readonly<AppProps>) {
     { state, dispatch, command, quit: onQuit, pageSize: conversationHeight(bodyHeight), now },
     ready && dialog === undefined,
   );
-  useInput(
-    (input, key) => {
-      const id = findBinding('contacts', input, key);
-      if (id === 'quit' || id === 'quit-key') onQuit();
-    },
-    { isActive: !ready },
-  );
+  useInput((input, key) => {
+    const id = findBinding(ready ? 'global' : 'contacts', input, key);
+    if (id === 'quit' || id === 'quit-key') onQuit(); // Ctrl+C everywhere; q before Tor is ready
+  });
 
   return (
     <ThemeContext.Provider value={{ colour: props.colour }}>

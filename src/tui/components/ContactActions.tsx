@@ -4,6 +4,7 @@ import { Text, useInput } from 'ink';
 import { useState } from 'react';
 import type { CoreCommand } from '../../core/api.js';
 import { findBinding } from '../keymap.js';
+import { nicknameProblem } from '../validate.js';
 import type { ContactEntry } from '../state/types.js';
 import { useTone } from '../theme.js';
 import { displayName } from './ContactList.js';
@@ -85,7 +86,7 @@ export function ContactActions(props: Readonly<ContactActionsProps>) {
     }
     if (renaming) {
       if (action === 'cancel') setRenaming(false);
-      else if (action === 'submit' && name.trim() !== '') {
+      else if (action === 'submit' && nicknameProblem(name) === null) {
         props.onCommand({ type: 'rename', address: props.contact.address, nickname: name.trim() });
         props.onClose();
       }
@@ -115,6 +116,9 @@ export function ContactActions(props: Readonly<ContactActionsProps>) {
     return (
       <DialogFrame title={title} hint="Enter save · Esc back">
         <TextInput label="New nickname" value={name} onChange={setName} focused maxLength={64} />
+        {nicknameProblem(name) === null ? null : (
+          <Text color={tone('bad')}>✗ {nicknameProblem(name)}</Text>
+        )}
       </DialogFrame>
     );
   }

@@ -129,8 +129,8 @@ export function useMainKeys(deps: MainKeyDeps, active: boolean): void {
       const current = latest.current;
       const context = current.state.focus === 'composer' ? 'composer' : 'contacts';
       const id = findBinding(context, input, key);
-      if (id === 'quit') current.quit();
-      else if (context === 'contacts') contactsKey(id, current);
+      if (id === 'quit') return; // Ctrl+C is handled by the App for every screen
+      if (context === 'contacts') contactsKey(id, current);
       else composerKey(id, input, key, current);
     },
     { isActive: active },

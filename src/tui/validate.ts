@@ -1,0 +1,22 @@
+// What the user types that the peer will see, checked before it goes to the core: nickname and
+// contact-request message limits of Ricochet (ricochet-v3-notes: nickname ≤ 30 UTF-16 units
+// without `" < > &` or control/format characters; message ≤ 2000 UTF-16 units).
+export const NICKNAME_MAX_UTF16 = 30;
+export const REQUEST_MESSAGE_MAX_UTF16 = 2000;
+
+/** Why `nickname` cannot be used, or null when it is fine. */
+export function nicknameProblem(nickname: string): string | null {
+  const trimmed = nickname.trim();
+  if (trimmed === '') return 'give them a nickname';
+  if (trimmed.length > NICKNAME_MAX_UTF16) return `at most ${NICKNAME_MAX_UTF16} characters`;
+  if (/["<>&]/.test(trimmed)) return 'no " < > or & in nicknames';
+  if (/[\p{Cc}\p{Cf}]/u.test(trimmed)) return 'no invisible or control characters';
+  return null;
+}
+
+/** Why a contact-request message cannot be sent, or null when it is fine. */
+export function requestMessageProblem(message: string): string | null {
+  if (message.length > REQUEST_MESSAGE_MAX_UTF16)
+    return `at most ${REQUEST_MESSAGE_MAX_UTF16} characters`;
+  return null;
+}
