@@ -69,6 +69,14 @@ describe('parseCommandLine', () => {
     expect(codeOf(ok)).toBeUndefined();
   });
 
+  it('survives deeply nested JSON and huge numbers inside the length cap', () => {
+    const deep = `{"type":"id","x":${'['.repeat(15_000)}${']'.repeat(15_000)}}`;
+    expect(deep.length).toBeLessThanOrEqual(MAX_COMMAND_LINE);
+    expect(codeOf(deep)).toBe('unknown-field');
+    expect(codeOf(`${'['.repeat(16_000)}${']'.repeat(16_000)}`)).toBe('not-an-object');
+    expect(codeOf('{"type":"accept-file","address":"x","fileId":1e400}')).toBe('bad-field-type');
+  });
+
   it('turns errors into error events', () => {
     const e = parseCommandLine('{"type":"nope"}');
     expect(e).toBeInstanceOf(HeadlessError);

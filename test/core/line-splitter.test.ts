@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LineSplitter, type SplitItem } from '../../src/core/line-splitter.js';
+import { HeadlessError, parseCommandLine } from '../../src/core/headless-codec.js';
 
 const enc = new TextEncoder();
 const lines = (items: SplitItem[]): string[] =>
@@ -76,6 +77,27 @@ describe('LineSplitter', () => {
           }
         },
       ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('property: garbage bytes through splitter and parser only ever give commands or errors', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.integer({ min: 1, max: 64 }), (data, n) => {
+        const s = new LineSplitter(128);
+        const items: SplitItem[] = [];
+        for (let at = 0; at < data.length; at += n)
+          items.push(...s.push(data.subarray(at, at + n)));
+        items.push(...s.end());
+        for (const item of items) {
+          if (item.kind === 'error') {
+            expect(item.error).toBeInstanceOf(HeadlessError);
+            continue;
+          }
+          const r = parseCommandLine(item.text);
+          expect(r instanceof HeadlessError || typeof r.type === 'string').toBe(true);
+        }
+      }),
       { numRuns: 1000 },
     );
   });
