@@ -244,7 +244,7 @@ export function mutate(
     starts.push(offset);
     offset += f.length;
   }
-  let bytes = Buffer.concat([intro, ...framed]);
+  let bytes: Buffer = Buffer.concat([intro, ...framed]);
   for (const m of byteLevel) bytes = applyByteMutation(bytes, starts, m, seeds);
   return Uint8Array.from(bytes);
 }
