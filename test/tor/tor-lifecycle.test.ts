@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { createTorProvider } from '../../src/onion/real-tor-provider.js';
 import { TorNotFoundError, TorStartError } from '../../src/onion/tor-errors.js';
@@ -138,6 +140,9 @@ describe('launch mode lifecycle', () => {
     await provider.bootstrap();
     const pid = provider.torPid;
     expect(pid !== undefined && isAlive(pid)).toBe(true);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(path.join(dir, 'torrc'))).mode & 0o777).toBe(0o600);
+    expect((await stat(path.join(dir, 'control_auth_cookie'))).isFile()).toBe(true);
     expect(await pidsWithArgument(dir)).toEqual([pid]);
     await provider.close();
     expect(isAlive(pid ?? 0)).toBe(false);
