@@ -1,0 +1,194 @@
+// The `sotto` command (bin/sotto.js): parses the arguments and runs a subcommand. Errors are one
+// clear line on stderr, never a stack trace. Exit codes: 0 ok, 1 runtime error, 2 usage,
+// 3 wrong passphrase / profile or vault error, 4 tor error.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseSottoArgs, USAGE, UsageError, type SottoArgs } from './args.js';
+import { runDemo, runInteractive } from './interactive.js';
+import { openProfileSession, torProviderOptions } from './session.js';
+import { runHeadless } from '../core/headless.js';
+import { Messenger } from '../core/messenger.js';
+import { IdentityKey } from '../onion/identity-key.js';
+import { createTorProvider } from '../onion/real-tor-provider.js';
+import { formatRicochetId } from '../onion/service-id.js';
+import * as torErrors from '../onion/tor-errors.js';
+import * as profileErrors from '../profile/errors.js';
+import { importRicochetFile, RicochetImportError } from '../profile/import-ricochet.js';
+import { PassphraseInputError } from '../profile/passphrase.js';
+import { emptyVaultState, VaultStateError, type VaultState } from '../profile/vault-state.js';
+
+export const EXIT_OK = 0;
+export const EXIT_RUNTIME = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_PROFILE = 3;
+export const EXIT_TOR = 4;
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+function errorClasses(module: Readonly<Record<string, unknown>>): ErrorClass[] {
+  return Object.values(module).filter(
+    (v): v is ErrorClass => typeof v === 'function' && v.prototype instanceof Error,
+  );
+}
+
+const PROFILE_ERRORS: readonly ErrorClass[] = [
+  ...errorClasses(profileErrors),
+  PassphraseInputError,
+  VaultStateError,
+  RicochetImportError,
+];
+const TOR_ERRORS: readonly ErrorClass[] = errorClasses(torErrors);
+
+/** The exit code for an error that ended a command. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return EXIT_USAGE;
+  if (PROFILE_ERRORS.some((c) => error instanceof c)) return EXIT_PROFILE;
+  if (TOR_ERRORS.some((c) => error instanceof c)) return EXIT_TOR;
+  return EXIT_RUNTIME;
+}
+
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  // eslint-disable-next-line no-control-regex -- strip anything that could move the terminal
+  return (text.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f]/gu, ' ');
+}
+
+function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'sotto' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // keep walking up
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: SottoArgs;
+  try {
+    args = parseSottoArgs(argv);
+  } catch (error) {
+    process.stderr.write(`sotto: ${oneLine(error)}\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    switch (args.command.kind) {
+      case 'help':
+        process.stdout.write(USAGE);
+        return EXIT_OK;
+      case 'version':
+        process.stdout.write(`sotto ${version()}\n`);
+        return EXIT_OK;
+      case 'id':
+        return await printId(args);
+      case 'import-ricochet':
+        return await importRicochet(args, args.command.path);
+      case 'headless':
+        return await headless(args);
+      case 'ui': // dispatch point: the terminal UI (src/cli/interactive.ts)
+        return await runInteractive(args);
+      case 'demo': // dispatch point: the two-user demo (src/cli/interactive.ts)
+        return await runDemo(args);
+      case 'testnet':
+        process.stderr.write('sotto: start the private network with `npm run testnet`\n');
+        return EXIT_USAGE;
+    }
+  } catch (error) {
+    process.stderr.write(`sotto: ${oneLine(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+async function printId(args: SottoArgs): Promise<number> {
+  const session = await openProfileSession(args.options);
+  try {
+    const key = IdentityKey.fromExpandedKey(
+      new Uint8Array(Buffer.from(session.vault.state.identity.expandedKey, 'base64')),
+    );
+    process.stdout.write(`${formatRicochetId(key.serviceId)}\n`);
+    key.wipe();
+    return EXIT_OK;
+  } finally {
+    await session.close();
+  }
+}
+
+async function importRicochet(args: SottoArgs, path: string): Promise<number> {
+  const imported = await importRicochetFile(path);
+  const now = Date.now();
+  const initial = (): VaultState => {
+    const base = emptyVaultState({
+      expandedKey: Buffer.from(imported.expandedKey).toString('base64'),
+    });
+    const contacts = imported.contacts;
+    return {
+      ...base,
+      contacts: contacts
+        .filter((c) => c.type === 'allowed')
+        .map((c) => ({
+          serviceId: c.serviceId,
+          nickname: c.nickname,
+          addedAt: now,
+          historyEnabled: false,
+          origin: 'imported-ricochet' as const,
+        })),
+      outgoingRequests: contacts
+        .filter((c) => c.type === 'pending' || c.type === 'requesting' || c.type === 'rejected')
+        .map((c) => ({
+          serviceId: c.serviceId,
+          nickname: c.nickname,
+          message: '',
+          createdAt: now,
+          state: c.type === 'rejected' ? ('rejected' as const) : ('pending' as const),
+        })),
+      blocked: contacts
+        .filter((c) => c.type === 'blocked')
+        .map((c) => ({ serviceId: c.serviceId, nickname: c.nickname, blockedAt: now })),
+    };
+  };
+  const session = await openProfileSession(args.options, 'create', initial);
+  imported.expandedKey.fill(0);
+  await session.close();
+  for (const warning of imported.warnings) process.stderr.write(`sotto: warning: ${warning}\n`);
+  process.stdout.write(`${formatRicochetId(imported.serviceId)}\n`);
+  return EXIT_OK;
+}
+
+async function headless(args: SottoArgs): Promise<number> {
+  const session = await openProfileSession(args.options);
+  const tor = createTorProvider(
+    await torProviderOptions(args.options, session.profile.paths.torDataDir),
+  );
+  const messenger = new Messenger({
+    tor,
+    vault: session.vault,
+    downloadsDir: session.profile.paths.downloadsDir,
+    ...(process.env['SOTTO_FEATURES'] === 'none' ? { features: [] } : {}),
+  });
+  const done = runHeadless(messenger, { input: process.stdin, output: process.stdout });
+  const stop = (): void => void messenger.dispatch({ type: 'quit' });
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  let code = EXIT_OK;
+  try {
+    await messenger.start();
+  } catch (error) {
+    process.stderr.write(`sotto: ${oneLine(error)}\n`);
+    code = exitCodeFor(error);
+    await messenger.close();
+    process.stdin.destroy();
+  }
+  await done;
+  process.off('SIGTERM', stop);
+  process.off('SIGINT', stop);
+  await session.close();
+  return code;
+}

@@ -1,0 +1,145 @@
+// Opening what a `sotto` command needs: the profile directory (locked), the vault (passphrase from
+// a file, a descriptor, the terminal, or none; a new profile is created on first use) and the
+// TorProvider options (launch by default, attach with --tor-control, --torrc-extra, --testnet).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SottoOptions } from './args.js';
+import { IdentityKey } from '../onion/identity-key.js';
+import { validateExtraTorrcLine } from '../onion/torrc.js';
+import type { TorProviderOptions } from '../onion/real-tor-provider.js';
+import {
+  defaultProfileDir,
+  openProfileDir,
+  profileHasVault,
+  type OpenProfileDir,
+} from '../profile/profile-dir.js';
+import {
+  PassphraseInputError,
+  promptPassphrase,
+  readPassphraseFd,
+  readPassphraseFile,
+} from '../profile/passphrase.js';
+import { createVault, openVault, type Vault } from '../profile/vault.js';
+import { emptyVaultState, type IdentityRecord, type VaultState } from '../profile/vault-state.js';
+
+export interface ProfileSession {
+  readonly profile: OpenProfileDir;
+  readonly vault: Vault;
+  readonly created: boolean;
+  close(): Promise<void>;
+}
+
+/** How a new profile's first state is made (default: a freshly generated identity). */
+export type InitialState = () => VaultState;
+
+export function newIdentityState(): VaultState {
+  const key = IdentityKey.generate();
+  const seed = key.seed;
+  const identity: IdentityRecord = {
+    expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
+    ...(seed === undefined ? {} : { seed: Buffer.from(seed).toString('base64') }),
+  };
+  key.wipe();
+  return emptyVaultState(identity);
+}
+
+async function readPassphrase(options: SottoOptions, creating: boolean): Promise<string | null> {
+  const source = options.passphrase;
+  switch (source.kind) {
+    case 'none':
+      return null;
+    case 'file':
+      return readPassphraseFile(source.path);
+    case 'fd':
+      return readPassphraseFd(source.fd);
+    case 'tty': {
+      const first = await promptPassphrase(creating ? 'New passphrase: ' : 'Passphrase: ');
+      if (!creating) return first;
+      const again = await promptPassphrase('Repeat the passphrase: ');
+      if (again !== first) throw new PassphraseInputError('the two passphrases differ');
+      return first;
+    }
+  }
+}
+
+/**
+ * Locks and opens the profile. `mode: 'open-or-create'` creates a new profile (with `initial`)
+ * when none exists; `'create'` refuses an existing one (import).
+ */
+export async function openProfileSession(
+  options: SottoOptions,
+  mode: 'open-or-create' | 'create' = 'open-or-create',
+  initial: InitialState = newIdentityState,
+): Promise<ProfileSession> {
+  const profile = await openProfileDir(options.profileDir ?? defaultProfileDir());
+  try {
+    const exists = await profileHasVault(profile.paths);
+    const creating = !exists;
+    if (exists && mode === 'create') {
+      const { VaultExistsError } = await import('../profile/errors.js');
+      throw new VaultExistsError(profile.paths.vault);
+    }
+    const passphrase = await readPassphrase(options, creating);
+    const vault = creating
+      ? await createVault(profile.paths.vault, passphrase, initial())
+      : await openVault(profile.paths.vault, passphrase);
+    return {
+      profile,
+      vault,
+      created: creating,
+      close: async () => {
+        vault.close();
+        await profile.close();
+      },
+    };
+  } catch (error) {
+    await profile.close();
+    throw error;
+  }
+}
+
+/** Extra torrc lines from a file: blank lines and comments skipped, every other line checked. */
+async function torrcLinesFrom(path: string): Promise<string[]> {
+  const text = await readFile(path, 'utf8');
+  return text
+    .split(/\r?\n/u)
+    .filter((line) => line.trim() !== '' && !line.trim().startsWith('#'))
+    .map((line) => validateExtraTorrcLine(line));
+}
+
+export async function torProviderOptions(
+  options: SottoOptions,
+  torDataDir: string,
+): Promise<TorProviderOptions> {
+  const listen = options.onionListen;
+  if (options.torControl !== undefined) {
+    const password =
+      options.torControlPasswordFile === undefined
+        ? undefined
+        : (await readFile(options.torControlPasswordFile, 'utf8')).replace(/\r?\n$/u, '');
+    return {
+      mode: 'attach',
+      env: process.env,
+      control: options.torControl,
+      ...(password === undefined ? {} : { password }),
+      ...(options.onionTarget === undefined ? {} : { onionTarget: options.onionTarget }),
+      ...(listen === undefined ? {} : { listen }),
+    };
+  }
+  const extra: string[] = [];
+  if (options.torrcExtra !== undefined) extra.push(...(await torrcLinesFrom(options.torrcExtra)));
+  if (options.testnetDir !== undefined) {
+    extra.push(...(await torrcLinesFrom(join(options.testnetDir, 'client-torrc-extra'))));
+  }
+  if (options.bridgesFile !== undefined) {
+    const bridges = await torrcLinesFrom(options.bridgesFile);
+    extra.push('UseBridges 1', ...bridges.map((b) => (/^bridge\s/iu.test(b) ? b : `Bridge ${b}`)));
+  }
+  return {
+    mode: 'launch',
+    dataDir: torDataDir,
+    ...(options.torPath === undefined ? {} : { torPath: options.torPath }),
+    ...(extra.length === 0 ? {} : { extraTorrcLines: extra }),
+    ...(listen === undefined ? {} : { listen }),
+  };
+}
