@@ -10,6 +10,8 @@ export interface RunUiOptions {
   readonly ownAddress: string | null;
   /** Ring the terminal bell on new messages and requests (toggle at run time with `n`). */
   readonly bell: boolean;
+  /** Tor is already bootstrapped and the onion service published (no progress screen). */
+  readonly published?: boolean;
   /** Overrides NO_COLOR detection (default: colour unless NO_COLOR is set). */
   readonly colour?: boolean;
   readonly stdin?: NodeJS.ReadStream;
@@ -27,6 +29,7 @@ export async function runUi(core: MessengerCore, options: RunUiOptions): Promise
       protectedProfile={options.protectedProfile}
       ownAddress={options.ownAddress}
       bell={options.bell}
+      published={options.published ?? false}
       colour={options.colour ?? colourFromEnv(process.env)}
       onQuit={() => quit()}
     />,

@@ -148,6 +148,38 @@ describe('App', () => {
     r.unmount();
   });
 
+  it('asks the core for id, contacts and requests at start, and marks messages read while reading', async () => {
+    const { core, r } = await setup();
+    expect(core.commands.slice(0, 3)).toEqual([
+      { type: 'id' },
+      { type: 'contacts' },
+      { type: 'requests' },
+    ]);
+    await press(r, KEY.enter);
+    await until(() => expect(core.commands).toContainEqual({ type: 'messages', address: ALICE }));
+    core.emit({ type: 'message', address: ALICE, id: 1, text: 'while you read', timeDelta: 0 });
+    await frameWhere(r, (f) => expect(f).toContain('while you read'));
+    await until(() => expect(core.commands).toContainEqual({ type: 'mark-read', address: ALICE }));
+    r.unmount();
+  });
+
+  it('starts on the main screen when told Tor is already published', async () => {
+    const core = new FakeCore();
+    const r = render(
+      <App
+        core={core}
+        protectedProfile
+        ownAddress={ME}
+        bell={false}
+        colour={false}
+        published
+        onQuit={() => undefined}
+      />,
+    );
+    await frameWhere(r, (f) => expect(f).toContain('[Contacts]'));
+    r.unmount();
+  });
+
   it('n turns the bell off; then new messages do not ring', async () => {
     const { core, r, bells } = await setup();
     await press(r, 'n');

@@ -1,8 +1,9 @@
 // The whole terminal UI over a MessengerCore: Tor progress until the onion service is published,
 // then the main screen with dialogs on top; status bar always at the bottom.
 import { Box, useInput, useStdout } from 'ink';
-import { useCallback, useEffect, useState } from 'react';
-import type { MessengerCore } from '../../core/api.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { CoreCommand, MessengerCore } from '../../core/api.js';
+import type { UiState } from '../state/types.js';
 import { useBell } from '../hooks/use-bell.js';
 import { useCore } from '../hooks/use-core.js';
 import { useMainKeys } from '../hooks/use-main-keys.js';
@@ -20,6 +21,8 @@ export interface AppProps {
   readonly ownAddress: string | null;
   readonly bell: boolean;
   readonly colour: boolean;
+  /** Tor is ready and the onion service already published (skip the Tor progress screen). */
+  readonly published?: boolean;
   readonly onQuit: () => void;
   readonly ringBell?: () => void;
   readonly now?: () => number;
@@ -28,6 +31,32 @@ export interface AppProps {
 }
 
 const CLOCK_TICK_MS = 30_000;
+
+/** While a conversation is on screen, tells the core each new incoming message was read. */
+function useMarkRead(state: UiState, command: (c: CoreCommand) => void): void {
+  const sel = state.selected;
+  const reading =
+    state.focus === 'composer' && state.dialogs.length === 0 && sel?.kind === 'contact'
+      ? sel.address
+      : null;
+  const messages = reading === null ? undefined : state.conversations[reading]?.messages;
+  const last = messages?.[messages.length - 1];
+  const lastIncoming = last?.direction === 'in' ? last.key : null;
+  const seen = useRef<{ reading: string | null; last: string | null }>({
+    reading: null,
+    last: null,
+  });
+  useEffect(() => {
+    const previous = seen.current;
+    seen.current = { reading, last: lastIncoming };
+    const arrivedWhileReading =
+      reading !== null &&
+      previous.reading === reading &&
+      lastIncoming !== null &&
+      lastIncoming !== previous.last;
+    if (arrivedWhileReading) command({ type: 'mark-read', address: reading });
+  }, [reading, lastIncoming, command]);
+}
 
 function useClock(now: () => number): number {
   const [time, setTime] = useState(now);
@@ -45,7 +74,12 @@ export function App(props: Readonly<AppProps>) {
   const height = props.height ?? Math.max(12, stdout.rows || 24);
   const { state, dispatch, command } = useCore(
     props.core,
-    { protectedProfile: props.protectedProfile, ownAddress: props.ownAddress, bell: props.bell },
+    {
+      protectedProfile: props.protectedProfile,
+      ownAddress: props.ownAddress,
+      bell: props.bell,
+      published: props.published ?? false,
+    },
     now,
   );
   const ring = useCallback(
@@ -59,6 +93,7 @@ export function App(props: Readonly<AppProps>) {
   useEffect(() => {
     if (state.quitting) onQuit();
   }, [state.quitting, onQuit]);
+  useMarkRead(state, command);
 
   const ready = state.tor.published;
   const dialog = state.dialogs[state.dialogs.length - 1];

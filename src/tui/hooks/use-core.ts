@@ -20,10 +20,17 @@ export function useCore(
 ): UseCore {
   const [state, dispatch] = useReducer(reducer, options, initialState);
 
-  useEffect(
-    () => core.onEvent((event) => dispatch({ type: 'core', event, now: now() })),
-    [core, now],
-  );
+  useEffect(() => {
+    const unsubscribe = core.onEvent((event) => dispatch({ type: 'core', event, now: now() }));
+    // Ask for what may have been said before we listened: own ID, contacts, pending requests.
+    for (const type of ['id', 'contacts', 'requests'] as const) {
+      core.dispatch({ type }).catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        dispatch({ type: 'core', event: { type: 'error', code: 'startup', message }, now: now() });
+      });
+    }
+    return unsubscribe;
+  }, [core, now]);
 
   const command = useCallback(
     (cmd: CoreCommand) => {

@@ -27,13 +27,16 @@ export interface InitialStateOptions {
   readonly protectedProfile: boolean;
   readonly ownAddress: string | null;
   readonly bell: boolean;
+  /** The onion service was already published before the UI started. */
+  readonly published?: boolean;
 }
 
 export function initialState(options: InitialStateOptions): UiState {
   return {
     ownAddress: options.ownAddress,
     protectedProfile: options.protectedProfile,
-    tor: initialTor,
+    tor:
+      options.published === true ? { ...initialTor, progress: 100, published: true } : initialTor,
     contacts: [],
     requests: [],
     conversations: {},
