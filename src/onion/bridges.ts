@@ -295,14 +295,38 @@ export function parseBridgeList(text: string): BridgeListResult {
       ],
     };
   }
+  const lines = text.split(/\r?\n/).map((raw) => raw.trim());
+  return collect(lines.map((line) => (line === '' || line.startsWith('#') ? undefined : line)));
+}
+
+/**
+ * Validates a list of bridge lines, one per entry (the stored `customBridges`): an entry is never
+ * split, so an embedded line break is refused as a character error of that entry.
+ */
+export function parseBridgeEntries(entries: readonly string[]): BridgeListResult {
+  if (entries.length > BRIDGE_LIMITS.bridges) {
+    return {
+      bridges: [],
+      problems: [
+        {
+          lineNumber: BRIDGE_LIMITS.bridges + 1,
+          error: new TooManyBridgesError(`more than ${BRIDGE_LIMITS.bridges} bridges`),
+        },
+      ],
+    };
+  }
+  return collect(entries);
+}
+
+/** Parses each defined entry; `undefined` entries (blank or comment lines) are skipped. */
+function collect(entries: readonly (string | undefined)[]): BridgeListResult {
   const bridges: BridgeLine[] = [];
   const problems: BridgeLineProblem[] = [];
   const seen = new Set<string>();
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
+  entries.forEach((entry, index) => {
+    if (entry === undefined) return;
     try {
-      const bridge = parseBridgeLine(trimmed);
+      const bridge = parseBridgeLine(entry);
       if (seen.has(bridge.line)) return;
       seen.add(bridge.line);
       if (bridges.length >= BRIDGE_LIMITS.bridges) {

@@ -4,6 +4,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import {
   BRIDGE_TRANSPORTS,
+  parseBridgeEntries,
   parseBridgeList,
   type BridgeLine,
   type BridgeTransport,
@@ -128,8 +129,7 @@ export function bridgesForNetworkSettings(settings: NetworkSettings): readonly B
       return parseBridgeList(lines.join('\n')).bridges;
     }
     case 'custom': {
-      const lines = settings.customBridges ?? [];
-      const { bridges, problems } = parseBridgeList(lines.join('\n'));
+      const { bridges, problems } = parseBridgeEntries(settings.customBridges ?? []);
       const first = problems[0];
       if (first !== undefined) {
         throw new NetworkSettingsError(
