@@ -28,6 +28,7 @@ export type KeyActionId =
   | 'requests'
   | 'contact-actions'
   | 'toggle-bell'
+  | 'dismiss-error'
   | 'send'
   | 'newline'
   | 'leave-composer'
@@ -148,6 +149,13 @@ export const KEYMAP: readonly KeyBinding[] = [
     keys: 'n',
     description: 'Turn the bell on/off',
     matches: letter('n'),
+  },
+  {
+    id: 'dismiss-error',
+    context: 'contacts',
+    keys: 'Esc',
+    description: 'Dismiss the error line',
+    matches: (_input, key) => key.escape,
   },
   {
     id: 'send',

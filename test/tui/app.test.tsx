@@ -209,6 +209,8 @@ describe('App', () => {
     core.failWith = new Error('contact is offline');
     await press(r, KEY.enter, 'x', KEY.enter);
     await frameWhere(r, (f) => expect(f).toContain('Error (Error): contact is offline'));
+    await press(r, KEY.esc, KEY.esc);
+    await frameWhere(r, (f) => expect(f).not.toContain('contact is offline'));
     r.unmount();
   });
 

@@ -41,6 +41,18 @@ describe('runUi', () => {
     await until(() => expect(stdout.all).toContain('alice'));
     core.emit({ type: 'message', address: ALICE, id: 1, text: 'ping', timeDelta: 0 });
     await until(() => expect(stdout.writes).toContain('\x07'));
+    stdout.columns = 60;
+    const before = stdout.writes.length;
+    stdout.emit('resize');
+    await until(() => {
+      const latest =
+        stdout.writes
+          .slice(before)
+          .filter((w) => w.includes('alice'))
+          .at(-1) ?? '';
+      expect(latest).toContain('─'.repeat(35));
+      expect(latest).not.toContain('─'.repeat(36));
+    });
     await settle();
     stdin.write('q');
     await done;

@@ -7,6 +7,7 @@ import type { UiState } from '../state/types.js';
 import { useBell } from '../hooks/use-bell.js';
 import { useCore } from '../hooks/use-core.js';
 import { useMainKeys } from '../hooks/use-main-keys.js';
+import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { findBinding } from '../keymap.js';
 import { contactsOnline } from '../state/contacts.js';
 import { ThemeContext } from '../theme.js';
@@ -70,8 +71,9 @@ function useClock(now: () => number): number {
 export function App(props: Readonly<AppProps>) {
   const now = props.now ?? Date.now;
   const { stdout } = useStdout();
-  const width = props.width ?? Math.max(40, stdout.columns || 80);
-  const height = props.height ?? Math.max(12, stdout.rows || 24);
+  const size = useTerminalSize();
+  const width = props.width ?? Math.max(40, size.columns);
+  const height = props.height ?? Math.max(12, size.rows);
   const { state, dispatch, command } = useCore(
     props.core,
     {

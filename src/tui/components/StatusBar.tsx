@@ -38,7 +38,7 @@ export function StatusBar(props: Readonly<StatusBarProps>) {
     <Box flexDirection="column">
       {props.error === null ? null : (
         <Text color={tone('bad')} wrap="truncate-end">
-          Error ({props.error.code}): {props.error.message}
+          Error ({props.error.code}): {props.error.message} [Esc]
         </Text>
       )}
       <Text inverse wrap="truncate-end">

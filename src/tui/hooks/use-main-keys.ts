@@ -66,6 +66,9 @@ function contactsKey(id: string | null, deps: MainKeyDeps): void {
     case 'toggle-bell':
       dispatch({ type: 'toggle-bell' });
       return;
+    case 'dismiss-error':
+      dispatch({ type: 'dismiss-error' });
+      return;
     case 'send-file':
       if (contact !== null)
         dispatch({ type: 'open-dialog', dialog: { kind: 'send-file', address: contact.address } });

@@ -26,4 +26,5 @@ export type UiAction =
   | { readonly type: 'file-sent'; readonly address: RicochetId; readonly name: string }
   /** We dispatched accept/reject/block for an incoming request. */
   | { readonly type: 'request-resolved'; readonly address: RicochetId }
-  | { readonly type: 'toggle-bell' };
+  | { readonly type: 'toggle-bell' }
+  | { readonly type: 'dismiss-error' };

@@ -284,5 +284,7 @@ export function reducer(state: UiState, action: UiAction): UiState {
       });
     case 'toggle-bell':
       return { ...state, bell: !state.bell };
+    case 'dismiss-error':
+      return { ...state, lastError: null };
   }
 }

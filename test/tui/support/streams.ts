@@ -4,8 +4,8 @@ import { EventEmitter } from 'node:events';
 
 export class FakeStdout extends EventEmitter {
   readonly isTTY = true;
-  readonly columns = 80;
-  readonly rows = 24;
+  columns = 80;
+  rows = 24;
   readonly writes: string[] = [];
   write = (data: string): boolean => {
     this.writes.push(data);
