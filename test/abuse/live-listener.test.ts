@@ -27,6 +27,8 @@ const CASES = heavy() ? 20_000 : 240;
 
 /** Observes (does not change) the close reason of every server-role connection in this process. */
 const serverCloses: CloseReason[] = [];
+// Restored with the same `this`; calling it unbound is never done.
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const originalTakeEvents = RicochetConnection.prototype.takeEvents;
 function spyOnCloses(): void {
   RicochetConnection.prototype.takeEvents = function (this: RicochetConnection) {
@@ -66,7 +68,8 @@ async function sendHostile(
   const peer = new RawPeer(key, serverId, port);
   peer.socket.on('error', () => undefined);
   let written = 0;
-  const write = peer.socket.write.bind(peer.socket) as (chunk: Uint8Array) => boolean;
+  const socketWrite = peer.socket.write.bind(peer.socket);
+  const write = (chunk: Uint8Array): boolean => socketWrite(chunk);
   const patched = (chunk: Uint8Array): boolean => {
     written++;
     if (written < from) return write(chunk);
@@ -76,7 +79,7 @@ async function sendHostile(
     };
     return write(mutate(seed, SEEDS, [mutation]).subarray(INTRO.length));
   };
-  peer.socket.write = patched as typeof peer.socket.write;
+  peer.socket.write = patched;
   try {
     await peer.waitFor('authenticated', 1_000);
     peer.link.run((c) => {
