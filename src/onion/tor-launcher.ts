@@ -15,6 +15,11 @@ export interface LaunchOptions {
   readonly dataDir: string;
   /** Validated extra torrc lines (bridges, a private test network). */
   readonly extraTorrcLines?: readonly string[];
+  /**
+   * Options set with SETCONF before the network is enabled, never written to the torrc file:
+   * proxy credentials (network-settings `secretConf`).
+   */
+  readonly secretConf?: readonly (readonly [string, string])[];
   /** Until the control port is open and configured (default 60 s). */
   readonly startTimeoutMs?: number;
 }
@@ -41,7 +46,7 @@ export async function launchTor(options: LaunchOptions, signal?: AbortSignal): P
     await takeOwnership(control, send);
     await setEvents(control, LAUNCH_EVENTS, send);
     // Tor opens its SOCKS listener only once the network is enabled.
-    await setConf(control, [['DisableNetwork', '0']], send);
+    await setConf(control, [...(options.secretConf ?? []), ['DisableNetwork', '0']], send);
     const listeners = await getInfoValue(control, 'net/listeners/socks', signal);
     const socks = parseSocksListeners(listeners);
     if (socks === undefined) throw new TorStartError('tor reported no SOCKS listener', []);
