@@ -11,6 +11,8 @@ import { startStandaloneTor, type StandaloneTor } from '../support/standalone-to
 import { isAlive, readBytes, tempDir } from '../support/tor-test-helpers.js';
 
 const clientLines = inject('torTestnetClientTorrc');
+/** A stall fails as a typed error inside the test timeout rather than as a vitest timeout. */
+const STALL_LIMITS = { publishTimeoutMs: 90_000, socksTimeoutMs: 60_000 } as const;
 
 describe('attach mode', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -24,6 +26,7 @@ describe('attach mode', () => {
     const password = randomBytes(12).toString('hex');
     const dialerProvider = createTorProvider({
       mode: 'launch',
+      ...STALL_LIMITS,
       dataDir: b.dir,
       extraTorrcLines: clientLines,
     });
@@ -70,6 +73,7 @@ describe('attach mode', () => {
   it('attaches with the cookie file from the environment, publishes and is reachable', async () => {
     const provider = createTorProvider({
       mode: 'attach',
+      ...STALL_LIMITS,
       env: {
         TOR_CONTROL_HOST: '127.0.0.1',
         TOR_CONTROL_PORT: String(system.controlPort),
@@ -89,6 +93,7 @@ describe('attach mode', () => {
   it('attaches with the password, never echoing it', async () => {
     const provider = createTorProvider({
       mode: 'attach',
+      ...STALL_LIMITS,
       env: {
         TOR_CONTROL_PORT: String(system.controlPort),
         TOR_CONTROL_PASSWD: system.password,
@@ -108,6 +113,7 @@ describe('attach mode', () => {
     const wrong = `wrong-${randomBytes(8).toString('hex')}`;
     const provider = createTorProvider({
       mode: 'attach',
+      ...STALL_LIMITS,
       env: { TOR_CONTROL_PORT: String(system.controlPort), TOR_CONTROL_PASSWD: wrong },
       cookieFile: '/nonexistent/cookie',
     });
@@ -116,6 +122,36 @@ describe('attach mode', () => {
     const text = JSON.stringify(error, Object.getOwnPropertyNames(error)) + String(error);
     expect(text).not.toContain(wrong);
     await provider.close();
+  });
+
+  it('sends nothing that changes the system tor (every command recorded by a pass-through)', async () => {
+    const recorder = await startFilteringProxy({
+      upstream: { host: '127.0.0.1', port: system.controlPort },
+      upstreamPassword: system.password,
+      allow: () => true,
+    });
+    const provider = createTorProvider({
+      mode: 'attach',
+      ...STALL_LIMITS,
+      env: { TOR_CONTROL_PORT: String(recorder.port) },
+    });
+    await provider.bootstrap();
+    await publishAndTalk(provider);
+    await provider.close();
+    await recorder.close();
+    const keywords = new Set(recorder.seen.map((line) => line.split(' ')[0]));
+    for (const forbidden of [
+      'SETCONF',
+      'RESETCONF',
+      'SAVECONF',
+      'LOADCONF',
+      'TAKEOWNERSHIP',
+      'SIGNAL',
+    ]) {
+      expect(keywords.has(forbidden)).toBe(false);
+    }
+    expect(keywords.has('ADD_ONION')).toBe(true);
+    expect(isAlive(system.pid)).toBe(true);
   });
 
   describe('behind a filtering control proxy (NULL auth, 510 for the rest)', () => {
@@ -134,6 +170,7 @@ describe('attach mode', () => {
     it('still publishes and connects, saying what it could not check', async () => {
       const provider = createTorProvider({
         mode: 'attach',
+        ...STALL_LIMITS,
         env: { TOR_CONTROL_PORT: String(proxy.port), TOR_SOCKS_PORT: String(system.socksPort) },
         unconfirmedPublishWaitMs: 3_000,
       });
