@@ -30,6 +30,8 @@ export class LoopbackTor implements TorProvider {
   readonly #listeners = new Set<(e: TorEvent) => void>();
   readonly #servers = new Set<Server>();
   readonly inbound: Socket[] = [];
+  /** Every byte this process's peers sent to it, inbound and outbound sockets (for wire scans). */
+  readonly received: Buffer[] = [];
   /** Port of the last listener. */
   port = 0;
 
@@ -46,6 +48,7 @@ export class LoopbackTor implements TorProvider {
     const serviceId = IdentityKey.fromExpandedKey(expandedKeyBlob.slice()).serviceId;
     const server = createServer((socket) => {
       this.inbound.push(socket);
+      socket.on('data', (chunk: Buffer) => this.received.push(Buffer.from(chunk)));
       onConnection({ socket });
     });
     server.listen(0, '127.0.0.1');
@@ -71,6 +74,7 @@ export class LoopbackTor implements TorProvider {
     if (port === undefined) throw new Error(`no loopback onion for ${serviceId}`);
     const socket = createConnection({ host: '127.0.0.1', port, ...(signal ? { signal } : {}) });
     await once(socket, 'connect');
+    socket.on('data', (chunk: Buffer) => this.received.push(Buffer.from(chunk)));
     return socket as Duplex;
   }
 
