@@ -3,7 +3,7 @@
 // clock (ASCII, varint, u32), time zone, locale, OS, host, user, paths, Node and Sotto versions.
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { homedir, hostname, release, tmpdir, type as osType, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoopbackSotto } from './loopback-support.js';
@@ -73,7 +73,7 @@ describe('nothing on the wire identifies the local machine or its clock', () => 
     expect(wire.length).toBeGreaterThan(100_000);
     // Positive control: the scan sees what was really sent.
     expect(wire.includes(Buffer.from('report.txt'))).toBe(true);
-    expect(wire.includes(Buffer.from(bob.key.serviceId))).toBe(true);
+    expect(wire.includes(Buffer.from(alice.key.serviceId))).toBe(true);
 
     const pkg = JSON.parse(
       readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
@@ -93,12 +93,12 @@ describe('nothing on the wire identifies the local machine or its clock', () => 
       '+1245',
       Intl.DateTimeFormat().resolvedOptions().locale,
       process.platform,
-      os.type(),
-      os.release(),
-      os.hostname(),
-      os.userInfo().username,
-      os.homedir(),
-      os.tmpdir(),
+      osType(),
+      release(),
+      hostname(),
+      userInfo().username,
+      homedir(),
+      tmpdir(),
       alice.dir,
       bob.dir,
       process.version,
