@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SottoOptions } from './args.js';
+import { networkTorConfig, readBridgesFile } from './bridges-file.js';
 import { IdentityKey } from '../onion/identity-key.js';
 import { validateExtraTorrcLine } from '../onion/torrc.js';
 import type { TorProviderOptions } from '../onion/real-tor-provider.js';
@@ -132,8 +133,9 @@ export async function torProviderOptions(
     extra.push(...(await torrcLinesFrom(join(options.testnetDir, 'client-torrc-extra'))));
   }
   if (options.bridgesFile !== undefined) {
-    const bridges = await torrcLinesFrom(options.bridgesFile);
-    extra.push('UseBridges 1', ...bridges.map((b) => (/^bridge\s/iu.test(b) ? b : `Bridge ${b}`)));
+    // Validated bridge lines plus the ClientTransportPlugin lines their transports need.
+    const network = await networkTorConfig(await readBridgesFile(options.bridgesFile));
+    extra.push(...network.torrcLines);
   }
   return {
     mode: 'launch',

@@ -1,0 +1,62 @@
+// `--bridges FILE`: a file of bridge lines (one per line, blank lines and # comments skipped) read
+// with a size bound and validated line by line (src/onion/bridges.ts), turned into network settings
+// and then into tor options with the transport programs found on this machine.
+import { open } from 'node:fs/promises';
+import { BRIDGE_LIMITS, parseBridgeList, type BridgeLineProblem } from '../onion/bridges.js';
+import {
+  torConfigForNetworkSettings,
+  type NetworkSettings,
+  type NetworkTorConfig,
+} from '../onion/network-settings.js';
+import { findTransportPrograms, transportLookup } from '../onion/transport-binaries.js';
+
+/** The bridges file cannot be read, is too big, has no bridge, or has bad lines (all listed). */
+export class BridgesFileError extends Error {
+  override name = 'BridgesFileError';
+  constructor(
+    message: string,
+    readonly problems: readonly BridgeLineProblem[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Reads and validates a bridges file into `{ mode: 'custom', customBridges }`. */
+export async function readBridgesFile(path: string): Promise<NetworkSettings> {
+  let text: string;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > BRIDGE_LIMITS.textLength) {
+        throw new BridgesFileError(
+          `${path}: ${size} bytes is more than ${BRIDGE_LIMITS.textLength} for a bridge list`,
+        );
+      }
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (error instanceof BridgesFileError) throw error;
+    throw new BridgesFileError(`cannot read the bridges file ${path}`, [], { cause: error });
+  }
+  const { bridges, problems } = parseBridgeList(text);
+  if (problems.length > 0) {
+    // The first line stands alone (the CLI prints only that); every bad line follows.
+    const more = problems.length > 1 ? ` (${problems.length - 1} more bad lines below)` : '';
+    const lines = problems.map((p) => `  line ${p.lineNumber}: ${p.error.message}`);
+    throw new BridgesFileError(
+      `${path}: ${(lines[0] ?? '').trimStart()}${more}\n${lines.join('\n')}`,
+      problems,
+    );
+  }
+  if (bridges.length === 0) throw new BridgesFileError(`${path} has no bridge lines`);
+  return { mode: 'custom', customBridges: bridges.map((bridge) => bridge.line) };
+}
+
+/** The launched tor's options for `settings`, with transport programs looked up on PATH. */
+export async function networkTorConfig(settings: NetworkSettings): Promise<NetworkTorConfig> {
+  return torConfigForNetworkSettings(settings, transportLookup(await findTransportPrograms()));
+}
