@@ -1,15 +1,95 @@
-// Placeholder dispatch point for the terminal UI (`sotto` with no command) and `sotto demo`: the UI
-// helper replaces this module with the real Ink front end over the messenger core.
-import type { SottoArgs } from './args.js';
+// `sotto` with no command: opens the profile (Ink start screens to create or unlock it, or the
+// --passphrase-file / --passphrase-fd / --no-passphrase source without prompting), then runs the
+// terminal UI over the messenger core until the user quits. `sotto demo` lives in demo.ts.
+import type { SottoArgs, SottoOptions } from './args.js';
+import { newIdentityState, openProfileSession, type ProfileSession } from './session.js';
+import { asError, requireTerminal, runMessengerUi, terminationSignal } from './ui-runner.js';
+import { WrongPassphraseError } from '../profile/errors.js';
+import { defaultProfileDir, openProfileDir, profileHasVault } from '../profile/profile-dir.js';
+import { createVault, openVault, type Vault } from '../profile/vault.js';
+import { askNewProfile, askUnlock } from '../tui/run-start.js';
 
-/** `sotto` (no command): the interactive UI. Not wired yet in this build. */
-export function runInteractive(_args: SottoArgs): Promise<number> {
-  process.stderr.write('sotto: the terminal UI is not wired yet; use `sotto headless --json`\n');
-  return Promise.resolve(1);
+export { runDemo } from './demo.js';
+
+/** Opens an existing vault: without asking if it is unprotected, else with the unlock screen. */
+async function unlockVault(path: string): Promise<Vault | 'quit'> {
+  try {
+    return await openVault(path, null);
+  } catch (error) {
+    if (!(error instanceof WrongPassphraseError)) throw error;
+  }
+  let vault: Vault | undefined;
+  let failure: Error | undefined;
+  const answer = await askUnlock(async (passphrase) => {
+    try {
+      vault = await openVault(path, passphrase);
+      failure = undefined;
+      return true;
+    } catch (error) {
+      if (error instanceof WrongPassphraseError) return false;
+      failure = asError(error);
+      throw error; // shown on the unlock screen; the command exits with it if the user quits
+    }
+  });
+  if (answer === 'unlocked' && vault !== undefined) return vault;
+  vault?.close();
+  if (failure !== undefined) throw failure;
+  return 'quit';
 }
 
-/** `sotto demo`: the local two-user demo. Not wired yet in this build. */
-export function runDemo(_args: SottoArgs): Promise<number> {
-  process.stderr.write('sotto: the demo is not wired yet\n');
-  return Promise.resolve(1);
+/** Opens (or creates) the profile with the Ink start screens. `'quit'` if the user left. */
+async function openWithStartScreens(options: SottoOptions): Promise<ProfileSession | 'quit'> {
+  const profile = await openProfileDir(options.profileDir ?? defaultProfileDir());
+  try {
+    const exists = await profileHasVault(profile.paths);
+    let vault: Vault | 'quit';
+    if (exists) {
+      vault = await unlockVault(profile.paths.vault);
+    } else {
+      const choice = await askNewProfile();
+      vault =
+        choice.kind === 'quit'
+          ? 'quit'
+          : await createVault(
+              profile.paths.vault,
+              choice.kind === 'protected' ? choice.passphrase : null,
+              newIdentityState(),
+            );
+    }
+    if (vault === 'quit') {
+      await profile.close();
+      return 'quit';
+    }
+    const opened = vault;
+    return {
+      profile,
+      vault: opened,
+      created: !exists,
+      close: async () => {
+        opened.close();
+        await profile.close();
+      },
+    };
+  } catch (error) {
+    await profile.close();
+    throw error;
+  }
+}
+
+/** `sotto` (no command): the interactive UI. Resolves with the exit code (0 after a quit). */
+export async function runInteractive(args: SottoArgs): Promise<number> {
+  requireTerminal();
+  const session =
+    args.options.passphrase.kind === 'tty'
+      ? await openWithStartScreens(args.options)
+      : await openProfileSession(args.options);
+  if (session === 'quit') return 0;
+  const termination = terminationSignal();
+  try {
+    await runMessengerUi(session, args.options, { signal: termination.signal });
+  } finally {
+    termination.dispose();
+    await session.close();
+  }
+  return 0;
 }
