@@ -2,6 +2,12 @@
 // validator for it. Every field is type-checked, unknown keys are refused, and every string and
 // list is bounded, so a damaged or hostile state fails with VaultStateError and nothing else.
 
+import {
+  NetworkSettingsError,
+  networkSettingsFromJson,
+  type NetworkSettings,
+} from '../onion/network-settings.js';
+
 export const VAULT_STATE_VERSION = 1;
 
 export const STATE_LIMITS = {
@@ -97,6 +103,8 @@ export interface SettingsRecord {
   readonly historyDefault: boolean;
   readonly blockUnknown: boolean;
   readonly bridges?: BridgeSettings;
+  /** How the launched tor reaches the network (src/onion/network-settings.ts); absent: direct. */
+  readonly network?: NetworkSettings;
 }
 
 export interface VaultState {
@@ -351,7 +359,15 @@ function historyMessage(value: unknown, path: string): HistoryMessageRecord {
 const BRIDGE_TYPES = ['none', 'obfs4', 'snowflake', 'meek', 'custom'] as const;
 
 function settings(value: unknown, path: string): SettingsRecord {
-  const o = object(value, path, ['historyDefault', 'blockUnknown'], ['bridges']);
+  const o = object(value, path, ['historyDefault', 'blockUnknown'], ['bridges', 'network']);
+  const network = optional(o, 'network', (v) => {
+    try {
+      return networkSettingsFromJson(v);
+    } catch (error) {
+      if (!(error instanceof NetworkSettingsError)) throw error;
+      return fail(`${path}.network${error.field === '' ? '' : `.${error.field}`}`, error.message);
+    }
+  });
   const bridges = optional(o, 'bridges', (v): BridgeSettings => {
     const b = object(v, `${path}.bridges`, ['type', 'lines']);
     return {
@@ -365,6 +381,7 @@ function settings(value: unknown, path: string): SettingsRecord {
     historyDefault: bool(o['historyDefault'], `${path}.historyDefault`),
     blockUnknown: bool(o['blockUnknown'], `${path}.blockUnknown`),
     ...(bridges === undefined ? {} : { bridges }),
+    ...(network === undefined ? {} : { network }),
   };
 }
 

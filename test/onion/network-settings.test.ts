@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import {
   NetworkSettingsError,
   TransportNotFoundError,
   checkNetworkSettings,
+  networkSettingsFromJson,
   torConfigForNetworkSettings,
   torrcLinesForNetworkSettings,
   type NetworkSettings,
@@ -233,5 +235,43 @@ describe('findTransportPrograms', () => {
 
   it('finds the installed obfs4proxy', async () => {
     expect((await findTransportPrograms('')).get('obfs4proxy')).toBe('/usr/bin/obfs4proxy');
+  });
+});
+
+describe('networkSettingsFromJson', () => {
+  it('accepts valid settings unchanged', () => {
+    const settings = {
+      mode: 'builtin',
+      transport: 'obfs4',
+      proxy: { type: 'https', host: 'proxy.lan', port: 3128 },
+      reachablePorts: [443],
+    };
+    expect(networkSettingsFromJson(JSON.parse(JSON.stringify(settings)))).toEqual(settings);
+  });
+
+  it('property: any JSON value is accepted or refused with NetworkSettingsError', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record(
+            {
+              mode: fc.constantFrom('direct', 'builtin', 'custom', 'x'),
+              transport: fc.constantFrom('obfs4', 'snowflake', 'meek_lite', 'webtunnel', 'obfs3'),
+              customBridges: fc.array(fc.oneof(fc.string(), fc.constant(OBFS4)), { maxLength: 3 }),
+              reachablePorts: fc.array(fc.integer({ min: -1, max: 70_000 }), { maxLength: 3 }),
+            },
+            { requiredKeys: ['mode'] },
+          ),
+        ),
+        (value) => {
+          try {
+            networkSettingsFromJson(value);
+          } catch (error) {
+            expect(error).toBeInstanceOf(NetworkSettingsError);
+          }
+        },
+      ),
+    );
   });
 });
