@@ -165,7 +165,11 @@ async function importRicochet(args: SottoArgs, path: string): Promise<number> {
 async function headless(args: SottoArgs): Promise<number> {
   const session = await openProfileSession(args.options);
   const tor = createTorProvider(
-    await torProviderOptions(args.options, session.profile.paths.torDataDir),
+    await torProviderOptions(
+      args.options,
+      session.profile.paths.torDataDir,
+      session.vault.state.settings.network,
+    ),
   );
   const messenger = new Messenger({
     tor,

@@ -7,6 +7,7 @@ import type { SottoOptions } from './args.js';
 import { networkTorConfig, readBridgesFile } from './bridges-file.js';
 import { IdentityKey } from '../onion/identity-key.js';
 import { validateExtraTorrcLine } from '../onion/torrc.js';
+import type { NetworkSettings } from '../onion/network-settings.js';
 import type { TorProviderOptions } from '../onion/real-tor-provider.js';
 import {
   defaultProfileDir,
@@ -108,9 +109,14 @@ async function torrcLinesFrom(path: string): Promise<string[]> {
     .map((line) => validateExtraTorrcLine(line));
 }
 
+/**
+ * `storedNetwork` is the vault's `settings.network`; `--bridges FILE` replaces it for this run.
+ * Attach mode ignores both: the system tor's own bridges and proxy are left alone.
+ */
 export async function torProviderOptions(
   options: SottoOptions,
   torDataDir: string,
+  storedNetwork?: NetworkSettings,
 ): Promise<TorProviderOptions> {
   const listen = options.onionListen;
   if (options.torControl !== undefined) {
@@ -132,16 +138,20 @@ export async function torProviderOptions(
   if (options.testnetDir !== undefined) {
     extra.push(...(await torrcLinesFrom(join(options.testnetDir, 'client-torrc-extra'))));
   }
-  if (options.bridgesFile !== undefined) {
-    // Validated bridge lines plus the ClientTransportPlugin lines their transports need.
-    const network = await networkTorConfig(await readBridgesFile(options.bridgesFile));
-    extra.push(...network.torrcLines);
-  }
+  // Validated bridge lines plus the ClientTransportPlugin lines their transports need; proxy
+  // credentials go through SETCONF (secretConf), never into the torrc file.
+  const settings =
+    options.bridgesFile !== undefined ? await readBridgesFile(options.bridgesFile) : storedNetwork;
+  const network = settings === undefined ? undefined : await networkTorConfig(settings);
+  if (network !== undefined) extra.push(...network.torrcLines);
   return {
     mode: 'launch',
     dataDir: torDataDir,
     ...(options.torPath === undefined ? {} : { torPath: options.torPath }),
     ...(extra.length === 0 ? {} : { extraTorrcLines: extra }),
+    ...(network === undefined || network.secretConf.length === 0
+      ? {}
+      : { secretConf: network.secretConf }),
     ...(listen === undefined ? {} : { listen }),
   };
 }

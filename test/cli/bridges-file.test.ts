@@ -77,6 +77,40 @@ describe('--bridges in the launch options', () => {
     ]);
   });
 
+  it('uses the stored network settings; proxy credentials only via secretConf', async () => {
+    const options = await torProviderOptions({ passphrase: { kind: 'none' } }, join(dir, 'tor'), {
+      mode: 'direct',
+      proxy: { type: 'socks5', host: '127.0.0.1', port: 1080, username: 'u', password: 'secret' },
+    });
+    if (options.mode !== 'launch') throw new Error('expected launch mode');
+    expect(options.extraTorrcLines).toEqual(['Socks5Proxy 127.0.0.1:1080']);
+    expect(options.secretConf).toEqual([
+      ['Socks5ProxyUsername', 'u'],
+      ['Socks5ProxyPassword', 'secret'],
+    ]);
+  });
+
+  it('--bridges replaces the stored settings for this run', async () => {
+    const path = await file('override', '10.0.0.9:443\n');
+    const options = await torProviderOptions(
+      { passphrase: { kind: 'none' }, bridgesFile: path },
+      join(dir, 'tor'),
+      { mode: 'builtin', transport: 'snowflake' },
+    );
+    if (options.mode !== 'launch') throw new Error('expected launch mode');
+    expect(options.extraTorrcLines).toEqual(['UseBridges 1', 'Bridge 10.0.0.9:443']);
+  });
+
+  it('attach mode leaves the system tor alone', async () => {
+    const options = await torProviderOptions(
+      { passphrase: { kind: 'none' }, torControl: { host: '127.0.0.1', port: 9051 } },
+      join(dir, 'tor'),
+      { mode: 'builtin', transport: 'obfs4' },
+    );
+    expect(options.mode).toBe('attach');
+    expect(JSON.stringify(options)).not.toContain('Bridge');
+  });
+
   it('networkTorConfig finds the installed transport', async () => {
     const config = await networkTorConfig({ mode: 'builtin', transport: 'obfs4' });
     expect(config.torrcLines).toContain('ClientTransportPlugin obfs4 exec /usr/bin/obfs4proxy');
