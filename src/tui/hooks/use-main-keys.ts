@@ -91,8 +91,9 @@ function composerKey(id: string | null, input: string, key: Key, deps: MainKeyDe
         dispatch({ type: 'composer-reject' });
         return;
       }
-      deps.command({ type: 'send', address: contact.address, text });
+      // Show it first: the core may answer `queued` before command() returns.
       dispatch({ type: 'message-sent', address: contact.address, text, now: deps.now() });
+      deps.command({ type: 'send', address: contact.address, text });
       return;
     }
     case 'newline':
