@@ -25,6 +25,28 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   InvalidAddressError: 'invalid-address',
 };
 
+/** File-system failures a user can act on (saving the vault, writing a download). */
+const STORAGE_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'an input/output error occurred',
+};
+
+/** `storage-failed` for an errno error from a file-system call; no path in the message. */
+function storageEvent(error: Error): ErrorEvent | undefined {
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  const problem = code === undefined ? undefined : STORAGE_PROBLEMS[code];
+  if (problem === undefined || typeof syscall !== 'string') return undefined;
+  return {
+    type: 'error',
+    code: 'storage-failed',
+    message: `could not write to disk: ${problem} (${code}); nothing was lost from memory`,
+  };
+}
+
 /** The `error` event for anything a command handler threw. */
 export type ErrorEvent = Extract<CoreEvent, { type: 'error' }>;
 
@@ -43,6 +65,8 @@ export function errorEvent(error: unknown): ErrorEvent {
         return { type: 'error', code: inherited, message: error.message };
       p = Object.getPrototypeOf(p);
     }
+    const storage = storageEvent(error);
+    if (storage !== undefined) return storage;
   }
   return { type: 'error', code: 'internal', message: 'internal error' };
 }
