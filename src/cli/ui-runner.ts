@@ -140,6 +140,7 @@ export async function runMessengerUi(
       });
     }
   } finally {
+    if (process.stdout.isTTY) process.stdout.write('\n'); // Ink leaves the cursor on its last line
     ui.signal?.removeEventListener('abort', quit);
     stopping.abort();
     await messenger.close();
