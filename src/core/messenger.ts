@@ -39,6 +39,22 @@ export class UnknownCommandError extends Error {
   override name = 'UnknownCommandError';
 }
 
+/** Codes of the errors this module and file-transfers.ts add (docs/HEADLESS.md). */
+const OWN_ERROR_CODES: Readonly<Record<string, string>> = {
+  PeerOfflineError: 'peer-offline',
+  UnknownTransferError: 'unknown-transfer',
+  FileTransferError: 'file-error',
+  UnknownCommandError: 'unknown-command',
+};
+
+function commandErrorEvent(error: unknown): CoreEvent {
+  const code = error instanceof Error ? OWN_ERROR_CODES[error.name] : undefined;
+  if (code !== undefined && error instanceof Error) {
+    return { type: 'error', code, message: error.message };
+  }
+  return errorEvent(error);
+}
+
 const random01 = (): number => randomBytes(4).readUInt32BE() / 2 ** 32;
 
 export class Messenger implements MessengerCore {
@@ -56,6 +72,8 @@ export class Messenger implements MessengerCore {
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
   #restarting = false;
+  /** Links on which our contact request is out without a final answer. */
+  readonly #requestLinks = new Set<PeerLink>();
 
   constructor(options: MessengerOptions) {
     this.#o = options;
@@ -110,7 +128,7 @@ export class Messenger implements MessengerCore {
     try {
       await this.#run(command);
     } catch (error) {
-      this.#emit(errorEvent(error));
+      this.#emit(commandErrorEvent(error));
     }
   }
 
@@ -365,6 +383,7 @@ export class Messenger implements MessengerCore {
         return this.#changed();
       }
       case 'contact-request-response':
+        if (event.status !== 'pending') this.#requestLinks.delete(link);
         if (event.status === 'accepted') {
           this.#emitAll(book.requestAccepted(address));
           this.#emitAll(book.setOnline(address, true));
@@ -377,6 +396,7 @@ export class Messenger implements MessengerCore {
         }
         return this.#changed();
       case 'contact-request-closed-while-pending':
+        this.#requestLinks.delete(link);
         this.#emitAll(book.requestRejected(address, 'closed-while-pending'));
         this.#manager.noteFailure(toServiceId(address), 'likely-rejected');
         return this.#changed();
@@ -431,11 +451,22 @@ export class Messenger implements MessengerCore {
     if (c.state !== 'request-pending') this.#emitAll(book.retryRequest(address));
     const message = c.requestMessage ?? '';
     link.run((conn) => conn.sendContactRequest(this.#o.ownNickname ?? '', message));
+    this.#requestLinks.add(link);
     this.#changed();
   }
 
   #onGone(address: RicochetId, link: PeerLink): void {
     this.#files.linkGone(link);
+    if (
+      this.#requestLinks.delete(link) &&
+      this.#model.book.get(address)?.state === 'request-pending'
+    ) {
+      // Closed after authentication before any answer: how blocking peers (and 3.0.41 with
+      // "block unknown") refuse. Treated like a close while Pending: likely rejected.
+      this.#emitAll(this.#model.book.requestRejected(address, 'closed-while-pending'));
+      this.#manager.noteFailure(toServiceId(address), 'likely-rejected');
+      this.#changed();
+    }
     this.#emitAll(this.#model.book.setOnline(address, false));
     const q = this.#model.queues.get(address);
     for (const m of q?.onDisconnected() ?? []) this.#messageState(address, m.localId, 'failed');
