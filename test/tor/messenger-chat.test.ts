@@ -2,7 +2,7 @@
 // accept, chat both ways with delivery acks, queued messages delivered once after the peer returns.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CoreEvent } from '../../src/core/api.js';
-import { SottoInstance, befriend } from './messenger-support.js';
+import { SottoInstance } from './messenger-support.js';
 
 const testnet = inject('torTestnetClientTorrc');
 
