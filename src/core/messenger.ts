@@ -4,10 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import type { CoreCommand, CoreEvent, MessengerCore, RicochetId } from './api.js';
 import { errorEvent } from './error-events.js';
+import { runCommand, type CommandContext } from './commands.js';
 import { ConnectionManager } from './connection-manager.js';
 import { FileTransfers } from './file-transfers.js';
 import { PeerLink } from './peer-link.js';
-import { SendQueue, outgoingView } from './send-queue.js';
+import { SendQueue } from './send-queue.js';
 import type { BackoffOptions } from './backoff.js';
 import {
   modelFromVault,
@@ -17,7 +18,6 @@ import {
   type CoreModel,
 } from './vault-mapping.js';
 import { IdentityKey } from '../onion/identity-key.js';
-import { parseRicochetAddress } from '../onion/service-id.js';
 import type { OnionListener, TorEvent, TorProvider } from '../onion/tor-provider.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
@@ -33,10 +33,6 @@ export interface MessengerOptions {
   /** The nickname our contact requests carry (default empty: nothing about us leaks). */
   readonly ownNickname?: string;
   readonly now?: () => number;
-}
-
-export class UnknownCommandError extends Error {
-  override name = 'UnknownCommandError';
 }
 
 /** Codes of the errors this module and file-transfers.ts add (docs/HEADLESS.md). */
@@ -156,148 +152,27 @@ export class Messenger implements MessengerCore {
 
   // ---- commands ----
 
-  async #run(command: CoreCommand): Promise<void> {
-    const { book, requests } = this.#model;
-    const now = this.#now();
-    switch (command.type) {
-      case 'id':
-        return this.#emit({ type: 'id', address: this.address });
-      case 'add': {
-        const address = toAddress(parseRicochetAddress(command.address));
-        if (requests.has(address)) {
-          return this.#run({ type: 'accept', address, nickname: command.nickname });
-        }
-        this.#emitAll(book.addOutgoing(address, command.nickname, command.message, now));
-        this.#manager.track(toServiceId(address));
-        return this.#changed();
-      }
-      case 'accept': {
-        const address = this.#parse(command.address);
-        const request = requests.accept(address);
-        this.#emitAll(book.addAccepted(address, command.nickname ?? request.nickname, now));
-        const link = this.#manager.live(toServiceId(address));
-        if (link !== undefined && !link.connection.isKnownContact) {
-          link.run((c) => c.respondToContactRequest('accepted'));
-          if (link.connection.isKnownContact) this.#emitAll(book.setOnline(address, true));
-        }
-        this.#manager.track(toServiceId(address));
-        return this.#changed();
-      }
-      case 'reject': {
-        const address = this.#parse(command.address);
-        requests.reject(address);
-        this.#refuseLink(address);
-        return this.#changed();
-      }
-      case 'block': {
-        const address = this.#parse(command.address);
-        if (book.has(address)) this.#emitAll(book.block(address));
-        requests.block(address);
-        this.#refuseLink(address);
-        this.#manager.forget(toServiceId(address));
-        return this.#changed();
-      }
-      case 'unblock': {
-        const address = this.#parse(command.address);
-        requests.unblock(address);
-        if (book.has(address)) {
-          this.#emitAll(book.unblock(address));
-          this.#manager.track(toServiceId(address));
-        }
-        return this.#changed();
-      }
-      case 'remove': {
-        const address = this.#parse(command.address);
-        this.#emitAll(book.remove(address));
-        this.#model.queues.delete(address);
-        this.#model.conversations.forget(address);
-        this.#manager.forget(toServiceId(address));
-        return this.#changed();
-      }
-      case 'rename': {
-        const address = this.#parse(command.address);
-        this.#emitAll(book.rename(address, command.nickname));
-        return this.#changed();
-      }
-      case 'retry': {
-        const address = this.#parse(command.address);
-        const c = book.get(address);
-        if (c !== undefined && c.state !== 'accepted') this.#emitAll(book.retryRequest(address));
-        book.view(address); // throws UnknownContactError for strangers
-        this.#manager.track(toServiceId(address));
-        this.#manager.retryNow(toServiceId(address));
-        return this.#changed();
-      }
-      case 'send': {
-        const address = this.#parse(command.address);
-        book.view(address);
-        const m = this.#queue(address).enqueue(command.text, now);
-        this.#model.conversations.of(address).recordOutgoing(outgoingView(address, m));
-        this.#emit({ type: 'queued', address, id: m.localId, text: m.text });
-        this.#sendQueued(address);
-        return this.#changed();
-      }
-      case 'send-file': {
-        const address = this.#parse(command.address);
-        book.view(address);
-        await this.#files.send(address, this.#knownLink(address), command.path);
-        return;
-      }
-      case 'accept-file':
-        return this.#files.accept(this.#parse(command.address), command.fileId);
-      case 'reject-file':
-        return this.#files.reject(this.#parse(command.address), command.fileId);
-      case 'cancel-file':
-        return this.#files.cancel(this.#parse(command.address), command.fileId);
-      case 'history': {
-        const address = this.#parse(command.address);
-        book.setHistoryEnabled(address, command.enabled);
-        return this.#changed();
-      }
-      case 'clear-history': {
-        const address = this.#parse(command.address);
-        book.view(address);
-        this.#model.conversations.of(address).clear();
-        return this.#changed();
-      }
-      case 'contacts':
-        return this.#emit({ type: 'contacts', contacts: book.list() });
-      case 'requests':
-        return this.#emit({ type: 'requests', requests: requests.list() });
-      case 'messages': {
-        const address = this.#parse(command.address);
-        book.view(address);
-        const messages = this.#model.conversations.of(address).list();
-        return this.#emit({ type: 'messages', address, messages });
-      }
-      case 'retry-message': {
-        const address = this.#parse(command.address);
-        const m = this.#queue(address).retry(command.id);
-        this.#messageState(address, m.localId, m.state);
-        this.#sendQueued(address);
-        return this.#changed();
-      }
-      case 'discard-message': {
-        const address = this.#parse(command.address);
-        this.#queue(address).discard(command.id);
-        return this.#changed();
-      }
-      case 'mark-read':
-        book.markRead(this.#parse(command.address));
-        return this.#changed();
-      case 'block-unknown':
-        requests.blockUnknown = command.enabled;
-        return this.#changed();
-      case 'quit':
-        await this.close();
-        return this.#emit({ type: 'quit' });
-      default:
-        throw new UnknownCommandError('unknown command');
-    }
+  #run(command: CoreCommand): Promise<void> {
+    return runCommand(this.#context, command);
   }
 
-  #parse(address: string): RicochetId {
-    return toAddress(parseRicochetAddress(address));
+  get #context(): CommandContext {
+    return {
+      address: this.address,
+      model: this.#model,
+      manager: this.#manager,
+      files: this.#files,
+      now: this.#now,
+      emit: (e) => this.#emit(e),
+      emitAll: (e) => this.#emitAll(e),
+      changed: () => this.#changed(),
+      queue: (a) => this.#queue(a),
+      sendQueued: (a) => this.#sendQueued(a),
+      messageState: (a, id, state) => this.#messageState(a, id, state),
+      refuseLink: (a) => this.#refuseLink(a),
+      knownLink: (a) => this.#knownLink(a),
+      close: () => this.close(),
+    };
   }
 
   #queue(address: RicochetId): SendQueue {

@@ -1,0 +1,177 @@
+// The CoreCommands of the messenger core (src/core/api.ts, docs/HEADLESS.md) mapped to actions on
+// its models and connections. Messenger (messenger.ts) supplies the context; handlers throw typed
+// errors that the Messenger turns into `error` events.
+import type { CoreCommand, CoreEvent, DeliveryState, RicochetId } from './api.js';
+import type { CoreModel } from './vault-mapping.js';
+import { toAddress, toServiceId } from './vault-mapping.js';
+import type { ConnectionManager } from './connection-manager.js';
+import type { FileTransfers } from './file-transfers.js';
+import type { PeerLink } from './peer-link.js';
+import { outgoingView, type SendQueue } from './send-queue.js';
+import { parseRicochetAddress } from '../onion/service-id.js';
+
+export class UnknownCommandError extends Error {
+  override name = 'UnknownCommandError';
+}
+
+export interface CommandContext {
+  readonly address: RicochetId;
+  readonly model: CoreModel;
+  readonly manager: ConnectionManager;
+  readonly files: FileTransfers;
+  now(): number;
+  emit(event: CoreEvent): void;
+  emitAll(events: readonly CoreEvent[]): void;
+  /** Something the vault stores changed (saved after a short debounce). */
+  changed(): void;
+  queue(address: RicochetId): SendQueue;
+  sendQueued(address: RicochetId): void;
+  messageState(address: RicochetId, id: number, state: DeliveryState): void;
+  refuseLink(address: RicochetId): void;
+  knownLink(address: RicochetId): PeerLink | undefined;
+  close(): Promise<void>;
+}
+
+function parse(address: string): RicochetId {
+  return toAddress(parseRicochetAddress(address));
+}
+
+export async function runCommand(ctx: CommandContext, command: CoreCommand): Promise<void> {
+  const { book, requests } = ctx.model;
+  const now = ctx.now();
+  switch (command.type) {
+    case 'id':
+      return ctx.emit({ type: 'id', address: ctx.address });
+    case 'add': {
+      const address = toAddress(parseRicochetAddress(command.address));
+      if (requests.has(address)) {
+        return runCommand(ctx, { type: 'accept', address, nickname: command.nickname });
+      }
+      ctx.emitAll(book.addOutgoing(address, command.nickname, command.message, now));
+      ctx.manager.track(toServiceId(address));
+      return ctx.changed();
+    }
+    case 'accept': {
+      const address = parse(command.address);
+      const request = requests.accept(address);
+      ctx.emitAll(book.addAccepted(address, command.nickname ?? request.nickname, now));
+      const link = ctx.manager.live(toServiceId(address));
+      if (link !== undefined && !link.connection.isKnownContact) {
+        link.run((c) => c.respondToContactRequest('accepted'));
+        if (link.connection.isKnownContact) ctx.emitAll(book.setOnline(address, true));
+      }
+      ctx.manager.track(toServiceId(address));
+      return ctx.changed();
+    }
+    case 'reject': {
+      const address = parse(command.address);
+      requests.reject(address);
+      ctx.refuseLink(address);
+      return ctx.changed();
+    }
+    case 'block': {
+      const address = parse(command.address);
+      if (book.has(address)) ctx.emitAll(book.block(address));
+      requests.block(address);
+      ctx.refuseLink(address);
+      ctx.manager.forget(toServiceId(address));
+      return ctx.changed();
+    }
+    case 'unblock': {
+      const address = parse(command.address);
+      requests.unblock(address);
+      if (book.has(address)) {
+        ctx.emitAll(book.unblock(address));
+        ctx.manager.track(toServiceId(address));
+      }
+      return ctx.changed();
+    }
+    case 'remove': {
+      const address = parse(command.address);
+      ctx.emitAll(book.remove(address));
+      ctx.model.queues.delete(address);
+      ctx.model.conversations.forget(address);
+      ctx.manager.forget(toServiceId(address));
+      return ctx.changed();
+    }
+    case 'rename': {
+      const address = parse(command.address);
+      ctx.emitAll(book.rename(address, command.nickname));
+      return ctx.changed();
+    }
+    case 'retry': {
+      const address = parse(command.address);
+      const c = book.get(address);
+      if (c !== undefined && c.state !== 'accepted') ctx.emitAll(book.retryRequest(address));
+      book.view(address); // throws UnknownContactError for strangers
+      ctx.manager.track(toServiceId(address));
+      ctx.manager.retryNow(toServiceId(address));
+      return ctx.changed();
+    }
+    case 'send': {
+      const address = parse(command.address);
+      book.view(address);
+      const m = ctx.queue(address).enqueue(command.text, now);
+      ctx.model.conversations.of(address).recordOutgoing(outgoingView(address, m));
+      ctx.emit({ type: 'queued', address, id: m.localId, text: m.text });
+      ctx.sendQueued(address);
+      return ctx.changed();
+    }
+    case 'send-file': {
+      const address = parse(command.address);
+      book.view(address);
+      await ctx.files.send(address, ctx.knownLink(address), command.path);
+      return;
+    }
+    case 'accept-file':
+      return ctx.files.accept(parse(command.address), command.fileId);
+    case 'reject-file':
+      return ctx.files.reject(parse(command.address), command.fileId);
+    case 'cancel-file':
+      return ctx.files.cancel(parse(command.address), command.fileId);
+    case 'history': {
+      const address = parse(command.address);
+      book.setHistoryEnabled(address, command.enabled);
+      return ctx.changed();
+    }
+    case 'clear-history': {
+      const address = parse(command.address);
+      book.view(address);
+      ctx.model.conversations.of(address).clear();
+      return ctx.changed();
+    }
+    case 'contacts':
+      return ctx.emit({ type: 'contacts', contacts: book.list() });
+    case 'requests':
+      return ctx.emit({ type: 'requests', requests: requests.list() });
+    case 'messages': {
+      const address = parse(command.address);
+      book.view(address);
+      const messages = ctx.model.conversations.of(address).list();
+      return ctx.emit({ type: 'messages', address, messages });
+    }
+    case 'retry-message': {
+      const address = parse(command.address);
+      const m = ctx.queue(address).retry(command.id);
+      ctx.messageState(address, m.localId, m.state);
+      ctx.sendQueued(address);
+      return ctx.changed();
+    }
+    case 'discard-message': {
+      const address = parse(command.address);
+      ctx.queue(address).discard(command.id);
+      return ctx.changed();
+    }
+    case 'mark-read':
+      book.markRead(parse(command.address));
+      return ctx.changed();
+    case 'block-unknown':
+      requests.blockUnknown = command.enabled;
+      return ctx.changed();
+    case 'quit':
+      await ctx.close();
+      return ctx.emit({ type: 'quit' });
+    default:
+      throw new UnknownCommandError('unknown command');
+  }
+}
