@@ -1,0 +1,280 @@
+// End to end: the real `sotto` UI (built bin/sotto.js) in a tmux pseudo-terminal against a
+// `sotto headless --json` peer, both with their own tor on the private network. Add the peer in
+// the add dialog, the peer accepts, one message each way, the delivered mark shows on screen.
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CoreEvent } from '../../src/core/api.js';
+import { DEFAULT_REQUEST_MESSAGE } from '../../src/tui/components/AddContact.js';
+
+const run = promisify(execFile);
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+let SOTTO = join(REPO, 'bin/sotto.js'); // replaced by a private build in beforeAll
+const testnet = inject('torTestnetClientTorrc');
+const POLL_MS = 200;
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A `sotto headless --json` child: every event line parsed and kept, commands written as JSON. */
+class HeadlessPeer {
+  readonly events: CoreEvent[] = [];
+  readonly stderr: string[] = [];
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly exited: Promise<number | null>;
+
+  constructor(profileDir: string, torrcFile: string) {
+    this.#child = spawn(
+      process.execPath,
+      [
+        SOTTO,
+        'headless',
+        '--json',
+        '--no-passphrase',
+        '--profile',
+        profileDir,
+        '--torrc-extra',
+        torrcFile,
+      ],
+      { stdio: 'pipe', env: { ...process.env, NO_COLOR: '1' } },
+    );
+    createInterface({ input: this.#child.stdout }).on('line', (line) => {
+      this.events.push(JSON.parse(line) as CoreEvent);
+    });
+    createInterface({ input: this.#child.stderr }).on('line', (line) => this.stderr.push(line));
+    this.exited = new Promise((resolveExit) =>
+      this.#child.once('exit', (code) => resolveExit(code)),
+    );
+  }
+
+  static start(profileDir: string, torrcFile: string): HeadlessPeer {
+    return new HeadlessPeer(profileDir, torrcFile);
+  }
+
+  send(command: object): void {
+    this.#child.stdin.write(`${JSON.stringify(command)}\n`);
+  }
+
+  async waitFor(
+    what: string,
+    predicate: (event: CoreEvent) => boolean,
+    timeoutMs = 150_000,
+  ): Promise<CoreEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.find(predicate);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline) {
+        const recent = this.events.slice(-10).map((e) => JSON.stringify(e));
+        throw new Error(
+          `peer: timed out waiting for ${what}\n${recent.join('\n')}\n${this.stderr.join('\n')}`,
+        );
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    this.send({ type: 'quit' });
+    this.#child.stdin.end();
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 15_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** One tmux session running a command in a 100×30 pseudo-terminal. */
+class TmuxPane {
+  readonly name = `sotto-e2e-${process.pid}-${randomBytes(4).toString('hex')}`;
+
+  async start(command: string): Promise<void> {
+    await run('tmux', ['new-session', '-d', '-s', this.name, '-x', '100', '-y', '30', command]);
+  }
+
+  async screen(): Promise<string> {
+    const { stdout } = await run('tmux', ['capture-pane', '-p', '-t', this.name]);
+    return stdout;
+  }
+
+  /** Types `text` literally (no key names interpreted). */
+  async type(text: string): Promise<void> {
+    await run('tmux', ['send-keys', '-t', this.name, '-l', text]);
+  }
+
+  async key(name: string): Promise<void> {
+    await run('tmux', ['send-keys', '-t', this.name, name]);
+  }
+
+  async waitForScreen(
+    what: string,
+    check: (screen: string) => boolean,
+    timeoutMs = 150_000,
+  ): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      last = await this.screen();
+      if (check(last)) return last;
+      if (Date.now() > deadline) throw new Error(`screen: timed out waiting for ${what}:\n${last}`);
+      await sleep(POLL_MS);
+    }
+  }
+
+  async kill(): Promise<void> {
+    await run('tmux', ['kill-session', '-t', this.name]).catch(() => undefined);
+  }
+}
+
+describe('sotto UI end to end over the private Tor network', () => {
+  let root: string;
+  let torrcFile: string;
+  let peer: HeadlessPeer | undefined;
+  const pane = new TmuxPane();
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'sotto-tui-e2e-'));
+    // The real build (tsconfig.build.json) into a private copy, so a concurrent `npm run build`
+    // cannot swap dist/ under the running UI: build/dist + build/bin/sotto.js + node_modules.
+    const build = join(root, 'build');
+    await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(build, 'dist')], {
+      cwd: REPO,
+    });
+    await mkdir(join(build, 'bin'));
+    await copyFile(join(REPO, 'bin/sotto.js'), join(build, 'bin/sotto.js'));
+    await copyFile(join(REPO, 'package.json'), join(build, 'package.json'));
+    await symlink(join(REPO, 'node_modules'), join(build, 'node_modules'));
+    SOTTO = join(build, 'bin/sotto.js');
+    torrcFile = join(root, 'client-torrc-extra');
+    await writeFile(torrcFile, `${testnet.join('\n')}\n`, { mode: 0o600 });
+  });
+
+  afterAll(async () => {
+    await pane.kill();
+    await peer?.stop();
+    if (root !== undefined) await rm(root, { recursive: true, force: true });
+  });
+
+  it('adds a contact, chats both ways and shows the delivered mark', async () => {
+    const uiProfile = join(root, 'ui');
+    const peerProfile = join(root, 'peer');
+    // `sotto id` creates the unprotected UI profile and prints its Ricochet ID.
+    const id = await run(process.execPath, [
+      SOTTO,
+      'id',
+      '--no-passphrase',
+      '--profile',
+      uiProfile,
+    ]);
+    const uiAddress = id.stdout.trim();
+    expect(uiAddress).toMatch(/^ricochet:[a-z2-7]{56}$/);
+
+    const started = HeadlessPeer.start(peerProfile, torrcFile);
+    peer = started;
+    started.send({ type: 'id' });
+    const own = await started.waitFor('its id', (e) => e.type === 'id');
+    const peerAddress = own.type === 'id' ? own.address : '';
+
+    const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
+    const command = [
+      process.execPath,
+      SOTTO,
+      '--no-passphrase',
+      '--profile',
+      uiProfile,
+      '--torrc-extra',
+      torrcFile,
+    ]
+      .map(quote)
+      .join(' ');
+    await pane.start(
+      `${command} 2>${quote(join(root, 'ui-stderr'))}; echo "SOTTO-EXIT=$?"; sleep 600`,
+    );
+    await pane.waitForScreen(
+      'the tor progress screen',
+      (s) => s.includes('Connecting to Tor'),
+      30_000,
+    );
+    await started.waitFor('the peer published', (e) => e.type === 'published');
+    await pane.waitForScreen('the main screen', (s) => s.includes('[Contacts]'));
+
+    // Each step waits for the screen: the UI applies a key against the last rendered state.
+    await pane.type('a');
+    await pane.waitForScreen('the add dialog', (s) => s.includes('> ID:'), 10_000);
+    await pane.type(peerAddress);
+    await pane.waitForScreen('a valid ID', (s) => s.includes(`✓ valid: ${peerAddress}`), 10_000);
+    await pane.key('Tab');
+    await pane.waitForScreen('the nickname field', (s) => s.includes('> Nickname:'), 10_000);
+    await pane.type('peer');
+    await pane.waitForScreen('the nickname', (s) => s.includes('> Nickname: peer'), 10_000);
+    await pane.key('Tab');
+    await pane.waitForScreen('the message field', (s) => s.includes('> Message:'), 10_000);
+    // Erase the suggested message one key at a time, each checked on screen.
+    for (let left = DEFAULT_REQUEST_MESSAGE.length - 1; left >= 0; left--) {
+      await pane.key('BSpace');
+      const shown = new RegExp(
+        `> Message: ${escapeRegExp(DEFAULT_REQUEST_MESSAGE.slice(0, left))} *│`,
+      );
+      await pane.waitForScreen(`${left} characters left`, (s) => shown.test(s), 10_000);
+    }
+    await pane.type('hello from the UI');
+    await pane.waitForScreen(
+      'the message',
+      (s) => s.includes('> Message: hello from the UI'),
+      10_000,
+    );
+    await pane.key('Enter');
+    await pane.waitForScreen(
+      'the contact list again',
+      (s) => s.includes('peer') && !s.includes('Add a contact'),
+      10_000,
+    );
+
+    const request = await started.waitFor(
+      'the contact request',
+      (e) => e.type === 'request' && e.address === uiAddress,
+    );
+    expect(request).toMatchObject({ message: 'hello from the UI' });
+    started.send({ type: 'accept', address: uiAddress, nickname: 'ui' });
+    await pane.waitForScreen('the peer online', (s) => s.includes('peer — online'));
+
+    await pane.key('Enter'); // open the conversation; the composer has the focus
+    await pane.waitForScreen('the composer', (s) => s.includes('Enter send'), 10_000);
+    await pane.type('hi peer, from the UI');
+    await pane.waitForScreen(
+      'the composed text',
+      (s) => s.includes('hi peer, from the UI'),
+      10_000,
+    );
+    await pane.key('Enter');
+    const got = await started.waitFor(
+      'the UI message',
+      (e) => e.type === 'message' && e.address === uiAddress,
+    );
+    expect(got).toMatchObject({ text: 'hi peer, from the UI' });
+    const delivered = await pane.waitForScreen('the delivered mark', (s) =>
+      s.includes('me: hi peer, from the UI [delivered]'),
+    );
+    expect(delivered.match(/me: hi peer, from the UI/g)).toHaveLength(1);
+
+    started.send({ type: 'send', address: uiAddress, text: 'hello UI, from headless' });
+    await pane.waitForScreen('the peer message', (s) =>
+      s.includes('peer: hello UI, from headless'),
+    );
+    await started.waitFor(
+      'its delivery ack',
+      (e) => e.type === 'delivered' && e.address === uiAddress,
+    );
+
+    await pane.key('Escape');
+    await pane.type('q');
+    const end = await pane.waitForScreen('the exit code', (s) => s.includes('SOTTO-EXIT='), 60_000);
+    expect(end).toContain('SOTTO-EXIT=0');
+  });
+});
