@@ -235,8 +235,9 @@ export class ConnectionManager {
       now: this.#now,
       onEvent: (l, event) => {
         if (event.type === 'authenticated') {
-          settle(true);
+          // Live first, then settle the dial: the scheduler must see the live link.
           this.#authenticated(l, event.peerServiceId, event.isKnownContact);
+          settle(true);
           return;
         }
         const peer = l.connection.peerServiceId;

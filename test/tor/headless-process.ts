@@ -1,0 +1,93 @@
+// Test support: the real `sotto headless --json` process (node bin/sotto.js, built into dist/)
+// on the private network, driven over stdin/stdout with JSON lines.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { access, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { CoreCommand, CoreEvent } from '../../src/core/api.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Builds dist/ (tsc emits even if an unrelated file has type errors) and checks the entry. */
+export async function buildDist(): Promise<void> {
+  await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(
+    () => undefined,
+  );
+  await access(join(ROOT, 'dist', 'src', 'cli', 'main.js'));
+}
+
+export async function writeTestnetDir(dir: string, lines: readonly string[]): Promise<void> {
+  await writeFile(join(dir, 'client-torrc-extra'), lines.join('\n') + '\n', { mode: 0o600 });
+}
+
+export class HeadlessProcess {
+  readonly events: CoreEvent[] = [];
+  readonly stderr: string[] = [];
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  readonly #waiters = new Set<() => void>();
+
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'sotto.js'), 'headless', '--json', ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let buffer = '';
+    this.child.stdout?.setEncoding('utf8');
+    this.child.stdout?.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        this.events.push(JSON.parse(line) as CoreEvent);
+      }
+      for (const wake of [...this.#waiters]) wake();
+    });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (chunk: string) => this.stderr.push(chunk));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  get mark(): number {
+    return this.events.length;
+  }
+
+  send(command: CoreCommand | string): void {
+    const line = typeof command === 'string' ? command : JSON.stringify(command);
+    this.child.stdin?.write(line + '\n');
+  }
+
+  waitFor(predicate: (e: CoreEvent) => boolean, timeoutMs = 120_000, from = 0): Promise<CoreEvent> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = this.events.slice(from).find(predicate);
+        if (found === undefined) return false;
+        clearTimeout(timer);
+        this.#waiters.delete(wake);
+        resolve(found);
+        return true;
+      };
+      const wake = (): void => void check();
+      const timer = setTimeout(() => {
+        this.#waiters.delete(wake);
+        const recent = this.events
+          .slice(-10)
+          .map((e) => JSON.stringify(e))
+          .join('\n');
+        reject(
+          new Error(`headless: timed out; stderr: ${this.stderr.join('')}\nrecent:\n${recent}`),
+        );
+      }, timeoutMs);
+      if (!check()) this.#waiters.add(wake);
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}

@@ -1,0 +1,117 @@
+// The real `sotto headless --json` process on the private network, talking to an in-process Sotto
+// core: id, bad input answered with error events, request/accept/chat, and messages queued before
+// the process is SIGKILLed delivered exactly once after it restarts. Ends with a clean `quit`.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CoreEvent } from '../../src/core/api.js';
+import { HeadlessProcess, buildDist, writeTestnetDir } from './headless-process.js';
+import { SottoInstance } from './messenger-support.js';
+
+const testnet = inject('torTestnetClientTorrc');
+
+describe('sotto headless --json (real process)', () => {
+  let dir: string;
+  let peer: SottoInstance;
+  let proc: HeadlessProcess;
+  let args: string[];
+  let procAddress = '';
+
+  const start = async (): Promise<HeadlessProcess> => {
+    const p = new HeadlessProcess(args);
+    await p.waitFor((e) => e.type === 'published', 120_000);
+    return p;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sotto-headless-'));
+    await writeTestnetDir(dir, testnet);
+    args = ['--profile', join(dir, 'profile'), '--no-passphrase', '--testnet', dir];
+    await buildDist();
+    peer = await SottoInstance.create('hl-peer', testnet);
+    const started = await Promise.all([start(), peer.start()]);
+    proc = started[0];
+  });
+
+  afterAll(async () => {
+    proc?.kill('SIGKILL');
+    await peer?.remove();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers id, and bad lines with error events without exiting', async () => {
+    const mark = proc.mark;
+    proc.send({ type: 'id' });
+    const id = await proc.waitFor((e) => e.type === 'id', 10_000, mark);
+    procAddress = (id as Extract<CoreEvent, { type: 'id' }>).address;
+    expect(procAddress).toMatch(/^ricochet:[a-z2-7]{56}$/);
+    proc.send('{not json');
+    proc.send('{"type":"launch-missiles"}');
+    proc.send('{"type":"send","address":"nope","text":"x"}');
+    const errors = async (code: string): Promise<void> => {
+      await proc.waitFor((e) => e.type === 'error' && e.code === code, 10_000, mark);
+    };
+    await errors('bad-json');
+    await errors('unknown-command');
+    await errors('invalid-address');
+    proc.send({ type: 'contacts' });
+    await proc.waitFor((e) => e.type === 'contacts', 10_000, mark);
+  });
+
+  it('request, accept and chat both ways with delivery', async () => {
+    const mark = proc.mark;
+    proc.send({ type: 'add', address: peer.address, nickname: 'peer', message: 'from a script' });
+    await peer.events.waitFor((e) => e.type === 'request' && e.address === procAddress);
+    await peer.core.dispatch({ type: 'accept', address: procAddress, nickname: 'script' });
+    await proc.waitFor((e) => e.type === 'online' && e.address === peer.address, 120_000, mark);
+    proc.send({ type: 'send', address: peer.address, text: 'hello from headless' });
+    const queued = await proc.waitFor((e) => e.type === 'queued', 10_000, mark);
+    await peer.events.waitFor((e) => e.type === 'message' && e.text === 'hello from headless');
+    await proc.waitFor(
+      (e) => e.type === 'delivered' && e.id === (queued as { id: number }).id,
+      60_000,
+      mark,
+    );
+    const peerMark = peer.events.mark;
+    await peer.core.dispatch({ type: 'send', address: procAddress, text: 'hello script' });
+    await proc.waitFor((e) => e.type === 'message' && e.text === 'hello script', 60_000, mark);
+    await peer.events.waitFor((e) => e.type === 'delivered', 60_000, peerMark);
+  });
+
+  it('messages queued before SIGKILL are delivered exactly once after a restart', async () => {
+    await peer.stop();
+    const mark = proc.mark;
+    await proc.waitFor((e) => e.type === 'offline' && e.address === peer.address, 120_000, 0);
+    const vault = join(dir, 'profile', 'vault.sotto');
+    const before = (await stat(vault)).mtimeMs;
+    const texts = ['queued before the crash 1', 'queued before the crash 2'];
+    for (const text of texts) proc.send({ type: 'send', address: peer.address, text });
+    for (const text of texts) {
+      await proc.waitFor((e) => e.type === 'queued' && e.text === text, 10_000, mark);
+    }
+    // The core saves after a short debounce; wait until the vault file was rewritten.
+    await expect
+      .poll(async () => (await stat(vault)).mtimeMs, { timeout: 10_000 })
+      .toBeGreaterThan(before);
+    proc.kill('SIGKILL');
+    await proc.exited;
+    proc = await start();
+    const { log } = await peer.start();
+    for (const text of texts) await log.waitFor((e) => e.type === 'message' && e.text === text);
+    await proc.waitFor((e) => e.type === 'delivered', 120_000, 0);
+    // One more round trip, then count: each text arrived exactly once.
+    proc.send({ type: 'send', address: peer.address, text: 'after the restart' });
+    await log.waitFor((e) => e.type === 'message' && e.text === 'after the restart');
+    for (const text of texts) {
+      expect(log.events.filter((e) => e.type === 'message' && e.text === text)).toHaveLength(1);
+    }
+  });
+
+  it('quit closes the process cleanly with exit code 0', async () => {
+    const mark = proc.mark;
+    proc.send({ type: 'quit' });
+    await proc.waitFor((e) => e.type === 'quit', 30_000, mark);
+    expect(await proc.exited).toBe(0);
+  });
+});
