@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SottoArgs, SottoOptions } from './args.js';
 import { newIdentityState, openProfileSession, torProviderOptions } from './session.js';
-import { firstLine, requireTerminal, runMessengerUi, terminationSignal } from './ui-runner.js';
+import {
+  firstLine,
+  onTerminalGone,
+  requireTerminal,
+  runMessengerUi,
+  terminationSignal,
+} from './ui-runner.js';
 import { Messenger } from '../core/messenger.js';
 import { EchoBot } from '../demo/echo-bot.js';
 import { IdentityKey } from '../onion/identity-key.js';
@@ -19,7 +25,8 @@ export const BOT_NICKNAME = 'echo-bot';
 const USER_NICKNAME_AT_BOT = 'demo user';
 
 function say(line: string): void {
-  process.stderr.write(`sotto demo: ${line}\n`);
+  if (!process.stderr.writable) return;
+  process.stderr.write(`sotto demo: ${line}\n`, () => undefined); // a closed terminal is no crash
 }
 
 function serviceIdOf(state: VaultState): string {
@@ -64,11 +71,13 @@ class DemoInterruptedError extends Error {
 /** `sotto demo`. Resolves with the exit code. */
 export async function runDemo(args: SottoArgs): Promise<number> {
   requireTerminal();
+  // After a SIGHUP the terminal is gone: failed writes must not crash the clean-up.
+  onTerminalGone(() => undefined);
   const termination = terminationSignal();
   const { signal } = termination;
   const cleanups: (() => Promise<void>)[] = [];
   const root = await mkdtemp(join(tmpdir(), 'sotto-demo-')); // 0700
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  cleanups.push(() => rm(root, { recursive: true, force: true, maxRetries: 5 }));
   try {
     const started = Date.now();
     say('starting a private Tor network on 127.0.0.1 (nothing leaves this machine)…');

@@ -3,7 +3,13 @@
 // terminal UI over the messenger core until the user quits. `sotto demo` lives in demo.ts.
 import type { SottoArgs, SottoOptions } from './args.js';
 import { newIdentityState, openProfileSession, type ProfileSession } from './session.js';
-import { asError, requireTerminal, runMessengerUi, terminationSignal } from './ui-runner.js';
+import {
+  asError,
+  onTerminalGone,
+  requireTerminal,
+  runMessengerUi,
+  terminationSignal,
+} from './ui-runner.js';
 import { WrongPassphraseError } from '../profile/errors.js';
 import { defaultProfileDir, openProfileDir, profileHasVault } from '../profile/profile-dir.js';
 import { createVault, openVault, type Vault } from '../profile/vault.js';
@@ -79,6 +85,7 @@ async function openWithStartScreens(options: SottoOptions): Promise<ProfileSessi
 /** `sotto` (no command): the interactive UI. Resolves with the exit code (0 after a quit). */
 export async function runInteractive(args: SottoArgs): Promise<number> {
   requireTerminal();
+  onTerminalGone(() => undefined); // the UI run below turns a hang-up into a clean quit
   const session =
     args.options.passphrase.kind === 'tty'
       ? await openWithStartScreens(args.options)

@@ -129,6 +129,7 @@ export async function runMessengerUi(
     void messenger.dispatch({ type: 'quit' }); // closes the core; its `quit` event ends the UI
   };
   ui.signal?.addEventListener('abort', quit, { once: true });
+  onTerminalGone(quit);
   try {
     if (ui.signal?.aborted !== true) {
       await runUi(core, {
@@ -168,5 +169,15 @@ export function requireTerminal(): void {
     throw new UsageError(
       'the terminal UI needs an interactive terminal; for scripts use `sotto headless --json`',
     );
+  }
+}
+
+/**
+ * A hung-up terminal makes writes to stdout fail (EIO/EPIPE) and reads end: call `gone` instead of
+ * crashing on the unhandled stream error, so the core still closes cleanly (vault saved).
+ */
+export function onTerminalGone(gone: () => void): void {
+  for (const stream of [process.stdout, process.stdin, process.stderr]) {
+    stream.on('error', () => gone());
   }
 }
