@@ -1,7 +1,7 @@
 // An obfs4 bridge on the private network: a Sotto-launched tor configured from network settings
 // (UseBridges 1, the bridge's obfs4 line, ClientTransportPlugin obfs4 exec …) bootstraps through the
-// bridge only and reaches a peer's onion; a wrong cert or a closed port never bootstraps and is
-// explained by bootstrap-problems. (ReachableAddresses cannot be added on this network: tor's path
+// bridge only, reaches a peer's onion and chats with another Sotto user; a wrong cert or a closed
+// port never bootstraps and is explained by bootstrap-problems. (ReachableAddresses cannot be added on this network: tor's path
 // check counts only consensus relays as directly reachable and the unpublished bridge is not one,
 // so it stops at 75% with "Not enough acceptable routers (0/3 direct …)". We prove "only the
 // bridge" from tor's own GETINFO orconn-status and entry-guards instead.)
@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   BootstrapStallDetector,
@@ -22,12 +23,13 @@ import {
   type NetworkSettings,
 } from '../../src/onion/network-settings.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
-import { TorStartError } from '../../src/onion/tor-errors.js';
+import { SocksConnectError, TorStartError } from '../../src/onion/tor-errors.js';
 import { parseControlPortFile } from '../../src/onion/tor-process.js';
 import type { TorEvent } from '../../src/onion/tor-provider.js';
 import { findTransportPrograms, transportLookup } from '../../src/onion/transport-binaries.js';
 import { startObfs4Bridge, type Obfs4Bridge } from '../../tor/testnet-bridge.js';
 import { readBytes, tempDir } from '../support/tor-test-helpers.js';
+import { SottoInstance, befriend } from './messenger-support.js';
 
 const clientLines = inject('torTestnetClientTorrc');
 const obfs4Context: BootstrapContext = {
@@ -50,6 +52,7 @@ async function launchWith(
   const provider = createTorProvider({
     mode: 'launch',
     dataDir: dir,
+    socksTimeoutMs: 30_000,
     extraTorrcLines: [...clientLines, ...config.torrcLines],
     secretConf: config.secretConf,
     ...(bootstrapTimeoutMs !== undefined ? { bootstrapTimeoutMs } : {}),
@@ -71,12 +74,26 @@ async function controlOf(dataDir: string): Promise<TorControlConnection> {
   return control;
 }
 
+async function connectWithRetry(provider: RealTorProvider, serviceId: string): Promise<Duplex> {
+  const deadline = Date.now() + 150_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await provider.connect(serviceId, 9878, `contact-${attempt}`);
+    } catch (error) {
+      if (!(error instanceof SocksConnectError) || Date.now() > deadline) throw error;
+      await sleep(2_000);
+    }
+  }
+}
+
 describe('obfs4 bridge on the private network', () => {
   const cleanups: (() => Promise<void>)[] = [];
   let bridge: Obfs4Bridge;
   let peer: RealTorProvider;
   let bridged: { provider: RealTorProvider; dataDir: string; events: TorEvent[] };
-  const inbound: Duplex[] = [];
+  // Every inbound connection with the bytes it delivered (a failed dial attempt may still have
+  // reached the listener, so the test finds the connection that carries its own bytes).
+  const inbound: { socket: Duplex; received: Buffer[] }[] = [];
   let key: IdentityKey;
 
   beforeAll(async () => {
@@ -91,7 +108,12 @@ describe('obfs4 bridge on the private network', () => {
     );
     await Promise.all([peer.bootstrap(), bridged.provider.bootstrap()]);
     key = IdentityKey.generate();
-    await peer.listen(key.expandedKey(), ({ socket }) => inbound.push(socket));
+    await peer.listen(key.expandedKey(), ({ socket }) => {
+      const entry = { socket, received: [] as Buffer[] };
+      socket.on('data', (chunk: Buffer) => entry.received.push(chunk));
+      socket.on('error', () => undefined);
+      inbound.push(entry);
+    });
   });
 
   afterAll(async () => {
@@ -129,17 +151,44 @@ describe('obfs4 bridge on the private network', () => {
   });
 
   it("reaches a peer's onion through the bridge and moves bytes both ways", async () => {
-    const outbound = await bridged.provider.connect(key.serviceId, 9878, 'contact-1');
+    // listen() resolves at the first HS_DESC UPLOADED; the HSDir the client asks may get the
+    // descriptor later, so a failed dial is retried (as the messenger does), 30 s per attempt.
+    const outbound = await connectWithRetry(bridged.provider, key.serviceId);
     const request = randomBytes(4_096);
     outbound.write(request);
-    await expect.poll(() => inbound.length, { timeout: 60_000 }).toBeGreaterThan(0);
-    const socket = inbound[0];
-    if (socket === undefined) throw new Error('no inbound connection');
-    expect((await readBytes(socket, request.length)).equals(request)).toBe(true);
+    const carrying = (): Duplex | undefined =>
+      inbound.find((entry) => Buffer.concat(entry.received).equals(request))?.socket;
+    await expect.poll(carrying, { timeout: 60_000 }).toBeDefined();
+    const socket = carrying();
+    if (socket === undefined) throw new Error('no inbound connection carried the request');
     const response = randomBytes(50_000);
     socket.write(response);
     expect((await readBytes(outbound, response.length)).equals(response)).toBe(true);
     outbound.destroy();
+  });
+
+  it('two Sotto users chat while one of them reaches Tor only through the bridge', async () => {
+    const config = torConfigForNetworkSettings(
+      { mode: 'custom', customBridges: [bridge.bridgeLine] },
+      transportLookup(await findTransportPrograms()),
+    );
+    const alice = await SottoInstance.create('bridged', [...clientLines, ...config.torrcLines]);
+    const bob = await SottoInstance.create('direct', clientLines);
+    cleanups.push(
+      () => alice.remove(),
+      () => bob.remove(),
+    );
+    await Promise.all([alice.start(), bob.start()]);
+    await befriend(alice, bob);
+    for (const [from, to, text] of [
+      [alice, bob, 'through obfs4'],
+      [bob, alice, 'and back to the bridged side'],
+    ] as const) {
+      const mark = to.events.mark;
+      await from.core.dispatch({ type: 'send', address: to.address, text });
+      const got = await to.events.waitFor((e) => e.type === 'message', 60_000, mark);
+      expect(got).toMatchObject({ address: from.address, text });
+    }
   });
 
   it('negative controls: a wrong cert or a closed port never bootstraps and is explained', async () => {
