@@ -1,21 +1,17 @@
 // End to end: the real `sotto` UI (built bin/sotto.js) in a tmux pseudo-terminal against a
 // `sotto headless --json` peer, both with their own tor on the private network. Add the peer in
 // the add dialog, the peer accepts, one message each way, the delivered mark shows on screen.
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CoreEvent } from '../../src/core/api.js';
 import { DEFAULT_REQUEST_MESSAGE } from '../../src/tui/components/AddContact.js';
+import { REPO, TmuxPane, privateBuild, run, shellQuote } from './tui-support.js';
 
-const run = promisify(execFile);
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let SOTTO = join(REPO, 'bin/sotto.js'); // replaced by a private build in beforeAll
 const testnet = inject('torTestnetClientTorrc');
 const POLL_MS = 200;
@@ -90,48 +86,6 @@ class HeadlessPeer {
   }
 }
 
-/** One tmux session running a command in a 100×30 pseudo-terminal. */
-class TmuxPane {
-  readonly name = `sotto-e2e-${process.pid}-${randomBytes(4).toString('hex')}`;
-
-  async start(command: string): Promise<void> {
-    await run('tmux', ['new-session', '-d', '-s', this.name, '-x', '100', '-y', '30', command]);
-  }
-
-  async screen(): Promise<string> {
-    const { stdout } = await run('tmux', ['capture-pane', '-p', '-t', this.name]);
-    return stdout;
-  }
-
-  /** Types `text` literally (no key names interpreted). */
-  async type(text: string): Promise<void> {
-    await run('tmux', ['send-keys', '-t', this.name, '-l', text]);
-  }
-
-  async key(name: string): Promise<void> {
-    await run('tmux', ['send-keys', '-t', this.name, name]);
-  }
-
-  async waitForScreen(
-    what: string,
-    check: (screen: string) => boolean,
-    timeoutMs = 150_000,
-  ): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    for (;;) {
-      last = await this.screen();
-      if (check(last)) return last;
-      if (Date.now() > deadline) throw new Error(`screen: timed out waiting for ${what}:\n${last}`);
-      await sleep(POLL_MS);
-    }
-  }
-
-  async kill(): Promise<void> {
-    await run('tmux', ['kill-session', '-t', this.name]).catch(() => undefined);
-  }
-}
-
 describe('sotto UI end to end over the private Tor network', () => {
   let root: string;
   let torrcFile: string;
@@ -140,17 +94,7 @@ describe('sotto UI end to end over the private Tor network', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'sotto-tui-e2e-'));
-    // The real build (tsconfig.build.json) into a private copy, so a concurrent `npm run build`
-    // cannot swap dist/ under the running UI: build/dist + build/bin/sotto.js + node_modules.
-    const build = join(root, 'build');
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(build, 'dist')], {
-      cwd: REPO,
-    });
-    await mkdir(join(build, 'bin'));
-    await copyFile(join(REPO, 'bin/sotto.js'), join(build, 'bin/sotto.js'));
-    await copyFile(join(REPO, 'package.json'), join(build, 'package.json'));
-    await symlink(join(REPO, 'node_modules'), join(build, 'node_modules'));
-    SOTTO = join(build, 'bin/sotto.js');
+    SOTTO = await privateBuild(join(root, 'build'));
     torrcFile = join(root, 'client-torrc-extra');
     await writeFile(torrcFile, `${testnet.join('\n')}\n`, { mode: 0o600 });
   });
@@ -181,7 +125,6 @@ describe('sotto UI end to end over the private Tor network', () => {
     const own = await started.waitFor('its id', (e) => e.type === 'id');
     const peerAddress = own.type === 'id' ? own.address : '';
 
-    const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
     const command = [
       process.execPath,
       SOTTO,
@@ -191,10 +134,10 @@ describe('sotto UI end to end over the private Tor network', () => {
       '--torrc-extra',
       torrcFile,
     ]
-      .map(quote)
+      .map(shellQuote)
       .join(' ');
     await pane.start(
-      `${command} 2>${quote(join(root, 'ui-stderr'))}; echo "SOTTO-EXIT=$?"; sleep 600`,
+      `${command} 2>${shellQuote(join(root, 'ui-stderr'))}; echo "SOTTO-EXIT=$?"; sleep 600`,
     );
     await pane.waitForScreen(
       'the tor progress screen',
