@@ -125,6 +125,14 @@ export function nodeBaseLines(node: TestNodeSpec, owningPid?: number): string[] 
       'V3AuthVotingInterval 10',
       'V3AuthVoteDelay 2',
       'V3AuthDistDelay 2',
+      // Every relay Stable and Fast from its first vote. Otherwise Stable goes only to relays with
+      // at least the median uptime and Fast only to the faster ones, so on five young nodes often
+      // just two qualify for onion-service circuits (which need both): vanguard paths then come out
+      // as guard→middle→guard, the middle refuses to extend back, and a client sits at 95% or an
+      // onion never publishes for minutes.
+      'AuthDirVoteStableGuaranteeMinUptime 0',
+      'AuthDirVoteStableGuaranteeMTBF 0',
+      'AuthDirFastGuarantee 1 KBytes',
     );
   }
   return lines;

@@ -81,6 +81,8 @@ describe('testnet torrc', () => {
       'V3AuthoritativeDirectory 1',
       'V3AuthVotingInterval 10',
       'TestingV3AuthInitialVotingInterval 5',
+      'AuthDirVoteStableGuaranteeMinUptime 0',
+      'AuthDirFastGuarantee 1 KBytes',
       'ORPort 127.0.0.1:21000',
       'DirPort 127.0.0.1:21001',
       'Address 127.0.0.1',
