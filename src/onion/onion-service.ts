@@ -110,6 +110,9 @@ export class OnionService {
     const published = new Promise<void>((resolve, reject) => {
       settle = (error) => (error === undefined ? resolve() : reject(error));
     });
+    // The timer, an abort or a closed connection may settle this while ADD_ONION is still in flight
+    // or during the unconfirmed wait, where nothing awaits it yet: never an unhandled rejection.
+    published.catch(() => undefined);
     const unsubscribe = session.control.onEvent((event) => {
       if (event.keyword !== 'HS_DESC') return;
       let desc: HsDescEvent;
