@@ -1,6 +1,7 @@
 // A control-port filter for tests, in the manner of Tails/Whonix onion-grater: clients get only NULL
 // authentication, whitelisted commands are forwarded to a real tor (authenticated upstream with a
-// password), everything else is answered `510 Command filtered`. Commands are handled one at a time.
+// password), everything else is answered `510 Command filtered`; chosen async events can be
+// swallowed. Commands are handled one at a time.
 import * as net from 'node:net';
 import { ControlReplyParser, type ControlReply } from '../../src/onion/control/reply-parser.js';
 
@@ -9,6 +10,11 @@ export interface FilteringProxyOptions {
   readonly upstreamPassword: string;
   /** Decides per command line (without CRLF) whether it is forwarded. */
   readonly allow: (line: string) => boolean;
+  /**
+   * Decides per async event (its first line, e.g. `HS_DESC UPLOADED …`) whether it is swallowed:
+   * a filter that accepts SETEVENTS but never delivers the event (default: deliver everything).
+   */
+  readonly dropEvent?: (line: string) => boolean;
 }
 
 export interface FilteringProxy {
@@ -63,8 +69,10 @@ export async function startFilteringProxy(options: FilteringProxyOptions): Promi
         return;
       }
       for (const reply of replies) {
-        if (reply.isAsync) client.write(serialise(reply));
-        else waiting.shift()?.(reply);
+        if (reply.isAsync) {
+          if (options.dropEvent?.(reply.lines[0]?.text ?? '') !== true)
+            client.write(serialise(reply));
+        } else waiting.shift()?.(reply);
       }
     });
     const upstreamSend = (line: string): Promise<ControlReply> =>

@@ -1,5 +1,5 @@
 // Helpers for tests that run real tor over the private test network: temporary data directories,
-// a liveness check for a pid, and waiting for one event of a provider.
+// a liveness check for a pid, and bounded waits (one provider event, N bytes of a stream).
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -23,36 +23,77 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** Generous bound for one network step in tests: long enough for a loaded CI machine. */
+export const NETWORK_STEP_TIMEOUT_MS = 60_000;
+
+/** A test helper's wait ran out (says what it waited for instead of hanging until vitest's timeout). */
+export class TestWaitTimeoutError extends Error {
+  override name = 'TestWaitTimeoutError';
+}
+
+/** Resolves with the next event of `type`; rejects after `timeoutMs`. */
 export function nextEvent<T extends TorEvent['type']>(
   provider: TorProvider,
   type: T,
+  timeoutMs = NETWORK_STEP_TIMEOUT_MS,
 ): Promise<Extract<TorEvent, { type: T }>> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new TestWaitTimeoutError(`no ${type} event within ${timeoutMs} ms`));
+    }, timeoutMs);
     const off = provider.onEvent((event) => {
       if (event.type === type) {
         off();
+        clearTimeout(timer);
         resolve(event as Extract<TorEvent, { type: T }>);
       }
     });
   });
 }
 
-/** Reads from `stream` until `length` bytes arrived. */
-export function readBytes(stream: Duplex, length: number): Promise<Buffer> {
+/**
+ * Reads from `stream` until `length` bytes arrived. Rejects if the stream ends, closes or fails
+ * first, or after `timeoutMs`: a lost byte shows up as an error, never as a hang.
+ */
+export function readBytes(
+  stream: Duplex,
+  length: number,
+  timeoutMs = NETWORK_STEP_TIMEOUT_MS,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('error', onError);
+      stream.off('end', onEnd);
+      stream.off('close', onEnd);
+      if (error === undefined) resolve(Buffer.concat(chunks));
+      else reject(error);
+    };
     const onData = (chunk: Buffer): void => {
       chunks.push(chunk);
       total += chunk.length;
-      if (total >= length) {
-        stream.off('data', onData);
-        stream.off('error', reject);
-        resolve(Buffer.concat(chunks));
-      }
+      if (total >= length) finish();
     };
+    const onError = (error: Error): void => finish(error);
+    const onEnd = (): void =>
+      finish(new Error(`stream ended after ${total} of ${length} expected bytes`));
+    const timer = setTimeout(
+      () =>
+        finish(
+          new TestWaitTimeoutError(
+            `only ${total} of ${length} expected bytes within ${timeoutMs} ms`,
+          ),
+        ),
+      timeoutMs,
+    );
     stream.on('data', onData);
-    stream.once('error', reject);
+    stream.once('error', onError);
+    stream.once('end', onEnd);
+    stream.once('close', onEnd);
   });
 }
 

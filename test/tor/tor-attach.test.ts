@@ -4,15 +4,29 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdentityKey } from '../../src/onion/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
-import { OnionDescriptorNotFoundError, TorAttachError } from '../../src/onion/tor-errors.js';
+import {
+  OnionDescriptorNotFoundError,
+  OnionPublishTimeoutError,
+  TorAttachError,
+} from '../../src/onion/tor-errors.js';
 import type { TorEvent } from '../../src/onion/tor-provider.js';
 import { startFilteringProxy, type FilteringProxy } from '../support/filtering-control-proxy.js';
 import { startStandaloneTor, type StandaloneTor } from '../support/standalone-tor.js';
 import { isAlive, readBytes, tempDir } from '../support/tor-test-helpers.js';
 
 const clientLines = inject('torTestnetClientTorrc');
-/** A stall fails as a typed error inside the test timeout rather than as a vitest timeout. */
-const STALL_LIMITS = { publishTimeoutMs: 90_000, socksTimeoutMs: 60_000 } as const;
+/**
+ * Every wait of a case is bounded so that, added up, a stall fails as a typed error inside vitest's
+ * 180 s test timeout (attach bootstrap 20 s + publish 50 s + dialling 60 s + bytes 3 × 15 s),
+ * and each bound is still far above what a loaded CI machine needs (seconds).
+ */
+const STALL_LIMITS = {
+  bootstrapTimeoutMs: 20_000,
+  publishTimeoutMs: 50_000,
+  socksTimeoutMs: 40_000,
+} as const;
+const DIAL_PHASE_MS = 60_000;
+const BYTES_TIMEOUT_MS = 15_000;
 
 describe('attach mode', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -27,21 +41,44 @@ describe('attach mode', () => {
     const dialerProvider = createTorProvider({
       mode: 'launch',
       ...STALL_LIMITS,
+      // Both starts are bounded below the 180 s hook timeout and whichever succeeded is stopped
+      // in afterAll even when the other failed.
+      bootstrapTimeoutMs: 120_000,
       dataDir: b.dir,
       extraTorrcLines: clientLines,
     });
-    [system] = await Promise.all([
-      startStandaloneTor(a.dir, clientLines, password),
+    cleanups.unshift(() => dialerProvider.close());
+    const [standalone, dialled] = await Promise.allSettled([
+      startStandaloneTor(a.dir, clientLines, password, 120_000),
       dialerProvider.bootstrap(),
     ]);
+    if (standalone.status === 'fulfilled') {
+      system = standalone.value;
+      cleanups.unshift(() => standalone.value.stop());
+    }
+    if (standalone.status === 'rejected') throw standalone.reason;
+    if (dialled.status === 'rejected') throw dialled.reason;
     dialer = dialerProvider;
   });
 
   afterAll(async () => {
-    await dialer.close();
-    await system.stop();
     for (const cleanup of cleanups) await cleanup();
   });
+
+  /** Dials until connected; only a lagging descriptor is retried, and only within the dial phase. */
+  async function dial(serviceId: string): Promise<Duplex> {
+    const phase = AbortSignal.timeout(DIAL_PHASE_MS);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await dialer.connect(serviceId, 9878, `attach-${attempt}`, phase);
+      } catch (error) {
+        // Only where publish could not be confirmed (filtered HS_DESC) may the descriptor lag.
+        if (!(error instanceof OnionDescriptorNotFoundError) || phase.aborted) throw error;
+        await sleep(2_000, undefined, { signal: phase }).catch(() => undefined);
+        if (phase.aborted) throw error;
+      }
+    }
+  }
 
   /** Publishes through `provider`, dials from the launched tor, moves bytes both ways. */
   async function publishAndTalk(provider: RealTorProvider): Promise<void> {
@@ -49,23 +86,14 @@ describe('attach mode', () => {
     const inbound: Duplex[] = [];
     const listener = await provider.listen(key.expandedKey(), ({ socket }) => inbound.push(socket));
     expect(listener.serviceId).toBe(key.serviceId);
-    let outbound: Duplex | undefined;
-    for (let attempt = 0; outbound === undefined; attempt++) {
-      try {
-        outbound = await dialer.connect(key.serviceId, 9878, `attach-${attempt}`);
-      } catch (error) {
-        // Only where publish could not be confirmed (filtered HS_DESC) may the descriptor lag.
-        if (!(error instanceof OnionDescriptorNotFoundError) || attempt >= 5) throw error;
-        await sleep(2_000);
-      }
-    }
+    const outbound = await dial(key.serviceId);
     outbound.write('hello');
-    await expect.poll(() => inbound.length).toBeGreaterThan(0);
+    await expect.poll(() => inbound.length, { timeout: BYTES_TIMEOUT_MS }).toBeGreaterThan(0);
     const peer = inbound[0];
     if (peer === undefined) throw new Error('no inbound');
-    expect((await readBytes(peer, 5)).toString()).toBe('hello');
+    expect((await readBytes(peer, 5, BYTES_TIMEOUT_MS)).toString()).toBe('hello');
     peer.write('world');
-    expect((await readBytes(outbound, 5)).toString()).toBe('world');
+    expect((await readBytes(outbound, 5, BYTES_TIMEOUT_MS)).toString()).toBe('world');
     outbound.destroy();
     await listener.close();
   }
@@ -80,13 +108,16 @@ describe('attach mode', () => {
         TOR_CONTROL_COOKIE_AUTH_FILE: system.cookieFile,
       },
     });
-    const events: TorEvent[] = [];
-    provider.onEvent((event) => events.push(event));
-    await provider.bootstrap();
-    expect(events).toContainEqual({ type: 'ready' });
-    expect(events.filter((e) => e.type === 'warning')).toEqual([]);
-    await publishAndTalk(provider);
-    await provider.close();
+    try {
+      const events: TorEvent[] = [];
+      provider.onEvent((event) => events.push(event));
+      await provider.bootstrap();
+      expect(events).toContainEqual({ type: 'ready' });
+      expect(events.filter((e) => e.type === 'warning')).toEqual([]);
+      await publishAndTalk(provider);
+    } finally {
+      await provider.close();
+    }
     expect(isAlive(system.pid)).toBe(true);
   });
 
@@ -102,9 +133,12 @@ describe('attach mode', () => {
     });
     const events: TorEvent[] = [];
     provider.onEvent((event) => events.push(event));
-    await provider.bootstrap();
-    await publishAndTalk(provider);
-    await provider.close();
+    try {
+      await provider.bootstrap();
+      await publishAndTalk(provider);
+    } finally {
+      await provider.close();
+    }
     expect(JSON.stringify(events)).not.toContain(system.password);
     expect(isAlive(system.pid)).toBe(true);
   });
@@ -135,10 +169,13 @@ describe('attach mode', () => {
       ...STALL_LIMITS,
       env: { TOR_CONTROL_PORT: String(recorder.port) },
     });
-    await provider.bootstrap();
-    await publishAndTalk(provider);
-    await provider.close();
-    await recorder.close();
+    try {
+      await provider.bootstrap();
+      await publishAndTalk(provider);
+    } finally {
+      await provider.close();
+      await recorder.close();
+    }
     const keywords = new Set(recorder.seen.map((line) => line.split(' ')[0]));
     for (const forbidden of [
       'SETCONF',
@@ -152,6 +189,41 @@ describe('attach mode', () => {
     }
     expect(keywords.has('ADD_ONION')).toBe(true);
     expect(isAlive(system.pid)).toBe(true);
+  });
+
+  describe('when HS_DESC UPLOADED never arrives (SETEVENTS accepted, events swallowed)', () => {
+    let silent: FilteringProxy;
+    beforeAll(async () => {
+      silent = await startFilteringProxy({
+        upstream: { host: '127.0.0.1', port: system.controlPort },
+        upstreamPassword: system.password,
+        allow: () => true,
+        dropEvent: (line) => line.startsWith('HS_DESC '),
+      });
+    });
+    afterAll(async () => {
+      await silent.close();
+    });
+
+    it('listen fails with OnionPublishTimeoutError and removes the onion again', async () => {
+      const provider = createTorProvider({
+        mode: 'attach',
+        env: { TOR_CONTROL_PORT: String(silent.port), TOR_SOCKS_PORT: String(system.socksPort) },
+        publishTimeoutMs: 2_000,
+      });
+      try {
+        await provider.bootstrap();
+        const key = IdentityKey.generate();
+        const error = await provider
+          .listen(key.expandedKey(), () => undefined)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(OnionPublishTimeoutError);
+        expect((error as OnionPublishTimeoutError).serviceId).toBe(key.serviceId);
+        expect(silent.seen).toContain(`DEL_ONION ${key.serviceId}`);
+      } finally {
+        await provider.close();
+      }
+    });
   });
 
   describe('behind a filtering control proxy (NULL auth, 510 for the rest)', () => {
@@ -176,9 +248,13 @@ describe('attach mode', () => {
       });
       const events: TorEvent[] = [];
       provider.onEvent((event) => events.push(event));
-      await provider.bootstrap();
-      expect(events).toContainEqual({ type: 'ready' });
-      await publishAndTalk(provider);
+      try {
+        await provider.bootstrap();
+        expect(events).toContainEqual({ type: 'ready' });
+        await publishAndTalk(provider);
+      } finally {
+        await provider.close();
+      }
       const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
       expect(warnings.some((m) => m.includes('HS_DESC'))).toBe(true);
       expect(warnings.some((m) => m.includes('bootstrap'))).toBe(true);
@@ -186,7 +262,32 @@ describe('attach mode', () => {
       expect(proxy.seen.some((line) => /^(TAKEOWNERSHIP|SETCONF|RESETCONF)/u.test(line))).toBe(
         false,
       );
-      await provider.close();
+    });
+
+    it('an abort during the unconfirmed wait rejects with its reason and removes the onion', async () => {
+      const provider = createTorProvider({
+        mode: 'attach',
+        ...STALL_LIMITS,
+        env: { TOR_CONTROL_PORT: String(proxy.port), TOR_SOCKS_PORT: String(system.socksPort) },
+        unconfirmedPublishWaitMs: 120_000,
+      });
+      const controller = new AbortController();
+      const reason = new Error('user cancelled');
+      // The warning comes right after ADD_ONION succeeded, as the blind wait begins.
+      provider.onEvent((event) => {
+        if (event.type === 'warning' && event.message.includes('cannot confirm the upload')) {
+          controller.abort(reason);
+        }
+      });
+      try {
+        await provider.bootstrap();
+        const key = IdentityKey.generate();
+        const listening = provider.listen(key.expandedKey(), () => undefined, controller.signal);
+        await expect(listening).rejects.toBe(reason);
+        expect(proxy.seen).toContain(`DEL_ONION ${key.serviceId}`);
+      } finally {
+        await provider.close();
+      }
     });
   });
 });
