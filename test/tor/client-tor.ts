@@ -146,7 +146,11 @@ export interface ControlReply {
 export class ControlConnection {
   #socket: Socket;
   #buffer = '';
-  #pending: { lines: string[]; resolve: (reply: ControlReply) => void }[] = [];
+  #pending: {
+    lines: string[];
+    resolve: (reply: ControlReply) => void;
+    reject: (error: Error) => void;
+  }[] = [];
   #eventListeners = new Set<(line: string) => void>();
 
   private constructor(socket: Socket) {
@@ -161,14 +165,31 @@ export class ControlConnection {
         this.#onLine(line);
       }
     });
+    // A pending command never outlives the connection.
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      for (const head of this.#pending.splice(0)) {
+        head.reject(new Error('control connection closed before the reply'));
+      }
+    });
   }
 
-  static open(port: number): Promise<ControlConnection> {
+  static open(port: number, timeoutMs = 10_000): Promise<ControlConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port }, () =>
-        resolve(new ControlConnection(socket)),
-      );
-      socket.once('error', reject);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`control port ${port}: no connection within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        resolve(new ControlConnection(socket));
+      });
+      const onError = (error: Error): void => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      socket.once('error', onError);
     });
   }
 
@@ -186,9 +207,24 @@ export class ControlConnection {
     }
   }
 
-  command(text: string): Promise<ControlReply> {
-    return new Promise((resolve) => {
-      this.#pending.push({ lines: [], resolve });
+  /** Sends one command; rejects after `timeoutMs` (and closes: later replies would be misread). */
+  command(text: string, timeoutMs = 30_000): Promise<ControlReply> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`no reply to ${text.split(' ')[0] ?? ''} within ${timeoutMs} ms`));
+        this.#socket.destroy();
+      }, timeoutMs);
+      this.#pending.push({
+        lines: [],
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
       this.#socket.write(`${text}\r\n`);
     });
   }

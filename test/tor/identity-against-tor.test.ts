@@ -70,14 +70,21 @@ describe('identity key on the private Tor network', () => {
       const control = await tor.openControl();
       try {
         const key = IdentityKey.generate();
-        const uploaded = new Promise<string>((resolve) => {
+        // Listening (and SETEVENTS below) before ADD_ONION: the upload may follow it at once.
+        const uploaded = new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error('no HS_DESC UPLOADED for our key within 120000 ms')),
+            120_000,
+          );
           control.onEvent((line) => {
             const [kind, action, address] = line.split(' ');
             if (kind === 'HS_DESC' && action === 'UPLOADED' && address === key.serviceId) {
+              clearTimeout(timer);
               resolve(line);
             }
           });
         });
+        uploaded.catch(() => undefined); // awaited below; a timeout before that is not unhandled
         expect((await control.command('SETEVENTS HS_DESC')).status).toBe(250);
         const started = performance.now();
         const reply = await control.command(`ADD_ONION ${key.torKeyBlob()} Port=9878,127.0.0.1:1`);
