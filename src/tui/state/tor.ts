@@ -14,9 +14,12 @@ export const initialTor: TorState = {
 export function classifyTorProblem(summary: string): TorProblemKind {
   const s = summary.toLowerCase();
   if (/not found|missing|enoent|not installed|no tor/.test(s)) return 'tor-missing';
-  if (/control ?port|filter|onion-grater|permission denied|refused/.test(s))
-    return 'control-filtered';
-  if (/stuck|timed? ?out|no progress|bootstrap/.test(s)) return 'bootstrap-stuck';
+  if (/control ?port|filter|onion-grater|permission denied/.test(s)) return 'control-filtered';
+  // A refused or unreachable connection during bootstrap is the network (or a bridge), not tor's
+  // control port: tor's own bootstrap warnings say "Connection refused", "No route to host"…
+  if (/stuck|timed? ?out|no progress|bootstrap|refused|unreachable|no route|cannot reach/.test(s)) {
+    return 'bootstrap-stuck';
+  }
   return 'other';
 }
 
@@ -37,7 +40,10 @@ export function torProblem(tor: TorState, summary: string, recommendation: strin
     problem: {
       kind: classifyTorProblem(cleanSummary),
       summary: cleanSummary,
-      recommendation: sanitizeForTerminal(recommendation, { multiline: true, maxLength: 1000 }),
+      // tor's raw RECOMMENDATION keywords ("ignore", "warn") are severities, not advice.
+      recommendation: /^\s*(ignore|warn)\s*$/i.test(recommendation)
+        ? ''
+        : sanitizeForTerminal(recommendation, { multiline: true, maxLength: 1000 }),
     },
   };
 }
