@@ -1,0 +1,155 @@
+// PeerLink over real loopback TCP sockets: two RicochetConnections authenticate and chat through
+// it, a large file-sized burst drains with backpressure, garbage from the peer closes the link with
+// a typed error, a graceful close ends both sides, and timers stop once closed.
+import { randomBytes } from 'node:crypto';
+import { createServer, connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PeerLink } from '../../src/core/peer-link.js';
+import { RicochetConnection } from '../../src/protocol/connection.js';
+import type { ConnectionEvent } from '../../src/protocol/connection-types.js';
+import { ProtocolError } from '../../src/protocol/errors.js';
+import { ALICE, BOB } from '../protocol/connection-harness.js';
+
+const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+
+async function socketPair(): Promise<{ client: Socket; server: Socket; close: () => void }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  const client = connect(address.port, '127.0.0.1');
+  await new Promise<void>((resolve) => client.once('connect', resolve));
+  return { client, server: await accepted, close: () => server.close() };
+}
+
+interface Side {
+  link: PeerLink;
+  events: ConnectionEvent[];
+  next(type: ConnectionEvent['type']): Promise<ConnectionEvent>;
+}
+
+function bind(socket: Socket, connection: RicochetConnection): Side {
+  const events: ConnectionEvent[] = [];
+  const waiters: (() => void)[] = [];
+  const link = new PeerLink({
+    socket,
+    connection,
+    onEvent: (_l, event) => {
+      events.push(event);
+      for (const w of waiters.splice(0)) w();
+    },
+  });
+  const next = (type: ConnectionEvent['type']): Promise<ConnectionEvent> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        const found = events.find((e) => e.type === type);
+        if (found) resolve(found);
+        else waiters.push(check);
+      };
+      check();
+    });
+  return { link, events, next };
+}
+
+function knownPair(socket: { client: Socket; server: Socket }): { a: Side; b: Side } {
+  const a = bind(
+    socket.client,
+    new RicochetConnection({
+      role: 'client',
+      identity: ALICE,
+      peerServiceId: BOB.serviceId,
+      now: Date.now,
+      random,
+    }),
+  );
+  const b = bind(
+    socket.server,
+    new RicochetConnection({
+      role: 'server',
+      identity: BOB,
+      isKnownContact: (id) => id === ALICE.serviceId,
+      now: Date.now,
+      random,
+    }),
+  );
+  return { a, b };
+}
+
+describe('PeerLink', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  it('authenticates and carries chat both ways, then closes gracefully on both ends', async () => {
+    const sockets = await socketPair();
+    cleanups.push(sockets.close);
+    const { a, b } = knownPair(sockets);
+    await Promise.all([a.next('chat-ready'), b.next('chat-ready')]);
+    const id = a.link.run((c) => c.sendChatMessage('hello over tcp'));
+    expect(id).toBeTypeOf('number');
+    const got = await b.next('chat-message');
+    expect(got).toMatchObject({ type: 'chat-message', text: 'hello over tcp' });
+    await a.next('chat-ack');
+    a.link.close();
+    const [closedA, closedB] = await Promise.all([a.next('closed'), b.next('closed')]);
+    expect(closedA).toMatchObject({ reason: 'local-close', forced: false });
+    expect(closedB).toMatchObject({ reason: 'peer-closed' });
+    expect(a.link.closed && b.link.closed).toBe(true);
+    expect(sockets.client.destroyed && sockets.server.destroyed).toBe(true);
+  });
+
+  it('drains a large burst of chat with backpressure and keeps order', async () => {
+    const sockets = await socketPair();
+    cleanups.push(sockets.close);
+    const { a, b } = knownPair(sockets);
+    await a.next('chat-ready');
+    const texts = Array.from({ length: 2000 }, (_, i) => `${i} ${'x'.repeat(1000)}`);
+    for (const text of texts) a.link.run((c) => c.sendChatMessage(text));
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (b.events.filter((e) => e.type === 'chat-message').length === texts.length) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 20);
+    });
+    const received = b.events.flatMap((e) => (e.type === 'chat-message' ? [e.text] : []));
+    expect(received).toEqual(texts);
+    a.link.destroy();
+    await b.next('closed');
+  });
+
+  it('garbage from the peer ends the link with a typed protocol error', async () => {
+    const sockets = await socketPair();
+    cleanups.push(sockets.close);
+    const b = bind(
+      sockets.server,
+      new RicochetConnection({
+        role: 'server',
+        identity: BOB,
+        isKnownContact: () => false,
+        now: Date.now,
+        random,
+      }),
+    );
+    sockets.client.write('GET / HTTP/1.1\r\n\r\n');
+    sockets.client.on('data', () => undefined);
+    const closed = await b.next('closed');
+    expect(closed.type === 'closed' && closed.reason instanceof ProtocolError).toBe(true);
+    expect(b.link.closed).toBe(true);
+    expect(b.link.run(() => 1)).toBeUndefined(); // commands after close are ignored, never throw
+  });
+
+  it('a transport reset closes the connection as peer-closed', async () => {
+    const sockets = await socketPair();
+    cleanups.push(sockets.close);
+    const { a, b } = knownPair(sockets);
+    await b.next('authenticated');
+    sockets.client.resetAndDestroy();
+    const closed = await b.next('closed');
+    expect(closed).toMatchObject({ reason: 'peer-closed' });
+    expect(a.link.closed || sockets.client.destroyed).toBe(true);
+  });
+});
