@@ -105,11 +105,11 @@ describe('torConfigForNetworkSettings', () => {
     const https = torConfigForNetworkSettings(
       {
         mode: 'direct',
-        proxy: { type: 'https', host: 'proxy.lan', port: 3128, username: 'a', password: 'b' },
+        proxy: { type: 'https', host: '192.168.1.5', port: 3128, username: 'a', password: 'b' },
       },
       nothing,
     );
-    expect(https.torrcLines).toEqual(['HTTPSProxy proxy.lan:3128']);
+    expect(https.torrcLines).toEqual(['HTTPSProxy 192.168.1.5:3128']);
     expect(https.secretConf).toEqual([['HTTPSProxyAuthenticator', 'a:b']]);
     expect(
       torrcLinesForNetworkSettings(
@@ -243,7 +243,7 @@ describe('networkSettingsFromJson', () => {
     const settings = {
       mode: 'builtin',
       transport: 'obfs4',
-      proxy: { type: 'https', host: 'proxy.lan', port: 3128 },
+      proxy: { type: 'https', host: '192.168.1.5', port: 3128 },
       reachablePorts: [443],
     };
     expect(networkSettingsFromJson(JSON.parse(JSON.stringify(settings)))).toEqual(settings);
