@@ -1,0 +1,111 @@
+// Vault state ↔ core models: a round trip keeps contacts, request states, blocks, rejections,
+// incoming requests, queued messages (with their wire ids) and opted-in history; the result always
+// passes the vault's strict validator; bad entries are skipped, not fatal.
+import { describe, expect, it } from 'vitest';
+import { modelFromVault, toAddress, vaultFromModel } from '../../src/core/vault-mapping.js';
+import { SendQueue, outgoingView } from '../../src/core/send-queue.js';
+import { IdentityKey } from '../../src/onion/identity-key.js';
+import { emptyVaultState, validateVaultState } from '../../src/profile/vault-state.js';
+
+const ids = Array.from({ length: 6 }, () => IdentityKey.generate().serviceId);
+const [self, friend, asked, blocked, stranger, rejecter] = ids as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+
+function base() {
+  return emptyVaultState({ expandedKey: Buffer.alloc(64, 1).toString('base64') });
+}
+
+describe('vault mapping', () => {
+  it('round-trips every part of the state through the models', () => {
+    const now = 1_700_000_000_000;
+    const { model } = modelFromVault(base(), self, now);
+    model.book.addAccepted(toAddress(friend), 'friend', now);
+    model.book.setHistoryEnabled(toAddress(friend), true);
+    model.book.addOutgoing(toAddress(asked), 'asked', 'please', now);
+    model.book.addOutgoing(toAddress(rejecter), 'rej', 'hm', now);
+    model.book.requestRejected(toAddress(rejecter), 'explicit');
+    model.book.addAccepted(toAddress(blocked), 'blocked', now);
+    model.book.block(toAddress(blocked));
+    model.requests.block(toAddress(blocked));
+    model.requests.add(toAddress(stranger), 'str', 'hello', now);
+    model.requests.blockUnknown = true;
+    const q = new SendQueue();
+    const m1 = q.enqueue('queued one', now);
+    q.onConnected(() => 0.5);
+    q.takeSendable(now + 2_000); // m1 now carries a wire id
+    q.onDisconnected();
+    q.enqueue('queued two', now + 5);
+    model.queues.set(toAddress(friend), q);
+    const conv = model.conversations.of(toAddress(friend));
+    conv.receive(77, 'incoming text', -3, now);
+    conv.recordOutgoing(outgoingView(toAddress(friend), q.get(m1.localId) ?? m1));
+
+    const stored = validateVaultState(
+      JSON.parse(JSON.stringify(vaultFromModel(model, base(), now))),
+    );
+    const { model: back, skipped } = modelFromVault(stored, self, now);
+    expect(skipped).toEqual([]);
+    expect(back.book.view(toAddress(friend))).toMatchObject({
+      nickname: 'friend',
+      historyEnabled: true,
+    });
+    expect(back.book.view(toAddress(asked)).status).toBe('request-pending');
+    expect(back.book.view(toAddress(rejecter)).status).toBe('request-rejected');
+    expect(back.book.view(toAddress(blocked)).status).toBe('blocked');
+    expect(back.requests.isBlocked(toAddress(blocked))).toBe(true);
+    expect(back.requests.list()).toMatchObject([
+      { address: toAddress(stranger), message: 'hello' },
+    ]);
+    expect(back.requests.blockUnknown).toBe(true);
+    const restored = back.queues.get(toAddress(friend));
+    expect(restored?.list().map((m) => [m.text, m.wireId !== undefined])).toEqual([
+      ['queued one', true],
+      ['queued two', false],
+    ]);
+    expect(restored?.list()[0]?.wireId).toBe(q.get(m1.localId)?.wireId);
+    const history = back.conversations.of(toAddress(friend)).list();
+    expect(history.map((m) => m.text)).toEqual(['incoming text', 'queued one']);
+    // A duplicate of the saved incoming message is still recognised after the restart.
+    expect(back.conversations.of(toAddress(friend)).isDuplicate(77)).toBe(true);
+    // New local ids never collide with saved ones.
+    expect(restored?.enqueue('three', now).localId).toBeGreaterThan(2);
+  });
+
+  it('skips entries the models refuse instead of failing the whole load', () => {
+    const state = {
+      ...base(),
+      contacts: [
+        { serviceId: self, nickname: 'me?', addedAt: 1, historyEnabled: false },
+        { serviceId: friend, nickname: 'ok', addedAt: 1, historyEnabled: false },
+      ],
+    };
+    const { model, skipped } = modelFromVault(validateVaultState(state), self, 1);
+    expect(skipped).toEqual([`contact ${self}`]);
+    expect(model.book.size).toBe(1);
+  });
+
+  it("nicknames that today's rules refuse are cleaned, not fatal", () => {
+    const state = {
+      ...base(),
+      contacts: [
+        {
+          serviceId: friend,
+          nickname: '<b>"x"</b>\u202e' + 'y'.repeat(100),
+          addedAt: 1,
+          historyEnabled: false,
+        },
+      ],
+    };
+    const { model, skipped } = modelFromVault(validateVaultState(state), self, 1);
+    expect(skipped).toEqual([]);
+    const nickname = model.book.view(toAddress(friend)).nickname;
+    expect(nickname).not.toMatch(/[<>"&\u202e]/u);
+    expect(nickname.length).toBeLessThanOrEqual(30);
+  });
+});
