@@ -41,6 +41,7 @@ describe('launch mode lifecycle', () => {
       mode: 'launch',
       dataDir: dir,
       extraTorrcLines: clientLines,
+      bootstrapTimeoutMs: 120_000,
     });
     const controller = new AbortController();
     let pid: number | undefined;
@@ -89,6 +90,8 @@ describe('launch mode lifecycle', () => {
       mode: 'launch',
       dataDir: dir,
       extraTorrcLines: [...lines, closed],
+      // If no problem is ever reported, a typed TorStartError fails the case, not vitest's timeout.
+      bootstrapTimeoutMs: 120_000,
     });
     const controller = new AbortController();
     const problem = new Promise<TorEvent>((resolve) => {

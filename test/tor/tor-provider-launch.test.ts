@@ -5,9 +5,12 @@ import { IdentityKey } from '../../src/onion/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
 import { OnionDescriptorNotFoundError } from '../../src/onion/tor-errors.js';
 import type { OnionListener, TorEvent } from '../../src/onion/tor-provider.js';
-import { isAlive, readBytes, tempDir } from '../support/tor-test-helpers.js';
+import { isAlive, nextEvent, readBytes, tempDir } from '../support/tor-test-helpers.js';
 
 const clientLines = inject('torTestnetClientTorrc');
+/** Stalls become typed errors inside vitest's 180 s hook/test timeouts, not hangs. */
+const LIMITS = { bootstrapTimeoutMs: 120_000, publishTimeoutMs: 60_000, socksTimeoutMs: 60_000 };
+const POLL = { timeout: 30_000 };
 
 describe('launch mode on the private network', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -22,8 +25,18 @@ describe('launch mode on the private network', () => {
     const a = await tempDir('launch-a');
     const b = await tempDir('launch-b');
     cleanups.push(a.remove, b.remove);
-    server = createTorProvider({ mode: 'launch', dataDir: a.dir, extraTorrcLines: clientLines });
-    client = createTorProvider({ mode: 'launch', dataDir: b.dir, extraTorrcLines: clientLines });
+    server = createTorProvider({
+      mode: 'launch',
+      ...LIMITS,
+      dataDir: a.dir,
+      extraTorrcLines: clientLines,
+    });
+    client = createTorProvider({
+      mode: 'launch',
+      ...LIMITS,
+      dataDir: b.dir,
+      extraTorrcLines: clientLines,
+    });
     server.onEvent((event) => serverEvents.push(event));
     await Promise.all([server.bootstrap(), client.bootstrap()]);
     key = IdentityKey.generate();
@@ -52,7 +65,7 @@ describe('launch mode on the private network', () => {
     const outbound = await client.connect(key.serviceId, 9878, 'contact-1');
     const request = randomBytes(4_096);
     outbound.write(request);
-    await expect.poll(() => inbound.length).toBeGreaterThan(0);
+    await expect.poll(() => inbound.length, POLL).toBeGreaterThan(0);
     const peer = inbound[0];
     if (peer === undefined) throw new Error('no inbound connection');
     expect((await readBytes(peer, request.length)).equals(request)).toBe(true);
@@ -66,7 +79,7 @@ describe('launch mode on the private network', () => {
     const before = inbound.length;
     const outbound = await client.connect(key.serviceId, 9878, 'contact-2');
     outbound.write('x');
-    await expect.poll(() => inbound.length).toBeGreaterThan(before);
+    await expect.poll(() => inbound.length, POLL).toBeGreaterThan(before);
     outbound.destroy();
   });
 
@@ -80,32 +93,18 @@ describe('launch mode on the private network', () => {
   it('restarts a tor that died and re-publishes the onion', async () => {
     const pid = server.torPid;
     if (pid === undefined) throw new Error('no pid');
-    const exited = new Promise<TorEvent>((resolve) => {
-      const off = server.onEvent((e) => {
-        if (e.type === 'tor-exited') {
-          off();
-          resolve(e);
-        }
-      });
-    });
+    const exited = nextEvent(server, 'tor-exited');
     process.kill(pid, 'SIGKILL');
     expect(await exited).toMatchObject({ type: 'tor-exited', signal: 'SIGKILL' });
     expect(isAlive(pid)).toBe(false);
-    const restarted = new Promise<void>((resolve) => {
-      const off = server.onEvent((e) => {
-        if (e.type === 'tor-restarted') {
-          off();
-          resolve();
-        }
-      });
-    });
+    const restarted = nextEvent(server, 'tor-restarted', 150_000);
     await server.restart();
     await restarted;
     expect(server.torPid).not.toBe(pid);
     const before = inbound.length;
     const outbound = await client.connect(key.serviceId, 9878, 'contact-4');
     outbound.write('after restart');
-    await expect.poll(() => inbound.length).toBeGreaterThan(before);
+    await expect.poll(() => inbound.length, POLL).toBeGreaterThan(before);
     outbound.destroy();
   });
 
