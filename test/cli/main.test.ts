@@ -1,0 +1,99 @@
+// The `sotto` entry point in-process: help/version, usage errors (exit 2), a profile created on
+// first use with a stable ID, the wrong passphrase (exit 3), Ricochet import, and one-line errors.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { exitCodeFor, main } from '../../src/cli/main.js';
+import { TorNotFoundError } from '../../src/onion/tor-errors.js';
+import { WrongPassphraseError } from '../../src/profile/errors.js';
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('sotto main', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sotto-main-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints help and version with exit 0', async () => {
+    expect(await run(['--help'])).toMatchObject({ code: 0 });
+    expect((await run(['--help'])).out).toContain('headless --json');
+    const v = await run(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/^sotto \d+\.\d+\.\d+\n$/u);
+  });
+
+  it('usage errors exit 2 with one line on stderr', async () => {
+    const r = await run(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+    expect((await run(['--passphrase', 'secret'])).code).toBe(2);
+  });
+
+  it('creates a profile on first use; the ID is stable', async () => {
+    const profile = join(dir, 'p1');
+    const first = await run(['id', '--profile', profile, '--no-passphrase']);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/^ricochet:[a-z2-7]{56}\n$/u);
+    const again = await run(['id', '--profile', profile, '--no-passphrase']);
+    expect(again.out).toBe(first.out);
+  });
+
+  it('a wrong passphrase exits 3 with a clear line and no stack', async () => {
+    const profile = join(dir, 'p2');
+    const good = join(dir, 'good');
+    const bad = join(dir, 'bad');
+    await writeFile(good, 'correct horse battery staple\n', { mode: 0o600 });
+    await writeFile(bad, 'wrong\n', { mode: 0o600 });
+    expect((await run(['id', '--profile', profile, '--passphrase-file', good])).code).toBe(0);
+    const r = await run(['id', '--profile', profile, '--passphrase-file', bad]);
+    expect(r.code).toBe(3);
+    expect(r.err).toBe('sotto: wrong passphrase or corrupted file\n');
+    expect((await run(['id', '--profile', profile, '--no-passphrase'])).code).toBe(3);
+  });
+
+  it('imports a Ricochet profile once; a second import into it is refused', async () => {
+    const profile = join(dir, 'p3');
+    const fixture = join(import.meta.dirname, '..', 'fixtures', 'ricochet-all-types.json');
+    const imported = await run([
+      'import-ricochet',
+      fixture,
+      '--profile',
+      profile,
+      '--no-passphrase',
+    ]);
+    expect(imported.code).toBe(0);
+    const id = await run(['id', '--profile', profile, '--no-passphrase']);
+    expect(id.out).toBe(imported.out);
+    const again = await run(['import-ricochet', fixture, '--profile', profile, '--no-passphrase']);
+    expect(again.code).toBe(3);
+  });
+
+  it('maps error classes to documented exit codes', () => {
+    expect(exitCodeFor(new WrongPassphraseError())).toBe(3);
+    expect(exitCodeFor(new TorNotFoundError('no tor'))).toBe(4);
+    expect(exitCodeFor(new Error('other'))).toBe(1);
+  });
+});
