@@ -17,6 +17,9 @@ export interface MessengerUiOptions {
   readonly signal?: AbortSignal;
   /** Show the profile as unprotected whatever the vault says (the demo's throwaway profile). */
   readonly protectedProfile?: boolean;
+  /** Terminal streams (default: the process's own). */
+  readonly stdin?: NodeJS.ReadStream;
+  readonly stdout?: NodeJS.WriteStream;
 }
 
 function readPrefs(profileDir: string): UiPrefs {
@@ -138,10 +141,13 @@ export async function runMessengerUi(
         bell: prefs.bell,
         published: false,
         colour: prefs.colour && colourFromEnv(process.env),
+        ...(ui.stdin === undefined ? {} : { stdin: ui.stdin }),
+        ...(ui.stdout === undefined ? {} : { stdout: ui.stdout }),
       });
     }
   } finally {
-    if (process.stdout.isTTY) process.stdout.write('\n'); // Ink leaves the cursor on its last line
+    const out = ui.stdout ?? process.stdout;
+    if (out.isTTY) out.write('\n'); // Ink leaves the cursor on its last line
     ui.signal?.removeEventListener('abort', quit);
     stopping.abort();
     await messenger.close();
