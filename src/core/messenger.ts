@@ -18,7 +18,8 @@ import {
   type CoreModel,
 } from './vault-mapping.js';
 import { IdentityKey } from '../onion/identity-key.js';
-import type { OnionListener, TorEvent, TorProvider } from '../onion/tor-provider.js';
+import type { OnionListener, TorProvider } from '../onion/tor-provider.js';
+import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
 
@@ -67,7 +68,7 @@ export class Messenger implements MessengerCore {
   #saveTimer: NodeJS.Timeout | undefined;
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
-  #restarting = false;
+  readonly #supervisor: TorSupervisor;
   /** Links on which our contact request is out without a final answer. */
   readonly #requestLinks = new Set<PeerLink>();
 
@@ -100,7 +101,15 @@ export class Messenger implements MessengerCore {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       now: this.#now,
     });
-    this.#unsubscribeTor = options.tor.onEvent((e) => this.#guard(() => this.#onTorEvent(e)));
+    this.#supervisor = new TorSupervisor(options.tor, {
+      serviceId: key.serviceId,
+      emit: (e) => this.#emit(e),
+      manager: this.#manager,
+      isPublished: () => this.#listener !== undefined,
+    });
+    this.#unsubscribeTor = options.tor.onEvent((e) =>
+      this.#guard(() => this.#supervisor.onTorEvent(e)),
+    );
     for (const c of this.#model.book.list()) this.#manager.track(toServiceId(c.address));
   }
 
@@ -131,6 +140,7 @@ export class Messenger implements MessengerCore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#supervisor.stop();
     this.#unsubscribeTor();
     this.#manager.stop();
     await this.#files.closeAll();
@@ -354,74 +364,6 @@ export class Messenger implements MessengerCore {
         this.#model.book.requestFailed(address, 'could not reach the contact over Tor'),
       );
       this.#changed();
-    }
-  }
-
-  // ---- tor ----
-
-  #onTorEvent(event: TorEvent): void {
-    switch (event.type) {
-      case 'bootstrap':
-        return this.#emit({ type: 'tor', progress: event.progress, summary: event.summary });
-      case 'bootstrap-problem':
-        return this.#emit({
-          type: 'tor-problem',
-          summary: event.summary,
-          recommendation: event.recommendation,
-        });
-      case 'onion-published':
-        if (event.serviceId === this.#key.serviceId) {
-          this.#emit({ type: 'published', address: this.address });
-          if (this.#listener !== undefined) this.#manager.setTorUp(true);
-        }
-        return;
-      case 'onion-publish-failed':
-        return this.#emit({
-          type: 'tor-problem',
-          summary: 'publishing our onion failed',
-          recommendation: 'Sotto keeps retrying',
-        });
-      case 'network-liveness':
-        if (event.up) this.#manager.resetAll();
-        return;
-      case 'tor-restarted':
-        this.#manager.setTorUp(true);
-        return this.#manager.resetAll();
-      case 'tor-exited':
-        this.#manager.setTorUp(false);
-        this.#emit({
-          type: 'tor-problem',
-          summary: 'tor stopped unexpectedly',
-          recommendation: 'restarting tor',
-        });
-        void this.#restartTor();
-        return;
-      default:
-        return;
-    }
-  }
-
-  async #restartTor(): Promise<void> {
-    const restart = this.#o.tor.restart?.bind(this.#o.tor);
-    if (restart === undefined || this.#restarting) return;
-    this.#restarting = true;
-    try {
-      for (let delay = 1_000; !this.#closed; delay = Math.min(delay * 2, 60_000)) {
-        try {
-          await restart();
-          return;
-        } catch {
-          if (this.#closed) return;
-          this.#emit({
-            type: 'tor-problem',
-            summary: 'tor could not be restarted',
-            recommendation: 'retrying',
-          });
-          await new Promise((resolve) => setTimeout(resolve, delay).unref());
-        }
-      }
-    } finally {
-      this.#restarting = false;
     }
   }
 
