@@ -13,6 +13,7 @@ import { IdentityKey } from '../onion/identity-key.js';
 import { createTorProvider } from '../onion/real-tor-provider.js';
 import { formatRicochetId } from '../onion/service-id.js';
 import * as torErrors from '../onion/tor-errors.js';
+import * as controlErrors from '../onion/control/errors.js';
 import * as profileErrors from '../profile/errors.js';
 import { importRicochetFile, RicochetImportError } from '../profile/import-ricochet.js';
 import { PassphraseInputError } from '../profile/passphrase.js';
@@ -38,7 +39,10 @@ const PROFILE_ERRORS: readonly ErrorClass[] = [
   VaultStateError,
   RicochetImportError,
 ];
-const TOR_ERRORS: readonly ErrorClass[] = errorClasses(torErrors);
+const TOR_ERRORS: readonly ErrorClass[] = [
+  ...errorClasses(torErrors),
+  ...errorClasses(controlErrors),
+];
 
 /** The exit code for an error that ended a command. */
 export function exitCodeFor(error: unknown): number {
