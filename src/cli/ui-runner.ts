@@ -22,11 +22,26 @@ export interface MessengerUiOptions {
   readonly stdout?: NodeJS.WriteStream;
 }
 
-function readPrefs(profileDir: string): UiPrefs {
+interface Prefs {
+  readonly prefs: UiPrefs;
+  readonly save: (patch: Partial<UiPrefs>) => void;
+}
+
+function openPrefs(profileDir: string): Prefs {
   try {
-    return openUiPrefs(profileDir).get();
+    const store = openUiPrefs(profileDir);
+    return {
+      prefs: store.get(),
+      save: (patch) => {
+        try {
+          store.set(patch);
+        } catch {
+          // harmless preference: not saving it never disturbs the messenger
+        }
+      },
+    };
   } catch {
-    return DEFAULT_UI_PREFS; // harmless preferences: a broken file never stops the messenger
+    return { prefs: DEFAULT_UI_PREFS, save: () => undefined }; // a broken file never stops us
   }
 }
 
@@ -111,7 +126,7 @@ export async function runMessengerUi(
   ui: MessengerUiOptions = {},
 ): Promise<void> {
   const paths = session.profile.paths;
-  const prefs = readPrefs(paths.dir);
+  const { prefs, save } = openPrefs(paths.dir);
   const tor = createTorProvider(await torProviderOptions(options, paths.torDataDir));
   const messenger = new Messenger({ tor, vault: session.vault, downloadsDir: paths.downloadsDir });
   const stopping = new AbortController();
@@ -139,6 +154,7 @@ export async function runMessengerUi(
         protectedProfile: ui.protectedProfile ?? session.vault.protected,
         ownAddress: messenger.address,
         bell: prefs.bell,
+        onBellChange: (bell) => save({ bell }),
         published: false,
         colour: prefs.colour && colourFromEnv(process.env),
         ...(ui.stdin === undefined ? {} : { stdin: ui.stdin }),

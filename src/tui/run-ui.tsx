@@ -10,6 +10,8 @@ export interface RunUiOptions {
   readonly ownAddress: string | null;
   /** Ring the terminal bell on new messages and requests (toggle at run time with `n`). */
   readonly bell: boolean;
+  /** Called when the user toggles the bell, to save the choice. */
+  readonly onBellChange?: (bell: boolean) => void;
   /** Tor is already bootstrapped and the onion service published (no progress screen). */
   readonly published?: boolean;
   /** Overrides NO_COLOR detection (default: colour unless NO_COLOR is set). */
@@ -32,6 +34,7 @@ export async function runUi(core: MessengerCore, options: RunUiOptions): Promise
       published={options.published ?? false}
       colour={options.colour ?? colourFromEnv(process.env)}
       onQuit={() => quit()}
+      {...(options.onBellChange === undefined ? {} : { onBellChange: options.onBellChange })}
     />,
     {
       exitOnCtrlC: false,

@@ -25,6 +25,8 @@ export interface AppProps {
   /** Tor is ready and the onion service already published (skip the Tor progress screen). */
   readonly published?: boolean;
   readonly onQuit: () => void;
+  /** Called when the user turns the bell on or off (the CLI saves it in ui-prefs). */
+  readonly onBellChange?: (bell: boolean) => void;
   readonly ringBell?: () => void;
   readonly now?: () => number;
   readonly width?: number;
@@ -95,6 +97,13 @@ export function App(props: Readonly<AppProps>) {
   useEffect(() => {
     if (state.quitting) onQuit();
   }, [state.quitting, onQuit]);
+  const { onBellChange } = props;
+  const bellShown = useRef(state.bell);
+  useEffect(() => {
+    if (bellShown.current === state.bell) return;
+    bellShown.current = state.bell;
+    onBellChange?.(state.bell);
+  }, [state.bell, onBellChange]);
   useMarkRead(state, command);
 
   const ready = state.tor.published;
