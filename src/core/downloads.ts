@@ -3,7 +3,16 @@
 // directory, written as `.part`, renamed only after the caller verified the hash, deleted on failure.
 
 import { constants } from 'node:fs';
-import { type FileHandle, chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import {
+  type FileHandle,
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  unlink,
+} from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isNonCharacter } from '../contacts/text-rules.js';
 
@@ -131,6 +140,36 @@ function makeDownload(finalPath: string, partPath: string, handle: FileHandle): 
       await unlinkIfPresent(finalPath);
     },
   };
+}
+
+/**
+ * After a crash (SIGKILL, power loss) mid-download: removes each `<name>.part` we left together
+ * with its empty placeholder `<name>`. Only that pair is ours; anything else is left alone.
+ * Never throws; returns how many partial downloads were removed.
+ */
+export async function removeStalePartials(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.endsWith(PART_SUFFIX) || name === PART_SUFFIX) continue;
+    const partPath = join(dir, name);
+    const finalPath = join(dir, name.slice(0, -PART_SUFFIX.length));
+    try {
+      const [part, placeholder] = await Promise.all([lstat(partPath), lstat(finalPath)]);
+      if (!part.isFile() || !placeholder.isFile() || placeholder.size !== 0) continue;
+      await unlink(partPath);
+      await unlink(finalPath);
+      removed++;
+    } catch {
+      // not our pair, or gone meanwhile
+    }
+  }
+  return removed;
 }
 
 async function createExclusive(file: string): Promise<FileHandle | undefined> {

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { CoreEvent, FileDirection, RicochetId } from './api.js';
 import type { ConnectionEvent, FileResult } from '../protocol/connection-types.js';
 import { isSafeFileName, MAX_FILE_NAME_LENGTH } from '../protocol/limits.js';
-import { startDownload, type Download } from './downloads.js';
+import { removeStalePartials, startDownload, type Download } from './downloads.js';
 import { TransferStats } from './transfer-stats.js';
 import type { PeerLink } from './peer-link.js';
 
@@ -44,11 +44,14 @@ export class FileTransfers {
   readonly #emit: (event: CoreEvent) => void;
   readonly #downloadsDir: string;
   readonly #now: () => number;
+  /** Partial downloads a crash left behind are removed before any new download starts. */
+  readonly #staleRemoved: Promise<number>;
 
   constructor(emit: (event: CoreEvent) => void, downloadsDir: string, now: () => number) {
     this.#emit = emit;
     this.#downloadsDir = downloadsDir;
     this.#now = now;
+    this.#staleRemoved = removeStalePartials(downloadsDir);
   }
 
   /** Offers a local file to the peer on `link`; returns the file id. */
@@ -96,6 +99,8 @@ export class FileTransfers {
   /** The user accepts an offered file: reserve a `.part`, then tell the peer. */
   async accept(address: RicochetId, fileId: number): Promise<void> {
     const t = this.#require(address, fileId, 'in');
+    if (t.download !== undefined) return;
+    await this.#staleRemoved;
     if (t.download !== undefined) return;
     t.download = await startDownload(this.#downloadsDir, t.name);
     t.stats = new TransferStats(t.size, this.#now());
