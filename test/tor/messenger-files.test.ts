@@ -93,6 +93,58 @@ describe('messenger: files', () => {
     expect(done.result).toBe('rejected');
   });
 
+  it('a transfer cancelled by either side ends as cancelled on both, leaving no partial file', async () => {
+    for (const canceller of ['sender', 'receiver'] as const) {
+      const source = join(alice.dir, `big-${canceller}.bin`);
+      await writeFile(source, randomBytes(8 * 1024 * 1024), { mode: 0o600 });
+      const markA = alice.events.mark;
+      const markB = bob.events.mark;
+      await alice.core.dispatch({ type: 'send-file', address: bob.address, path: source });
+      const offer = await bob.events.waitFor(
+        (e): e is Offer => e.type === 'file-offer',
+        60_000,
+        markB,
+      );
+      await bob.core.dispatch({
+        type: 'accept-file',
+        address: alice.address,
+        fileId: offer.fileId,
+      });
+      await bob.events.waitFor(
+        (e) => e.type === 'file-progress' && e.fileId === offer.fileId && e.transferred > 0,
+        60_000,
+        markB,
+      );
+      if (canceller === 'sender') {
+        await alice.core.dispatch({
+          type: 'cancel-file',
+          address: bob.address,
+          fileId: offer.fileId,
+        });
+      } else {
+        await bob.core.dispatch({
+          type: 'cancel-file',
+          address: alice.address,
+          fileId: offer.fileId,
+        });
+      }
+      const inDone = await bob.events.waitFor(
+        (e): e is Done =>
+          e.type === 'file-done' && e.direction === 'in' && e.fileId === offer.fileId,
+        60_000,
+        markB,
+      );
+      const outDone = await alice.events.waitFor(
+        (e): e is Done => e.type === 'file-done' && e.direction === 'out',
+        60_000,
+        markA,
+      );
+      expect([inDone.result, outDone.result]).toEqual(['cancelled', 'cancelled']);
+      const names = await readdir(join(bob.dir, 'downloads'));
+      expect(names.filter((n) => n.startsWith('big-'))).toEqual([]);
+    }
+  });
+
   it('plain mode (one side without the windowed feature) still transfers correctly', async () => {
     const plain = await SottoInstance.create('file-plain', testnet, { features: [] });
     try {
