@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SottoArgs, SottoOptions } from './args.js';
+import { UsageError, type SottoArgs, type SottoOptions } from './args.js';
 import { newIdentityState, openProfileSession, torProviderOptions } from './session.js';
 import {
   firstLine,
@@ -68,8 +68,30 @@ class DemoInterruptedError extends Error {
   override name = 'DemoInterruptedError';
 }
 
+const DEMO_IGNORES: readonly (keyof SottoOptions)[] = [
+  'profileDir',
+  'torControl',
+  'torControlPasswordFile',
+  'torrcExtra',
+  'testnetDir',
+  'bridgesFile',
+  'onionListen',
+  'onionTarget',
+];
+
+/** The demo makes its own profiles and network: refuse flags it would silently ignore. */
+function checkDemoOptions(options: SottoOptions): void {
+  const given = DEMO_IGNORES.filter((key) => options[key] !== undefined);
+  if (given.length > 0 || options.passphrase.kind !== 'tty') {
+    throw new UsageError(
+      'demo uses throwaway profiles on its own private network; of the options only --tor PATH applies',
+    );
+  }
+}
+
 /** `sotto demo`. Resolves with the exit code. */
 export async function runDemo(args: SottoArgs): Promise<number> {
+  checkDemoOptions(args.options);
   requireTerminal();
   // After a SIGHUP the terminal is gone: failed writes must not crash the clean-up.
   onTerminalGone(() => undefined);
