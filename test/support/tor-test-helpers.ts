@@ -1,9 +1,12 @@
 // Helpers for tests that run real tor over the private test network: temporary data directories,
-// a liveness check for a pid, and bounded waits (one provider event, N bytes of a stream).
+// a liveness check for a pid, and bounded waits (one provider event, N bytes of a stream, dialling
+// an onion whose descriptor may still be spreading).
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OnionDescriptorNotFoundError } from '../../src/onion/tor-errors.js';
 import type { TorEvent, TorProvider } from '../../src/onion/tor-provider.js';
 
 export async function tempDir(
@@ -99,6 +102,31 @@ export function readBytes(
     stream.once('end', onEnd);
     stream.once('close', onEnd);
   });
+}
+
+/**
+ * Dials `<serviceId>.onion:port` through `provider`, retrying OnionDescriptorNotFoundError (0xF0)
+ * until `phaseMs` is spent. Tor reports a publish on the first `HS_DESC UPLOADED`, while a client
+ * may still ask an HSDir whose copy is in flight (or, behind a filter, one not yet uploaded); each
+ * attempt uses a fresh isolation key. Any other error, or the phase running out, is thrown as is.
+ */
+export async function dialWithRetry(
+  provider: TorProvider,
+  serviceId: string,
+  port: number,
+  isolationPrefix: string,
+  phaseMs = NETWORK_STEP_TIMEOUT_MS,
+): Promise<Duplex> {
+  const phase = AbortSignal.timeout(phaseMs);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await provider.connect(serviceId, port, `${isolationPrefix}-${attempt}`, phase);
+    } catch (error) {
+      if (!(error instanceof OnionDescriptorNotFoundError) || phase.aborted) throw error;
+      await sleep(2_000, undefined, { signal: phase }).catch(() => undefined);
+      if (phase.aborted) throw error;
+    }
+  }
 }
 
 /** PIDs whose command line mentions `text` (Linux /proc), e.g. a tor started on a data directory. */

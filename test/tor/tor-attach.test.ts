@@ -1,18 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdentityKey } from '../../src/onion/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
-import {
-  OnionDescriptorNotFoundError,
-  OnionPublishTimeoutError,
-  TorAttachError,
-} from '../../src/onion/tor-errors.js';
+import { OnionPublishTimeoutError, TorAttachError } from '../../src/onion/tor-errors.js';
 import type { TorEvent } from '../../src/onion/tor-provider.js';
 import { startFilteringProxy, type FilteringProxy } from '../support/filtering-control-proxy.js';
 import { startStandaloneTor, type StandaloneTor } from '../support/standalone-tor.js';
-import { isAlive, readBytes, tempDir } from '../support/tor-test-helpers.js';
+import { dialWithRetry, isAlive, readBytes, tempDir } from '../support/tor-test-helpers.js';
 
 const clientLines = inject('torTestnetClientTorrc');
 /**
@@ -65,28 +60,13 @@ describe('attach mode', () => {
     for (const cleanup of cleanups) await cleanup();
   });
 
-  /** Dials until connected; only a lagging descriptor is retried, and only within the dial phase. */
-  async function dial(serviceId: string): Promise<Duplex> {
-    const phase = AbortSignal.timeout(DIAL_PHASE_MS);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await dialer.connect(serviceId, 9878, `attach-${attempt}`, phase);
-      } catch (error) {
-        // Only where publish could not be confirmed (filtered HS_DESC) may the descriptor lag.
-        if (!(error instanceof OnionDescriptorNotFoundError) || phase.aborted) throw error;
-        await sleep(2_000, undefined, { signal: phase }).catch(() => undefined);
-        if (phase.aborted) throw error;
-      }
-    }
-  }
-
   /** Publishes through `provider`, dials from the launched tor, moves bytes both ways. */
   async function publishAndTalk(provider: RealTorProvider): Promise<void> {
     const key = IdentityKey.generate();
     const inbound: Duplex[] = [];
     const listener = await provider.listen(key.expandedKey(), ({ socket }) => inbound.push(socket));
     expect(listener.serviceId).toBe(key.serviceId);
-    const outbound = await dial(key.serviceId);
+    const outbound = await dialWithRetry(dialer, key.serviceId, 9878, 'attach', DIAL_PHASE_MS);
     outbound.write('hello');
     await expect.poll(() => inbound.length, { timeout: BYTES_TIMEOUT_MS }).toBeGreaterThan(0);
     const peer = inbound[0];

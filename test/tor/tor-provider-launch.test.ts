@@ -5,7 +5,13 @@ import { IdentityKey } from '../../src/onion/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
 import { OnionDescriptorNotFoundError } from '../../src/onion/tor-errors.js';
 import type { OnionListener, TorEvent } from '../../src/onion/tor-provider.js';
-import { isAlive, nextEvent, readBytes, tempDir } from '../support/tor-test-helpers.js';
+import {
+  dialWithRetry,
+  isAlive,
+  nextEvent,
+  readBytes,
+  tempDir,
+} from '../support/tor-test-helpers.js';
 
 const clientLines = inject('torTestnetClientTorrc');
 /** Stalls become typed errors inside vitest's 180 s hook/test timeouts, not hangs. */
@@ -62,7 +68,7 @@ describe('launch mode on the private network', () => {
   });
 
   it('connects through SOCKS and moves bytes both ways', async () => {
-    const outbound = await client.connect(key.serviceId, 9878, 'contact-1');
+    const outbound = await dialWithRetry(client, key.serviceId, 9878, 'contact-1');
     const request = randomBytes(4_096);
     outbound.write(request);
     await expect.poll(() => inbound.length, POLL).toBeGreaterThan(0);
@@ -77,7 +83,7 @@ describe('launch mode on the private network', () => {
 
   it('a second isolation key gets its own connection too', async () => {
     const before = inbound.length;
-    const outbound = await client.connect(key.serviceId, 9878, 'contact-2');
+    const outbound = await dialWithRetry(client, key.serviceId, 9878, 'contact-2');
     outbound.write('x');
     await expect.poll(() => inbound.length, POLL).toBeGreaterThan(before);
     outbound.destroy();
@@ -102,7 +108,7 @@ describe('launch mode on the private network', () => {
     await restarted;
     expect(server.torPid).not.toBe(pid);
     const before = inbound.length;
-    const outbound = await client.connect(key.serviceId, 9878, 'contact-4');
+    const outbound = await dialWithRetry(client, key.serviceId, 9878, 'contact-4');
     outbound.write('after restart');
     await expect.poll(() => inbound.length, POLL).toBeGreaterThan(before);
     outbound.destroy();
