@@ -1,0 +1,261 @@
+// Sotto against its physical limits on one private Tor network, each as a ratio measured in the
+// same run: launch → published vs the bare tor layer; chat send → ack vs a raw echo round trip;
+// file transfer (windowed) vs a raw byte stream; plain 3.0.41 mode vs its stop-and-wait bound.
+// Run: npx vitest bench --run --project unit bench/tor-ratios.bench.ts   (prints a table at the end)
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { afterAll, bench, describe } from 'vitest';
+import { MAX_FILE_CHUNK } from '../src/protocol/limits.js';
+import { IdentityKey } from '../src/onion/identity-key.js';
+import { createTorProvider, type RealTorProvider } from '../src/onion/real-tor-provider.js';
+import { startTestNetwork } from '../tor/testnet.js';
+import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
+
+const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
+const PLAIN_FILE_BYTES = Number(process.env['SOTTO_BENCH_PLAIN_BYTES'] ?? 2 * 1024 * 1024);
+const ROUNDS = 40;
+const LAUNCH_SAMPLES = 3;
+const lines: string[] = [];
+const network = await startTestNetwork({ timeoutMs: 150_000 });
+const testnet = network.clientTorrcLines;
+
+afterAll(async () => {
+  await network.stop();
+  for (const line of lines) console.log(line);
+});
+
+const median = (xs: number[]): number => quantile(xs, 0.5);
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+}
+const ms = (x: number): string => `${x.toFixed(1)} ms`;
+const mibps = (bytes: number, msTaken: number): number => bytes / 1024 / 1024 / (msTaken / 1000);
+
+/** Reads exactly `n` bytes from a stream (the raw baselines). */
+function readExactly(socket: Duplex, n: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    const onData = (chunk: Buffer): void => {
+      got += chunk.length;
+      if (got >= n) {
+        socket.off('data', onData);
+        resolve();
+      }
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+  });
+}
+
+/** Publishes an echo onion and a sink onion (1-byte ack after `n` bytes) on `host`'s tor. */
+async function rawOnions(host: RealTorProvider, sinkBytes: number) {
+  const echoKey = IdentityKey.generate();
+  const sinkKey = IdentityKey.generate();
+  const echo = await host.listen(echoKey.expandedKey(), ({ socket }) => socket.pipe(socket));
+  const sink = await host.listen(sinkKey.expandedKey(), ({ socket }) => {
+    let got = 0;
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      if (got >= sinkBytes) socket.write(Buffer.of(1));
+    });
+  });
+  const acker = await host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => {
+    let got = 0;
+    socket.on('data', (chunk: Buffer) => {
+      const before = Math.floor(got / MAX_FILE_CHUNK);
+      got += chunk.length;
+      const acks = Math.floor(got / MAX_FILE_CHUNK) - before;
+      if (acks > 0) socket.write(Buffer.alloc(acks, 1));
+    });
+  });
+  return { echo, sink, acker };
+}
+
+/**
+ * The raw shape of a Ricochet transfer on a raw circuit: 64,512-byte chunks, a 1-byte ack per
+ * chunk, at most `window` chunks unacknowledged (1 = plain 3.0.41 stop-and-wait).
+ */
+async function rawChunkedMs(
+  dialer: RealTorProvider,
+  ackerId: string,
+  bytes: number,
+  window: number,
+): Promise<number> {
+  const socket = await dialer.connect(ackerId, 9878, `bench-acker-${window}-${bytes}`);
+  const chunks = Math.ceil(bytes / MAX_FILE_CHUNK);
+  const block = Buffer.alloc(MAX_FILE_CHUNK, 0x5a);
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    let sent = 0;
+    let acked = 0;
+    const pump = (): void => {
+      while (sent < chunks && sent - acked < window) {
+        socket.write(block); // whole chunks: ≤ 1 chunk more than `bytes`, never less
+        sent++;
+      }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      acked += chunk.length;
+      if (acked >= chunks) resolve();
+      else pump();
+    });
+    pump();
+  });
+  const taken = performance.now() - t0;
+  socket.destroy();
+  return taken;
+}
+
+async function echoRtts(dialer: RealTorProvider, serviceId: string): Promise<number[]> {
+  const socket = await dialer.connect(serviceId, 9878, `bench-echo-${serviceId}`);
+  const rtts: number[] = [];
+  const payload = Buffer.alloc(64, 7); // about a chat frame
+  for (let i = 0; i < ROUNDS + 3; i++) {
+    const t0 = performance.now();
+    const back = readExactly(socket, payload.length);
+    socket.write(payload);
+    await back;
+    if (i >= 3) rtts.push(performance.now() - t0);
+  }
+  socket.destroy();
+  return rtts;
+}
+
+async function rawStreamMs(dialer: RealTorProvider, sinkId: string, bytes: number) {
+  const socket = await dialer.connect(sinkId, 9878, `bench-sink-${bytes}`);
+  const t0 = performance.now();
+  const acked = readExactly(socket, 1);
+  const block = Buffer.alloc(64 * 1024, 0x5a);
+  for (let sent = 0; sent < bytes; sent += block.length) {
+    if (!socket.write(block.subarray(0, Math.min(block.length, bytes - sent)))) {
+      await once(socket, 'drain');
+    }
+  }
+  await acked;
+  const taken = performance.now() - t0;
+  socket.destroy();
+  return taken;
+}
+
+async function chatAckMs(a: SottoInstance, b: SottoInstance): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < ROUNDS + 3; i++) {
+    const from = a.events.mark;
+    const t0 = performance.now();
+    await a.core.dispatch({ type: 'send', address: b.address, text: `ping ${i}` });
+    await a.events.waitFor((e) => e.type === 'delivered', 60_000, from);
+    if (i >= 3) out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+async function fileMs(a: SottoInstance, b: SottoInstance, bytes: number): Promise<number> {
+  const path = join(a.dir, `bench-${bytes}.bin`);
+  await writeFile(path, Buffer.alloc(bytes, 0x33));
+  const fromA = a.events.mark;
+  const fromB = b.events.mark;
+  await a.core.dispatch({ type: 'send-file', address: b.address, path });
+  const offer = await b.events.waitFor((e) => e.type === 'file-offer', 60_000, fromB);
+  if (offer.type !== 'file-offer') throw new Error('no offer');
+  const t0 = performance.now();
+  await b.core.dispatch({ type: 'accept-file', address: a.address, fileId: offer.fileId });
+  const done = await a.events.waitFor(
+    (e) => e.type === 'file-done' && e.direction === 'out',
+    600_000,
+    fromA,
+  );
+  if (done.type !== 'file-done' || done.result !== 'success') throw new Error('transfer failed');
+  return performance.now() - t0;
+}
+
+describe('Sotto against its limits on the private Tor network', () => {
+  bench(
+    'ratios',
+    async () => {
+      // 1. launch → online: the tor layer alone vs a whole Sotto core, alternating.
+      const bare: number[] = [];
+      const full: number[] = [];
+      for (let i = 0; i < LAUNCH_SAMPLES; i++) {
+        const dir = await mkdtemp(join(tmpdir(), 'sotto-bench-bare-'));
+        let t0 = performance.now();
+        const tor = createTorProvider({ mode: 'launch', dataDir: dir, extraTorrcLines: testnet });
+        await tor.bootstrap();
+        await tor.listen(IdentityKey.generate().expandedKey(), ({ socket }) => socket.destroy());
+        bare.push(performance.now() - t0);
+        await tor.close();
+        await rm(dir, { recursive: true, force: true });
+        const inst = await SottoInstance.create(`launch${i}`, testnet);
+        t0 = performance.now();
+        await inst.start();
+        full.push(performance.now() - t0);
+        await inst.remove();
+      }
+      lines.push(
+        `launch → published: bare tor layer ${bare.map(ms).join(', ')}; Sotto ${full.map(ms).join(', ')}`,
+        `  ratio of medians ${(median(full) / median(bare)).toFixed(2)}× (target ≤ 1.2×)`,
+      );
+
+      // 2–3. Windowed Sotto pair: chat ack vs echo RTT; file vs raw stream.
+      const alice = await SottoInstance.create('bench-a', testnet);
+      const bob = await SottoInstance.create('bench-b', testnet);
+      await Promise.all([alice.start(), bob.start()]);
+      await befriend(alice, bob);
+      const raw = await rawOnions(bob.tor as RealTorProvider, FILE_BYTES);
+      const dialer = alice.tor as RealTorProvider;
+      const echo = await echoRtts(dialer, raw.echo.serviceId);
+      const chat = await chatAckMs(alice, bob);
+      lines.push(
+        `echo RTT (raw, 64 B): p50 ${ms(median(echo))}, p95 ${ms(quantile(echo, 0.95))}`,
+        `chat send → ack:      p50 ${ms(median(chat))}, p95 ${ms(quantile(chat, 0.95))}`,
+        `  ratio p50 ${(median(chat) / median(echo)).toFixed(2)}×, p95 ${(quantile(chat, 0.95) / quantile(echo, 0.95)).toFixed(2)}× (target ≤ 1.1×)`,
+      );
+      const rawMs = await rawStreamMs(dialer, raw.sink.serviceId, FILE_BYTES);
+      const rawWindowMs = await rawChunkedMs(dialer, raw.acker.serviceId, FILE_BYTES, 16);
+      const sottoMs = await fileMs(alice, bob, FILE_BYTES);
+      const rate = (x: number): string => `${ms(x)} = ${mibps(FILE_BYTES, x).toFixed(2)} MiB/s`;
+      lines.push(
+        `raw stream ${FILE_BYTES} B: ${rate(rawMs)}`,
+        `raw chunks+acks, 16 in flight: ${rate(rawWindowMs)}`,
+        `Sotto file (windowed, 16 in flight): ${rate(sottoMs)}`,
+        `  ratio ${(rawMs / sottoMs).toFixed(2)}× of the raw stream (target ≥ 0.9×),`,
+        `  ${(rawWindowMs / sottoMs).toFixed(2)}× of raw chunks+acks with the same window`,
+      );
+      await raw.echo.close();
+      await raw.sink.close();
+      await raw.acker.close();
+      await alice.remove();
+      await bob.remove();
+
+      // 4. Plain (3.0.41) mode vs its stop-and-wait bound on a fresh pair.
+      const carol = await SottoInstance.create('bench-c', testnet, { features: [] });
+      const dave = await SottoInstance.create('bench-d', testnet, { features: [] });
+      await Promise.all([carol.start(), dave.start()]);
+      await befriend(carol, dave);
+      const raw2 = await rawOnions(dave.tor as RealTorProvider, PLAIN_FILE_BYTES);
+      const dialer2 = carol.tor as RealTorProvider;
+      const rtt2 = median(await echoRtts(dialer2, raw2.echo.serviceId));
+      const raw2Ms = await rawStreamMs(dialer2, raw2.sink.serviceId, PLAIN_FILE_BYTES);
+      const rawStopWaitMs = await rawChunkedMs(dialer2, raw2.acker.serviceId, PLAIN_FILE_BYTES, 1);
+      const plainMs = await fileMs(carol, dave, PLAIN_FILE_BYTES);
+      const chunks = Math.ceil(PLAIN_FILE_BYTES / MAX_FILE_CHUNK);
+      const perChunkWire = (raw2Ms / PLAIN_FILE_BYTES) * MAX_FILE_CHUNK;
+      const boundMs = chunks * (rtt2 + perChunkWire);
+      lines.push(
+        `plain mode ${PLAIN_FILE_BYTES} B: ${ms(plainMs)}; stop-and-wait bound ${chunks} × (RTT ${ms(rtt2)} + ${ms(perChunkWire)} wire) = ${ms(boundMs)}`,
+        `  ratio ${(boundMs / plainMs).toFixed(2)}× of the computed bound (target ≥ 0.95×)`,
+        `raw stop-and-wait (64,512 B + 1 B ack) on a raw circuit: ${ms(rawStopWaitMs)}`,
+        `  ratio ${(rawStopWaitMs / plainMs).toFixed(2)}× of the measured stop-and-wait bound`,
+      );
+      await raw2.echo.close();
+      await raw2.sink.close();
+      await raw2.acker.close();
+      await carol.remove();
+      await dave.remove();
+    },
+    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
+  );
+});
