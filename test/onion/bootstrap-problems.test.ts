@@ -10,7 +10,8 @@ import {
 import { parseClientStatus, type BootstrapStatus } from '../../src/onion/control/events.js';
 
 // STATUS_CLIENT event bodies and log lines captured from tor 0.4.9.11 on the private network
-// (test/tor/bridges.test.ts scenarios): a bridge line pointing at a closed port without a transport,
+// (exploratory runs; the scenarios are re-run in test/tor/bridges.test.ts and network-proxy.test.ts):
+// a bridge line pointing at a closed port without a transport,
 // a Socks5Proxy pointing at a closed port, an obfs4 bridge line with the wrong port, obfs4 with no
 // ClientTransportPlugin, and a ClientTransportPlugin pointing at a missing program.
 const BRIDGE_CLOSED_PORT =
