@@ -48,6 +48,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
         return runCommand(ctx, { type: 'accept', address, nickname: command.nickname });
       }
       ctx.emitAll(book.addOutgoing(address, command.nickname, command.message, now));
+      book.setHistoryEnabled(address, ctx.model.settings.historyDefault);
       ctx.manager.track(toServiceId(address));
       return ctx.changed();
     }
@@ -55,6 +56,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       const address = parse(command.address);
       const request = requests.accept(address);
       ctx.emitAll(book.addAccepted(address, command.nickname ?? request.nickname, now));
+      book.setHistoryEnabled(address, ctx.model.settings.historyDefault);
       const link = ctx.manager.live(toServiceId(address));
       if (link !== undefined && !link.connection.isKnownContact) {
         link.run((c) => c.respondToContactRequest('accepted'));
