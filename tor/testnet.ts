@@ -55,6 +55,10 @@ export interface TestNetwork {
   waitForConsensus(options?: WaitOptions): Promise<void>;
   /** Stops exactly the tor processes started here; removes `dir` if this call created it. */
   stop(): Promise<void>;
+  /** Fault injection: SIGKILLs one node (by nickname) and waits until it exited. */
+  killNode(nickname: string): Promise<void>;
+  /** Starts a node that was killed again, from its own torrc and data directory (new pid). */
+  startNode(nickname: string): Promise<void>;
 }
 
 export class TestNetworkError extends Error {
@@ -203,11 +207,39 @@ export async function startTestNetwork(options: TestNetworkOptions = {}): Promis
       writeClientTorrc: (path) => writeFileAtomic(path, clientTorrcLines.join('\n') + '\n'),
       waitForConsensus,
       stop: () => (stopped ??= stopAll()),
+      killNode: async (nickname) => {
+        const index = indexOfNode(specs, nickname);
+        const child = processes[index] as TorNodeProcess;
+        process.kill(child.pid, 'SIGKILL');
+        await child.exited;
+      },
+      startNode: async (nickname) => {
+        const index = indexOfNode(specs, nickname);
+        const node = specs[index] as TestNodeSpec;
+        if ((processes[index] as TorNodeProcess).exitStatus === undefined) {
+          throw new TestNetworkError(`testnet: ${nickname} is still running`);
+        }
+        const log = options.log;
+        const child = await TorNodeProcess.start(
+          torPath,
+          node.nickname,
+          join(node.dataDir, 'torrc'),
+          log ? (line) => log(`${node.nickname}: ${line}`) : undefined,
+        );
+        processes[index] = child;
+        nodes[index] = { ...node, pid: child.pid };
+      },
     };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+function indexOfNode(specs: readonly TestNodeSpec[], nickname: string): number {
+  const index = specs.findIndex((node) => node.nickname === nickname);
+  if (index < 0) throw new TestNetworkError(`testnet: no node named ${nickname}`);
+  return index;
 }
 
 async function waitUntilAllListed(
