@@ -26,6 +26,8 @@ import {
 
 const SEEDS = loadSeeds();
 const RUNS = heavy() ? 1_000_000 : 3_000;
+/** Generous: the CI size takes seconds; the heavy run takes tens of minutes on 2 cores. */
+const TIMEOUT_MS = heavy() ? 6 * 3_600_000 : 120_000;
 
 interface Outcome {
   readonly reason: CloseReason;
@@ -115,48 +117,61 @@ describe('fuzzing a Sotto Ricochet server with mutated 3.0.41 streams', () => {
     }
   });
 
-  it(`ends every mutated stream with a typed reason (${RUNS} cases, seeded)`, () => {
-    const reasons = new Map<string, number>();
-    let authenticated = 0;
-    fc.assert(
-      fc.property(
-        fc.nat(SEEDS.length - 1),
-        fc.array(mutationArb, { minLength: 1, maxLength: 4 }),
-        fc.array(fc.integer({ min: 1, max: 2048 }), { maxLength: 6 }),
-        fc.constantFrom<'eof' | 'silence'>('eof', 'silence'),
-        (index, mutations, sizes, ending) => {
-          const seed = SEEDS[index] as FuzzSeed;
-          const { reason, events } = runServer(seed, mutate(seed, SEEDS, mutations), sizes, ending);
-          reasons.set(label(reason), (reasons.get(label(reason)) ?? 0) + 1);
-          if (events.some((e) => e.type === 'authenticated')) authenticated++;
-          expect(isTypedReason(reason), String(reason)).toBe(true);
-        },
-      ),
-      { seed: fuzzSeed(), numRuns: RUNS },
-    );
-    // The fuzzer reaches deep states and many distinct causes, not only the first parser.
-    expect(authenticated).toBeGreaterThan(RUNS / 20);
-    expect(reasons.size).toBeGreaterThanOrEqual(5);
-    console.info('close reasons', Object.fromEntries(reasons), 'authenticated', authenticated);
-  });
+  it(
+    `ends every mutated stream with a typed reason (${RUNS} cases, seeded)`,
+    () => {
+      const reasons = new Map<string, number>();
+      let authenticated = 0;
+      fc.assert(
+        fc.property(
+          fc.nat(SEEDS.length - 1),
+          fc.array(mutationArb, { minLength: 1, maxLength: 4 }),
+          fc.array(fc.integer({ min: 1, max: 2048 }), { maxLength: 6 }),
+          fc.constantFrom<'eof' | 'silence'>('eof', 'silence'),
+          (index, mutations, sizes, ending) => {
+            const seed = SEEDS[index] as FuzzSeed;
+            const { reason, events } = runServer(
+              seed,
+              mutate(seed, SEEDS, mutations),
+              sizes,
+              ending,
+            );
+            reasons.set(label(reason), (reasons.get(label(reason)) ?? 0) + 1);
+            if (events.some((e) => e.type === 'authenticated')) authenticated++;
+            expect(isTypedReason(reason), String(reason)).toBe(true);
+          },
+        ),
+        { seed: fuzzSeed(), numRuns: RUNS },
+      );
+      // The fuzzer reaches deep states and many distinct causes, not only the first parser.
+      expect(authenticated).toBeGreaterThan(RUNS / 20);
+      expect(reasons.size).toBeGreaterThanOrEqual(5);
+      console.info('close reasons', Object.fromEntries(reasons), 'authenticated', authenticated);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('ends random garbage, with or without a valid introduction, with a typed reason', () => {
-    const seed = SEEDS[0] as FuzzSeed;
-    fc.assert(
-      fc.property(
-        fc.boolean(),
-        fc.uint8Array({ maxLength: 600 }),
-        fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 4 }),
-        fc.constantFrom<'eof' | 'silence'>('eof', 'silence'),
-        (withIntro, garbage, sizes, ending) => {
-          const bytes = withIntro ? Uint8Array.from([...INTRO, ...garbage]) : garbage;
-          const { reason } = runServer(seed, bytes, sizes, ending);
-          expect(isTypedReason(reason), String(reason)).toBe(true);
-        },
-      ),
-      { seed: fuzzSeed() + 1, numRuns: heavy() ? 200_000 : 1_000 },
-    );
-  });
+  it(
+    'ends random garbage, with or without a valid introduction, with a typed reason',
+    () => {
+      const seed = SEEDS[0] as FuzzSeed;
+      fc.assert(
+        fc.property(
+          fc.boolean(),
+          fc.uint8Array({ maxLength: 600 }),
+          fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 4 }),
+          fc.constantFrom<'eof' | 'silence'>('eof', 'silence'),
+          (withIntro, garbage, sizes, ending) => {
+            const bytes = withIntro ? Uint8Array.from([...INTRO, ...garbage]) : garbage;
+            const { reason } = runServer(seed, bytes, sizes, ending);
+            expect(isTypedReason(reason), String(reason)).toBe(true);
+          },
+        ),
+        { seed: fuzzSeed() + 1, numRuns: heavy() ? 200_000 : 1_000 },
+      );
+    },
+    TIMEOUT_MS,
+  );
 
   it('closes a peer that opens and says nothing after 15 s with a timeout', () => {
     const seed = SEEDS[0] as FuzzSeed;
