@@ -188,7 +188,9 @@ export class Messenger implements MessengerCore {
   #queue(address: RicochetId): SendQueue {
     let q = this.#model.queues.get(address);
     if (q === undefined) {
-      q = new SendQueue();
+      // Saved outgoing history is keyed by local id: a new queue continues after it.
+      const lastId = this.#model.conversations.of(address).lastOutgoingId();
+      q = new SendQueue({ firstLocalId: lastId + 1 });
       this.#model.queues.set(address, q);
     }
     return q;

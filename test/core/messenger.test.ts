@@ -1,0 +1,83 @@
+// The Messenger on a real (unprotected) vault, without starting Tor: state restored after a
+// restart (local message ids continue after saved history; failed messages stay failed).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CoreEvent } from '../../src/core/api.js';
+import { Messenger } from '../../src/core/messenger.js';
+import { IdentityKey } from '../../src/onion/identity-key.js';
+import type { TorProvider } from '../../src/onion/tor-provider.js';
+import { createVault } from '../../src/profile/vault.js';
+import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
+
+/** A Tor that is never started: these tests only exercise state, no connection is made. */
+class OfflineTor implements TorProvider {
+  bootstrap(): Promise<void> {
+    return Promise.reject(new Error('offline'));
+  }
+  listen(): Promise<never> {
+    return Promise.reject(new Error('offline'));
+  }
+  connect(): Promise<never> {
+    return Promise.reject(new Error('offline'));
+  }
+  onEvent(): () => void {
+    return () => undefined;
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+const friend = IdentityKey.generate().serviceId;
+const friendAddress = `ricochet:${friend}`;
+
+async function messengerWith(
+  patch: (state: VaultState) => VaultState,
+): Promise<{ messenger: Messenger; events: CoreEvent[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'sotto-messenger-'));
+  dirs.push(dir);
+  const key = IdentityKey.generate();
+  const state = emptyVaultState({
+    expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
+  });
+  const vault = await createVault(join(dir, 'vault.sotto'), null, patch(state));
+  const messenger = new Messenger({ tor: new OfflineTor(), vault, downloadsDir: dir });
+  const events: CoreEvent[] = [];
+  messenger.onEvent((e) => events.push(e));
+  return { messenger, events };
+}
+
+describe('Messenger restored from the vault', () => {
+  it('numbers new messages after saved outgoing history when no queue was saved', async () => {
+    const { messenger, events } = await messengerWith((s) => ({
+      ...s,
+      contacts: [{ serviceId: friend, nickname: 'friend', addedAt: 1, historyEnabled: true }],
+      history: {
+        [friend]: [
+          { id: 1, direction: 'out', text: 'one', at: 1, timeDelta: 0, state: 'delivered' },
+          { id: 2, direction: 'out', text: 'two', at: 2, timeDelta: 0, state: 'delivered' },
+          { id: 9, direction: 'in', text: 'hi', at: 3, timeDelta: 0, state: 'delivered' },
+        ],
+      },
+    }));
+    await messenger.dispatch({ type: 'send', address: friendAddress, text: 'three' });
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(events.find((e) => e.type === 'queued')).toMatchObject({ id: 3, text: 'three' });
+    await messenger.dispatch({ type: 'messages', address: friendAddress });
+    const list = events.find((e) => e.type === 'messages');
+    expect(list?.type === 'messages' ? list.messages.map((m) => [m.id, m.text]) : []).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+      [9, 'hi'],
+      [3, 'three'],
+    ]);
+    await messenger.close();
+  });
+});
