@@ -156,6 +156,9 @@ class TorRuntime implements RealTorProvider {
       return;
     }
     const previous = this.#phase?.progress ?? -1;
+    // Tor's progress only grows. A GETINFO answer can be older than an event handled while that
+    // answer was in flight (both arrive in one chunk); it must not move progress backwards.
+    if (phase.progress < previous) return;
     this.#phase = phase;
     if (phase.progress !== previous) {
       this.#emit({
