@@ -53,6 +53,8 @@ describe('sotto demo', () => {
     expect(screen).toContain('UNPROTECTED');
 
     await pane.key('Escape');
+    // Wait for the contact list: an Esc and a q read together would be Alt+q.
+    await pane.waitForScreen('the contact list', (s) => s.includes('Tab to write'), 10_000);
     await pane.type('q');
     const end = await pane.waitForScreen('the exit code', (s) => s.includes('SOTTO-EXIT='), 60_000);
     expect(end).toContain('SOTTO-EXIT=0');
