@@ -67,6 +67,8 @@ export const MAX_CONTACTS = 1000;
 /** lastError of a "closed while pending" rejection (how Ricochet Refresh 3.0.41 rejects). */
 export const CLOSED_WHILE_PENDING_TEXT =
   'the contact closed the connection while the request was pending (likely rejected)';
+/** lastError of an explicit rejection (the peer answered Rejected). */
+export const EXPLICIT_REJECTION_TEXT = 'the contact rejected the request';
 const STATES: readonly ContactState[] = [
   'accepted',
   'request-pending',
@@ -149,8 +151,7 @@ export class ContactBook {
     if (c.state === 'accepted') return [];
     c.state = 'request-rejected';
     c.rejection = kind;
-    c.lastError =
-      kind === 'explicit' ? 'the contact rejected the request' : CLOSED_WHILE_PENDING_TEXT;
+    c.lastError = kind === 'explicit' ? EXPLICIT_REJECTION_TEXT : CLOSED_WHILE_PENDING_TEXT;
     return [contactEvent(c)];
   }
 

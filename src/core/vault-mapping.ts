@@ -1,7 +1,12 @@
 // Converts between the vault's stored state (src/profile/vault-state.ts, keyed by service id) and
 // the core's in-memory models (contact book, incoming requests, send queues, conversations, keyed by
 // Ricochet ID). Loading never trusts the file: entries the models refuse are skipped and reported.
-import { ContactBook, type ContactState } from '../contacts/contact-book.js';
+import {
+  ContactBook,
+  EXPLICIT_REJECTION_TEXT,
+  type ContactState,
+  type RejectionKind,
+} from '../contacts/contact-book.js';
 import { IncomingRequests } from '../contacts/incoming-requests.js';
 import type { RicochetId } from './api.js';
 import { Conversations } from './conversation.js';
@@ -61,8 +66,8 @@ export function modelFromVault(
       const record = book.get(address);
       if (record === undefined) return;
       record.state = OUTGOING_TO_STATE[r.state];
-      if (r.state === 'rejected') record.rejection = 'closed-while-pending';
       if (r.lastError !== undefined) record.lastError = r.lastError;
+      if (r.state === 'rejected') book.requestRejected(address, rejectionOf(r));
       record.historyEnabled = state.settings.historyDefault;
     });
   }
@@ -151,6 +156,9 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
         nickname: c.nickname,
         message: c.requestMessage ?? '',
         createdAt: c.addedAt,
+        ...(c.state === 'request-rejected' && c.rejection !== undefined
+          ? { rejection: c.rejection }
+          : {}),
         state:
           c.state === 'request-rejected'
             ? 'rejected'
@@ -206,6 +214,12 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
     history,
     settings: { ...model.settings, blockUnknown: requests.blockUnknown },
   };
+}
+
+/** How a saved rejection was refused; vaults older than the `rejection` field tell by the text. */
+function rejectionOf(r: OutgoingRequestRecord): RejectionKind {
+  if (r.rejection !== undefined) return r.rejection;
+  return r.lastError === EXPLICIT_REJECTION_TEXT ? 'explicit' : 'closed-while-pending';
 }
 
 /** Nicknames from older files or imports that today's rules refuse are replaced, not fatal. */

@@ -58,9 +58,14 @@ export interface OutgoingRequestRecord {
   readonly message: string;
   readonly createdAt: number;
   readonly state: OutgoingRequestState;
+  /** How a `rejected` request was refused (older vaults: absent, inferred from lastError). */
+  readonly rejection?: RejectionKindRecord;
   readonly lastAttemptAt?: number;
   readonly lastError?: string;
 }
+
+/** `explicit`: the peer answered Rejected; `closed-while-pending`: it closed (3.0.41's way). */
+export type RejectionKindRecord = 'explicit' | 'closed-while-pending';
 
 export interface BlockedRecord {
   readonly serviceId: ServiceIdText;
@@ -287,14 +292,20 @@ function incoming(value: unknown, path: string): IncomingRequestRecord {
 }
 
 const OUTGOING_STATES = ['pending', 'rejected', 'failed'] as const;
+const REJECTION_KINDS = ['explicit', 'closed-while-pending'] as const;
 
 function outgoing(value: unknown, path: string): OutgoingRequestRecord {
   const o = object(
     value,
     path,
     ['serviceId', 'nickname', 'message', 'createdAt', 'state'],
-    ['lastAttemptAt', 'lastError'],
+    ['rejection', 'lastAttemptAt', 'lastError'],
   );
+  const state = oneOf(o['state'], `${path}.state`, OUTGOING_STATES);
+  const rejection = optional(o, 'rejection', (v) => oneOf(v, `${path}.rejection`, REJECTION_KINDS));
+  if (rejection !== undefined && state !== 'rejected') {
+    fail(`${path}.rejection`, 'only a rejected request has a rejection kind');
+  }
   const lastAttemptAt = optional(o, 'lastAttemptAt', (v) => time(v, `${path}.lastAttemptAt`));
   const lastError = optional(o, 'lastError', (v) =>
     text(v, `${path}.lastError`, STATE_LIMITS.errorText),
@@ -304,7 +315,8 @@ function outgoing(value: unknown, path: string): OutgoingRequestRecord {
     nickname: text(o['nickname'], `${path}.nickname`, STATE_LIMITS.nickname),
     message: text(o['message'], `${path}.message`, STATE_LIMITS.requestMessage),
     createdAt: time(o['createdAt'], `${path}.createdAt`),
-    state: oneOf(o['state'], `${path}.state`, OUTGOING_STATES),
+    state,
+    ...(rejection === undefined ? {} : { rejection }),
     ...(lastAttemptAt === undefined ? {} : { lastAttemptAt }),
     ...(lastError === undefined ? {} : { lastError }),
   };

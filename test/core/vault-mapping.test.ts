@@ -4,6 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { modelFromVault, toAddress, vaultFromModel } from '../../src/core/vault-mapping.js';
 import { SendQueue, outgoingView } from '../../src/core/send-queue.js';
+import {
+  CLOSED_WHILE_PENDING_TEXT,
+  EXPLICIT_REJECTION_TEXT,
+} from '../../src/contacts/contact-book.js';
 import { IdentityKey } from '../../src/onion/identity-key.js';
 import { emptyVaultState, validateVaultState } from '../../src/profile/vault-state.js';
 
@@ -107,5 +111,50 @@ describe('vault mapping', () => {
     const nickname = model.book.view(toAddress(friend)).nickname;
     expect(nickname).not.toMatch(/[<>"&\u202e]/u);
     expect(nickname.length).toBeLessThanOrEqual(30);
+  });
+
+  it('restores whether a rejection was explicit or a close while pending', () => {
+    const now = 1_700_000_000_000;
+    const { model } = modelFromVault(base(), self, now);
+    model.book.addOutgoing(toAddress(rejecter), 'rej', 'hm', now);
+    model.book.requestRejected(toAddress(rejecter), 'explicit');
+    model.book.addOutgoing(toAddress(asked), 'asked', 'please', now);
+    model.book.requestRejected(toAddress(asked), 'closed-while-pending');
+    const stored = validateVaultState(
+      JSON.parse(JSON.stringify(vaultFromModel(model, base(), now))),
+    );
+    const { model: back } = modelFromVault(stored, self, now);
+    // The kind decides whether the core keeps retrying (closed) or stops (explicit).
+    expect(back.book.get(toAddress(rejecter))).toMatchObject({
+      state: 'request-rejected',
+      rejection: 'explicit',
+      lastError: EXPLICIT_REJECTION_TEXT,
+    });
+    expect(back.book.get(toAddress(asked))).toMatchObject({
+      state: 'request-rejected',
+      rejection: 'closed-while-pending',
+      lastError: CLOSED_WHILE_PENDING_TEXT,
+    });
+  });
+
+  it('tells the rejection kind of vaults saved before the rejection field by its text', () => {
+    const request = (serviceId: string, lastError: string) => ({
+      serviceId,
+      nickname: 'n',
+      message: '',
+      createdAt: 1,
+      state: 'rejected',
+      lastError,
+    });
+    const state = {
+      ...base(),
+      outgoingRequests: [
+        request(rejecter, EXPLICIT_REJECTION_TEXT),
+        request(asked, CLOSED_WHILE_PENDING_TEXT),
+      ],
+    };
+    const { model } = modelFromVault(validateVaultState(state), self, 1);
+    expect(model.book.get(toAddress(rejecter))?.rejection).toBe('explicit');
+    expect(model.book.get(toAddress(asked))?.rejection).toBe('closed-while-pending');
   });
 });

@@ -110,6 +110,34 @@ describe('validateVaultState', () => {
           ]),
         'state.outgoingRequests[0].state',
       ],
+      [
+        (s) =>
+          (s['outgoingRequests'] = [
+            {
+              serviceId: BOB,
+              nickname: 'b',
+              message: 'm',
+              createdAt: 1,
+              state: 'rejected',
+              rejection: 'x',
+            },
+          ]),
+        'state.outgoingRequests[0].rejection',
+      ],
+      [
+        (s) =>
+          (s['outgoingRequests'] = [
+            {
+              serviceId: BOB,
+              nickname: 'b',
+              message: 'm',
+              createdAt: 1,
+              state: 'pending',
+              rejection: 'explicit',
+            },
+          ]),
+        'state.outgoingRequests[0].rejection',
+      ],
       [(s) => (s['blocked'] = 'x'), 'state.blocked'],
       [
         (s) => (s['contacts'] = Array.from({ length: STATE_LIMITS.contacts + 1 })),
