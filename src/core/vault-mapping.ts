@@ -8,6 +8,7 @@ import {
   type RejectionKind,
 } from '../contacts/contact-book.js';
 import { IncomingRequests } from '../contacts/incoming-requests.js';
+import { MAX_NICKNAME_UNITS, validateNickname } from '../contacts/text-rules.js';
 import type { RicochetId } from './api.js';
 import { Conversations } from './conversation.js';
 import { SendQueue } from './send-queue.js';
@@ -55,14 +56,14 @@ export function modelFromVault(
   };
   for (const c of state.contacts) {
     attempt(`contact ${c.serviceId}`, () => {
-      book.addAccepted(toAddress(c.serviceId), safeNickname(c.nickname), c.addedAt);
+      book.addAccepted(toAddress(c.serviceId), safeNickname(c.nickname, c.serviceId), c.addedAt);
       book.setHistoryEnabled(toAddress(c.serviceId), c.historyEnabled);
     });
   }
   for (const r of state.outgoingRequests) {
     attempt(`outgoing request ${r.serviceId}`, () => {
       const address = toAddress(r.serviceId);
-      book.addOutgoing(address, safeNickname(r.nickname), r.message, r.createdAt);
+      book.addOutgoing(address, safeNickname(r.nickname, r.serviceId), r.message, r.createdAt);
       const record = book.get(address);
       if (record === undefined) return;
       record.state = OUTGOING_TO_STATE[r.state];
@@ -82,7 +83,12 @@ export function modelFromVault(
   for (const r of state.rejected) requests.rememberRejected(toAddress(r.serviceId));
   for (const r of state.incomingRequests) {
     attempt(`incoming request ${r.serviceId}`, () => {
-      requests.add(toAddress(r.serviceId), safeNickname(r.nickname), r.message, r.receivedAt);
+      requests.add(
+        toAddress(r.serviceId),
+        safeNickname(r.nickname, r.serviceId),
+        r.message,
+        r.receivedAt,
+      );
     });
   }
   requests.blockUnknown = state.settings.blockUnknown;
@@ -222,8 +228,23 @@ function rejectionOf(r: OutgoingRequestRecord): RejectionKind {
   return r.lastError === EXPLICIT_REJECTION_TEXT ? 'explicit' : 'closed-while-pending';
 }
 
-/** Nicknames from older files or imports that today's rules refuse are replaced, not fatal. */
-function safeNickname(nickname: string): string {
-  const cleaned = nickname.replace(/["<>&\p{Cc}\p{Cf}\p{Cs}]/gu, '').slice(0, 30);
-  return cleaned;
+/**
+ * Nicknames from older files or imports that today's rules refuse are cleaned; if nothing valid is
+ * left (empty, blank, only refused characters) the contact keeps a placeholder from its service id:
+ * a contact is never lost over its nickname.
+ */
+export function safeNickname(nickname: string, serviceId: string): string {
+  let cleaned = '';
+  for (const ch of nickname.replace(/["<>&\p{Cc}\p{Cf}\p{Cs}]/gu, '')) {
+    if (cleaned.length + ch.length > MAX_NICKNAME_UNITS) break; // never split a surrogate pair
+    cleaned += ch;
+  }
+  for (const candidate of [cleaned, cleaned.trim()]) {
+    try {
+      return validateNickname(candidate);
+    } catch {
+      // try the next candidate, then the placeholder
+    }
+  }
+  return serviceId.slice(0, 8);
 }

@@ -2,7 +2,14 @@
 // incoming requests, queued messages (with their wire ids) and opted-in history; the result always
 // passes the vault's strict validator; bad entries are skipped, not fatal.
 import { describe, expect, it } from 'vitest';
-import { modelFromVault, toAddress, vaultFromModel } from '../../src/core/vault-mapping.js';
+import fc from 'fast-check';
+import {
+  modelFromVault,
+  safeNickname,
+  toAddress,
+  vaultFromModel,
+} from '../../src/core/vault-mapping.js';
+import { validateNickname } from '../../src/contacts/text-rules.js';
 import { SendQueue, outgoingView } from '../../src/core/send-queue.js';
 import {
   CLOSED_WHILE_PENDING_TEXT,
@@ -156,5 +163,36 @@ describe('vault mapping', () => {
     const { model } = modelFromVault(validateVaultState(state), self, 1);
     expect(model.book.get(toAddress(rejecter))?.rejection).toBe('explicit');
     expect(model.book.get(toAddress(asked))?.rejection).toBe('closed-while-pending');
+  });
+
+  it('keeps a contact whose nickname is empty or cleans to nothing, with a placeholder', () => {
+    const contact = (serviceId: string, nickname: string) => ({
+      serviceId,
+      nickname,
+      addedAt: 1,
+      historyEnabled: false,
+    });
+    const state = {
+      ...base(),
+      contacts: [contact(friend, ''), contact(blocked, '<>&"\u202e'), contact(stranger, '   ')],
+      outgoingRequests: [
+        { serviceId: asked, nickname: '\u0007', message: '', createdAt: 1, state: 'pending' },
+      ],
+    };
+    const { model, skipped } = modelFromVault(validateVaultState(state), self, 1);
+    expect(skipped).toEqual([]);
+    expect(model.book.size).toBe(4);
+    for (const id of [friend, blocked, stranger, asked]) {
+      expect(model.book.view(toAddress(id)).nickname).toBe(id.slice(0, 8));
+    }
+  });
+
+  it('safeNickname always yields a nickname the contact book takes (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), (nickname) => {
+        const result = safeNickname(nickname, friend);
+        expect(() => validateNickname(result)).not.toThrow();
+      }),
+    );
   });
 });
