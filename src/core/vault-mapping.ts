@@ -128,14 +128,20 @@ function queueFromRecords(
     version: 1,
     nextLocalId: maxId + 1,
     recentWireIds: [],
-    messages: messages.map((m) => ({
-      localId: m.localId,
-      text: m.text,
-      composedAt: m.at,
-      state: m.wireId === undefined ? 'queued' : 'sent',
-      attempts: m.wireId === undefined ? 0 : 1,
-      ...(m.wireId === undefined ? {} : { wireId: m.wireId }),
-    })),
+    messages: messages.map((m) => {
+      // Older vaults carry no state: a wire id means it went out once.
+      const saved = m.state ?? (m.wireId === undefined ? 'queued' : 'sent');
+      const state = saved === 'sent' && m.wireId === undefined ? 'queued' : saved;
+      return {
+        localId: m.localId,
+        text: m.text,
+        composedAt: m.at,
+        state,
+        attempts: state === 'queued' ? 0 : 1,
+        ...(m.wireId === undefined ? {} : { wireId: m.wireId }),
+        ...(state === 'failed' ? { failReason: m.failReason ?? 'attempts' } : {}),
+      };
+    }),
   });
 }
 
@@ -184,11 +190,13 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
   const queues: Record<string, QueuedMessageRecord[]> = {};
   for (const [address, queue] of model.queues) {
     if (!book.has(address)) continue;
-    const list = queue.list().map((m) => ({
+    const list = queue.list().map((m): QueuedMessageRecord => ({
       localId: m.localId,
       text: m.text,
       at: m.composedAt,
       ...(m.wireId === undefined ? {} : { wireId: m.wireId }),
+      ...(m.state === 'delivered' ? {} : { state: m.state }),
+      ...(m.state === 'failed' && m.failReason !== undefined ? { failReason: m.failReason } : {}),
     }));
     if (list.length > 0) queues[toServiceId(address)] = list;
   }

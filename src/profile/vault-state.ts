@@ -84,7 +84,14 @@ export interface QueuedMessageRecord {
   readonly at: number;
   /** Wire message_id of a message already sent once (re-sent with the same id; messenger core). */
   readonly wireId?: number;
+  /** Delivery state (older vaults: absent; `sent` if it has a wireId, else `queued`). A `failed`
+   * message waits for the user's retry and is never re-sent on its own after a restart. */
+  readonly state?: QueuedMessageState;
+  /** Why a `failed` message failed: the peer refused it, or it ran out of attempts. */
+  readonly failReason?: 'refused' | 'attempts';
 }
+
+export type QueuedMessageState = 'queued' | 'sent' | 'failed';
 
 export type HistoryDeliveryState = 'queued' | 'sent' | 'delivered' | 'failed';
 
@@ -342,14 +349,24 @@ function rejectedEntry(value: unknown, path: string): RejectedRecord {
   };
 }
 
+const QUEUED_STATES = ['queued', 'sent', 'failed'] as const;
+const FAIL_REASONS = ['refused', 'attempts'] as const;
+
 function queued(value: unknown, path: string): QueuedMessageRecord {
-  const o = object(value, path, ['localId', 'text', 'at'], ['wireId']);
+  const o = object(value, path, ['localId', 'text', 'at'], ['wireId', 'state', 'failReason']);
   const wireId = optional(o, 'wireId', (v) => integer(v, `${path}.wireId`, 1, 0xffff_ffff));
+  const state = optional(o, 'state', (v) => oneOf(v, `${path}.state`, QUEUED_STATES));
+  const failReason = optional(o, 'failReason', (v) => oneOf(v, `${path}.failReason`, FAIL_REASONS));
+  if (failReason !== undefined && state !== 'failed') {
+    fail(`${path}.failReason`, 'only a failed message has a fail reason');
+  }
   return {
     localId: integer(o['localId'], `${path}.localId`, 0, Number.MAX_SAFE_INTEGER),
     text: text(o['text'], `${path}.text`, STATE_LIMITS.messageText),
     at: time(o['at'], `${path}.at`),
     ...(wireId === undefined ? {} : { wireId }),
+    ...(state === undefined ? {} : { state }),
+    ...(failReason === undefined ? {} : { failReason }),
   };
 }
 

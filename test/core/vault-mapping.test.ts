@@ -195,4 +195,30 @@ describe('vault mapping', () => {
       }),
     );
   });
+
+  it('a failed message stays failed after a restart: it is not re-sent until the user retries', () => {
+    const now = 1_700_000_000_000;
+    const { model } = modelFromVault(base(), self, now);
+    model.book.addAccepted(toAddress(friend), 'friend', now);
+    const q = new SendQueue();
+    const refused = q.enqueue('refused one', now);
+    const waiting = q.enqueue('still queued', now);
+    q.onConnected(() => 0.25);
+    const [wire] = q.takeSendable(now);
+    q.onAck(wire?.wireId ?? 0, false); // the peer refused the first one
+    model.queues.set(toAddress(friend), q);
+    expect(q.get(refused.localId)?.state).toBe('failed');
+
+    const stored = validateVaultState(
+      JSON.parse(JSON.stringify(vaultFromModel(model, base(), now))),
+    );
+    const back = modelFromVault(stored, self, now).model.queues.get(toAddress(friend));
+    expect(back?.get(refused.localId)).toMatchObject({ state: 'failed', failReason: 'refused' });
+    back?.onConnected(() => 0.5);
+    // Only the message that never failed goes out again; the failed one waits for a retry.
+    expect(back?.takeSendable(now).map((m) => m.text)).toEqual(['still queued']);
+    expect(back?.get(waiting.localId)?.state).toBe('sent');
+    back?.retry(refused.localId);
+    expect(back?.takeSendable(now).map((m) => m.text)).toEqual(['refused one']);
+  });
 });

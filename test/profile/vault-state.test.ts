@@ -91,6 +91,17 @@ describe('validateVaultState', () => {
       ],
       [(s) => (s['queues'] = []), 'state.queues'],
       [
+        (s) => (s['queues'] = { [ALICE]: [{ localId: 1, text: 't', at: 1, state: 'lost' }] }),
+        'state.queues.' + ALICE + '[0].state',
+      ],
+      [
+        (s) =>
+          (s['queues'] = {
+            [ALICE]: [{ localId: 1, text: 't', at: 1, state: 'sent', failReason: 'refused' }],
+          }),
+        'state.queues.' + ALICE + '[0].failReason',
+      ],
+      [
         (s) => (s['settings'] = { historyDefault: 1, blockUnknown: false }),
         'state.settings.historyDefault',
       ],
