@@ -23,6 +23,10 @@ export const ERROR_CODES: Readonly<Record<string, string>> = {
   DownloadNamesExhaustedError: 'no-free-file-name',
   DownloadError: 'download-failed',
   InvalidAddressError: 'invalid-address',
+  PeerOfflineError: 'peer-offline',
+  UnknownTransferError: 'unknown-transfer',
+  FileTransferError: 'file-error',
+  UnknownCommandError: 'unknown-command',
 };
 
 /** File-system failures a user can act on (saving the vault, writing a download). */

@@ -36,22 +36,6 @@ export interface MessengerOptions {
   readonly now?: () => number;
 }
 
-/** Codes of the errors this module and file-transfers.ts add (docs/HEADLESS.md). */
-const OWN_ERROR_CODES: Readonly<Record<string, string>> = {
-  PeerOfflineError: 'peer-offline',
-  UnknownTransferError: 'unknown-transfer',
-  FileTransferError: 'file-error',
-  UnknownCommandError: 'unknown-command',
-};
-
-function commandErrorEvent(error: unknown): CoreEvent {
-  const code = error instanceof Error ? OWN_ERROR_CODES[error.name] : undefined;
-  if (code !== undefined && error instanceof Error) {
-    return { type: 'error', code, message: error.message };
-  }
-  return errorEvent(error);
-}
-
 const random01 = (): number => randomBytes(4).readUInt32BE() / 2 ** 32;
 
 export class Messenger implements MessengerCore {
@@ -133,7 +117,7 @@ export class Messenger implements MessengerCore {
     try {
       await this.#run(command);
     } catch (error) {
-      this.#emit(commandErrorEvent(error));
+      this.#emit(errorEvent(error));
     }
   }
 

@@ -1,11 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { errorEvent } from '../../src/core/error-events.js';
 import { HeadlessError } from '../../src/core/headless-codec.js';
+import { UnknownCommandError } from '../../src/core/commands.js';
+import {
+  FileTransferError,
+  PeerOfflineError,
+  UnknownTransferError,
+} from '../../src/core/file-transfers.js';
 import { InvalidNicknameError } from '../../src/contacts/text-rules.js';
 import { ContactBook, UnknownContactError } from '../../src/contacts/contact-book.js';
 import { SendQueue, SendQueueFullError } from '../../src/core/send-queue.js';
 
 describe('errorEvent', () => {
+  it('maps the file-transfer and command errors to their codes', () => {
+    const cases: [Error, string][] = [
+      [new PeerOfflineError('the contact is not online'), 'peer-offline'],
+      [new UnknownTransferError('no in transfer 3'), 'unknown-transfer'],
+      [new FileTransferError('only regular files can be sent'), 'file-error'],
+      [new UnknownCommandError('unknown command'), 'unknown-command'],
+    ];
+    for (const [error, code] of cases) {
+      expect(errorEvent(error)).toEqual({ type: 'error', code, message: error.message });
+    }
+  });
+
   it('maps typed errors to stable codes', () => {
     expect(errorEvent(new InvalidNicknameError('bad'))).toEqual({
       type: 'error',
