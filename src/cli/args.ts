@@ -39,6 +39,8 @@ export interface SottoOptions {
   readonly bridgesFile?: string;
   readonly onionListen?: HostPort;
   readonly onionTarget?: HostPort;
+  /** Offer no Sotto extensions: behave exactly like Ricochet Refresh 3.0.41 on the wire. */
+  readonly ricochetCompat?: true;
 }
 
 export interface SottoArgs {
@@ -59,6 +61,7 @@ const OPTIONS = {
   bridges: { type: 'string' },
   'onion-listen': { type: 'string' },
   'onion-target': { type: 'string' },
+  'ricochet-compat': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -93,6 +96,8 @@ Options:
   --bridges FILE                 bridge lines, one per line
   --onion-listen HOST:PORT       where to listen for forwarded onion connections (Whonix)
   --onion-target HOST:PORT       target tor forwards the onion service to (Whonix)
+  --ricochet-compat              no Sotto extensions: plain Ricochet Refresh 3.0.41 behaviour
+                                 (stop-and-wait file transfer)
   -h, --help                     this help
   -V, --version                  print the version
 `;
@@ -259,6 +264,7 @@ function buildOptions(values: Values): SottoOptions {
     ['bridgesFile', nonEmpty('bridges', values.bridges)],
     ['onionListen', hostPort('onion-listen')],
     ['onionTarget', hostPort('onion-target')],
+    ['ricochetCompat', values['ricochet-compat'] === true ? true : undefined],
   ];
   const options: Record<string, unknown> = { passphrase };
   for (const [key, value] of entries) if (value !== undefined) options[key] = value;

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSottoArgs, USAGE, UsageError, type SottoArgs } from './args.js';
 import { runDemo, runInteractive } from './interactive.js';
-import { openProfileSession, torProviderOptions } from './session.js';
+import { messengerOptionsFrom, openProfileSession, torProviderOptions } from './session.js';
 import { runHeadless } from '../core/headless.js';
 import { Messenger } from '../core/messenger.js';
 import { IdentityKey } from '../onion/identity-key.js';
@@ -179,7 +179,7 @@ async function headless(args: SottoArgs): Promise<number> {
     tor,
     vault: session.vault,
     downloadsDir: session.profile.paths.downloadsDir,
-    ...(process.env['SOTTO_FEATURES'] === 'none' ? { features: [] } : {}),
+    ...messengerOptionsFrom(args.options),
   });
   const done = runHeadless(messenger, { input: process.stdin, output: process.stdout });
   const stop = (): void => void messenger.dispatch({ type: 'quit' });

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SottoOptions } from './args.js';
 import { networkTorConfig, readBridgesFile } from './bridges-file.js';
+import type { MessengerOptions } from '../core/messenger.js';
 import { IdentityKey } from '../onion/identity-key.js';
 import { validateExtraTorrcLine } from '../onion/torrc.js';
 import type { NetworkSettings } from '../onion/network-settings.js';
@@ -107,6 +108,11 @@ async function torrcLinesFrom(path: string): Promise<string[]> {
     .split(/\r?\n/u)
     .filter((line) => line.trim() !== '' && !line.trim().startsWith('#'))
     .map((line) => validateExtraTorrcLine(line));
+}
+
+/** The messenger options the command line decides: `--ricochet-compat` offers no extensions. */
+export function messengerOptionsFrom(options: SottoOptions): Pick<MessengerOptions, 'features'> {
+  return options.ricochetCompat === true ? { features: [] } : {};
 }
 
 /**

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageError, parseHostPort, parseSottoArgs } from '../../src/cli/args.js';
+import { USAGE, UsageError, parseHostPort, parseSottoArgs } from '../../src/cli/args.js';
+import { messengerOptionsFrom } from '../../src/cli/session.js';
 
 function usage(argv: string[]): UsageError {
   try {
@@ -88,6 +89,22 @@ describe('parseSottoArgs options', () => {
     });
     expect(parseSottoArgs(['--no-passphrase']).options.passphrase).toEqual({ kind: 'none' });
     expect(parseSottoArgs(['--profile=/q']).options.profileDir).toBe('/q');
+  });
+
+  it('--ricochet-compat turns the Sotto extensions off (a flag, not the environment)', () => {
+    expect(parseSottoArgs(['headless', '--json', '--ricochet-compat']).options).toEqual({
+      passphrase: { kind: 'tty' },
+      ricochetCompat: true,
+    });
+    expect(parseSottoArgs(['--ricochet-compat']).options.ricochetCompat).toBe(true);
+    expect(parseSottoArgs([]).options.ricochetCompat).toBeUndefined();
+    expect(messengerOptionsFrom(parseSottoArgs(['--ricochet-compat']).options)).toEqual({
+      features: [],
+    });
+    expect(messengerOptionsFrom(parseSottoArgs([]).options)).toEqual({});
+    usage(['--ricochet-compat=yes']);
+    usage(['--ricochet-compat', '--ricochet-compat']);
+    expect(USAGE).toContain('--ricochet-compat');
   });
 
   it('refuses unknown flags in one clear line', () => {
