@@ -234,9 +234,6 @@ function buildOptions(values: Values): SottoOptions {
   if (values['tor-control-password-file'] !== undefined && values['tor-control'] === undefined) {
     throw new UsageError('--tor-control-password-file needs --tor-control HOST:PORT');
   }
-  if (values.testnet !== undefined && values.bridges !== undefined) {
-    throw new UsageError('--bridges cannot be used with --testnet (a private network has none)');
-  }
   const passphrase: PassphraseSource =
     values['passphrase-file'] !== undefined
       ? { kind: 'file', path: nonEmpty('passphrase-file', values['passphrase-file'])! }

@@ -45,7 +45,8 @@ export async function readBridgesFile(path: string): Promise<NetworkSettings> {
   const { bridges, problems } = parseBridgeList(text);
   if (problems.length > 0) {
     // The first line stands alone (the CLI prints only that); every bad line follows.
-    const more = problems.length > 1 ? ` (${problems.length - 1} more bad lines below)` : '';
+    const others = problems.length - 1;
+    const more = others > 0 ? ` (and ${others} more bad line${others > 1 ? 's' : ''})` : '';
     const lines = problems.map((p) => `  line ${p.lineNumber}: ${p.error.message}`);
     throw new BridgesFileError(
       `${path}: ${(lines[0] ?? '').trimStart()}${more}\n${lines.join('\n')}`,

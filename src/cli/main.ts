@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSottoArgs, USAGE, UsageError, type SottoArgs } from './args.js';
+import { BridgesFileError, readBridgesFile } from './bridges-file.js';
 import { runDemo, runInteractive } from './interactive.js';
 import { messengerOptionsFrom, openProfileSession, torProviderOptions } from './session.js';
 import { runHeadless } from '../core/headless.js';
@@ -46,7 +47,7 @@ const TOR_ERRORS: readonly ErrorClass[] = [
 
 /** The exit code for an error that ended a command. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError) return EXIT_USAGE;
+  if (error instanceof UsageError || error instanceof BridgesFileError) return EXIT_USAGE;
   if (PROFILE_ERRORS.some((c) => error instanceof c)) return EXIT_PROFILE;
   if (TOR_ERRORS.some((c) => error instanceof c)) return EXIT_TOR;
   return EXIT_RUNTIME;
@@ -84,6 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   try {
+    await checkBridgesFile(args);
     switch (args.command.kind) {
       case 'help':
         process.stdout.write(USAGE);
@@ -164,6 +166,14 @@ async function importRicochet(args: SottoArgs, path: string): Promise<number> {
   for (const warning of imported.warnings) process.stderr.write(`sotto: warning: ${warning}\n`);
   process.stdout.write(`${formatRicochetId(imported.serviceId)}\n`);
   return EXIT_OK;
+}
+
+/** A bad `--bridges` file is a usage error, told before any passphrase prompt or tor start. */
+async function checkBridgesFile(args: SottoArgs): Promise<void> {
+  const path = args.options.bridgesFile;
+  if (path === undefined || args.options.torControl !== undefined) return;
+  if (args.command.kind !== 'ui' && args.command.kind !== 'headless') return;
+  await readBridgesFile(path);
 }
 
 async function headless(args: SottoArgs): Promise<number> {

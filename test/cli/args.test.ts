@@ -107,6 +107,14 @@ describe('parseSottoArgs options', () => {
     expect(USAGE).toContain('--ricochet-compat');
   });
 
+  it('takes --bridges with --testnet (bridges on the private network)', () => {
+    expect(parseSottoArgs(['--testnet', '/t', '--bridges', '/b']).options).toEqual({
+      testnetDir: '/t',
+      bridgesFile: '/b',
+      passphrase: { kind: 'tty' },
+    });
+  });
+
   it('refuses unknown flags in one clear line', () => {
     expect(usage(['--bogus']).message).toBe('unknown option --bogus (see sotto --help)');
     expect(usage(['-x']).message).toBe('unknown option -x (see sotto --help)');
@@ -124,7 +132,6 @@ describe('parseSottoArgs options', () => {
     usage(['--passphrase-fd', '3', '--passphrase-file', '/a']);
     usage(['--tor', '/usr/bin/tor', '--tor-control', '127.0.0.1:9051']);
     usage(['--testnet', '/t', '--tor-control', '127.0.0.1:9051']);
-    usage(['--testnet', '/t', '--bridges', '/b']);
     usage(['--tor-control-password-file', '/pw']);
     usage(['--profile', '/a', '--profile', '/b']);
     usage(['--profile', '']);

@@ -1,6 +1,6 @@
 // The `sotto` entry point in-process: help/version, usage errors (exit 2), a profile created on
 // first use with a stable ID, the wrong passphrase (exit 3), Ricochet import, and one-line errors.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -89,6 +89,29 @@ describe('sotto main', () => {
     expect(id.out).toBe(imported.out);
     const again = await run(['import-ricochet', fixture, '--profile', profile, '--no-passphrase']);
     expect(again.code).toBe(3);
+  });
+
+  it('a bad --bridges file exits 2 with one line, before the profile is touched', async () => {
+    const bad = join(dir, 'bad-bridges.txt');
+    await writeFile(
+      bad,
+      'obfs3 192.0.2.1:443 0123456789ABCDEF0123456789ABCDEF01234567\nnonsense\n',
+    );
+    const profile = join(dir, 'bridges-profile');
+    for (const argv of [
+      ['headless', '--json', '--profile', profile, '--no-passphrase', '--bridges', bad],
+      ['--profile', profile, '--no-passphrase', '--bridges', join(dir, 'missing.txt')],
+    ]) {
+      const r = await run(argv);
+      expect(r.code).toBe(2);
+      expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(/^sotto: .*bridges/);
+    }
+    expect(
+      (await run(['headless', '--json', '--profile', profile, '--no-passphrase', '--bridges', bad]))
+        .err,
+    ).toMatch(/line 1: .*\(and 1 more bad line\)$/m);
+    await expect(access(profile)).rejects.toThrow();
   });
 
   it('maps error classes to documented exit codes', () => {
