@@ -1,7 +1,7 @@
 // Opening what a `sotto` command needs: the profile directory (locked), the vault (passphrase from
 // a file, a descriptor, the terminal, or none; a new profile is created on first use) and the
 // TorProvider options (launch by default, attach with --tor-control, --torrc-extra, --testnet).
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SottoOptions } from './args.js';
 import { networkTorConfig, readBridgesFile } from './bridges-file.js';
@@ -101,9 +101,38 @@ export async function openProfileSession(
   }
 }
 
+/** Largest `--torrc-extra` file read (checked before reading: /dev/zero must not exhaust memory). */
+export const MAX_TORRC_EXTRA_BYTES = 64 * 1024;
+
+/** A torrc-extra file is larger than MAX_TORRC_EXTRA_BYTES (or is not a regular file). */
+export class TorrcExtraFileError extends Error {
+  override name = 'TorrcExtraFileError';
+}
+
+async function readTorrcExtraFile(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    if (!(await handle.stat()).isFile())
+      throw new TorrcExtraFileError(`${path} is not a regular file`);
+    const buffer = Buffer.alloc(MAX_TORRC_EXTRA_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_TORRC_EXTRA_BYTES) {
+      throw new TorrcExtraFileError(`${path} is larger than ${MAX_TORRC_EXTRA_BYTES} bytes`);
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Extra torrc lines from a file: blank lines and comments skipped, every other line checked. */
 async function torrcLinesFrom(path: string): Promise<string[]> {
-  const text = await readFile(path, 'utf8');
+  const text = await readTorrcExtraFile(path);
   return text
     .split(/\r?\n/u)
     .filter((line) => line.trim() !== '' && !line.trim().startsWith('#'))
@@ -126,10 +155,11 @@ export async function torProviderOptions(
 ): Promise<TorProviderOptions> {
   const listen = options.onionListen;
   if (options.torControl !== undefined) {
+    // Same rules as a passphrase file: regular, ours, 0600/0400, at most 4 KiB, read bounded.
     const password =
       options.torControlPasswordFile === undefined
         ? undefined
-        : (await readFile(options.torControlPasswordFile, 'utf8')).replace(/\r?\n$/u, '');
+        : await readPassphraseFile(options.torControlPasswordFile);
     return {
       mode: 'attach',
       env: process.env,
