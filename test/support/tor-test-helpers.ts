@@ -129,6 +129,70 @@ export async function dialWithRetry(
   }
 }
 
+/**
+ * Collects the inbound connections of an onion listener and finds the one that carries the dialled
+ * stream. The first accepted socket is not necessarily it: when tor's CONNECTED is late (a loaded
+ * machine), the dialling tor gives up on that stream and retries with a new one, so the listener
+ * sees an empty connection that closes, then the real one.
+ */
+export class InboundConnections {
+  readonly sockets: Duplex[] = [];
+  readonly #received = new Map<Duplex, Buffer[]>();
+  readonly #collectors = new Map<Duplex, (chunk: Buffer) => void>();
+  #wake: (() => void) | undefined;
+
+  /** Pass as the listener's connection callback. */
+  readonly accept = ({ socket }: { socket: Duplex }): void => {
+    this.sockets.push(socket);
+    const chunks: Buffer[] = [];
+    this.#received.set(socket, chunks);
+    const collect = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      this.#wake?.();
+    };
+    this.#collectors.set(socket, collect);
+    socket.on('data', collect);
+    socket.on('error', () => undefined);
+  };
+
+  /**
+   * The first connection that delivered at least `length` bytes, with those bytes; it is handed
+   * over (no longer read here). Rejects after `timeoutMs` saying what each connection got.
+   */
+  async firstDelivering(
+    length: number,
+    timeoutMs = NETWORK_STEP_TIMEOUT_MS,
+  ): Promise<{ socket: Duplex; bytes: Buffer }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const socket of this.sockets) {
+        const bytes = Buffer.concat(this.#received.get(socket) ?? []);
+        if (bytes.length >= length) {
+          const collect = this.#collectors.get(socket);
+          if (collect !== undefined) socket.off('data', collect);
+          return { socket, bytes };
+        }
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const got = this.sockets.map((s) => Buffer.concat(this.#received.get(s) ?? []).length);
+        throw new TestWaitTimeoutError(
+          `no inbound connection delivered ${length} bytes within ${timeoutMs} ms (got ${JSON.stringify(got)})`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(left, 1_000));
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#wake = done;
+      });
+      this.#wake = undefined;
+    }
+  }
+}
+
 /** PIDs whose command line mentions `text` (Linux /proc), e.g. a tor started on a data directory. */
 export async function pidsWithArgument(text: string): Promise<number[]> {
   const pids: number[] = [];

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdentityKey } from '../../src/onion/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
@@ -7,12 +6,18 @@ import { OnionPublishTimeoutError, TorAttachError } from '../../src/onion/tor-er
 import type { TorEvent } from '../../src/onion/tor-provider.js';
 import { startFilteringProxy, type FilteringProxy } from '../support/filtering-control-proxy.js';
 import { startStandaloneTor, type StandaloneTor } from '../support/standalone-tor.js';
-import { dialWithRetry, isAlive, readBytes, tempDir } from '../support/tor-test-helpers.js';
+import {
+  dialWithRetry,
+  InboundConnections,
+  isAlive,
+  readBytes,
+  tempDir,
+} from '../support/tor-test-helpers.js';
 
 const clientLines = inject('torTestnetClientTorrc');
 /**
  * Every wait of a case is bounded so that, added up, a stall fails as a typed error inside vitest's
- * 180 s test timeout (attach bootstrap 20 s + publish 50 s + dialling 60 s + bytes 3 × 15 s),
+ * 180 s test timeout (attach bootstrap 20 s + publish 50 s + dialling 60 s + bytes 2 × 15 s),
  * and each bound is still far above what a loaded CI machine needs (seconds).
  */
 const STALL_LIMITS = {
@@ -63,15 +68,13 @@ describe('attach mode', () => {
   /** Publishes through `provider`, dials from the launched tor, moves bytes both ways. */
   async function publishAndTalk(provider: RealTorProvider): Promise<void> {
     const key = IdentityKey.generate();
-    const inbound: Duplex[] = [];
-    const listener = await provider.listen(key.expandedKey(), ({ socket }) => inbound.push(socket));
+    const inbound = new InboundConnections();
+    const listener = await provider.listen(key.expandedKey(), inbound.accept);
     expect(listener.serviceId).toBe(key.serviceId);
     const outbound = await dialWithRetry(dialer, key.serviceId, 9878, 'attach', DIAL_PHASE_MS);
     outbound.write('hello');
-    await expect.poll(() => inbound.length, { timeout: BYTES_TIMEOUT_MS }).toBeGreaterThan(0);
-    const peer = inbound[0];
-    if (peer === undefined) throw new Error('no inbound');
-    expect((await readBytes(peer, 5, BYTES_TIMEOUT_MS)).toString()).toBe('hello');
+    const { socket: peer, bytes } = await inbound.firstDelivering(5, BYTES_TIMEOUT_MS);
+    expect(bytes.toString()).toBe('hello');
     peer.write('world');
     expect((await readBytes(outbound, 5, BYTES_TIMEOUT_MS)).toString()).toBe('world');
     outbound.destroy();

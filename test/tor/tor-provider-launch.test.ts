@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdentityKey } from '../../src/onion/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
@@ -7,6 +6,7 @@ import { OnionDescriptorNotFoundError } from '../../src/onion/tor-errors.js';
 import type { OnionListener, TorEvent } from '../../src/onion/tor-provider.js';
 import {
   dialWithRetry,
+  InboundConnections,
   isAlive,
   nextEvent,
   readBytes,
@@ -24,7 +24,7 @@ describe('launch mode on the private network', () => {
   let client: RealTorProvider;
   const serverEvents: TorEvent[] = [];
   let listener: OnionListener;
-  const inbound: Duplex[] = [];
+  const inbound = new InboundConnections();
   let key: IdentityKey;
 
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe('launch mode on the private network', () => {
     server.onEvent((event) => serverEvents.push(event));
     await Promise.all([server.bootstrap(), client.bootstrap()]);
     key = IdentityKey.generate();
-    listener = await server.listen(key.expandedKey(), ({ socket }) => inbound.push(socket));
+    listener = await server.listen(key.expandedKey(), inbound.accept);
   });
 
   afterAll(async () => {
@@ -71,10 +71,8 @@ describe('launch mode on the private network', () => {
     const outbound = await dialWithRetry(client, key.serviceId, 9878, 'contact-1');
     const request = randomBytes(4_096);
     outbound.write(request);
-    await expect.poll(() => inbound.length, POLL).toBeGreaterThan(0);
-    const peer = inbound[0];
-    if (peer === undefined) throw new Error('no inbound connection');
-    expect((await readBytes(peer, request.length)).equals(request)).toBe(true);
+    const { socket: peer, bytes } = await inbound.firstDelivering(request.length);
+    expect(bytes.equals(request)).toBe(true);
     const response = randomBytes(70_000);
     peer.write(response);
     expect((await readBytes(outbound, response.length)).equals(response)).toBe(true);
@@ -82,10 +80,10 @@ describe('launch mode on the private network', () => {
   });
 
   it('a second isolation key gets its own connection too', async () => {
-    const before = inbound.length;
+    const before = inbound.sockets.length;
     const outbound = await dialWithRetry(client, key.serviceId, 9878, 'contact-2');
     outbound.write('x');
-    await expect.poll(() => inbound.length, POLL).toBeGreaterThan(before);
+    await expect.poll(() => inbound.sockets.length, POLL).toBeGreaterThan(before);
     outbound.destroy();
   });
 
@@ -107,10 +105,10 @@ describe('launch mode on the private network', () => {
     await server.restart();
     await restarted;
     expect(server.torPid).not.toBe(pid);
-    const before = inbound.length;
+    const before = inbound.sockets.length;
     const outbound = await dialWithRetry(client, key.serviceId, 9878, 'contact-4');
     outbound.write('after restart');
-    await expect.poll(() => inbound.length, POLL).toBeGreaterThan(before);
+    await expect.poll(() => inbound.sockets.length, POLL).toBeGreaterThan(before);
     outbound.destroy();
   });
 
