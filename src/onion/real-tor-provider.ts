@@ -8,6 +8,7 @@ import type { TorAsyncEvent } from './control/control-connection.js';
 import { OnionService } from './onion-service.js';
 import { IsolationCredentials, socksConnect } from './socks-connect.js';
 import { attachTor } from './tor-attach.js';
+import { BootstrapProblemReporter, bootstrapContextFromTorrc } from './bootstrap-reporter.js';
 import { TorNotRunningError, TorStartError } from './tor-errors.js';
 import { launchTor, shutdownLaunchedTor, type LaunchOptions } from './tor-launcher.js';
 import type { InboundConnection, OnionListener, TorEvent, TorProvider } from './tor-provider.js';
@@ -26,7 +27,14 @@ interface CommonOptions {
   readonly socksTimeoutMs?: number;
   /** Local listener for inbound onion connections (default 127.0.0.1, any free port). */
   readonly listen?: { readonly host?: string; readonly port?: number };
+  /** A bootstrap stuck this long in one phase is reported as a `bootstrap-problem` (30 s). */
+  readonly stallAfterMs?: number;
+  /** Clock of the stall detector (tests). */
+  readonly now?: () => number;
 }
+
+/** How often a bootstrap in progress is checked for a stall. */
+const STALL_CHECK_INTERVAL_MS = 5_000;
 
 export type TorProviderOptions =
   | (CommonOptions & { readonly mode: 'launch' } & LaunchOptions)
@@ -64,6 +72,7 @@ class TorRuntime implements RealTorProvider {
   #starting: Promise<TorSession> | undefined;
   #phase: BootstrapStatus | undefined;
   #phaseWaiters = new Set<() => void>();
+  #problems: BootstrapProblemReporter | undefined;
   #closing = false;
 
   constructor(options: TorProviderOptions) {
@@ -107,6 +116,14 @@ class TorRuntime implements RealTorProvider {
   async #start(signal?: AbortSignal): Promise<TorSession> {
     const options = this.#options;
     this.#phase = undefined;
+    this.#problems = new BootstrapProblemReporter(
+      bootstrapContextFromTorrc(options.mode === 'launch' ? (options.extraTorrcLines ?? []) : []),
+      (event) => this.#emit(event),
+      {
+        now: options.now ?? Date.now,
+        ...(options.stallAfterMs === undefined ? {} : { stallAfterMs: options.stallAfterMs }),
+      },
+    );
     let session: TorSession;
     if (options.mode === 'launch') {
       session = await launchTor(options, signal);
@@ -146,13 +163,9 @@ class TorRuntime implements RealTorProvider {
   }
 
   #onPhase(phase: BootstrapStatus): void {
+    // Warnings and stalls become `bootstrap-problem` events in words (bootstrap-reporter.ts).
     if (phase.warning !== undefined || phase.severity === 'WARN') {
-      this.#emit({
-        type: 'bootstrap-problem',
-        reason: phase.reason ?? 'unknown',
-        summary: phase.warning ?? phase.summary,
-        recommendation: phase.recommendation ?? '',
-      });
+      this.#problems?.onPhase(phase);
       return;
     }
     const previous = this.#phase?.progress ?? -1;
@@ -160,6 +173,7 @@ class TorRuntime implements RealTorProvider {
     // answer was in flight (both arrive in one chunk); it must not move progress backwards.
     if (phase.progress < previous) return;
     this.#phase = phase;
+    this.#problems?.onPhase(phase);
     if (phase.progress !== previous) {
       this.#emit({
         type: 'bootstrap',
@@ -230,10 +244,11 @@ class TorRuntime implements RealTorProvider {
           this.#phaseWaiters.delete(wake);
           resolve();
         };
-        const timer = setTimeout(wake, left);
+        const timer = setTimeout(wake, Math.min(left, STALL_CHECK_INTERVAL_MS));
         signal?.addEventListener('abort', wake, { once: true });
         this.#phaseWaiters.add(wake);
       });
+      if (this.#session === session) this.#problems?.check();
     }
     this.#emit({ type: 'ready' });
   }

@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/core/api.js';
 import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/onion/identity-key.js';
-import type { TorProvider } from '../../src/onion/tor-provider.js';
+import type { TorEvent, TorProvider } from '../../src/onion/tor-provider.js';
+import { BootstrapProblemReporter } from '../../src/onion/bootstrap-reporter.js';
+import { parseClientStatus } from '../../src/onion/control/events.js';
 import { createVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
 
@@ -22,8 +24,13 @@ class OfflineTor implements TorProvider {
   connect(): Promise<never> {
     return Promise.reject(new Error('offline'));
   }
-  onEvent(): () => void {
-    return () => undefined;
+  readonly listeners = new Set<(event: TorEvent) => void>();
+  onEvent(listener: (event: TorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(event: TorEvent): void {
+    for (const listener of this.listeners) listener(event);
   }
   close(): Promise<void> {
     return Promise.resolve();
@@ -40,7 +47,7 @@ const friendAddress = `ricochet:${friend}`;
 
 async function messengerWith(
   patch: (state: VaultState) => VaultState,
-): Promise<{ messenger: Messenger; events: CoreEvent[] }> {
+): Promise<{ messenger: Messenger; events: CoreEvent[]; tor: OfflineTor }> {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-messenger-'));
   dirs.push(dir);
   const key = IdentityKey.generate();
@@ -48,10 +55,11 @@ async function messengerWith(
     expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
   });
   const vault = await createVault(join(dir, 'vault.sotto'), null, patch(state));
-  const messenger = new Messenger({ tor: new OfflineTor(), vault, downloadsDir: dir });
+  const tor = new OfflineTor();
+  const messenger = new Messenger({ tor, vault, downloadsDir: dir });
   const events: CoreEvent[] = [];
   messenger.onEvent((e) => events.push(e));
-  return { messenger, events };
+  return { messenger, events, tor };
 }
 
 describe('Messenger restored from the vault', () => {
@@ -78,6 +86,28 @@ describe('Messenger restored from the vault', () => {
       [9, 'hi'],
       [3, 'three'],
     ]);
+    await messenger.close();
+  });
+
+  it('forwards explained bootstrap problems and stalls as tor-problem events', async () => {
+    const { messenger, events, tor } = await messengerWith((s) => s);
+    let now = 0;
+    const reporter = new BootstrapProblemReporter(
+      { usingBridges: false, usingProxy: false },
+      (e) => tor.emit(e),
+      { now: () => now },
+    );
+    const phase = parseClientStatus('NOTICE BOOTSTRAP PROGRESS=5 TAG=conn SUMMARY="Connecting"');
+    if (phase.type !== 'bootstrap') throw new Error('not a bootstrap status');
+    reporter.onPhase(phase);
+    now += 30_000;
+    reporter.check();
+    const problems = events.filter((e) => e.type === 'tor-problem');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ type: 'tor-problem' });
+    const problem = problems[0]?.type === 'tor-problem' ? problems[0] : undefined;
+    expect(problem?.summary).toMatch(/stuck at 5% \(conn\) for 30 s: no relay answers/);
+    expect(problem?.recommendation).toMatch(/bridges/);
     await messenger.close();
   });
 });

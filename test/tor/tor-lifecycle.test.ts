@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { explainBootstrapWarning } from '../../src/onion/bootstrap-problems.js';
 import { createTorProvider } from '../../src/onion/real-tor-provider.js';
 import { TorNotFoundError, TorStartError } from '../../src/onion/tor-errors.js';
 import type { TorEvent } from '../../src/onion/tor-provider.js';
@@ -109,8 +110,13 @@ describe('launch mode lifecycle', () => {
     expect(event).toMatchObject({ type: 'bootstrap-problem' });
     if (event.type !== 'bootstrap-problem') throw new Error('unreachable');
     expect(event.reason).toMatch(/^[A-Z_]+$/u);
-    expect(event.summary.length).toBeGreaterThan(0);
-    expect(['ignore', 'warn']).toContain(event.recommendation);
+    // In words (bootstrap-problems.ts), not tor's raw WARNING/RECOMMENDATION fields.
+    const explained = explainBootstrapWarning(
+      { progress: 0, tag: 'conn', reason: event.reason },
+      { usingBridges: false, usingProxy: false },
+    );
+    expect(event.summary).toMatch(/^Tor cannot reach the Tor network/u);
+    expect(event.recommendation).toBe(explained.suggestion);
     await provider.close();
     expect(await pidsWithArgument(dir)).toEqual([]);
     await remove();
