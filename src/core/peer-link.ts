@@ -6,6 +6,12 @@ import type { RicochetConnection } from '../protocol/connection.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 
 export const TICK_INTERVAL_MS = 1_000;
+/**
+ * Replies and chat frames we hold for a peer that does not read them. Past this we stop reading
+ * its input (TCP backpressure) until it has taken them; file chunks are not counted, so two peers
+ * sending files to each other never both stop reading.
+ */
+export const MAX_UNSENT_PRIORITY_BYTES = 1024 * 1024;
 
 export interface PeerLinkOptions {
   readonly socket: Duplex;
@@ -30,6 +36,7 @@ export class PeerLink {
   #again = false;
   #ending = false;
   #closed = false;
+  #readPaused = false;
   /** When the connection authenticated (ms), for the duplicate rule. */
   authenticatedAt: number | undefined;
 
@@ -57,6 +64,11 @@ export class PeerLink {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** True while input is not read because the peer has not taken our replies. */
+  get readPaused(): boolean {
+    return this.#readPaused;
   }
 
   /** Runs a command on the connection, then flushes. Returns undefined if the command threw. */
@@ -101,8 +113,23 @@ export class PeerLink {
         this.#writeOutput();
         for (const event of this.connection.takeEvents()) this.#handle(event);
       } while (this.#again);
+      this.#applyBackpressure();
     } finally {
       this.#pumping = false;
+    }
+  }
+
+  /** Stop reading a peer that leaves our replies unread; read again once they drained. */
+  #applyBackpressure(): void {
+    const socket = this.#socket;
+    const ending = this.#closed || this.#ending;
+    const backlog = this.connection.pendingPriorityBytes;
+    if (!this.#readPaused && !ending && backlog > MAX_UNSENT_PRIORITY_BYTES) {
+      this.#readPaused = true;
+      socket.pause();
+    } else if (this.#readPaused && (ending || backlog <= MAX_UNSENT_PRIORITY_BYTES / 2)) {
+      this.#readPaused = false;
+      socket.resume();
     }
   }
 

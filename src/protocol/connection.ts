@@ -129,6 +129,16 @@ export class RicochetConnection {
   get hasPendingOutput(): boolean {
     return this.#priority.length > 0 || this.#bulk.length > 0;
   }
+  /**
+   * Bytes of chat and control frames (replies, acks) not yet taken by the transport; file chunks
+   * are not counted. A peer that sends requests but never reads our replies makes this grow: the
+   * adapter stops reading from it beyond a bound.
+   */
+  get pendingPriorityBytes(): number {
+    let total = 0;
+    for (const frame of this.#priority) total += frame.length;
+    return total;
+  }
 
   // ---- inputs ----
 

@@ -3,9 +3,13 @@
 // a typed error, a graceful close ends both sides, and timers stop once closed.
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PeerLink } from '../../src/core/peer-link.js';
+import { MAX_UNSENT_PRIORITY_BYTES, PeerLink } from '../../src/core/peer-link.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
+import { encodeIntroduction } from '../../src/protocol/introduction.js';
+import { encodeControlPacket } from '../../src/protocol/messages-control.js';
+import { encodePacket } from '../../src/protocol/packet-codec.js';
 import type { ConnectionEvent } from '../../src/protocol/connection-types.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { ALICE, BOB } from '../protocol/connection-harness.js';
@@ -152,4 +156,80 @@ describe('PeerLink', () => {
     expect(closed).toMatchObject({ reason: 'peer-closed' });
     expect(a.link.closed || sockets.client.destroyed).toBe(true);
   });
+  it('stops reading a peer that never reads our replies, then serves every request', async () => {
+    const peer = new StalledPeer();
+    const b = bind(
+      peer as unknown as Socket,
+      new RicochetConnection({
+        role: 'server',
+        identity: BOB,
+        isKnownContact: () => false,
+        now: () => 0, // no timeouts: only backpressure is under test
+        random,
+      }),
+    );
+    const request = encodePacket({
+      channel: 0,
+      data: encodeControlPacket({ kind: 'keep-alive', responseRequested: true }),
+    });
+    const reply = encodePacket({
+      channel: 0,
+      data: encodeControlPacket({ kind: 'keep-alive', responseRequested: false }),
+    });
+    // Enough requests that their unread replies exceed the bound several times over.
+    const count = Math.ceil((2 * MAX_UNSENT_PRIORITY_BYTES) / reply.length);
+    const perChunk = Math.floor(65_536 / request.length);
+    peer.push(Buffer.from(encodeIntroduction()));
+    for (let sent = 0; sent < count; sent += perChunk) {
+      const n = Math.min(perChunk, count - sent);
+      const chunk = Buffer.alloc(n * request.length);
+      for (let i = 0; i < n; i++) chunk.set(request, i * request.length);
+      peer.push(chunk);
+    }
+    await until(() => b.link.readPaused || peer.readableLength === 0);
+    expect(b.link.readPaused).toBe(true);
+    // Held for the peer: the bound plus what one already-read chunk of requests produced.
+    expect(b.link.connection.pendingPriorityBytes).toBeLessThanOrEqual(
+      MAX_UNSENT_PRIORITY_BYTES + 128 * 1024,
+    );
+    expect(peer.readableLength).toBeGreaterThan(0); // the rest of the flood waits, unread
+    expect(b.link.closed).toBe(false);
+    // Once the peer reads, every request is answered: nothing was dropped.
+    peer.startReading();
+    const expected = 1 + count * reply.length; // introduction reply byte + one reply per request
+    await until(() => peer.received >= expected);
+    expect(peer.received).toBe(expected);
+    expect(b.link.readPaused).toBe(false);
+    b.link.destroy();
+  });
 });
+
+/**
+ * The far end of a transport whose peer does not read: writes are held (not acknowledged) until
+ * `startReading()`. A loopback TCP socket cannot show this: the kernel buffers megabytes first.
+ */
+class StalledPeer extends Duplex {
+  readonly #held: ((error?: Error | null) => void)[] = [];
+  #reading = false;
+  received = 0;
+
+  override _write(chunk: Buffer, _encoding: string, done: (error?: Error | null) => void): void {
+    this.received += chunk.length;
+    if (this.#reading) done();
+    else this.#held.push(done);
+  }
+
+  override _read(): void {
+    // input is pushed by the test
+  }
+
+  startReading(): void {
+    this.#reading = true;
+    for (const done of this.#held.splice(0)) done();
+  }
+}
+
+/** Resolves once `condition()` holds (checked on every turn of the event loop). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
