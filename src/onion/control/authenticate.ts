@@ -1,6 +1,8 @@
 // Authentication on the Tor control port (torspec control-spec §3.5 AUTHENTICATE, §3.21
 // PROTOCOLINFO, §3.24 AUTHCHALLENGE): picks SAFECOOKIE, then HASHEDPASSWORD (if a password is
-// given), then NULL, then plain COOKIE. Secrets never reach a log or an error message.
+// given), then NULL, then plain COOKIE — only with a cookie file the caller named, never one the
+// control port announced (§3.24: else a fake control port reads any 32-byte file). Secrets never
+// reach a log or an error message.
 import { open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -28,7 +30,10 @@ export type AuthMethod = 'SAFECOOKIE' | 'HASHEDPASSWORD' | 'NULL' | 'COOKIE';
 
 export interface AuthenticateOptions extends ControlSendOptions {
   readonly password?: string;
-  /** Cookie file to use instead of the COOKIEFILE tor announces. */
+  /**
+   * Cookie file to use instead of the COOKIEFILE tor announces. Plain COOKIE auth (which sends the
+   * file's bytes) is used only with this file: a COOKIEFILE named by the port gets SAFECOOKIE only.
+   */
   readonly cookieFile?: string;
 }
 
@@ -129,7 +134,7 @@ export async function authenticate(
       await conn.send('AUTHENTICATE', send);
       return { method: 'NULL', protocolInfo: info };
     }
-    if (cookie !== undefined && offered.has('COOKIE')) {
+    if (cookie !== undefined && offered.has('COOKIE') && options.cookieFile !== undefined) {
       await conn.send(`AUTHENTICATE ${bytesToHex(cookie)}`, send);
       return { method: 'COOKIE', protocolInfo: info };
     }
