@@ -15,6 +15,11 @@ export const RICOCHET_VIRTUAL_PORT = 9878;
 export const DEFAULT_PUBLISH_TIMEOUT_MS = 120_000;
 /** Streams one rendezvous circuit may open: a peer needs one; this caps a flood per circuit. */
 export const MAX_STREAMS_PER_CIRCUIT = 16;
+/**
+ * Inbound sockets open at once; more are closed on arrival. A flood of onion streams (each may
+ * live 15 s unauthenticated) must not exhaust memory or file descriptors (default limit 1024).
+ */
+export const MAX_INBOUND_CONNECTIONS = 512;
 
 export interface OnionServiceOptions {
   readonly listen: { readonly host: string; readonly port: number };
@@ -63,6 +68,7 @@ export class OnionService {
       socket.once('close', () => this.#sockets.delete(socket));
       onConnection({ socket });
     });
+    this.#server.maxConnections = MAX_INBOUND_CONNECTIONS;
   }
 
   /** Opens the local listener; `publish` then announces it through tor. */
@@ -82,6 +88,10 @@ export class OnionService {
         server.once('error', reject);
         server.listen(options.listen.port, options.listen.host, () => {
           server.off('error', reject);
+          // An accept() error (EMFILE, ENFILE) is emitted here: without a listener, a crash.
+          server.on('error', (error) =>
+            options.onWarning?.(`inbound connection not accepted: ${error.message}`),
+          );
           resolve();
         });
       });
