@@ -59,8 +59,35 @@ export function createTorProvider(options: TorProviderOptions): RealTorProvider 
   return new TorRuntime(options);
 }
 
+/** What an aborted call rejects with: the signal's reason (an AbortError DOMException by default). */
 function abortError(signal: AbortSignal | undefined): Error {
-  return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
+  return signal?.reason instanceof Error
+    ? signal.reason
+    : new DOMException('The operation was aborted', 'AbortError');
+}
+
+/**
+ * Settles like `work`, or rejects with the signal's reason as soon as it aborts. `work` itself is
+ * not cancelled (the caller closes what it runs on), so a shared control connection is not torn
+ * down by the abort before the caller has detached from it.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 class TorRuntime implements RealTorProvider {
@@ -92,13 +119,23 @@ class TorRuntime implements RealTorProvider {
     for (const listener of [...this.#listeners]) listener(event);
   }
 
+  /**
+   * Starts tor (if needed) and waits for 100 %. Once the caller's signal aborted it rejects with
+   * the signal's reason, whichever step noticed first, and a tor launched for it is stopped.
+   */
   async bootstrap(signal?: AbortSignal): Promise<void> {
     if (this.#closing) throw new TorNotRunningError('the tor provider is closed');
     let session = this.#session;
     if (session === undefined) {
       // Concurrent callers share one start; a close() during the start stops what it started.
       this.#starting ??= this.#start(signal).finally(() => (this.#starting = undefined));
-      session = await this.#starting;
+      try {
+        session = await this.#starting;
+      } catch (error) {
+        // The launch or attach step already closed what it opened (ControlAbortedError etc.).
+        if (signal?.aborted === true) throw abortError(signal);
+        throw error;
+      }
       if (this.#closing) {
         await this.#stopSession(session);
         throw new TorNotRunningError('the tor provider was closed while starting');
@@ -204,10 +241,17 @@ class TorRuntime implements RealTorProvider {
   async #waitForBootstrap(session: TorSession, signal?: AbortSignal): Promise<void> {
     const timeoutMs = this.#options.bootstrapTimeoutMs ?? DEFAULT_BOOTSTRAP_TIMEOUT_MS;
     try {
-      this.#onPhase(
-        parseBootstrapPhase(await getInfoValue(session.control, 'status/bootstrap-phase', signal)),
+      // Not aborted through the control connection: its close would look like tor exiting.
+      const phase = await untilAborted(
+        getInfoValue(session.control, 'status/bootstrap-phase'),
+        signal,
       );
+      this.#onPhase(parseBootstrapPhase(phase));
     } catch (error) {
+      if (signal?.aborted === true) {
+        await this.#abortStart(session);
+        throw abortError(signal);
+      }
       if (!isFiltered(error)) throw error;
       // Behind a filter an already bootstrapped tor sends no more events: the onion publish and
       // the first connection are what prove it works.

@@ -75,3 +75,63 @@ describe('bootstrap progress from GETINFO and events', () => {
     expect(events.at(-1)).toEqual({ type: 'ready' });
   });
 });
+
+describe('aborting bootstrap', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
+  /** A port whose GETINFO status/bootstrap-phase gets no answer, only a progress event. */
+  async function portThatAnswersWithAnEventOnly(): Promise<{
+    port: number;
+    closedByPeer: Promise<void>;
+  }> {
+    let markClosed: () => void = () => undefined;
+    const closedByPeer = new Promise<void>((resolve) => (markClosed = resolve));
+    const control = await scriptedControlPort((line, socket) => {
+      socket.once('close', markClosed);
+      const keyword = line.split(' ')[0];
+      if (keyword === 'PROTOCOLINFO') {
+        socket.write('250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n250 OK\r\n');
+      } else if (keyword === 'GETINFO' && line.includes('status/bootstrap-phase')) {
+        // The event arrives while the GETINFO is still in flight; the answer never comes.
+        socket.write(`650 STATUS_CLIENT ${phaseText(5, 'conn')}\r\n`);
+      } else {
+        socket.write('250 OK\r\n');
+      }
+    });
+    closers.push(control.close);
+    return { port: control.port, closedByPeer };
+  }
+
+  for (const [label, reason] of [
+    ['the default AbortError', undefined],
+    ['a reason given to abort()', new Error('user quit')],
+  ] as const) {
+    it(`rejects with the signal's reason (${label}) when aborted while GETINFO is in flight`, async () => {
+      const { port, closedByPeer } = await portThatAnswersWithAnEventOnly();
+      const provider = createTorProvider({
+        mode: 'attach',
+        env: { TOR_CONTROL_PORT: String(port), TOR_SOCKS_PORT: '9050' },
+        bootstrapTimeoutMs: 10_000,
+      });
+      closers.push(() => provider.close());
+      const controller = new AbortController();
+      const events: TorEvent[] = [];
+      provider.onEvent((event) => {
+        events.push(event);
+        if (event.type === 'bootstrap') controller.abort(reason);
+      });
+      const failure = await provider.bootstrap(controller.signal).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBe(controller.signal.reason);
+      if (reason === undefined) expect(failure).toMatchObject({ name: 'AbortError' });
+      // The attached control connection is closed, and an abort is not reported as tor exiting.
+      await closedByPeer;
+      expect(events.map((event) => event.type)).toEqual(['bootstrap']);
+    });
+  }
+});
