@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseSottoArgs, USAGE, UsageError, type SottoArgs } from './args.js';
 import { BridgesFileError, readBridgesFile } from './bridges-file.js';
 import { runDemo, runInteractive } from './interactive.js';
-import { messengerOptionsFrom, openProfileSession, torProviderOptions } from './session.js';
+import { messengerOptionsFrom, openProfileSession, profileTorProviderOptions } from './session.js';
 import { runHeadless } from '../core/headless.js';
 import { Messenger } from '../core/messenger.js';
 import { IdentityKey } from '../onion/identity-key.js';
@@ -178,13 +178,7 @@ async function checkBridgesFile(args: SottoArgs): Promise<void> {
 
 async function headless(args: SottoArgs): Promise<number> {
   const session = await openProfileSession(args.options);
-  const tor = createTorProvider(
-    await torProviderOptions(
-      args.options,
-      session.profile.paths.torDataDir,
-      session.vault.state.settings.network,
-    ),
-  );
+  const tor = createTorProvider(await profileTorProviderOptions(args.options, session));
   const messenger = new Messenger({
     tor,
     vault: session.vault,

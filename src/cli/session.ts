@@ -145,6 +145,21 @@ export function messengerOptionsFrom(options: SottoOptions): Pick<MessengerOptio
 }
 
 /**
+ * The tor options for an opened profile, with the vault's saved network settings (bridges, proxy,
+ * firewall ports). The one path for the UI and headless alike, so the two cannot drift apart.
+ */
+export function profileTorProviderOptions(
+  options: SottoOptions,
+  session: ProfileSession,
+): Promise<TorProviderOptions> {
+  return torProviderOptions(
+    options,
+    session.profile.paths.torDataDir,
+    session.vault.state.settings.network,
+  );
+}
+
+/**
  * `storedNetwork` is the vault's `settings.network`; `--bridges FILE` replaces it for this run.
  * Attach mode ignores both: the system tor's own bridges and proxy are left alone.
  */

@@ -3,7 +3,7 @@
 // becomes a `tor-problem` screen and, after the user quits, the error the command exits with.
 import { UsageError, type SottoOptions } from './args.js';
 import type { ProfileSession } from './session.js';
-import { messengerOptionsFrom, torProviderOptions } from './session.js';
+import { messengerOptionsFrom, profileTorProviderOptions } from './session.js';
 import type { CoreEvent, MessengerCore } from '../core/api.js';
 import { Messenger } from '../core/messenger.js';
 import { createTorProvider } from '../onion/real-tor-provider.js';
@@ -127,7 +127,7 @@ export async function runMessengerUi(
 ): Promise<void> {
   const paths = session.profile.paths;
   const { prefs, save } = openPrefs(paths.dir);
-  const tor = createTorProvider(await torProviderOptions(options, paths.torDataDir));
+  const tor = createTorProvider(await profileTorProviderOptions(options, session));
   const messenger = new Messenger({
     tor,
     vault: session.vault,

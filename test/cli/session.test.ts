@@ -7,9 +7,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SottoOptions } from '../../src/cli/args.js';
 import {
   MAX_TORRC_EXTRA_BYTES,
+  newIdentityState,
+  openProfileSession,
+  profileTorProviderOptions,
   TorrcExtraFileError,
   torProviderOptions,
 } from '../../src/cli/session.js';
+import type { NetworkSettings } from '../../src/onion/network-settings.js';
 import { PassphraseFileError } from '../../src/profile/passphrase.js';
 
 const base: SottoOptions = { passphrase: { kind: 'none' } };
@@ -77,5 +81,66 @@ describe('torProviderOptions: --torrc-extra', () => {
     await writeFile(fits, `${'#'.repeat(MAX_TORRC_EXTRA_BYTES - 1)}\n`);
     const options = await torProviderOptions({ ...base, torrcExtra: fits }, join(dir, 'tor'));
     expect(options.mode).toBe('launch');
+  });
+});
+
+describe("profileTorProviderOptions: the vault's saved network settings (UI and headless)", () => {
+  const saved: NetworkSettings = {
+    mode: 'custom',
+    customBridges: ['10.0.0.1:9001'],
+    proxy: {
+      type: 'socks5',
+      host: '127.0.0.1',
+      port: 1080,
+      username: 'u',
+      password: 'proxy-secret',
+    },
+    reachablePorts: [443],
+  };
+  async function withSavedNetwork(
+    extra: Partial<SottoOptions>,
+  ): Promise<Awaited<ReturnType<typeof profileTorProviderOptions>>> {
+    const options: SottoOptions = { ...base, profileDir: join(dir, 'profile'), ...extra };
+    const session = await openProfileSession(options, 'create', () => {
+      const state = newIdentityState();
+      return { ...state, settings: { ...state.settings, network: saved } };
+    });
+    try {
+      return await profileTorProviderOptions(options, session);
+    } finally {
+      await session.close();
+    }
+  }
+
+  it('launches tor with the saved bridges, firewall ports and (via SETCONF only) proxy secrets', async () => {
+    const options = await withSavedNetwork({});
+    expect(options).toMatchObject({ mode: 'launch', dataDir: join(dir, 'profile', 'tor') });
+    if (options.mode !== 'launch') throw new Error('expected launch mode');
+    expect(options.extraTorrcLines).toEqual([
+      'UseBridges 1',
+      'Bridge 10.0.0.1:9001',
+      'Socks5Proxy 127.0.0.1:1080',
+      'ReachableAddresses accept *:443, reject *:*',
+    ]);
+    expect(options.extraTorrcLines?.join('\n')).not.toContain('proxy-secret');
+    expect(options.secretConf).toEqual([
+      ['Socks5ProxyUsername', 'u'],
+      ['Socks5ProxyPassword', 'proxy-secret'],
+    ]);
+  });
+
+  it('lets --bridges FILE replace the saved settings for this run', async () => {
+    const file = join(dir, 'bridges.txt');
+    await writeFile(file, '10.0.0.2:9002\n');
+    const options = await withSavedNetwork({ bridgesFile: file });
+    if (options.mode !== 'launch') throw new Error('expected launch mode');
+    expect(options.extraTorrcLines).toEqual(['UseBridges 1', 'Bridge 10.0.0.2:9002']);
+    expect(options.secretConf).toBeUndefined();
+  });
+
+  it('leaves an attached system tor alone', async () => {
+    const options = await withSavedNetwork({ torControl: { host: '127.0.0.1', port: 9051 } });
+    expect(options).toMatchObject({ mode: 'attach' });
+    expect(JSON.stringify(options)).not.toContain('10.0.0.1');
   });
 });
