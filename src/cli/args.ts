@@ -231,6 +231,12 @@ function buildOptions(values: Values): SottoOptions {
   if (values.testnet !== undefined && values['tor-control'] !== undefined) {
     throw new UsageError('--testnet launches our own tor on the test network; drop --tor-control');
   }
+  if (values.bridges !== undefined && values['tor-control'] !== undefined) {
+    // Attach mode never changes the system tor's configuration: the bridges would be ignored.
+    throw new UsageError(
+      "--bridges applies to the tor Sotto launches; configure your system tor's bridges instead of using --tor-control",
+    );
+  }
   if (values['tor-control-password-file'] !== undefined && values['tor-control'] === undefined) {
     throw new UsageError('--tor-control-password-file needs --tor-control HOST:PORT');
   }

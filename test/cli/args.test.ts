@@ -61,8 +61,6 @@ describe('parseSottoArgs options', () => {
       '/extra',
       '--passphrase-file',
       '/pass',
-      '--bridges',
-      '/b',
       '--onion-listen',
       '[::1]:9878',
       '--onion-target',
@@ -74,7 +72,6 @@ describe('parseSottoArgs options', () => {
       torControlPasswordFile: '/pw',
       torrcExtra: '/extra',
       passphrase: { kind: 'file', path: '/pass' },
-      bridgesFile: '/b',
       onionListen: { host: '::1', port: 9878 },
       onionTarget: { host: 'workstation.local', port: 9878 },
     });
@@ -113,6 +110,27 @@ describe('parseSottoArgs options', () => {
       bridgesFile: '/b',
       passphrase: { kind: 'tty' },
     });
+  });
+
+  it('takes --bridges for the tor Sotto launches', () => {
+    expect(parseSottoArgs(['--tor', '/usr/bin/tor', '--bridges', '/b']).options).toEqual({
+      torPath: '/usr/bin/tor',
+      bridgesFile: '/b',
+      passphrase: { kind: 'tty' },
+    });
+  });
+
+  it('refuses --bridges with --tor-control (an attached tor is never reconfigured)', () => {
+    for (const argv of [
+      ['--tor-control', '127.0.0.1:9051', '--bridges', '/b'],
+      ['headless', '--json', '--bridges=/b', '--tor-control=127.0.0.1:9051'],
+    ]) {
+      const error = usage(argv);
+      expect(error.message).toBe(
+        "--bridges applies to the tor Sotto launches; configure your system tor's bridges instead of using --tor-control",
+      );
+      expect(error.message).not.toContain('\n');
+    }
   });
 
   it('refuses unknown flags in one clear line', () => {

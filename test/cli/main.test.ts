@@ -114,6 +114,27 @@ describe('sotto main', () => {
     await expect(access(profile)).rejects.toThrow();
   });
 
+  it('--bridges with --tor-control exits 2 with one line, before the profile is touched', async () => {
+    const profile = join(dir, 'attach-bridges-profile');
+    const r = await run([
+      'headless',
+      '--json',
+      '--profile',
+      profile,
+      '--no-passphrase',
+      '--tor-control',
+      '127.0.0.1:9051',
+      '--bridges',
+      join(dir, 'bridges.txt'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(
+      /^sotto: --bridges applies to the tor Sotto launches; configure your system tor/,
+    );
+    await expect(access(profile)).rejects.toThrow();
+  });
+
   it('maps error classes to documented exit codes', () => {
     expect(exitCodeFor(new WrongPassphraseError())).toBe(3);
     expect(exitCodeFor(new TorNotFoundError('no tor'))).toBe(4);
