@@ -40,6 +40,12 @@ export const SOTTO_FEATURES: readonly string[] = [WINDOWED_FILE_FEATURE];
 export const UNKNOWN_PURPOSE_TIMEOUT_MS = 15_000;
 export const FORCED_CLOSE_TIMEOUT_MS = 5_000;
 export const KEEPALIVE_RESPONSE_TIMEOUT_MS = 30_000;
+/**
+ * An accepted file transfer that sees no progress (sender: no FileChunkAck or result; receiver: no
+ * FileChunk) for this long ends as failed: both sides send FileTransferCompleteNotification Failure
+ * (3.0.41 has no such deadline, and ends its own record on any result it receives).
+ */
+export const FILE_TRANSFER_IDLE_TIMEOUT_MS = 120_000;
 
 export type CloseReason = ProtocolError | 'peer-closed' | 'local-close' | 'timeout';
 

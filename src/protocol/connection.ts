@@ -92,6 +92,7 @@ export class RicochetConnection {
       closeChannel: (id) => this.#table.closeLocally(id),
       emit: (event) => this.#events.push(event),
       random: (n) => options.random(n),
+      now: () => options.now(),
     };
     this.#table = new ChannelTable(this.#host, {
       maxIncomingFileSize: options.maxIncomingFileSize ?? DEFAULT_MAX_INCOMING_FILE_SIZE,
@@ -186,6 +187,8 @@ export class RicochetConnection {
         this.#startClosing('timeout');
         return;
       }
+      this.#files?.tick(nowMs);
+      this.#table.incomingFiles?.tick(nowMs);
       const interval = this.#options.keepAliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS;
       if (!this.#authenticated || interval <= 0) return;
       if (this.#keepAliveSentAt !== undefined) {

@@ -40,3 +40,9 @@ export class UnsupportedVersionError extends ProtocolError {
   readonly code = 'unsupported-version';
   override name = 'UnsupportedVersionError';
 }
+
+/** An accepted file transfer made no progress (no chunk, ack or result) for too long. */
+export class FileTransferStalledError extends ProtocolError {
+  readonly code = 'file-transfer-stalled';
+  override name = 'FileTransferStalledError';
+}

@@ -17,6 +17,8 @@ export interface ChannelHost {
   closeChannel(channelId: number): void;
   emit(event: ConnectionEvent): void;
   random(n: number): Uint8Array;
+  /** The connection's clock (ConnectionOptions.now), for idle deadlines. */
+  now(): number;
 }
 
 export type ChannelCloseCause = 'peer' | 'local' | 'refused' | 'connection';

@@ -1,12 +1,18 @@
 // Receiving side of `im.ricochet.file-transfer` (Ricochet Refresh 3.x): on the peer's channel we
 // ack each FileHeader at once, answer the user's decision, ack chunks cumulatively, hash them
-// incrementally (SHA3-512) and end with Success or Failure. No file I/O: bytes leave by event.
+// incrementally (SHA3-512) and end with Success or Failure. No file I/O: bytes leave by event. An
+// accepted transfer without a chunk for FILE_TRANSFER_IDLE_TIMEOUT_MS ends as failed (tick()).
 // node:crypto (OpenSSL) SHA3-512: ~20x the pure-JS hash here, which capped transfers at ~4 MiB/s.
 import { createHash, type Hash } from 'node:crypto';
-import { LimitExceededError, ProtocolViolationError, type ProtocolError } from '../errors.js';
+import {
+  FileTransferStalledError,
+  LimitExceededError,
+  ProtocolViolationError,
+  type ProtocolError,
+} from '../errors.js';
 import { ChannelType, decodeFilePacket, encodeFilePacket } from '../messages.js';
 import { isSafeFileName } from '../limits.js';
-import { ConnectionStateError } from '../connection-types.js';
+import { ConnectionStateError, FILE_TRANSFER_IDLE_TIMEOUT_MS } from '../connection-types.js';
 import type { ChannelHandler, ChannelHost } from './channel.js';
 
 export const MAX_INCOMING_TRANSFERS = 16;
@@ -20,6 +26,8 @@ interface IncomingTransfer {
   state: 'offered' | 'accepted';
   received: number;
   hasher: Hash | undefined;
+  /** When the transfer last moved on (our acceptance, a chunk); for the idle deadline. */
+  lastProgressAt: number;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -48,6 +56,7 @@ export class FileReceiveChannel implements ChannelHandler {
     }
     transfer.state = 'accepted';
     transfer.hasher = createHash('sha3-512');
+    transfer.lastProgressAt = this.host.now();
     this.host.send(
       this.id,
       encodeFilePacket({ kind: 'file-header-response', fileId, accept: true }),
@@ -106,6 +115,7 @@ export class FileReceiveChannel implements ChannelHandler {
           state: 'offered',
           received: 0,
           hasher: undefined,
+          lastProgressAt: this.host.now(),
         });
         this.host.emit({
           type: 'file-offer',
@@ -135,6 +145,26 @@ export class FileReceiveChannel implements ChannelHandler {
     }
   }
 
+  /**
+   * Ends accepted transfers whose sender sent nothing for FILE_TRANSFER_IDLE_TIMEOUT_MS:
+   * FileTransferCompleteNotification Failure to the sender, `file-complete` failed here. Offers
+   * awaiting our user's decision never time out.
+   */
+  tick(nowMs: number): void {
+    for (const transfer of [...this.#transfers.values()]) {
+      if (transfer.state !== 'accepted') continue;
+      if (nowMs - transfer.lastProgressAt < FILE_TRANSFER_IDLE_TIMEOUT_MS) continue;
+      this.#sendResult(transfer.fileId, 'failure');
+      this.#end(
+        transfer.fileId,
+        'failed',
+        new FileTransferStalledError(
+          `file ${transfer.fileId}: no data for ${FILE_TRANSFER_IDLE_TIMEOUT_MS / 1000} s`,
+        ),
+      );
+    }
+  }
+
   closed(): void {
     for (const fileId of [...this.#transfers.keys()]) this.#end(fileId, 'failed');
   }
@@ -153,6 +183,7 @@ export class FileReceiveChannel implements ChannelHandler {
     const offset = transfer.received;
     transfer.hasher?.update(chunk);
     transfer.received += chunk.length;
+    transfer.lastProgressAt = this.host.now();
     this.host.emit({ type: 'file-chunk', fileId, offset, data: chunk.slice() });
     this.host.send(
       this.id,

@@ -1,11 +1,12 @@
 // Sending side of `im.ricochet.file-transfer` (Ricochet Refresh 3.x): FileHeader → peer's
 // FileHeaderAck/FileHeaderResponse → FileChunks ≤ 64512 B → cumulative FileChunkAck →
 // FileTransferCompleteNotification. Stop-and-wait, or a bounded window when both peers
-// negotiated WINDOWED_FILE_FEATURE. No file I/O: chunk bytes are asked for by event.
-import { ProtocolViolationError } from '../errors.js';
+// negotiated WINDOWED_FILE_FEATURE. No file I/O: chunk bytes are asked for by event. An accepted
+// transfer without progress for FILE_TRANSFER_IDLE_TIMEOUT_MS ends as failed (tick()).
+import { FileTransferStalledError, ProtocolViolationError, type ProtocolError } from '../errors.js';
 import { ChannelType, decodeFilePacket, encodeFilePacket } from '../messages.js';
 import { MAX_FILE_CHUNK, isSafeFileName } from '../limits.js';
-import { ConnectionStateError } from '../connection-types.js';
+import { ConnectionStateError, FILE_TRANSFER_IDLE_TIMEOUT_MS } from '../connection-types.js';
 import { randomUint32, type ChannelHandler, type ChannelHost } from './channel.js';
 
 export const FILE_HASH_SIZE = 64;
@@ -30,6 +31,8 @@ interface OutgoingTransfer {
   sent: number;
   /** Bytes the receiver acknowledged (cumulative). */
   acked: number;
+  /** When the peer last moved this transfer on (acceptance, an ack); for the idle deadline. */
+  lastProgressAt: number;
 }
 
 export class FileSendChannel implements ChannelHandler {
@@ -72,6 +75,7 @@ export class FileSendChannel implements ChannelHandler {
       requested: 0,
       sent: 0,
       acked: 0,
+      lastProgressAt: this.host.now(),
     });
     const data = encodeFilePacket({
       kind: 'file-header',
@@ -137,6 +141,7 @@ export class FileSendChannel implements ChannelHandler {
           return;
         }
         transfer.state = 'sending';
+        transfer.lastProgressAt = this.host.now();
         this.host.emit({ type: 'file-accepted', fileId: packet.fileId });
         this.#pump(transfer);
         return;
@@ -146,6 +151,7 @@ export class FileSendChannel implements ChannelHandler {
           throw new ProtocolViolationError(`FileChunkAck of ${packet.bytesReceived} bytes`);
         }
         transfer.acked = packet.bytesReceived;
+        transfer.lastProgressAt = this.host.now();
         this.host.emit({
           type: 'file-progress',
           fileId: transfer.fileId,
@@ -169,6 +175,35 @@ export class FileSendChannel implements ChannelHandler {
         return;
       default:
         throw new ProtocolViolationError(`${packet.kind} on our own file channel`);
+    }
+  }
+
+  /**
+   * Ends accepted transfers the peer stopped acknowledging for FILE_TRANSFER_IDLE_TIMEOUT_MS:
+   * FileTransferCompleteNotification Failure to the peer, `file-complete` failed here. Offers
+   * awaiting the peer user's decision never time out (3.0.41 waits for them too).
+   */
+  tick(nowMs: number): void {
+    for (const transfer of [...this.#transfers.values()]) {
+      if (transfer.state === 'offered') continue;
+      if (nowMs - transfer.lastProgressAt < FILE_TRANSFER_IDLE_TIMEOUT_MS) continue;
+      if (this.#open) {
+        this.host.send(
+          this.id,
+          encodeFilePacket({
+            kind: 'file-transfer-complete',
+            fileId: transfer.fileId,
+            result: 'failure',
+          }),
+        );
+      }
+      this.#finish(
+        transfer.fileId,
+        'failed',
+        new FileTransferStalledError(
+          `file ${transfer.fileId}: no acknowledgement for ${FILE_TRANSFER_IDLE_TIMEOUT_MS / 1000} s`,
+        ),
+      );
     }
   }
 
@@ -198,8 +233,16 @@ export class FileSendChannel implements ChannelHandler {
     }
   }
 
-  #finish(fileId: number, result: 'success' | 'failed' | 'cancelled' | 'rejected'): void {
+  #finish(
+    fileId: number,
+    result: 'success' | 'failed' | 'cancelled' | 'rejected',
+    error?: ProtocolError,
+  ): void {
     this.#transfers.delete(fileId);
-    this.host.emit({ type: 'file-complete', fileId, direction: 'out', result });
+    this.host.emit(
+      error
+        ? { type: 'file-complete', fileId, direction: 'out', result, error }
+        : { type: 'file-complete', fileId, direction: 'out', result },
+    );
   }
 }
