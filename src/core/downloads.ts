@@ -1,6 +1,7 @@
 // Safe destinations for incoming files (notes "File transfer": names may carry anything): a
 // sanitised name, never overwriting (`name (1).ext`…), created O_EXCL with 0600 inside a 0700
-// directory, written as `.part`, renamed only after the caller verified the hash, deleted on failure.
+// directory, written as `<name>.sotto-part`, renamed only after the caller verified the hash,
+// deleted on failure. No sanitised name ends in that suffix, so crash cleanup never meets a user's file.
 
 import { constants } from 'node:fs';
 import {
@@ -19,7 +20,8 @@ import { isNonCharacter } from '../contacts/text-rules.js';
 export const MAX_NAME_BYTES = 200;
 const MAX_EXTENSION_CHARS = 16;
 const MAX_CANDIDATES = 1000;
-const PART_SUFFIX = '.part';
+/** Suffix of our partial downloads; sanitizeFileName never yields a name ending in it. */
+export const PART_SUFFIX = '.sotto-part';
 
 export class DownloadError extends Error {
   override name = 'DownloadError';
@@ -58,7 +60,14 @@ export function sanitizeFileName(offered: string): string {
   if (RESERVED.test(stem.trim())) stem = `_${stem}`;
   if (stem.length === 0) stem = 'download';
   stem = truncateUtf8(stem, MAX_NAME_BYTES - utf8Length(ext)).replace(/[\s.]+$/u, '');
-  return `${stem.length === 0 ? 'download' : stem}${ext}`;
+  return notPartial(`${stem.length === 0 ? 'download' : stem}${ext}`);
+}
+
+/** `x.sotto-part` (any case: macOS volumes fold it) becomes `x_sotto-part`: never one of ours. */
+function notPartial(name: string): string {
+  if (!name.toLowerCase().endsWith(PART_SUFFIX)) return name;
+  const dot = name.length - PART_SUFFIX.length;
+  return `${name.slice(0, dot)}_${name.slice(dot + 1)}`;
 }
 
 /** Creates (or checks) the downloads directory: a real directory, ours, mode 0700. */
@@ -86,7 +95,7 @@ export interface Download {
 
 /**
  * Reserves a fresh name for `offeredName` in `dir`: `name.ext`, `name (1).ext`, … Both the final
- * name (as an empty placeholder) and `<final>.part` are created with O_EXCL, mode 0600, so
+ * name (as an empty placeholder) and `<final>.sotto-part` are created with O_EXCL, mode 0600, so
  * nothing existing is ever overwritten and two downloads never share a name.
  */
 export async function startDownload(dir: string, offeredName: string): Promise<Download> {
@@ -143,9 +152,11 @@ function makeDownload(finalPath: string, partPath: string, handle: FileHandle): 
 }
 
 /**
- * After a crash (SIGKILL, power loss) mid-download: removes each `<name>.part` we left together
- * with its empty placeholder `<name>`. Only that pair is ours; anything else is left alone.
- * Never throws; returns how many partial downloads were removed.
+ * After a crash (SIGKILL, power loss) mid-download: removes each `<name>.sotto-part` we left
+ * together with its empty placeholder `<name>`. Only that pair (regular files, the partial 0600
+ * as we create it) is ours: a finished download never carries our suffix (sanitizeFileName), and
+ * a user's `x.part` next to an empty `x` is not touched. Never throws; returns how many partial
+ * downloads were removed.
  */
 export async function removeStalePartials(dir: string): Promise<number> {
   let names: string[];
@@ -162,6 +173,7 @@ export async function removeStalePartials(dir: string): Promise<number> {
     try {
       const [part, placeholder] = await Promise.all([lstat(partPath), lstat(finalPath)]);
       if (!part.isFile() || !placeholder.isFile() || placeholder.size !== 0) continue;
+      if ((part.mode & 0o777) !== 0o600) continue;
       await unlink(partPath);
       await unlink(finalPath);
       removed++;

@@ -73,10 +73,10 @@ describe('startDownload (real files)', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('creates a 0700 directory and a 0600 .part file, then renames on completion', async () => {
+  it('creates a 0700 directory and a 0600 .sotto-part file, then renames on completion', async () => {
     const d = await startDownload(dir, '../secret plans.pdf');
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
-    expect(d.partPath).toBe(join(dir, 'secret plans.pdf.part'));
+    expect(d.partPath).toBe(join(dir, 'secret plans.pdf.sotto-part'));
     expect((await stat(d.partPath)).mode & 0o777).toBe(0o600);
     await d.handle.write(Buffer.from('payload'));
     expect(await d.complete()).toBe(join(dir, 'secret plans.pdf'));
@@ -89,7 +89,7 @@ describe('startDownload (real files)', () => {
   it('never overwrites: existing names and concurrent downloads get (1), (2)…', async () => {
     await startDownload(dir, 'x').then((d) => d.abort());
     await writeFile(join(dir, 'a.txt'), 'mine');
-    await writeFile(join(dir, 'a (1).txt.part'), 'someone else');
+    await writeFile(join(dir, 'a (1).txt.sotto-part'), 'someone else');
     const [d1, d2] = await Promise.all([startDownload(dir, 'a.txt'), startDownload(dir, 'a.txt')]);
     const names = [d1.finalPath, d2.finalPath].map((p) => p.slice(dir.length + 1)).sort();
     expect(names).toEqual(['a (2).txt', 'a (3).txt']);
@@ -97,10 +97,10 @@ describe('startDownload (real files)', () => {
     await d1.complete();
     await d2.abort();
     expect(await readFile(join(dir, 'a.txt'), 'utf8')).toBe('mine');
-    expect(await readFile(join(dir, 'a (1).txt.part'), 'utf8')).toBe('someone else');
+    expect(await readFile(join(dir, 'a (1).txt.sotto-part'), 'utf8')).toBe('someone else');
     const kept = d1.finalPath.slice(dir.length + 1);
     expect(await readFile(d1.finalPath, 'utf8')).toBe('new');
-    expect((await readdir(dir)).sort()).toEqual(['a (1).txt.part', kept, 'a.txt'].sort());
+    expect((await readdir(dir)).sort()).toEqual(['a (1).txt.sotto-part', kept, 'a.txt'].sort());
   });
 
   it('deletes everything on abort, and abort is idempotent', async () => {
