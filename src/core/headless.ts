@@ -1,6 +1,8 @@
 // `sotto headless --json` (docs/HEADLESS.md): NDJSON commands from an input stream through the
 // headless codec into a MessengerCore, every CoreEvent out as one JSON line. Bad input gives an
-// `error` event, never a crash; `quit` or end of input closes the core cleanly.
+// `error` event, never a crash; `quit` or end of input closes the core cleanly. Output
+// backpressure: input pauses while the output is full; past a hard cap, one `output-overflow`
+// error and a clean close (nothing is dropped silently, memory stays bounded).
 import type { Readable, Writable } from 'node:stream';
 import type { CoreCommand, CoreEvent, MessengerCore } from './api.js';
 import {
@@ -11,23 +13,64 @@ import {
 } from './headless-codec.js';
 import { LineSplitter } from './line-splitter.js';
 
+/** Output bytes a reader may leave unread before the session ends with `output-overflow`. */
+export const MAX_UNREAD_OUTPUT_BYTES = 8 * 1024 * 1024;
+
 export interface HeadlessIo {
   readonly input: Readable;
   readonly output: Writable;
+  /** Hard cap on output buffered for a slow reader (default MAX_UNREAD_OUTPUT_BYTES). */
+  readonly maxUnreadOutputBytes?: number;
 }
+
+export const OUTPUT_OVERFLOW_CODE = 'output-overflow';
 
 /**
  * Runs until `quit` (or end of input, which is treated as `quit`). Commands are dispatched one at
  * a time, in order. Resolves after the core closed and the `quit` event was written.
+ * While the output does not accept more (write() returned false) no further input is read; if
+ * the unread output still grows beyond `maxUnreadOutputBytes` (events the network produces), one
+ * `error {code:'output-overflow'}` is written, later events except `quit` are not, and the
+ * session closes as on `quit`.
  */
 export function runHeadless(core: MessengerCore, io: HeadlessIo): Promise<void> {
   const { input, output } = io;
+  const maxUnread = io.maxUnreadOutputBytes ?? MAX_UNREAD_OUTPUT_BYTES;
   const splitter = new LineSplitter(MAX_COMMAND_LINE);
   let chain: Promise<void> = Promise.resolve();
   let quitting = false;
+  let overflowed = false;
+  let waitingForDrain = false;
+  let finish: () => void = () => undefined;
 
+  const onDrain = (): void => {
+    waitingForDrain = false;
+    if (!quitting) input.resume();
+  };
+  const writeLine = (event: CoreEvent): void => {
+    if (output.writableEnded || output.destroyed) return;
+    if (output.write(formatEvent(event) + '\n') || waitingForDrain) return;
+    waitingForDrain = true;
+    input.pause();
+    output.once('drain', onDrain);
+  };
   const write = (event: CoreEvent): void => {
-    if (!output.writableEnded && !output.destroyed) output.write(formatEvent(event) + '\n');
+    if (overflowed) {
+      if (event.type === 'quit') writeLine(event);
+      return;
+    }
+    if (output.writableLength >= maxUnread) {
+      overflowed = true;
+      writeLine({
+        type: 'error',
+        code: OUTPUT_OVERFLOW_CODE,
+        message: `more than ${maxUnread} bytes of output unread: closing the session`,
+      });
+      if (event.type === 'quit') writeLine(event);
+      else finish();
+      return;
+    }
+    writeLine(event);
   };
   let coreQuit: () => void = () => undefined;
   const unsubscribe = core.onEvent((event) => {
@@ -45,11 +88,12 @@ export function runHeadless(core: MessengerCore, io: HeadlessIo): Promise<void> 
       input.off('close', onEnd);
       void chain.then(() => {
         unsubscribe();
+        output.off('drain', onDrain);
         input.pause();
         resolve();
       });
     };
-    const finish = (): void => {
+    finish = (): void => {
       if (quitting) return;
       quitting = true;
       input.off('data', onData);
@@ -61,6 +105,7 @@ export function runHeadless(core: MessengerCore, io: HeadlessIo): Promise<void> 
         .catch(() => undefined)
         .then(() => {
           unsubscribe();
+          output.off('drain', onDrain);
           input.pause();
           resolve();
         });
