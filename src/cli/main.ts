@@ -18,6 +18,7 @@ import * as controlErrors from '../onion/control/errors.js';
 import * as profileErrors from '../profile/errors.js';
 import { importRicochetFile, RicochetImportError } from '../profile/import-ricochet.js';
 import { PassphraseInputError } from '../profile/passphrase.js';
+import { sanitizeForTerminal } from '../tui/sanitize.js';
 import { emptyVaultState, VaultStateError, type VaultState } from '../profile/vault-state.js';
 
 export const EXIT_OK = 0;
@@ -45,6 +46,9 @@ const TOR_ERRORS: readonly ErrorClass[] = [
   ...errorClasses(controlErrors),
 ];
 
+/** Longest error line printed (code points); file paths and tor messages fit easily. */
+const MAX_ERROR_LINE = 1000;
+
 /** The exit code for an error that ended a command. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof BridgesFileError) return EXIT_USAGE;
@@ -53,10 +57,15 @@ export function exitCodeFor(error: unknown): number {
   return EXIT_RUNTIME;
 }
 
-function oneLine(error: unknown): string {
+/**
+ * The first line of an error's message, safe for the terminal: the TUI's sanitiser (single line)
+ * drops escape sequences and C0/C1 controls and shows bidi/format characters as `⟨U+XXXX⟩`.
+ */
+export function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  // eslint-disable-next-line no-control-regex -- strip anything that could move the terminal
-  return (text.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f]/gu, ' ');
+  return sanitizeForTerminal(text.split(/\r\n|[\n\r\u0085\u2028\u2029]/u)[0] ?? '', {
+    maxLength: MAX_ERROR_LINE,
+  });
 }
 
 function version(): string {
