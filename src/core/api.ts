@@ -135,6 +135,14 @@ export type CoreEvent =
       readonly name: string;
       readonly size: number;
     }
+  // Addition (messenger core): our `send-file` offer went out; `fileId` is what `cancel-file` takes.
+  | {
+      readonly type: 'file-offered';
+      readonly address: RicochetId;
+      readonly fileId: number;
+      readonly name: string;
+      readonly size: number;
+    }
   | {
       readonly type: 'file-progress';
       readonly address: RicochetId;

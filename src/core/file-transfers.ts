@@ -89,6 +89,8 @@ export class FileTransfers {
         io: Promise.resolve(),
         failed: false,
       });
+      // The sender learns the id now, so it can cancel an offer the peer never answers.
+      this.#emit({ type: 'file-offered', address, fileId, name, size: info.size });
       return fileId;
     } catch (error) {
       await file.close();

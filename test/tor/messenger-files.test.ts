@@ -13,6 +13,7 @@ const testnet = inject('torTestnetClientTorrc');
 
 type Offer = Extract<CoreEvent, { type: 'file-offer' }>;
 type Done = Extract<CoreEvent, { type: 'file-done' }>;
+type Offered = Extract<CoreEvent, { type: 'file-offered' }>;
 
 async function transfer(
   from: SottoInstance,
@@ -91,6 +92,44 @@ describe('messenger: files', () => {
       markA,
     );
     expect(done.result).toBe('rejected');
+  });
+
+  it('send-file announces its fileId (file-offered), so an unanswered offer can be cancelled', async () => {
+    const source = join(alice.dir, 'unanswered.txt');
+    await writeFile(source, 'are you there?', { mode: 0o600 });
+    const markA = alice.events.mark;
+    const markB = bob.events.mark;
+    await alice.core.dispatch({ type: 'send-file', address: bob.address, path: source });
+    const offered = await alice.events.waitFor(
+      (e): e is Offered => e.type === 'file-offered' && e.address === bob.address,
+      10_000,
+      markA,
+    );
+    expect(offered).toMatchObject({ name: 'unanswered.txt', size: 14 });
+    const offer = await bob.events.waitFor(
+      (e): e is Offer => e.type === 'file-offer' && e.fileId === offered.fileId,
+      60_000,
+      markB,
+    );
+    expect(offer.name).toBe('unanswered.txt');
+    // Bob never answers; Alice withdraws the offer by the id she was told.
+    await alice.core.dispatch({
+      type: 'cancel-file',
+      address: bob.address,
+      fileId: offered.fileId,
+    });
+    const outDone = await alice.events.waitFor(
+      (e): e is Done => e.type === 'file-done' && e.direction === 'out',
+      60_000,
+      markA,
+    );
+    expect(outDone).toMatchObject({ fileId: offered.fileId, result: 'cancelled' });
+    const inDone = await bob.events.waitFor(
+      (e): e is Done => e.type === 'file-done' && e.direction === 'in' && e.fileId === offer.fileId,
+      60_000,
+      markB,
+    );
+    expect(inDone.result).toBe('cancelled');
   });
 
   it('a transfer cancelled by either side ends as cancelled on both, leaving no partial file', async () => {

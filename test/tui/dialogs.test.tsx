@@ -136,6 +136,14 @@ describe('SendFile and Transfers', () => {
         path: '/home/me/report.pdf',
       }),
     );
+    // As the core does: the offer is announced with its id and name before any progress.
+    core.emit({
+      type: 'file-offered',
+      address: ALICE,
+      fileId: 1,
+      name: 'report.pdf',
+      size: 1024 * 1024,
+    });
     core.emit({
       type: 'file-progress',
       address: ALICE,

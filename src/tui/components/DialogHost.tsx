@@ -22,11 +22,6 @@ export interface DialogHostProps {
   readonly height: number;
 }
 
-export function basename(path: string): string {
-  const parts = path.split(/[/\\]/);
-  return parts[parts.length - 1] ?? path;
-}
-
 export function DialogHost(props: Readonly<DialogHostProps>) {
   const { dialog, state, dispatch, command } = props;
   const close = () => dispatch({ type: 'close-dialog' });
@@ -76,7 +71,6 @@ export function DialogHost(props: Readonly<DialogHostProps>) {
           onCancel={close}
           onSubmit={(path) => {
             command({ type: 'send-file', address: dialog.address, path });
-            dispatch({ type: 'file-sent', address: dialog.address, name: basename(path) });
             close();
           }}
         />

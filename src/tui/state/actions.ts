@@ -23,7 +23,6 @@ export type UiAction =
       readonly text: string;
       readonly now: number;
     }
-  | { readonly type: 'file-sent'; readonly address: RicochetId; readonly name: string }
   /** We dispatched accept/reject/block for an incoming request. */
   | { readonly type: 'request-resolved'; readonly address: RicochetId }
   | { readonly type: 'toggle-bell' }

@@ -41,7 +41,6 @@ export function initialState(options: InitialStateOptions): UiState {
     requests: [],
     conversations: {},
     transfers: [],
-    pendingFileNames: {},
     focus: 'contacts',
     selected: null,
     scrollBack: 0,
@@ -92,29 +91,6 @@ function reduceMessage(
     ),
     alerts: state.alerts + 1,
   };
-}
-
-function reduceFileProgress(
-  state: UiState,
-  event: Extract<CoreEvent, { type: 'file-progress' }>,
-): UiState {
-  const known = state.transfers.some(
-    (t) =>
-      t.address === event.address && t.direction === event.direction && t.fileId === event.fileId,
-  );
-  const pending = state.pendingFileNames[event.address] ?? [];
-  const takeName = !known && event.direction === 'out' && pending.length > 0;
-  const transfers = upsertTransfer(state.transfers, event.address, event.direction, event.fileId, {
-    size: event.size,
-    transferred: event.transferred,
-    bytesPerSecond: event.bytesPerSecond,
-    state: 'transferring',
-    ...(takeName ? { name: pending[0] ?? '' } : {}),
-  });
-  const pendingFileNames = takeName
-    ? { ...state.pendingFileNames, [event.address]: pending.slice(1) }
-    : state.pendingFileNames;
-  return { ...state, transfers, pendingFileNames };
 }
 
 export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): UiState {
@@ -178,8 +154,26 @@ export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): 
         }),
         alerts: state.alerts + 1,
       };
+    case 'file-offered':
+      // Our own offer (send-file): named and cancellable before the peer answers.
+      return {
+        ...state,
+        transfers: upsertTransfer(state.transfers, event.address, 'out', event.fileId, {
+          name: cleanFileName(event.name),
+          size: Math.max(0, event.size),
+          state: 'offered',
+        }),
+      };
     case 'file-progress':
-      return reduceFileProgress(state, event);
+      return {
+        ...state,
+        transfers: upsertTransfer(state.transfers, event.address, event.direction, event.fileId, {
+          size: event.size,
+          transferred: event.transferred,
+          bytesPerSecond: event.bytesPerSecond,
+          state: 'transferring',
+        }),
+      };
     case 'file-done':
       return {
         ...state,
@@ -264,16 +258,6 @@ export function reducer(state: UiState, action: UiAction): UiState {
         composer: composer.emptyComposer,
         scrollBack: 0,
       };
-    case 'file-sent': {
-      const pending = state.pendingFileNames[action.address] ?? [];
-      return {
-        ...state,
-        pendingFileNames: {
-          ...state.pendingFileNames,
-          [action.address]: [...pending, cleanFileName(action.name)],
-        },
-      };
-    }
     case 'request-resolved':
       return withSelection({
         ...state,

@@ -91,8 +91,6 @@ export interface UiState {
   readonly requests: readonly IncomingRequestView[];
   readonly conversations: Readonly<Record<string, Conversation>>;
   readonly transfers: readonly TransferEntry[];
-  /** File names of outgoing files we asked the core to send, waiting for their file id. */
-  readonly pendingFileNames: Readonly<Record<string, readonly string[]>>;
   readonly focus: Focus;
   readonly selected: ListEntry | null;
   readonly scrollBack: number; // messages scrolled up from the newest

@@ -60,6 +60,14 @@ const event: fc.Arbitrary<CoreEvent> = fc.oneof(
     ],
   })),
   hostile.map((s): CoreEvent => ({ type: 'file-offer', address: A, fileId: 1, name: s, size: 10 })),
+  // Our own offer's name is the local file's (sanitised by the core), still treated as hostile here.
+  hostile.map((s): CoreEvent => ({
+    type: 'file-offered',
+    address: A,
+    fileId: 2,
+    name: s,
+    size: 10,
+  })),
   hostile.map((s): CoreEvent => ({
     type: 'file-done',
     address: A,

@@ -194,21 +194,36 @@ describe('transfers', () => {
     expect(s.transfers[0]).toMatchObject({ state: 'done', path: '/tmp/x' });
   });
 
-  it('names an outgoing transfer after the file we asked to send', () => {
-    const s = run([
-      { type: 'file-sent', address: A, name: 'report.pdf' },
-      core({
-        type: 'file-progress',
-        address: A,
-        fileId: 1,
-        direction: 'out',
-        transferred: 0,
-        size: 9,
-        bytesPerSecond: 0,
-      }),
+  it('shows our own offer (file-offered) by name, cancellable before the peer answers', () => {
+    let s = run([
+      core({ type: 'file-offered', address: A, fileId: 1, name: 'report\u001b[2J.pdf', size: 9 }),
     ]);
-    expect(s.transfers[0]).toMatchObject({ name: 'report.pdf', direction: 'out' });
-    expect(s.pendingFileNames[A]).toEqual([]);
+    expect(s.transfers).toHaveLength(1);
+    expect(s.transfers[0]).toMatchObject({
+      fileId: 1,
+      direction: 'out',
+      size: 9,
+      state: 'offered',
+    });
+    const name = s.transfers[0]?.name ?? '';
+    expect(name).toContain('report');
+    expect(name).not.toContain('\u001b'); // sanitised like a peer's offer
+    s = run(
+      [
+        core({
+          type: 'file-progress',
+          address: A,
+          fileId: 1,
+          direction: 'out',
+          transferred: 4,
+          size: 9,
+          bytesPerSecond: 4,
+        }),
+      ],
+      s,
+    );
+    expect(s.transfers).toHaveLength(1);
+    expect(s.transfers[0]).toMatchObject({ name, transferred: 4, state: 'transferring' });
   });
 });
 
