@@ -2,7 +2,8 @@
 // outgoing files are hashed (SHA3-512, streaming) and read chunk by chunk on demand; incoming files
 // go to a `.part` in the downloads directory and are renamed only after the protocol verified them.
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { CoreEvent, FileDirection, RicochetId } from './api.js';
 import type { ConnectionEvent, FileResult } from '../protocol/connection-types.js';
@@ -60,12 +61,9 @@ export class FileTransfers {
     let name = basename(path);
     if (!isSafeFileName(name)) name = name.replace(/[^\p{L}\p{N}._ -]/gu, '_').slice(0, 200);
     if (!isSafeFileName(name) || name.length > MAX_FILE_NAME_LENGTH) name = 'file';
-    const file = await open(path, 'r').catch((cause: unknown) => {
-      throw new FileTransferError('cannot open the file to send', { cause });
-    });
+    const file = await openRegularFile(path);
     try {
       const info = await file.stat();
-      if (!info.isFile()) throw new FileTransferError('only regular files can be sent');
       const hasher = createHash('sha3-512'); // native: ~20x the pure-JS hash
       const buffer = Buffer.alloc(1 << 20);
       for (let offset = 0; offset < info.size;) {
@@ -264,4 +262,31 @@ export class FileTransfers {
       ...(path === undefined ? {} : { path }),
     });
   }
+}
+
+/**
+ * Opens a file to send without ever blocking: a FIFO, device or socket would make open()/read()
+ * wait forever (stalling every later command), so the path is stat'ed first and only a regular
+ * file is opened, O_NONBLOCK in case it was swapped meanwhile; the handle must be that same file.
+ * Symlinks are followed (the user named the path), so no O_NOFOLLOW.
+ */
+async function openRegularFile(path: string): Promise<FileHandle> {
+  const before = await stat(path).catch((cause: unknown) => {
+    throw new FileTransferError('cannot open the file to send', { cause });
+  });
+  if (!before.isFile()) throw new FileTransferError('only regular files can be sent');
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch(
+    (cause: unknown) => {
+      throw new FileTransferError('cannot open the file to send', { cause });
+    },
+  );
+  const after = await file.stat().catch(async (cause: unknown) => {
+    await file.close();
+    throw new FileTransferError('cannot open the file to send', { cause });
+  });
+  if (!after.isFile() || after.ino !== before.ino || after.dev !== before.dev) {
+    await file.close();
+    throw new FileTransferError('the file changed while it was opened');
+  }
+  return file;
 }
