@@ -35,7 +35,16 @@ interface Transfer {
   /** Serialises file I/O so chunks are read and written in order. */
   io: Promise<void>;
   failed: boolean;
+  /** Received bytes queued on `io` and not yet written (bounded by MAX_UNWRITTEN_FILE_BYTES). */
+  unwritten: number;
 }
+
+/**
+ * Received bytes of one transfer handed to the disk but not yet written. Past this we stop reading
+ * the peer (PeerLink.holdInput): no more chunks arrive and none are acked until the disk caught up
+ * (to half of it), so a slow disk cannot make us hold a fast sender's file in memory.
+ */
+export const MAX_UNWRITTEN_FILE_BYTES = 4 * 1024 * 1024;
 
 const key = (address: RicochetId, fileId: number, direction: FileDirection): string =>
   `${direction} ${fileId} ${address}`;
@@ -86,6 +95,7 @@ export class FileTransfers {
         file,
         io: Promise.resolve(),
         failed: false,
+        unwritten: 0,
       });
       // The sender learns the id now, so it can cancel an offer the peer never answers.
       this.#emit({ type: 'file-offered', address, fileId, name, size: info.size });
@@ -135,6 +145,7 @@ export class FileTransfers {
           link,
           io: Promise.resolve(),
           failed: false,
+          unwritten: 0,
         };
         this.#transfers.set(key(address, event.fileId, 'in'), t);
         this.#emit({
@@ -174,6 +185,9 @@ export class FileTransfers {
         const download = t?.download;
         if (t === undefined || download === undefined) return true;
         const data = event.data;
+        const hold = key(t.address, t.fileId, t.direction);
+        t.unwritten += data.length;
+        if (t.unwritten > MAX_UNWRITTEN_FILE_BYTES) t.link.holdInput(hold);
         t.io = t.io
           .then(async () => {
             if (t.failed) return;
@@ -182,6 +196,10 @@ export class FileTransfers {
           .catch(() => {
             t.link.run((c) => c.cancelFile(event.fileId, 'in'));
             void this.#finish(t, 'failed');
+          })
+          .finally(() => {
+            t.unwritten -= data.length;
+            if (t.unwritten <= MAX_UNWRITTEN_FILE_BYTES / 2) t.link.releaseInput(hold);
           });
         return true;
       }
@@ -240,6 +258,7 @@ export class FileTransfers {
     this.#transfers.delete(k);
     if (result !== 'success') t.failed = true;
     await t.io.catch(() => undefined);
+    t.link.releaseInput(k);
     let path: string | undefined;
     let final: FileResult = result;
     try {

@@ -37,6 +37,8 @@ export class PeerLink {
   #ending = false;
   #closed = false;
   #readPaused = false;
+  /** Reasons the owner asked us not to read (e.g. received file data still waiting for the disk). */
+  readonly #inputHolds = new Set<string>();
   /** When the connection authenticated (ms), for the duplicate rule. */
   authenticatedAt: number | undefined;
 
@@ -66,9 +68,19 @@ export class PeerLink {
     return this.#closed;
   }
 
-  /** True while input is not read because the peer has not taken our replies. */
+  /** True while input is not read: the peer has not taken our replies, or an input hold is on. */
   get readPaused(): boolean {
     return this.#readPaused;
+  }
+
+  /** Stops reading this peer until `releaseInput(reason)` (TCP backpressure on its sending). */
+  holdInput(reason: string): void {
+    this.#inputHolds.add(reason);
+    this.#applyBackpressure();
+  }
+
+  releaseInput(reason: string): void {
+    if (this.#inputHolds.delete(reason)) this.#applyBackpressure();
   }
 
   /** Runs a command on the connection, then flushes. Returns undefined if the command threw. */
@@ -119,15 +131,20 @@ export class PeerLink {
     }
   }
 
-  /** Stop reading a peer that leaves our replies unread; read again once they drained. */
+  /**
+   * Stop reading a peer that leaves our replies unread, or while an input hold is on; read again
+   * once the replies drained (to half the bound) and no hold is left.
+   */
   #applyBackpressure(): void {
     const socket = this.#socket;
     const ending = this.#closed || this.#ending;
     const backlog = this.connection.pendingPriorityBytes;
-    if (!this.#readPaused && !ending && backlog > MAX_UNSENT_PRIORITY_BYTES) {
+    const limit = this.#readPaused ? MAX_UNSENT_PRIORITY_BYTES / 2 : MAX_UNSENT_PRIORITY_BYTES;
+    const pause = !ending && (backlog > limit || this.#inputHolds.size > 0);
+    if (pause && !this.#readPaused) {
       this.#readPaused = true;
       socket.pause();
-    } else if (this.#readPaused && (ending || backlog <= MAX_UNSENT_PRIORITY_BYTES / 2)) {
+    } else if (!pause && this.#readPaused) {
       this.#readPaused = false;
       socket.resume();
     }
