@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileTransferError, FileTransfers } from '../../src/core/file-transfers.js';
 import { PeerLink } from '../../src/core/peer-link.js';
@@ -34,7 +34,7 @@ afterEach(async () => {
 
 function liveLink(): PeerLink {
   return new PeerLink({
-    socket: new PassThrough(),
+    socket: new Duplex({ read: () => undefined, write: (_chunk, _encoding, done) => done() }),
     connection: new RicochetConnection({
       role: 'client',
       identity: ALICE,
