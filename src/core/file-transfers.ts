@@ -1,6 +1,6 @@
 // File transfers of the messenger core over `im.ricochet.file-transfer` (notes "File transfer"):
 // outgoing files are hashed (SHA3-512, streaming) and read chunk by chunk on demand; incoming files
-// go to a `.part` in the downloads directory and are renamed only after the protocol verified them.
+// go to a `.sotto-part` in the downloads directory and are renamed only after the protocol verified them.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -106,7 +106,7 @@ export class FileTransfers {
     }
   }
 
-  /** The user accepts an offered file: reserve a `.part`, then tell the peer. */
+  /** The user accepts an offered file: reserve a `.sotto-part`, then tell the peer. */
   async accept(address: RicochetId, fileId: number): Promise<void> {
     const t = this.#require(address, fileId, 'in');
     if (t.download !== undefined) return;
