@@ -1,6 +1,6 @@
 // File transfers of the messenger core over `im.ricochet.file-transfer` (notes "File transfer"):
-// outgoing files are hashed (SHA3-512, streaming) and read chunk by chunk on demand; incoming files
-// go to a `.sotto-part` in the downloads directory and are renamed only after the protocol verified them.
+// outgoing files are hashed (SHA3-512, streaming) and read chunk by chunk on demand; incoming
+// files go to a `.sotto-part` in the downloads directory, renamed once the protocol verified them.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
