@@ -1,6 +1,7 @@
 // The thin socket adapter of a Ricochet v3 connection: binds one Duplex (a SOCKS stream we dialled
 // or an inbound onion socket) to one sans-IO RicochetConnection, as its header describes: data in,
 // a 1 s tick, output drained with backpressure, `closing` → flush + end, `closed` → destroy.
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RicochetConnection } from '../protocol/connection.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
@@ -48,6 +49,9 @@ export class PeerLink {
     this.#onEvent = options.onEvent;
     this.#now = options.now ?? Date.now;
     const socket = this.#socket;
+    // Chat is interactive: no Nagle delay behind a previous unacknowledged segment (a ~40 ms stall
+    // per message on loopback to tor). Bursts are still coalesced by cork/uncork in #writeOutput.
+    if (socket instanceof Socket) socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       this.pump();
@@ -156,10 +160,15 @@ export class PeerLink {
       this.connection.takeOutput();
       return;
     }
-    while (!socket.destroyed && !socket.writableEnded && !socket.writableNeedDrain) {
-      const frames = this.connection.takeOutput();
-      if (frames.length === 0) break;
-      for (const frame of frames) socket.write(frame);
+    socket.cork();
+    try {
+      while (!socket.destroyed && !socket.writableEnded && !socket.writableNeedDrain) {
+        const frames = this.connection.takeOutput();
+        if (frames.length === 0) break;
+        for (const frame of frames) socket.write(frame);
+      }
+    } finally {
+      socket.uncork();
     }
     if (this.#ending && !this.connection.hasPendingOutput && !socket.writableEnded) socket.end();
   }
