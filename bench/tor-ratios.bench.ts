@@ -44,11 +44,16 @@ function readExactly(socket: Duplex, n: number): Promise<void> {
       got += chunk.length;
       if (got >= n) {
         socket.off('data', onData);
+        socket.off('error', onError);
         resolve();
       }
     };
+    const onError = (error: Error): void => {
+      socket.off('data', onData);
+      reject(error);
+    };
     socket.on('data', onData);
-    socket.once('error', reject);
+    socket.once('error', onError);
   });
 }
 
