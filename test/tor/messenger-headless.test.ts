@@ -1,11 +1,12 @@
 // The real `sotto headless --json` process on the private network, talking to an in-process Sotto
 // core: id, bad input answered with error events, request/accept/chat, and messages queued before
 // the process is SIGKILLed delivered exactly once after it restarts. Ends with a clean `quit`.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CoreEvent } from '../../src/core/api.js';
+import { openVault } from '../../src/profile/vault.js';
 import { HeadlessProcess, buildDist, writeTestnetDir } from './headless-process.js';
 import { SottoInstance } from './messenger-support.js';
 
@@ -17,6 +18,16 @@ describe('sotto headless --json (real process)', () => {
   let proc: HeadlessProcess;
   let args: string[];
   let procAddress = '';
+
+  /** Texts of the messages to `serviceId` in the process's saved vault (read-only open). */
+  const savedQueue = async (serviceId: string): Promise<string[]> => {
+    const vault = await openVault(join(dir, 'profile', 'vault.sotto'), null);
+    try {
+      return (vault.state.queues[serviceId] ?? []).map((m) => m.text);
+    } finally {
+      vault.close();
+    }
+  };
 
   const start = async (): Promise<HeadlessProcess> => {
     const p = new HeadlessProcess(args);
@@ -83,23 +94,31 @@ describe('sotto headless --json (real process)', () => {
     await peer.stop();
     const mark = proc.mark;
     await proc.waitFor((e) => e.type === 'offline' && e.address === peer.address, 120_000, 0);
-    const vault = join(dir, 'profile', 'vault.sotto');
-    const before = (await stat(vault)).mtimeMs;
     const texts = ['queued before the crash 1', 'queued before the crash 2'];
     for (const text of texts) proc.send({ type: 'send', address: peer.address, text });
     for (const text of texts) {
       await proc.waitFor((e) => e.type === 'queued' && e.text === text, 10_000, mark);
     }
-    // The core saves after a short debounce; wait until the vault file was rewritten.
-    await expect
-      .poll(async () => (await stat(vault)).mtimeMs, { timeout: 10_000 })
-      .toBeGreaterThan(before);
+    // The core saves after a short debounce. Wait until the saved queue holds both messages: a
+    // newer file alone proves nothing (an earlier save still in flight can land after `send`).
+    const peerServiceId = peer.address.slice('ricochet:'.length);
+    await expect.poll(() => savedQueue(peerServiceId), { timeout: 10_000 }).toEqual(texts);
     proc.kill('SIGKILL');
     await proc.exited;
     proc = await start();
     const { log } = await peer.start();
-    for (const text of texts) await log.waitFor((e) => e.type === 'message' && e.text === text);
-    await proc.waitFor((e) => e.type === 'delivered', 120_000, 0);
+    // On a timeout, say what the restarted process saw too (its side of the connection).
+    const explained = <T>(wait: Promise<T>): Promise<T> =>
+      wait.catch((error: unknown) => {
+        const seen = proc.events.map((e) => JSON.stringify(e)).join('\n');
+        throw new Error(`${String(error)}\nthe restarted headless process saw:\n${seen}`, {
+          cause: error,
+        });
+      });
+    for (const text of texts) {
+      await explained(log.waitFor((e) => e.type === 'message' && e.text === text));
+    }
+    await explained(proc.waitFor((e) => e.type === 'delivered', 120_000, 0));
     // One more round trip, then count: each text arrived exactly once.
     proc.send({ type: 'send', address: peer.address, text: 'after the restart' });
     await log.waitFor((e) => e.type === 'message' && e.text === 'after the restart');
