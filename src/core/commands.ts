@@ -24,6 +24,8 @@ export interface CommandContext {
   emitAll(events: readonly CoreEvent[]): void;
   /** Something the vault stores changed (saved after a short debounce). */
   changed(): void;
+  /** Save now and wait until the vault file holds the change. */
+  persist(): Promise<void>;
   queue(address: RicochetId): SendQueue;
   sendQueued(address: RicochetId): void;
   messageState(address: RicochetId, id: number, state: DeliveryState): void;
@@ -115,9 +117,11 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       book.view(address);
       const m = ctx.queue(address).enqueue(command.text, now);
       ctx.model.conversations.of(address).recordOutgoing(outgoingView(address, m));
+      // `queued` promises the message survives a crash: it is in the vault file before we say so.
+      await ctx.persist();
       ctx.emit({ type: 'queued', address, id: m.localId, text: m.text });
       ctx.sendQueued(address);
-      return ctx.changed();
+      return;
     }
     case 'send-file': {
       const address = parse(command.address);

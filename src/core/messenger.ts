@@ -160,6 +160,10 @@ export class Messenger implements MessengerCore {
       emit: (e) => this.#emit(e),
       emitAll: (e) => this.#emitAll(e),
       changed: () => this.#changed(),
+      persist: async () => {
+        this.#changed();
+        await this.flush();
+      },
       queue: (a) => this.#queue(a),
       sendQueued: (a) => this.#sendQueued(a),
       messageState: (a, id, state) => this.#messageState(a, id, state),
@@ -202,6 +206,9 @@ export class Messenger implements MessengerCore {
     state: 'queued' | 'sent' | 'delivered' | 'failed',
   ): void {
     this.#model.conversations.of(address).setOutgoingState(id, state);
+    // The queue's state (wire id once sent, failed after the last try) is what a restart resumes
+    // from: every transition is saved, or a crash could re-send a failed message.
+    this.#changed();
     this.#emit({ type: 'message-state', address, id, state });
   }
 

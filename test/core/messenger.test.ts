@@ -1,6 +1,7 @@
 // The Messenger on a real (unprotected) vault, without starting Tor: state restored after a
 // restart (local message ids continue after saved history; failed messages stay failed).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { IdentityKey } from '../../src/onion/identity-key.js';
 import type { TorEvent, TorProvider } from '../../src/onion/tor-provider.js';
 import { BootstrapProblemReporter } from '../../src/onion/bootstrap-reporter.js';
 import { parseClientStatus } from '../../src/onion/control/events.js';
-import { createVault } from '../../src/profile/vault.js';
+import { createVault, openVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
 
 /** A Tor that is never started: these tests only exercise state, no connection is made. */
@@ -47,19 +48,20 @@ const friendAddress = `ricochet:${friend}`;
 
 async function messengerWith(
   patch: (state: VaultState) => VaultState,
-): Promise<{ messenger: Messenger; events: CoreEvent[]; tor: OfflineTor }> {
+): Promise<{ messenger: Messenger; events: CoreEvent[]; tor: OfflineTor; vaultPath: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-messenger-'));
   dirs.push(dir);
   const key = IdentityKey.generate();
   const state = emptyVaultState({
     expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
   });
-  const vault = await createVault(join(dir, 'vault.sotto'), null, patch(state));
+  const vaultPath = join(dir, 'vault.sotto');
+  const vault = await createVault(vaultPath, null, patch(state));
   const tor = new OfflineTor();
   const messenger = new Messenger({ tor, vault, downloadsDir: dir });
   const events: CoreEvent[] = [];
   messenger.onEvent((e) => events.push(e));
-  return { messenger, events, tor };
+  return { messenger, events, tor, vaultPath };
 }
 
 describe('Messenger restored from the vault', () => {
@@ -109,5 +111,26 @@ describe('Messenger restored from the vault', () => {
     expect(problem?.summary).toMatch(/stuck at 5% \(conn\) for 30 s: no relay answers/);
     expect(problem?.recommendation).toMatch(/bridges/);
     await messenger.close();
+  });
+});
+
+describe('Messenger durability', () => {
+  it('has the message in the vault file by the time it says `queued` (a crash after loses nothing)', async () => {
+    const { messenger, vaultPath } = await messengerWith((s) => ({
+      ...s,
+      contacts: [{ serviceId: friend, nickname: 'friend', addedAt: 1, historyEnabled: false }],
+    }));
+    const snapshots: Buffer[] = [];
+    messenger.onEvent((e) => {
+      // The file as a restarted process would find it, at the very moment `queued` is emitted.
+      if (e.type === 'queued') snapshots.push(readFileSync(vaultPath));
+    });
+    await messenger.dispatch({ type: 'send', address: friendAddress, text: 'survive me' });
+    expect(snapshots).toHaveLength(1);
+    const copy = `${vaultPath}.snapshot`;
+    await writeFile(copy, snapshots[0] ?? Buffer.alloc(0), { mode: 0o600 });
+    const reopened = await openVault(copy, null);
+    expect(reopened.state.queues[friend]?.map((m) => m.text)).toEqual(['survive me']);
+    reopened.close();
   });
 });
