@@ -11,6 +11,9 @@ export default defineConfig({
           include: ['test/**/*.test.{ts,tsx}', 'src/**/*.test.{ts,tsx}'],
           exclude: ['test/tor/**', 'node_modules/**'],
           testTimeout: 20_000,
+          // The UI tests drive Ink as a terminal user would; Ink draws nothing until exit when it
+          // believes it runs under CI (bin/sotto.js does the same for the real command).
+          env: { CI: '0', CONTINUOUS_INTEGRATION: '0' },
         },
       },
       {
