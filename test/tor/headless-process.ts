@@ -5,6 +5,7 @@ import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { CoreCommand, CoreEvent } from '../../src/core/api.js';
+import { EventLog } from '../support/event-log.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -21,11 +22,10 @@ export async function writeTestnetDir(dir: string, lines: readonly string[]): Pr
 }
 
 export class HeadlessProcess {
-  readonly events: CoreEvent[] = [];
   readonly stderr: string[] = [];
+  readonly log = new EventLog(undefined, () => `; headless stderr: ${this.stderr.join('')}`);
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
-  readonly #waiters = new Set<() => void>();
 
   constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
     this.child = spawn(
@@ -44,17 +44,20 @@ export class HeadlessProcess {
       for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        this.events.push(JSON.parse(line) as CoreEvent);
+        this.log.record(JSON.parse(line) as CoreEvent);
       }
-      for (const wake of [...this.#waiters]) wake();
     });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => this.stderr.push(chunk));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
   }
 
+  get events(): readonly CoreEvent[] {
+    return this.log.events;
+  }
+
   get mark(): number {
-    return this.events.length;
+    return this.log.mark;
   }
 
   send(command: CoreCommand | string): void {
@@ -63,28 +66,7 @@ export class HeadlessProcess {
   }
 
   waitFor(predicate: (e: CoreEvent) => boolean, timeoutMs = 120_000, from = 0): Promise<CoreEvent> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = this.events.slice(from).find(predicate);
-        if (found === undefined) return false;
-        clearTimeout(timer);
-        this.#waiters.delete(wake);
-        resolve(found);
-        return true;
-      };
-      const wake = (): void => void check();
-      const timer = setTimeout(() => {
-        this.#waiters.delete(wake);
-        const recent = this.events
-          .slice(-10)
-          .map((e) => JSON.stringify(e))
-          .join('\n');
-        reject(
-          new Error(`headless: timed out; stderr: ${this.stderr.join('')}\nrecent:\n${recent}`),
-        );
-      }, timeoutMs);
-      if (!check()) this.#waiters.add(wake);
-    });
+    return this.log.waitFor(predicate, timeoutMs, from);
   }
 
   kill(signal: NodeJS.Signals): void {

@@ -4,7 +4,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CoreEvent, MessengerCore } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/core/api.js';
+import { EventLog } from '../support/event-log.js';
 import { Messenger, type MessengerOptions } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/onion/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
@@ -13,62 +14,7 @@ import { emptyVaultState } from '../../src/profile/vault-state.js';
 
 export const TEST_BACKOFF = { baseMs: 2_000, capMs: 8_000, minMs: 500, likelyRejectedMs: 60_000 };
 
-/** Records every event of a core and waits for matching ones. */
-export class EventLog {
-  readonly events: CoreEvent[] = [];
-  readonly #waiters = new Set<() => void>();
-
-  constructor(core: MessengerCore) {
-    core.onEvent((event) => {
-      this.events.push(event);
-      for (const wake of [...this.#waiters]) wake();
-    });
-  }
-
-  /** Index to pass as `from` so only later events match. */
-  get mark(): number {
-    return this.events.length;
-  }
-
-  waitFor<T extends CoreEvent>(
-    predicate: (event: CoreEvent) => event is T,
-    timeoutMs?: number,
-    from?: number,
-  ): Promise<T>;
-  waitFor(
-    predicate: (event: CoreEvent) => boolean,
-    timeoutMs?: number,
-    from?: number,
-  ): Promise<CoreEvent>;
-  waitFor(
-    predicate: (event: CoreEvent) => boolean,
-    timeoutMs = 120_000,
-    from = 0,
-  ): Promise<CoreEvent> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = this.events.slice(from).find(predicate);
-        if (found === undefined) return false;
-        clearTimeout(timer);
-        this.#waiters.delete(wake);
-        resolve(found);
-        return true;
-      };
-      const wake = (): void => void check();
-      const timer = setTimeout(() => {
-        this.#waiters.delete(wake);
-        const recent = this.events
-          .slice(-15)
-          .map((e) => JSON.stringify(e))
-          .join('\n');
-        reject(
-          new Error(`timed out after ${timeoutMs} ms waiting for an event; recent:\n${recent}`),
-        );
-      }, timeoutMs);
-      if (!check()) this.#waiters.add(wake);
-    });
-  }
-}
+export { EventLog };
 
 export function waitForEvent(
   log: EventLog,
