@@ -27,16 +27,17 @@ export class HeadlessProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(
-      process.execPath,
-      [join(ROOT, 'bin', 'sotto.js'), 'headless', '--json', ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
+  /** `bin`: the `sotto.js` to run (default: this checkout's bin/, after `buildDist`). */
+  constructor(
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = {},
+    bin = join(ROOT, 'bin', 'sotto.js'),
+  ) {
+    this.child = spawn(process.execPath, [bin, 'headless', '--json', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let buffer = '';
     this.child.stdout?.setEncoding('utf8');
     this.child.stdout?.on('data', (chunk: string) => {
@@ -71,5 +72,15 @@ export class HeadlessProcess {
 
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
+  }
+
+  /** `quit`, then SIGKILL if it has not exited within 15 s. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.send({ type: 'quit' });
+    this.child.stdin?.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await this.exited;
+    clearTimeout(timer);
   }
 }

@@ -1,95 +1,23 @@
 // End to end: the real `sotto` UI (built bin/sotto.js) in a tmux pseudo-terminal against a
 // `sotto headless --json` peer, both with their own tor on the private network. Add the peer in
 // the add dialog, the peer accepts, one message each way, the delivered mark shows on screen.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
 import { DEFAULT_REQUEST_MESSAGE } from '../../src/tui/components/AddContact.js';
+import { HeadlessProcess } from './headless-process.js';
 import { REPO, TmuxPane, privateBuild, run, shellQuote } from './tui-support.js';
 
 let SOTTO = join(REPO, 'bin/sotto.js'); // replaced by a private build in beforeAll
 const testnet = inject('torTestnetClientTorrc');
-const POLL_MS = 200;
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** A `sotto headless --json` child: every event line parsed and kept, commands written as JSON. */
-class HeadlessPeer {
-  readonly events: CoreEvent[] = [];
-  readonly stderr: string[] = [];
-  readonly #child: ChildProcessWithoutNullStreams;
-  readonly exited: Promise<number | null>;
-
-  constructor(profileDir: string, torrcFile: string) {
-    this.#child = spawn(
-      process.execPath,
-      [
-        SOTTO,
-        'headless',
-        '--json',
-        '--no-passphrase',
-        '--profile',
-        profileDir,
-        '--torrc-extra',
-        torrcFile,
-      ],
-      { stdio: 'pipe', env: { ...process.env, NO_COLOR: '1' } },
-    );
-    createInterface({ input: this.#child.stdout }).on('line', (line) => {
-      this.events.push(JSON.parse(line) as CoreEvent);
-    });
-    createInterface({ input: this.#child.stderr }).on('line', (line) => this.stderr.push(line));
-    this.exited = new Promise((resolveExit) =>
-      this.#child.once('exit', (code) => resolveExit(code)),
-    );
-  }
-
-  static start(profileDir: string, torrcFile: string): HeadlessPeer {
-    return new HeadlessPeer(profileDir, torrcFile);
-  }
-
-  send(command: object): void {
-    this.#child.stdin.write(`${JSON.stringify(command)}\n`);
-  }
-
-  async waitFor(
-    what: string,
-    predicate: (event: CoreEvent) => boolean,
-    timeoutMs = 150_000,
-  ): Promise<CoreEvent> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.events.find(predicate);
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) {
-        const recent = this.events.slice(-10).map((e) => JSON.stringify(e));
-        throw new Error(
-          `peer: timed out waiting for ${what}\n${recent.join('\n')}\n${this.stderr.join('\n')}`,
-        );
-      }
-      await sleep(POLL_MS);
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    this.send({ type: 'quit' });
-    this.#child.stdin.end();
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 15_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
 
 describe('sotto UI end to end over the private Tor network', () => {
   let root: string;
   let torrcFile: string;
-  let peer: HeadlessPeer | undefined;
+  let peer: HeadlessProcess | undefined;
   const pane = new TmuxPane();
 
   beforeAll(async () => {
@@ -119,10 +47,14 @@ describe('sotto UI end to end over the private Tor network', () => {
     const uiAddress = id.stdout.trim();
     expect(uiAddress).toMatch(/^ricochet:[a-z2-7]{56}$/);
 
-    const started = HeadlessPeer.start(peerProfile, torrcFile);
+    const started = new HeadlessProcess(
+      ['--no-passphrase', '--profile', peerProfile, '--torrc-extra', torrcFile],
+      { NO_COLOR: '1' },
+      SOTTO,
+    );
     peer = started;
     started.send({ type: 'id' });
-    const own = await started.waitFor('its id', (e) => e.type === 'id');
+    const own = await started.waitFor((e) => e.type === 'id');
     const peerAddress = own.type === 'id' ? own.address : '';
 
     const command = [
@@ -144,7 +76,7 @@ describe('sotto UI end to end over the private Tor network', () => {
       (s) => s.includes('Connecting to Tor'),
       30_000,
     );
-    await started.waitFor('the peer published', (e) => e.type === 'published');
+    await started.waitFor((e) => e.type === 'published');
     await pane.waitForScreen('the main screen', (s) => s.includes('[Contacts]'));
 
     // Each step waits for the screen: the UI applies a key against the last rendered state.
@@ -179,10 +111,7 @@ describe('sotto UI end to end over the private Tor network', () => {
       10_000,
     );
 
-    const request = await started.waitFor(
-      'the contact request',
-      (e) => e.type === 'request' && e.address === uiAddress,
-    );
+    const request = await started.waitFor((e) => e.type === 'request' && e.address === uiAddress);
     expect(request).toMatchObject({ message: 'hello from the UI' });
     started.send({ type: 'accept', address: uiAddress, nickname: 'ui' });
     await pane.waitForScreen('the peer online', (s) => s.includes('peer — online'));
@@ -196,10 +125,7 @@ describe('sotto UI end to end over the private Tor network', () => {
       10_000,
     );
     await pane.key('Enter');
-    const got = await started.waitFor(
-      'the UI message',
-      (e) => e.type === 'message' && e.address === uiAddress,
-    );
+    const got = await started.waitFor((e) => e.type === 'message' && e.address === uiAddress);
     expect(got).toMatchObject({ text: 'hi peer, from the UI' });
     const delivered = await pane.waitForScreen('the delivered mark', (s) =>
       s.includes('me: hi peer, from the UI [delivered]'),
@@ -210,10 +136,7 @@ describe('sotto UI end to end over the private Tor network', () => {
     await pane.waitForScreen('the peer message', (s) =>
       s.includes('peer: hello UI, from headless'),
     );
-    await started.waitFor(
-      'its delivery ack',
-      (e) => e.type === 'delivered' && e.address === uiAddress,
-    );
+    await started.waitFor((e) => e.type === 'delivered' && e.address === uiAddress);
 
     await pane.key('Escape');
     // Wait for the contact list: an Esc and a q read together would be Alt+q.
