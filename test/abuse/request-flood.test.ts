@@ -97,7 +97,6 @@ describe('a flood of contact requests from distinct onions', () => {
     const listed = bob.events.findLast((e) => e.type === 'requests');
     expect(listed?.type === 'requests' ? listed.requests.length : -1).toBe(shown);
     expect(growth).toBeLessThan(16 * 1024 * 1024);
-    // Responsiveness is reported above; only a generous bound is asserted (no timing claims).
-    expect(delay.max / 1e6).toBeLessThan(5_000);
+    // Event-loop delay is reported above, not asserted: speed belongs in bench/, not in tests.
   }, 900_000);
 });
