@@ -180,7 +180,7 @@ async function importRicochet(args: SottoArgs, path: string): Promise<number> {
 /** A bad `--bridges` file is a usage error, told before any passphrase prompt or tor start. */
 async function checkBridgesFile(args: SottoArgs): Promise<void> {
   const path = args.options.bridgesFile;
-  if (path === undefined || args.options.torControl !== undefined) return;
+  if (path === undefined) return; // args.ts refuses --bridges with --tor-control
   if (args.command.kind !== 'ui' && args.command.kind !== 'headless') return;
   await readBridgesFile(path);
 }
