@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bench, describe } from 'vitest';
+import { afterAll, bench, describe } from 'vitest';
 import { newIdentityState } from '../src/cli/session.js';
 import { Messenger } from '../src/core/messenger.js';
 import { createTorProvider } from '../src/onion/real-tor-provider.js';
@@ -17,7 +17,7 @@ import { FakeStdin, FakeStdout } from '../test/tui/support/streams.js';
 
 const PASSPHRASE = 'correct horse battery staple 42';
 const dir = await mkdtemp(join(tmpdir(), 'sotto-bench-ui-startup-'));
-process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const vaultPath = join(dir, 'vault.sotto');
 (await createVault(vaultPath, PASSPHRASE, newIdentityState())).close();
