@@ -1,10 +1,11 @@
 // Opening what a `sotto` command needs: the profile directory (locked), the vault (passphrase from
 // a file, a descriptor, the terminal, or none; a new profile is created on first use) and the
 // TorProvider options (launch by default, attach with --tor-control, --torrc-extra, --testnet).
-import { open } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SottoOptions } from './args.js';
 import { networkTorConfig, readBridgesFile } from './bridges-file.js';
+import { readBounded } from '../fs/read-bounded.js';
 import type { MessengerOptions } from '../core/messenger.js';
 import { IdentityKey } from '../onion/identity-key.js';
 import { validateExtraTorrcLine } from '../onion/torrc.js';
@@ -110,24 +111,12 @@ export class TorrcExtraFileError extends Error {
 }
 
 async function readTorrcExtraFile(path: string): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    if (!(await handle.stat()).isFile())
-      throw new TorrcExtraFileError(`${path} is not a regular file`);
-    const buffer = Buffer.alloc(MAX_TORRC_EXTRA_BYTES + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > MAX_TORRC_EXTRA_BYTES) {
-      throw new TorrcExtraFileError(`${path} is larger than ${MAX_TORRC_EXTRA_BYTES} bytes`);
-    }
-    return buffer.toString('utf8', 0, length);
-  } finally {
-    await handle.close();
+  if (!(await stat(path)).isFile()) throw new TorrcExtraFileError(`${path} is not a regular file`);
+  const { bytes, truncated } = await readBounded(path, MAX_TORRC_EXTRA_BYTES);
+  if (truncated) {
+    throw new TorrcExtraFileError(`${path} is larger than ${MAX_TORRC_EXTRA_BYTES} bytes`);
   }
+  return bytes.toString('utf8');
 }
 
 /** Extra torrc lines from a file: blank lines and comments skipped, every other line checked. */

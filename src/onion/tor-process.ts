@@ -6,6 +6,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readBounded } from '../fs/read-bounded.js';
 import { TorNotFoundError, TorStartError } from './tor-errors.js';
 import { generateTorrc, torrcFiles, type TorrcFiles } from './torrc.js';
 
@@ -164,9 +165,13 @@ export class TorProcess {
           await this.logTail(),
         );
       }
-      const text = await readFile(this.files.controlPortFile, 'utf8').catch(() => '');
+      const read = await readBounded(this.files.controlPortFile, MAX_CONTROL_PORT_FILE_BYTES).catch(
+        () => undefined,
+      );
       const endpoint =
-        text.length <= MAX_CONTROL_PORT_FILE_BYTES ? parseControlPortFile(text) : undefined;
+        read !== undefined && !read.truncated
+          ? parseControlPortFile(read.bytes.toString('utf8'))
+          : undefined;
       if (endpoint !== undefined) return endpoint;
       if (Date.now() >= deadline) {
         throw new TorStartError(

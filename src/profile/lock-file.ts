@@ -3,7 +3,8 @@
 // processes clearing the same stale lock cannot both win).
 import { randomBytes } from 'node:crypto';
 import { constants, unlinkSync, readFileSync } from 'node:fs';
-import { link, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, open, rename, unlink } from 'node:fs/promises';
+import { readBounded } from '../fs/read-bounded.js';
 import { VaultLockedError } from './errors.js';
 
 const MAX_LOCK_FILE_BYTES = 64;
@@ -33,11 +34,8 @@ export function isProcessAlive(pid: number): boolean {
 
 async function readLockPid(path: string): Promise<number | null | 'missing'> {
   try {
-    const text = await readFile(path, {
-      encoding: 'utf8',
-      flag: constants.O_RDONLY | constants.O_NOFOLLOW,
-    });
-    return parsePid(text.slice(0, MAX_LOCK_FILE_BYTES));
+    const { bytes } = await readBounded(path, MAX_LOCK_FILE_BYTES, { noFollow: true });
+    return parsePid(bytes.toString('utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return 'missing';
