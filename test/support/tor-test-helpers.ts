@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OnionDescriptorNotFoundError } from '../../src/onion/tor-errors.js';
+import {
+  OnionDescriptorNotFoundError,
+  OnionIntroductionFailedError,
+  OnionIntroductionTimeoutError,
+  OnionRendezvousFailedError,
+} from '../../src/onion/tor-errors.js';
 import type { TorEvent, TorProvider } from '../../src/onion/tor-provider.js';
 
 export async function tempDir(
@@ -104,11 +109,21 @@ export function readBytes(
   });
 }
 
+/** Onion errors that a fresh publish can cause for a while: no descriptor yet, or a stale one
+ * (a restarted service's old introduction points) that the client has not refetched. */
+const TRANSIENT_ONION_ERRORS = [
+  OnionDescriptorNotFoundError,
+  OnionIntroductionFailedError,
+  OnionIntroductionTimeoutError,
+  OnionRendezvousFailedError,
+];
+
 /**
- * Dials `<serviceId>.onion:port` through `provider`, retrying OnionDescriptorNotFoundError (0xF0)
- * until `phaseMs` is spent. Tor reports a publish on the first `HS_DESC UPLOADED`, while a client
- * may still ask an HSDir whose copy is in flight (or, behind a filter, one not yet uploaded); each
- * attempt uses a fresh isolation key. Any other error, or the phase running out, is thrown as is.
+ * Dials `<serviceId>.onion:port` through `provider`, retrying the transient onion errors (0xF0,
+ * 0xF2, 0xF3, 0xF7) until `phaseMs` is spent. Tor reports a publish on the first `HS_DESC
+ * UPLOADED`, while a client may still ask an HSDir whose copy is in flight (or, behind a filter,
+ * one not yet uploaded), or hold the descriptor of a service's previous tor; each attempt uses a
+ * fresh isolation key. Any other error, or the phase running out, is thrown as is.
  */
 export async function dialWithRetry(
   provider: TorProvider,
@@ -122,7 +137,8 @@ export async function dialWithRetry(
     try {
       return await provider.connect(serviceId, port, `${isolationPrefix}-${attempt}`, phase);
     } catch (error) {
-      if (!(error instanceof OnionDescriptorNotFoundError) || phase.aborted) throw error;
+      const transient = TRANSIENT_ONION_ERRORS.some((type) => error instanceof type);
+      if (!transient || phase.aborted) throw error;
       await sleep(2_000, undefined, { signal: phase }).catch(() => undefined);
       if (phase.aborted) throw error;
     }

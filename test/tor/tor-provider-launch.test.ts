@@ -106,7 +106,9 @@ describe('launch mode on the private network', () => {
     await restarted;
     expect(server.torPid).not.toBe(pid);
     const before = inbound.sockets.length;
-    const outbound = await dialWithRetry(client, key.serviceId, 9878, 'contact-4');
+    // The client may hold the dead tor's descriptor (stale intro points) until it refetches: allow
+    // tor its retry cycle under load.
+    const outbound = await dialWithRetry(client, key.serviceId, 9878, 'contact-4', 120_000);
     outbound.write('after restart');
     await expect.poll(() => inbound.sockets.length, POLL).toBeGreaterThan(before);
     outbound.destroy();
