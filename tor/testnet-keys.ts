@@ -1,5 +1,5 @@
 // Identity material for the test network's nodes: authority v3 keys with tor-gencert, and each
-// node's relay identity fingerprint with `tor --list-fingerprint` (tor-testnet.md, tor-gencert(1)).
+// node's relay identity fingerprint with `tor --list-fingerprint` (docs/TESTNET.md, tor-gencert(1)).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from './tor-process.js';

@@ -1,6 +1,6 @@
 // torrc text for a private Tor network on loopback (TestingTorNetwork 1): the lines every node and
 // client shares, the DirAuthority lines, and the authority / relay configurations. Pure functions;
-// facts from /work/shared/tor-testnet.md and tor(1).
+// facts from docs/TESTNET.md and tor(1).
 
 export type TestNodeRole = 'authority' | 'relay';
 
@@ -49,7 +49,7 @@ function quotePath(path: string): string {
   return `"${path}"`;
 }
 
-/** Lines every node and every client of the test network carries (tor-testnet.md). */
+/** Lines every node and every client of the test network carries (docs/TESTNET.md). */
 export const SHARED_TESTNET_LINES: readonly string[] = [
   'TestingTorNetwork 1',
   'AssumeReachable 1',

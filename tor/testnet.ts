@@ -1,6 +1,6 @@
 // Starts a private Tor network on 127.0.0.1 (TestingTorNetwork 1: directory authorities + non-exit
 // relays, real tor child processes) and waits until every node holds a consensus listing all of
-// them as Running. Facts: /work/shared/tor-testnet.md. Used by the `tor` tests, benches and demo.
+// them as Running. Facts: docs/TESTNET.md. Used by the `tor` tests, benches and demo.
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

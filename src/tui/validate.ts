@@ -1,5 +1,5 @@
 // What the user types that the peer will see, checked before it goes to the core: nickname and
-// contact-request message limits of Ricochet (ricochet-v3-notes: nickname ≤ 30 UTF-16 units
+// contact-request message limits of Ricochet (docs/PROTOCOL.md "Strictness": nickname ≤ 30 UTF-16 units
 // without `" < > &` or control/format characters; message ≤ 2000 UTF-16 units).
 export const NICKNAME_MAX_UTF16 = 30;
 export const REQUEST_MESSAGE_MAX_UTF16 = 2000;

@@ -38,7 +38,7 @@ interface Recording {
   }[];
 }
 
-const VECTORS = new URL('../../../shared/vectors/ricochet-3.0.41/', import.meta.url);
+const VECTORS = new URL('../vectors/ricochet-3.0.41/', import.meta.url);
 
 function joined(segments: Recording['connections'][number]['segments'], from: string): Uint8Array {
   const hex = segments

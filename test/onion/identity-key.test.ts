@@ -21,8 +21,9 @@ import {
 import { publicKeyFromServiceId } from '../../src/onion/service-id.js';
 import * as Auth from '../../src/protocol/gen/AuthHiddenService_pb.js';
 import * as Control from '../../src/protocol/gen/ControlChannel_pb.js';
+import { VECTOR_DIR } from '../protocol/session-vectors.js';
 
-const RICOCHET_DIR = '/work/shared/vectors/ricochet-3.0.41';
+const RICOCHET_DIR = VECTOR_DIR;
 
 interface Rfc8032Vector {
   name: string;

@@ -14,8 +14,9 @@ import {
   parseRicochetSettings,
 } from '../../src/profile/import-ricochet.js';
 import { tempDir } from './helpers.js';
+import { VECTOR_DIR } from '../protocol/session-vectors.js';
 
-const VECTORS = '/work/shared/vectors/ricochet-3.0.41';
+const VECTORS = VECTOR_DIR;
 const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
 const CAROL = 'h44ilsblgrguks5smjizbqz7bdiafz2fekxowyoho5v63kwozbae6did';
 

@@ -26,7 +26,7 @@ interface Recording {
   readonly connections: readonly { client: string; server: string; segments: Segment[] }[];
 }
 
-const VECTORS = new URL('../../../shared/vectors/ricochet-3.0.41/', import.meta.url);
+const VECTORS = new URL('../vectors/ricochet-3.0.41/', import.meta.url);
 function load(name: string): Recording {
   return JSON.parse(readFileSync(fileURLToPath(new URL(name, VECTORS)), 'utf8')) as Recording;
 }

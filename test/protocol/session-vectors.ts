@@ -1,4 +1,5 @@
-// Loads the Ricochet Refresh 3.0.41 recordings (../shared/vectors/ricochet-3.0.41 beside the clone).
+// Loads the Ricochet Refresh 3.0.41 recordings kept in the repository (test/vectors/ricochet-3.0.41,
+// README there; docs/PROTOCOL.md "Conformance" says what they prove).
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ export interface Session {
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const VECTOR_DIR = resolve(repoRoot, '../shared/vectors/ricochet-3.0.41');
+export const VECTOR_DIR = resolve(repoRoot, 'test/vectors/ricochet-3.0.41');
 
 export function loadSessions(): Session[] {
   return readdirSync(VECTOR_DIR)

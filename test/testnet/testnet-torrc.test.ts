@@ -25,7 +25,7 @@ const auth = {
 };
 
 describe('testnet torrc', () => {
-  it('writes the DirAuthority line tor-testnet.md describes', () => {
+  it('writes the DirAuthority line docs/TESTNET.md describes', () => {
     expect(dirAuthorityLine(auth)).toBe(
       `DirAuthority auth0 orport=21000 no-v2 v3ident=${FP_A} 127.0.0.1:21001 ${FP_B}`,
     );
