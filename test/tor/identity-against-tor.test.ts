@@ -8,7 +8,10 @@ import { publicKeyFromServiceId } from '../../src/onion/service-id.js';
 import { startClientTor, type ClientTor, type ControlConnection } from './client-tor.js';
 
 const PROFILE = JSON.parse(
-  readFileSync(new URL('../vectors/ricochet-3.0.41/profile-ricochet.json', import.meta.url), 'utf8'),
+  readFileSync(
+    new URL('../vectors/ricochet-3.0.41/profile-ricochet.json', import.meta.url),
+    'utf8',
+  ),
 ) as { identity: { privateKey: string } };
 
 function replyValue(lines: readonly string[], key: string): string | undefined {
