@@ -2,7 +2,7 @@
 // unanswered requests, bounded rejected/blocked sets, a "block unknown peers" switch and token-bucket
 // rate limits (notes "Contact requests"). Pure decisions; memory stays bounded under any flood.
 
-import type { CoreEvent, IncomingRequestView, RicochetId } from '../core/api.js';
+import type { CoreEvent, IncomingRequestView, RicochetId } from '../api/core-api.js';
 import { MAX_REQUEST_MESSAGE_UNITS, validateMessageText } from './text-rules.js';
 import { type RateLimit, TokenBucket } from './token-bucket.js';
 

@@ -2,7 +2,7 @@
 // enforces them (notes "Contact requests" / "Chat"), built on src/protocol/limits.ts and turned
 // into typed errors; stricter than the wire (no empty nickname, no lone surrogates).
 
-import { hasInvisible } from '../protocol/invisible-chars.js';
+import { hasInvisible } from '../text/invisible-chars.js';
 import { MAX_MESSAGE_LENGTH, MAX_NICKNAME_LENGTH, isValidNickname } from '../protocol/limits.js';
 
 export const MAX_NICKNAME_UNITS = MAX_NICKNAME_LENGTH;

@@ -16,7 +16,7 @@ import {
 } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isNonCharacter } from '../contacts/text-rules.js';
-import { stripInvisible } from '../protocol/invisible-chars.js';
+import { stripInvisible } from '../text/invisible-chars.js';
 
 export const MAX_NAME_BYTES = 200;
 const MAX_EXTENSION_CHARS = 16;

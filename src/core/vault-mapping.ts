@@ -9,8 +9,8 @@ import {
 } from '../contacts/contact-book.js';
 import { IncomingRequests } from '../contacts/incoming-requests.js';
 import { MAX_NICKNAME_UNITS, validateNickname } from '../contacts/text-rules.js';
-import { stripInvisible } from '../protocol/invisible-chars.js';
-import type { RicochetId } from './api.js';
+import { stripInvisible } from '../text/invisible-chars.js';
+import type { RicochetId } from '../api/core-api.js';
 import { Conversations } from './conversation.js';
 import { SendQueue } from './send-queue.js';
 import type {

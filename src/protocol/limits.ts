@@ -3,7 +3,7 @@
 // Nicknames and file names are stricter than 3.0.41 about invisible characters
 // (invisible-chars.ts, docs/PROTOCOL.md "Strictness"); chat text is not checked for them (the UI
 // shows them visibly).
-import { hasInvisible } from './invisible-chars.js';
+import { hasInvisible } from '../text/invisible-chars.js';
 
 /** Largest FileChunk.chunk_data (63 KiB), as 3.0.41 sends and accepts. */
 export const MAX_FILE_CHUNK = 64512;

@@ -4,7 +4,7 @@
 //
 // Policy, in one sentence each:
 // - Escape sequences and C0/C1/DEL controls are dropped: they are formatting, never content.
-// - Every invisible character (src/protocol/invisible-chars.ts, the one definition the protocol
+// - Every invisible character (src/text/invisible-chars.ts, the one definition the protocol
 //   checks use too: format characters — bidi overrides/isolates/marks, zero-width space/joiners,
 //   BOM, tags — default-ignorables such as the Hangul fillers U+3164/U+115F/U+1160/U+FFA0, Khmer
 //   U+17B4/U+17B5, variation selectors, and U+2800 BRAILLE PATTERN BLANK) becomes a visible
@@ -17,7 +17,7 @@
 //   a space otherwise; the result is capped at `maxLength` code points (ending in `…`).
 // Sanitising is idempotent: sanitising an already sanitised string returns it unchanged.
 
-import { isInvisibleAfter } from '../protocol/invisible-chars.js';
+import { isInvisibleAfter } from '../text/invisible-chars.js';
 
 export interface SanitizeOptions {
   /** Keep line breaks (as `\n`). Only for message bodies. */

@@ -1,9 +1,8 @@
 // What the user types that the peer will see, checked before it goes to the core: nickname and
 // contact-request message limits of Ricochet (docs/PROTOCOL.md "Strictness": nickname ≤ 30 UTF-16
-// units without `" < > &`, control or invisible characters (src/protocol/invisible-chars.ts) or
+// units without `" < > &`, control or invisible characters (src/text/invisible-chars.ts) or
 // spaces other than U+0020; message ≤ 2000 UTF-16 units).
-import { hasInvisible } from '../protocol/invisible-chars.js';
-import { isValidNickname } from '../protocol/limits.js';
+import { hasInvisible } from '../text/invisible-chars.js';
 
 export const NICKNAME_MAX_UTF16 = 30;
 export const REQUEST_MESSAGE_MAX_UTF16 = 2000;
@@ -18,7 +17,6 @@ export function nicknameProblem(nickname: string): string | null {
     return 'no invisible or control characters';
   }
   if (hasInvisible(trimmed, { spaces: true })) return 'only plain spaces in nicknames';
-  if (!isValidNickname(trimmed)) return 'not allowed in a nickname';
   return null;
 }
 
