@@ -4,6 +4,7 @@
 
 import { INVISIBLE_CLASS } from '../text/invisible-chars.js';
 import type { CoreCommand, CoreEvent } from '../api/core-api.js';
+import { CoreError } from './errors.js';
 
 /** Longest command line accepted (UTF-16 units; the byte splitter enforces the same in bytes). */
 export const MAX_COMMAND_LINE = 32 * 1024;
@@ -19,7 +20,7 @@ export type HeadlessErrorCode =
   | 'bad-field-type';
 
 /** A rejected command line. Returned, not thrown; becomes an `error` event. */
-export class HeadlessError extends Error {
+export class HeadlessError extends CoreError {
   override name = 'HeadlessError';
   constructor(
     readonly code: HeadlessErrorCode,
