@@ -10,6 +10,7 @@ import { runDemo, runInteractive } from './interactive.js';
 import { messengerOptionsFrom, openProfileSession, profileTorProviderOptions } from './session.js';
 import { runHeadless } from '../core/headless.js';
 import { Messenger } from '../core/messenger.js';
+import { safeNickname } from '../core/vault-mapping.js';
 import { IdentityKey } from '../identity/identity-key.js';
 import { createTorProvider } from '../onion/real-tor-provider.js';
 import { formatRicochetId } from '../identity/service-id.js';
@@ -139,11 +140,18 @@ async function printId(args: SottoArgs): Promise<number> {
 async function importRicochet(args: SottoArgs, path: string): Promise<number> {
   const imported = await importRicochetFile(path);
   const now = Date.now();
+  // Nicknames are cleaned to the rules the contact book keeps, here and said, not on first load.
+  const warnings = [...imported.warnings];
+  const contacts = imported.contacts.map((c) => {
+    const nickname = safeNickname(c.nickname, c.serviceId);
+    if (nickname !== c.nickname)
+      warnings.push(`users.${c.serviceId}: nickname cleaned to ${nickname}`);
+    return { ...c, nickname };
+  });
   const initial = (): VaultState => {
     const base = emptyVaultState({
       expandedKey: Buffer.from(imported.expandedKey).toString('base64'),
     });
-    const contacts = imported.contacts;
     return {
       ...base,
       contacts: contacts
@@ -172,7 +180,7 @@ async function importRicochet(args: SottoArgs, path: string): Promise<number> {
   const session = await openProfileSession(args.options, 'create', initial);
   imported.expandedKey.fill(0);
   await session.close();
-  for (const warning of imported.warnings) process.stderr.write(`sotto: warning: ${warning}\n`);
+  for (const warning of warnings) process.stderr.write(`sotto: warning: ${warning}\n`);
   process.stdout.write(`${formatRicochetId(imported.serviceId)}\n`);
   return EXIT_OK;
 }

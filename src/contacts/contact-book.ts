@@ -5,6 +5,7 @@
 import type { ContactStatus, ContactView, CoreEvent, RicochetId } from '../api/core-api.js';
 import { isValidServiceId } from '../identity/service-id.js';
 import { MAX_REQUEST_MESSAGE_UNITS, validateMessageText, validateNickname } from './text-rules.js';
+import { LIMITS } from '../schema/limits.js';
 import { ContactsError } from './errors.js';
 
 /** Where our relationship with a contact stands (independent of presence and block flag). */
@@ -29,22 +30,6 @@ export interface ContactRecord {
   addedAt: number;
 }
 
-/** Plain, JSON-safe form for the vault (H6's vault-state converts to and from this). */
-export interface ContactBookState {
-  readonly version: 1;
-  readonly contacts: readonly {
-    readonly address: string;
-    readonly nickname: string;
-    readonly state: ContactState;
-    readonly blocked: boolean;
-    readonly historyEnabled: boolean;
-    readonly unread: number;
-    readonly requestMessage?: string;
-    readonly rejection?: RejectionKind;
-    readonly addedAt: number;
-  }[];
-}
-
 export class ContactBookError extends ContactsError {
   readonly code: string = 'invalid-address';
   override name = 'ContactBookError';
@@ -65,23 +50,13 @@ export class ContactBookFullError extends ContactBookError {
   override readonly code: string = 'too-many-contacts';
   override name = 'ContactBookFullError';
 }
-export class ContactBookFormatError extends ContactBookError {
-  override name = 'ContactBookFormatError';
-}
 
-export const MAX_CONTACTS = 1000;
+export const MAX_CONTACTS = LIMITS.contacts;
 /** lastError of a "closed while pending" rejection (how Ricochet Refresh 3.0.41 rejects). */
 export const CLOSED_WHILE_PENDING_TEXT =
   'the contact closed the connection while the request was pending (likely rejected)';
 /** lastError of an explicit rejection (the peer answered Rejected). */
 export const EXPLICIT_REJECTION_TEXT = 'the contact rejected the request';
-const STATES: readonly ContactState[] = [
-  'accepted',
-  'request-pending',
-  'request-rejected',
-  'request-failed',
-  'removed-us',
-];
 const PREFIX = 'ricochet:';
 
 /** True for `ricochet:<canonical service id>` (checksum and version checked). */
@@ -252,76 +227,6 @@ export class ContactBook {
     this.#require(address).unread = 0;
   }
 
-  toState(): ContactBookState {
-    return {
-      version: 1,
-      contacts: [...this.#contacts.values()].map((c) => ({
-        address: c.address,
-        nickname: c.nickname,
-        state: c.state,
-        blocked: c.blocked,
-        historyEnabled: c.historyEnabled,
-        unread: c.unread,
-        addedAt: c.addedAt,
-        ...(c.requestMessage === undefined ? {} : { requestMessage: c.requestMessage }),
-        ...(c.rejection === undefined ? {} : { rejection: c.rejection }),
-      })),
-    };
-  }
-
-  /** Rebuilds a book from vault data; everything is checked, nothing is trusted. */
-  static fromState(
-    state: unknown,
-    options: { readonly self?: RicochetId; readonly maxContacts?: number } = {},
-  ): ContactBook {
-    const book = new ContactBook(options);
-    if (!isObject(state) || state['version'] !== 1 || !Array.isArray(state['contacts'])) {
-      throw new ContactBookFormatError('not a version 1 contact book');
-    }
-    for (const [i, raw] of (state['contacts'] as unknown[]).entries()) {
-      try {
-        book.#restore(raw);
-      } catch (cause) {
-        throw new ContactBookFormatError(`contact ${i} is invalid`, { cause });
-      }
-    }
-    return book;
-  }
-
-  #restore(raw: unknown): void {
-    if (!isObject(raw)) throw new ContactBookFormatError('not an object');
-    const { address, nickname, state, blocked, historyEnabled, unread, addedAt } = raw;
-    const requestMessage = raw['requestMessage'];
-    const rejection = raw['rejection'];
-    if (typeof address !== 'string' || typeof nickname !== 'string') {
-      throw new ContactBookFormatError('address and nickname must be strings');
-    }
-    if (!STATES.includes(state as ContactState)) throw new ContactBookFormatError('bad state');
-    if (typeof blocked !== 'boolean' || typeof historyEnabled !== 'boolean') {
-      throw new ContactBookFormatError('flags must be booleans');
-    }
-    if (!isCount(unread) || !isCount(addedAt)) throw new ContactBookFormatError('bad number');
-    if (requestMessage !== undefined && typeof requestMessage !== 'string') {
-      throw new ContactBookFormatError('bad request message');
-    }
-    if (
-      rejection !== undefined &&
-      rejection !== 'explicit' &&
-      rejection !== 'closed-while-pending'
-    ) {
-      throw new ContactBookFormatError('bad rejection kind');
-    }
-    validateNickname(nickname);
-    const c = this.#insert(address, nickname, state as ContactState, addedAt);
-    c.blocked = blocked;
-    c.historyEnabled = historyEnabled;
-    c.unread = unread;
-    if (requestMessage !== undefined) {
-      c.requestMessage = validateMessageText(requestMessage, MAX_REQUEST_MESSAGE_UNITS, 0);
-    }
-    if (rejection !== undefined) c.rejection = rejection;
-  }
-
   #insert(address: RicochetId, nickname: string, state: ContactState, now: number): ContactRecord {
     if (!isCanonicalRicochetId(address))
       throw new ContactBookError('address is not a canonical Ricochet ID');
@@ -368,12 +273,4 @@ function toView(c: ContactRecord): ContactView {
 
 function contactEvent(c: ContactRecord): CoreEvent {
   return { type: 'contact', address: c.address, status: statusOf(c), nickname: c.nickname };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }

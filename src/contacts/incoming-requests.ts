@@ -5,6 +5,7 @@
 import type { CoreEvent, IncomingRequestView, RicochetId } from '../api/core-api.js';
 import { MAX_REQUEST_MESSAGE_UNITS, validateMessageText } from './text-rules.js';
 import { type RateLimit, TokenBucket } from './token-bucket.js';
+import { LIMITS } from '../schema/limits.js';
 import { ContactsError } from './errors.js';
 
 export type AdmitDecision =
@@ -30,9 +31,9 @@ export interface IncomingRequestLimits {
 }
 
 export const DEFAULT_INCOMING_LIMITS: IncomingRequestLimits = {
-  maxPending: 100,
-  maxRejected: 1000,
-  maxBlocked: 10_000,
+  maxPending: LIMITS.incomingRequests,
+  maxRejected: LIMITS.rejected,
+  maxBlocked: LIMITS.blocked,
   maxAddressBuckets: 1000,
   unknownConnections: { perMinute: 30, burst: 30 },
   requests: { perMinute: 10, burst: 20 },
@@ -221,63 +222,13 @@ export class IncomingRequests {
   }
 }
 
-/** Plain form for the vault. Rate-limit buckets are not persisted. */
+/** What src/core/vault-mapping.ts saves. Rate-limit buckets are not persisted. */
 export interface IncomingRequestsState {
   readonly version: 1;
   readonly pending: readonly IncomingRequestView[];
   readonly rejected: readonly string[];
   readonly blocked: readonly string[];
   readonly blockUnknown: boolean;
-}
-
-export class IncomingRequestsFormatError extends IncomingRequestsError {
-  override name = 'IncomingRequestsFormatError';
-}
-
-export function incomingRequestsFromState(
-  state: unknown,
-  now: number,
-  limits: Partial<IncomingRequestLimits> = {},
-): IncomingRequests {
-  const store = new IncomingRequests(now, limits);
-  if (typeof state !== 'object' || state === null) {
-    throw new IncomingRequestsFormatError('not an object');
-  }
-  const s = state as Record<string, unknown>;
-  const { pending, rejected, blocked, blockUnknown } = s;
-  if (s['version'] !== 1 || !Array.isArray(pending) || !isStringArray(rejected)) {
-    throw new IncomingRequestsFormatError('not a version 1 request store');
-  }
-  if (!isStringArray(blocked) || typeof blockUnknown !== 'boolean') {
-    throw new IncomingRequestsFormatError('bad blocked list or switch');
-  }
-  if (blocked.length > store.limits.maxBlocked) {
-    throw new IncomingRequestsFormatError('blocked list too long');
-  }
-  for (const a of blocked) store.block(a);
-  for (const a of rejected.slice(-store.limits.maxRejected)) store.rememberRejected(a);
-  for (const raw of pending as unknown[]) {
-    const r = raw as Record<string, unknown> | null;
-    if (r === null || typeof r !== 'object') throw new IncomingRequestsFormatError('bad request');
-    const { address, nickname, message, receivedAt } = r;
-    if (typeof address !== 'string' || typeof nickname !== 'string') {
-      throw new IncomingRequestsFormatError('bad request');
-    }
-    if (typeof message !== 'string' || typeof receivedAt !== 'number') {
-      throw new IncomingRequestsFormatError('bad request');
-    }
-    try {
-      store.add(address, nickname, message, receivedAt);
-    } catch (cause) {
-      throw new IncomingRequestsFormatError('bad request', { cause });
-    }
-  }
-  store.blockUnknown = blockUnknown;
-  return store;
-}
-
-function isStringArray(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
 const ALLOW: AdmitDecision = { allow: true };

@@ -3,12 +3,14 @@
 // into typed errors; stricter than the wire (no empty nickname, no lone surrogates).
 
 import { hasInvisible } from '../text/invisible-chars.js';
-import { MAX_MESSAGE_LENGTH, MAX_NICKNAME_LENGTH, isValidNickname } from '../protocol/limits.js';
+import { isValidNickname } from '../protocol/limits.js';
+import { LIMITS } from '../schema/limits.js';
 import { ContactsError } from './errors.js';
 
-export const MAX_NICKNAME_UNITS = MAX_NICKNAME_LENGTH;
-export const MAX_MESSAGE_UNITS = MAX_MESSAGE_LENGTH;
-export const MAX_REQUEST_MESSAGE_UNITS = MAX_MESSAGE_LENGTH;
+// The saved-data limits (src/schema/limits.ts); equal to the wire limits (test/schema).
+export const MAX_NICKNAME_UNITS = LIMITS.nickname;
+export const MAX_MESSAGE_UNITS = LIMITS.messageText;
+export const MAX_REQUEST_MESSAGE_UNITS = LIMITS.requestMessage;
 
 export class InvalidTextError extends ContactsError {
   readonly code: string = 'invalid-text';

@@ -1,22 +1,21 @@
 // In-memory chat history per contact: a bounded ring of messages, an incoming duplicate filter
 // that spans reconnects (notes "Chat": the receiver drops duplicates of a recently seen non-zero
-// id), and a serialiser that persists only the contacts whose history the user enabled.
+// id). Saved history comes back through restore() (src/core/vault-mapping.ts is the only
+// serialiser; it persists only the contacts whose history the user enabled).
 
 import type { DeliveryState, MessageView, RicochetId } from '../api/core-api.js';
 import { MAX_MESSAGE_UNITS, validateMessageText } from '../contacts/text-rules.js';
-import { CoreError } from './errors.js';
+import { LIMITS } from '../schema/limits.js';
 
 export interface ConversationOptions {
   readonly maxEntries: number;
   readonly dedupWindow: number;
 }
 
-export const DEFAULT_CONVERSATION: ConversationOptions = { maxEntries: 5000, dedupWindow: 1000 };
-
-export class ConversationFormatError extends CoreError {
-  readonly code: string = 'conversation-format';
-  override name = 'ConversationFormatError';
-}
+export const DEFAULT_CONVERSATION: ConversationOptions = {
+  maxEntries: LIMITS.historyPerContact,
+  dedupWindow: 1000,
+};
 
 type Entry = { -readonly [K in keyof MessageView]: MessageView[K] };
 
@@ -50,13 +49,7 @@ export class Conversation {
   receive(wireId: number, text: string, timeDelta: number, now: number): MessageView | undefined {
     validateMessageText(text, MAX_MESSAGE_UNITS);
     if (this.isDuplicate(wireId)) return undefined;
-    if (wireId !== 0) {
-      this.#seenIncoming.add(wireId);
-      if (this.#seenIncoming.size > this.options.dedupWindow) {
-        const oldest = this.#seenIncoming.values().next();
-        if (oldest.done !== true) this.#seenIncoming.delete(oldest.value);
-      }
-    }
+    this.#remember(wireId);
     const delta = Number.isFinite(timeDelta) && timeDelta < 0 ? Math.trunc(timeDelta) || 0 : 0;
     const entry: Entry = {
       address: this.address,
@@ -117,24 +110,26 @@ export class Conversation {
     this.#outgoing.clear();
   }
 
-  toState(): ConversationState {
-    return { version: 1, address: this.address, messages: this.list() };
+  /**
+   * Puts back saved history verbatim (src/core/vault-mapping.ts, already validated by the vault):
+   * nothing is merged or dropped, so a save writes back what was loaded. Incoming ids are
+   * remembered for the duplicate filter, as if they had just arrived.
+   */
+  restore(saved: readonly Omit<MessageView, 'address'>[]): void {
+    for (const m of saved) {
+      this.#push({ ...m, address: this.address });
+      if (m.direction === 'in') this.#remember(m.id);
+    }
   }
 
-  static fromState(state: unknown, options: Partial<ConversationOptions> = {}): Conversation {
-    const s = state as Record<string, unknown> | null;
-    if (typeof s !== 'object' || s === null || s['version'] !== 1) {
-      throw new ConversationFormatError('not a version 1 conversation');
+  #remember(wireId: number): void {
+    if (wireId === 0) return;
+    this.#seenIncoming.delete(wireId); // most recent last
+    this.#seenIncoming.add(wireId);
+    if (this.#seenIncoming.size > this.options.dedupWindow) {
+      const oldest = this.#seenIncoming.values().next();
+      if (oldest.done !== true) this.#seenIncoming.delete(oldest.value);
     }
-    const { address, messages } = s;
-    if (typeof address !== 'string' || !Array.isArray(messages)) {
-      throw new ConversationFormatError('bad conversation');
-    }
-    const c = new Conversation(address, options);
-    for (const raw of (messages as unknown[]).slice(-c.options.maxEntries)) {
-      c.#push(parseEntry(raw, address));
-    }
-    return c;
   }
 
   #push(entry: Entry): void {
@@ -151,12 +146,6 @@ export class Conversation {
     }
     if (entry.direction === 'out') this.#outgoing.set(entry.id, entry);
   }
-}
-
-export interface ConversationState {
-  readonly version: 1;
-  readonly address: string;
-  readonly messages: readonly MessageView[];
 }
 
 /** The conversations of all contacts; persists only those with history enabled. */
@@ -178,48 +167,8 @@ export class Conversations {
     this.#byAddress.delete(address);
   }
 
-  /** The vault form: only conversations for which `historyEnabled(address)` is true. */
-  toState(historyEnabled: (address: RicochetId) => boolean): ConversationState[] {
-    return [...this.#byAddress.values()]
-      .filter((c) => historyEnabled(c.address))
-      .map((c) => c.toState());
+  /** The conversations that hold messages or were touched, in first-use order. */
+  all(): Conversation[] {
+    return [...this.#byAddress.values()];
   }
-
-  static fromState(states: unknown, options: Partial<ConversationOptions> = {}): Conversations {
-    if (!Array.isArray(states)) throw new ConversationFormatError('not a list of conversations');
-    const all = new Conversations(options);
-    for (const s of states as unknown[]) {
-      const c = Conversation.fromState(s, options);
-      if (all.#byAddress.has(c.address)) throw new ConversationFormatError('duplicate address');
-      all.#byAddress.set(c.address, c);
-    }
-    return all;
-  }
-}
-
-const STATES: readonly DeliveryState[] = ['queued', 'sent', 'delivered', 'failed'];
-
-function parseEntry(raw: unknown, address: string): Entry {
-  const r = raw as Record<string, unknown> | null;
-  if (typeof r !== 'object' || r === null) throw new ConversationFormatError('bad message');
-  const { id, direction, text, at, timeDelta, state } = r;
-  const ok =
-    typeof id === 'number' &&
-    Number.isSafeInteger(id) &&
-    id >= 0 &&
-    (direction === 'in' || direction === 'out') &&
-    typeof text === 'string' &&
-    typeof at === 'number' &&
-    Number.isSafeInteger(at) &&
-    typeof timeDelta === 'number' &&
-    Number.isSafeInteger(timeDelta) &&
-    timeDelta <= 0 &&
-    STATES.includes(state as DeliveryState);
-  if (!ok) throw new ConversationFormatError('bad message');
-  try {
-    validateMessageText(text, MAX_MESSAGE_UNITS);
-  } catch (cause) {
-    throw new ConversationFormatError('bad message text', { cause });
-  }
-  return { address, id, direction, text, at, timeDelta, state: state as DeliveryState };
 }

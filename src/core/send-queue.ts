@@ -4,6 +4,7 @@
 
 import type { DeliveryState, MessageView, RicochetId } from '../api/core-api.js';
 import { MAX_MESSAGE_UNITS, validateMessageText } from '../contacts/text-rules.js';
+import { LIMITS } from '../schema/limits.js';
 import { CoreError } from './errors.js';
 
 export interface OutgoingMessage {
@@ -40,7 +41,7 @@ export interface SendQueueOptions {
 }
 
 export const DEFAULT_SEND_QUEUE: SendQueueOptions = {
-  maxPending: 500,
+  maxPending: LIMITS.queuePerContact,
   maxAttempts: 5,
   recentWireIds: 1000,
   firstLocalId: 1,

@@ -68,8 +68,10 @@ export function modelFromVault(
       const record = book.get(address);
       if (record === undefined) return;
       record.state = OUTGOING_TO_STATE[r.state];
-      if (r.lastError !== undefined) record.lastError = r.lastError;
       if (r.state === 'rejected') book.requestRejected(address, rejectionOf(r));
+      // The saved text, not the one requestRejected writes: a save writes back what was loaded.
+      if (r.lastError === undefined) delete record.lastError;
+      else record.lastError = r.lastError;
       record.historyEnabled = state.settings.historyDefault;
     });
   }
@@ -96,16 +98,7 @@ export function modelFromVault(
 
   const conversations = new Conversations();
   for (const [serviceId, messages] of Object.entries(state.history)) {
-    attempt(`history ${serviceId}`, () => {
-      const restored = Conversations.fromState([
-        { version: 1, address: toAddress(serviceId), messages },
-      ]);
-      const conversation = conversations.of(toAddress(serviceId));
-      for (const m of restored.of(toAddress(serviceId)).list()) {
-        if (m.direction === 'out') conversation.recordOutgoing(m);
-        else conversation.receive(m.id, m.text, m.timeDelta, m.at);
-      }
-    });
+    conversations.of(toAddress(serviceId)).restore(messages);
   }
   const queues = new Map<RicochetId, SendQueue>();
   for (const [serviceId, messages] of Object.entries(state.queues)) {
@@ -146,9 +139,20 @@ function queueFromRecords(
   });
 }
 
-/** The vault form of the models (identity and bridges come from the previous state). */
+/**
+ * The vault form of the models. Identity comes from the previous state, and so do the fields the
+ * models do not hold (a contact's origin and last connection, a request's last attempt, when and
+ * under which nickname an address was blocked or rejected): a save never writes less than the
+ * vault it replaces held for a record that is still there.
+ */
 export function vaultFromModel(model: CoreModel, previous: VaultState, now: number): VaultState {
   const { book, requests } = model;
+  const before = {
+    contacts: byServiceId(previous.contacts),
+    outgoing: byServiceId(previous.outgoingRequests),
+    blocked: byServiceId(previous.blocked),
+    rejected: byServiceId(previous.rejected),
+  };
   const contacts: VaultState['contacts'][number][] = [];
   const outgoingRequests: OutgoingRequestRecord[] = [];
   const blocked = new Map<string, VaultState['blocked'][number]>();
@@ -157,14 +161,19 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
     if (c === undefined) continue;
     const serviceId = toServiceId(c.address);
     if (c.state === 'accepted' || c.state === 'removed-us') {
+      const old = before.contacts.get(serviceId);
       contacts.push({
+        ...(old?.lastConnectedAt === undefined ? {} : { lastConnectedAt: old.lastConnectedAt }),
+        ...(old?.origin === undefined ? {} : { origin: old.origin }),
         serviceId,
         nickname: c.nickname,
         addedAt: c.addedAt,
         historyEnabled: c.historyEnabled,
       });
     } else {
+      const lastAttemptAt = before.outgoing.get(serviceId)?.lastAttemptAt;
       outgoingRequests.push({
+        ...(lastAttemptAt === undefined ? {} : { lastAttemptAt }),
         serviceId,
         nickname: c.nickname,
         message: c.requestMessage ?? '',
@@ -181,12 +190,23 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
         ...(c.lastError === undefined ? {} : { lastError: c.lastError.slice(0, 1000) }),
       });
     }
-    if (c.blocked) blocked.set(serviceId, { serviceId, nickname: c.nickname, blockedAt: now });
   }
+  // Blocked addresses in the order they were blocked (the request store keeps that order), then
+  // blocked contacts the store does not list.
   const stored = requests.toState();
-  for (const address of stored.blocked) {
+  const blockedContacts = book.list().filter((v) => book.get(v.address)?.blocked === true);
+  for (const address of [...stored.blocked, ...blockedContacts.map((v) => v.address)]) {
     const serviceId = toServiceId(address);
-    if (!blocked.has(serviceId)) blocked.set(serviceId, { serviceId, blockedAt: now });
+    if (blocked.has(serviceId)) continue;
+    const nickname = book.get(address)?.nickname;
+    blocked.set(
+      serviceId,
+      before.blocked.get(serviceId) ?? {
+        serviceId,
+        ...(nickname === undefined ? {} : { nickname }),
+        blockedAt: now,
+      },
+    );
   }
   const queues: Record<string, QueuedMessageRecord[]> = {};
   for (const [address, queue] of model.queues) {
@@ -202,8 +222,9 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
     if (list.length > 0) queues[toServiceId(address)] = list;
   }
   const history: Record<string, HistoryMessageRecord[]> = {};
-  for (const c of model.conversations.toState((a) => book.has(a) && book.historyEnabled(a))) {
-    history[toServiceId(c.address)] = c.messages.map((m) => ({
+  for (const c of model.conversations.all()) {
+    if (!book.has(c.address) || !book.historyEnabled(c.address)) continue;
+    history[toServiceId(c.address)] = c.list().map((m) => ({
       id: m.id,
       direction: m.direction,
       text: m.text,
@@ -224,11 +245,19 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
     })),
     outgoingRequests,
     blocked: [...blocked.values()],
-    rejected: stored.rejected.map((a) => ({ serviceId: toServiceId(a), rejectedAt: now })),
+    rejected: stored.rejected.map(
+      (a) => before.rejected.get(toServiceId(a)) ?? { serviceId: toServiceId(a), rejectedAt: now },
+    ),
     queues,
     history,
     settings: { ...model.settings, blockUnknown: requests.blockUnknown },
   };
+}
+
+function byServiceId<T extends { readonly serviceId: string }>(
+  records: readonly T[],
+): Map<string, T> {
+  return new Map(records.map((r) => [r.serviceId, r]));
 }
 
 /** How a saved rejection was refused; vaults older than the `rejection` field tell by the text. */

@@ -1,16 +1,23 @@
 // Import a Ricochet Refresh 3.0.x profile (`ricochet.json`, ricochet-refresh doc/settings-v3.md):
 // the identity key blob `identity.privateKey` and the contacts under `users`. Bad identity → typed
-// error; bad contact entries → skipped with a warning. Input is bounded before it is read.
+// error; bad contact entries → skipped with a warning; more contacts or blocks than a profile
+// holds (src/schema/limits.ts) → refused whole, before anything is written. Input is bounded
+// before it is read.
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { IdentityKey, InvalidKeyBlobError } from '../identity/identity-key.js';
 import { isValidServiceId } from '../identity/service-id.js';
 import { readBoundedFrom } from '../fs/read-bounded.js';
+import { LIMITS } from '../schema/limits.js';
 import { ProfileError } from './errors.js';
 
 export const MAX_RICOCHET_JSON_BYTES = 1024 * 1024;
-export const MAX_IMPORTED_CONTACTS = 10_000;
-export const MAX_IMPORTED_NICKNAME = 256;
+/** Contacts and requests a profile holds (the contact book); more is refused, never cut. */
+export const MAX_IMPORTED_CONTACTS = LIMITS.contacts;
+/** Blocked addresses a profile holds; more is refused, never cut. */
+export const MAX_IMPORTED_BLOCKED = LIMITS.blocked;
+/** Longer nicknames are skipped; the rest are cleaned to Ricochet's nickname rules on import. */
+export const MAX_IMPORTED_NICKNAME = LIMITS.storedNickname;
 
 export const RICOCHET_CONTACT_TYPES = [
   'allowed',
@@ -51,6 +58,11 @@ export class RicochetNoIdentityError extends RicochetImportError {
 }
 export class RicochetKeyError extends RicochetImportError {
   override name = 'RicochetKeyError';
+}
+/** The file lists more contacts (or blocks) than a profile holds: nothing is imported. */
+export class RicochetTooManyContactsError extends RicochetImportError {
+  override readonly code: string = 'ricochet-too-many-contacts';
+  override name = 'RicochetTooManyContactsError';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -108,14 +120,19 @@ function parseUsers(users: unknown, ownId: string, warnings: string[]): Ricochet
     warnings.push('users: not an object; no contacts imported');
     return [];
   }
+  // The file is at most 1 MiB, so every entry is read before the totals are judged.
   const contacts: RicochetContact[] = [];
   for (const [id, entry] of Object.entries(users)) {
-    if (contacts.length >= MAX_IMPORTED_CONTACTS) {
-      warnings.push(`more than ${MAX_IMPORTED_CONTACTS} users; the rest were skipped`);
-      break;
-    }
     const contact = parseUser(id, entry, ownId, warnings);
     if (contact !== null) contacts.push(contact);
+  }
+  const blocked = contacts.filter((c) => c.type === 'blocked').length;
+  const inBook = contacts.length - blocked;
+  if (inBook > MAX_IMPORTED_CONTACTS || blocked > MAX_IMPORTED_BLOCKED) {
+    throw new RicochetTooManyContactsError(
+      `ricochet.json lists ${inBook} contacts and requests and ${blocked} blocked users; a ` +
+        `profile holds at most ${MAX_IMPORTED_CONTACTS} and ${MAX_IMPORTED_BLOCKED}: nothing imported`,
+    );
   }
   return contacts;
 }

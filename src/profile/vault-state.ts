@@ -1,30 +1,17 @@
 // The plaintext inside the vault: a versioned plain object (version 1) and a strict hand-written
 // validator for it. Every field is type-checked, unknown keys are refused, and every string and
-// list is bounded, so a damaged or hostile state fails with VaultStateError and nothing else.
+// list is bounded by the one set of limits (src/schema/limits.ts, the models' own), so a damaged or
+// hostile state fails with VaultStateError and nothing else, and what validates, the models hold.
 
 import {
   NetworkSettingsError,
   networkSettingsFromJson,
   type NetworkSettings,
 } from '../onion/network-settings.js';
+import { LIMITS } from '../schema/limits.js';
 import { ProfileError } from './errors.js';
 
 export const VAULT_STATE_VERSION = 1;
-
-export const STATE_LIMITS = {
-  nickname: 256,
-  requestMessage: 4_000,
-  messageText: 16_000,
-  contacts: 10_000,
-  requests: 10_000,
-  blocked: 100_000,
-  queuePerContact: 10_000,
-  historyPerContact: 200_000,
-  historyTotal: 2_000_000,
-  bridgeLines: 64,
-  bridgeLine: 2_048,
-  errorText: 1_000,
-} as const;
 
 export type ServiceIdText = string; // 56 chars [a-z2-7], no "ricochet:" prefix, no ".onion"
 
@@ -252,7 +239,7 @@ function recordMap<T>(
   }
   const out: Record<string, T[]> = Object.create(null) as Record<string, T[]>;
   const keys = Object.keys(value);
-  if (keys.length > STATE_LIMITS.contacts) fail(path, `more than ${STATE_LIMITS.contacts} keys`);
+  if (keys.length > LIMITS.contacts) fail(path, `more than ${LIMITS.contacts} keys`);
   for (const key of keys) {
     serviceId(key, `${path} key`);
     out[key] = check((value as Obj)[key], `${path}.${key}`);
@@ -282,7 +269,7 @@ function contact(value: unknown, path: string): ContactRecord {
   const origin = optional(o, 'origin', (v) => oneOf(v, `${path}.origin`, ORIGINS));
   return {
     serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
-    nickname: text(o['nickname'], `${path}.nickname`, STATE_LIMITS.nickname),
+    nickname: text(o['nickname'], `${path}.nickname`, LIMITS.storedNickname),
     addedAt: time(o['addedAt'], `${path}.addedAt`),
     historyEnabled: bool(o['historyEnabled'], `${path}.historyEnabled`),
     ...(lastConnectedAt === undefined ? {} : { lastConnectedAt }),
@@ -294,8 +281,8 @@ function incoming(value: unknown, path: string): IncomingRequestRecord {
   const o = object(value, path, ['serviceId', 'nickname', 'message', 'receivedAt']);
   return {
     serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
-    nickname: text(o['nickname'], `${path}.nickname`, STATE_LIMITS.nickname),
-    message: text(o['message'], `${path}.message`, STATE_LIMITS.requestMessage),
+    nickname: text(o['nickname'], `${path}.nickname`, LIMITS.storedNickname),
+    message: text(o['message'], `${path}.message`, LIMITS.requestMessage),
     receivedAt: time(o['receivedAt'], `${path}.receivedAt`),
   };
 }
@@ -316,13 +303,11 @@ function outgoing(value: unknown, path: string): OutgoingRequestRecord {
     fail(`${path}.rejection`, 'only a rejected request has a rejection kind');
   }
   const lastAttemptAt = optional(o, 'lastAttemptAt', (v) => time(v, `${path}.lastAttemptAt`));
-  const lastError = optional(o, 'lastError', (v) =>
-    text(v, `${path}.lastError`, STATE_LIMITS.errorText),
-  );
+  const lastError = optional(o, 'lastError', (v) => text(v, `${path}.lastError`, LIMITS.errorText));
   return {
     serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
-    nickname: text(o['nickname'], `${path}.nickname`, STATE_LIMITS.nickname),
-    message: text(o['message'], `${path}.message`, STATE_LIMITS.requestMessage),
+    nickname: text(o['nickname'], `${path}.nickname`, LIMITS.storedNickname),
+    message: text(o['message'], `${path}.message`, LIMITS.requestMessage),
     createdAt: time(o['createdAt'], `${path}.createdAt`),
     state,
     ...(rejection === undefined ? {} : { rejection }),
@@ -334,7 +319,7 @@ function outgoing(value: unknown, path: string): OutgoingRequestRecord {
 function blockedEntry(value: unknown, path: string): BlockedRecord {
   const o = object(value, path, ['serviceId', 'blockedAt'], ['nickname']);
   const nickname = optional(o, 'nickname', (v) =>
-    text(v, `${path}.nickname`, STATE_LIMITS.nickname),
+    text(v, `${path}.nickname`, LIMITS.storedNickname),
   );
   return {
     serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
@@ -364,7 +349,7 @@ function queued(value: unknown, path: string): QueuedMessageRecord {
   }
   return {
     localId: integer(o['localId'], `${path}.localId`, 0, Number.MAX_SAFE_INTEGER),
-    text: text(o['text'], `${path}.text`, STATE_LIMITS.messageText),
+    text: text(o['text'], `${path}.text`, LIMITS.messageText),
     at: time(o['at'], `${path}.at`),
     ...(wireId === undefined ? {} : { wireId }),
     ...(state === undefined ? {} : { state }),
@@ -380,7 +365,7 @@ function historyMessage(value: unknown, path: string): HistoryMessageRecord {
   return {
     id: integer(o['id'], `${path}.id`, 0, 0xffff_ffff),
     direction: oneOf(o['direction'], `${path}.direction`, DIRECTIONS),
-    text: text(o['text'], `${path}.text`, STATE_LIMITS.messageText),
+    text: text(o['text'], `${path}.text`, LIMITS.messageText),
     at: time(o['at'], `${path}.at`),
     timeDelta: integer(o['timeDelta'], `${path}.timeDelta`, -0x7fff_ffff, 0),
     state: oneOf(o['state'], `${path}.state`, DELIVERY),
@@ -403,8 +388,8 @@ function settings(value: unknown, path: string): SettingsRecord {
     const b = object(v, `${path}.bridges`, ['type', 'lines']);
     return {
       type: oneOf(b['type'], `${path}.bridges.type`, BRIDGE_TYPES),
-      lines: list(b['lines'], `${path}.bridges.lines`, STATE_LIMITS.bridgeLines).map((l, i) =>
-        text(l, `${path}.bridges.lines[${i}]`, STATE_LIMITS.bridgeLine),
+      lines: list(b['lines'], `${path}.bridges.lines`, LIMITS.bridgeLines).map((l, i) =>
+        text(l, `${path}.bridges.lines[${i}]`, LIMITS.bridgeLine),
       ),
     };
   });
@@ -438,25 +423,26 @@ export function validateVaultState(value: unknown): VaultState {
   if (o['version'] !== VAULT_STATE_VERSION) fail('state.version', 'unsupported state version');
   const each = <T>(key: string, max: number, check: (v: unknown, p: string) => T): T[] =>
     list(o[key], `state.${key}`, max).map((v, i) => check(v, `state.${key}[${i}]`));
-  const contacts = each('contacts', STATE_LIMITS.contacts, contact);
+  const contacts = each('contacts', LIMITS.contacts, contact);
   uniqueIds(contacts, 'state.contacts');
-  let historyTotal = 0;
-  const history = recordMap(o['history'], 'state.history', (v, p) => {
-    const entries = list(v, p, STATE_LIMITS.historyPerContact);
-    historyTotal += entries.length;
-    if (historyTotal > STATE_LIMITS.historyTotal) fail(p, 'too many history messages in total');
-    return entries.map((e, i) => historyMessage(e, `${p}[${i}]`));
-  });
+  const outgoingRequests = each('outgoingRequests', LIMITS.contacts, outgoing);
+  // The contact book holds contacts and outgoing requests together.
+  if (contacts.length + outgoingRequests.length > LIMITS.contacts) {
+    fail('state.outgoingRequests', `more than ${LIMITS.contacts} contacts and requests together`);
+  }
+  const history = recordMap(o['history'], 'state.history', (v, p) =>
+    list(v, p, LIMITS.historyPerContact).map((e, i) => historyMessage(e, `${p}[${i}]`)),
+  );
   return {
     version: 1,
     identity: identity(o['identity'], 'state.identity'),
     contacts,
-    incomingRequests: each('incomingRequests', STATE_LIMITS.requests, incoming),
-    outgoingRequests: each('outgoingRequests', STATE_LIMITS.requests, outgoing),
-    blocked: each('blocked', STATE_LIMITS.blocked, blockedEntry),
-    rejected: each('rejected', STATE_LIMITS.blocked, rejectedEntry),
+    incomingRequests: each('incomingRequests', LIMITS.incomingRequests, incoming),
+    outgoingRequests,
+    blocked: each('blocked', LIMITS.blocked, blockedEntry),
+    rejected: each('rejected', LIMITS.rejected, rejectedEntry),
     queues: recordMap(o['queues'], 'state.queues', (v, p) =>
-      list(v, p, STATE_LIMITS.queuePerContact).map((e, i) => queued(e, `${p}[${i}]`)),
+      list(v, p, LIMITS.queuePerContact).map((e, i) => queued(e, `${p}[${i}]`)),
     ),
     history,
     settings: settings(o['settings'], 'state.settings'),

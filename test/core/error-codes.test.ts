@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { COMMAND_ERROR_CODES } from '../../src/api/core-api.js';
 import {
   ContactBookError,
-  ContactBookFormatError,
   ContactBookFullError,
   ContactExistsError,
   SelfContactError,
@@ -15,7 +14,6 @@ import {
 import {
   BlockListFullError,
   IncomingRequestsError,
-  IncomingRequestsFormatError,
   UnknownRequestError,
 } from '../../src/contacts/incoming-requests.js';
 import {
@@ -24,7 +22,6 @@ import {
   InvalidTextError,
 } from '../../src/contacts/text-rules.js';
 import { UnknownCommandError } from '../../src/core/commands.js';
-import { ConversationFormatError } from '../../src/core/conversation.js';
 import {
   DownloadError,
   DownloadNamesExhaustedError,
@@ -68,7 +65,6 @@ const PINNED: readonly (readonly [ErrorClass, string])[] = [
   [AddressChecksumError, 'invalid-address'],
   [AddressPublicKeyError, 'invalid-address'],
   [ContactBookError, 'invalid-address'],
-  [ContactBookFormatError, 'invalid-address'],
   [InvalidNicknameError, 'invalid-nickname'],
   [InvalidTextError, 'invalid-text'],
   [InvalidMessageTextError, 'invalid-text'],
@@ -93,10 +89,8 @@ const PINNED: readonly (readonly [ErrorClass, string])[] = [
 /** Errors a front end never sees the code of: they are `internal`. */
 const INTERNAL: readonly ErrorClass[] = [
   IncomingRequestsError,
-  IncomingRequestsFormatError,
   SendQueueError,
   SendQueueFormatError,
-  ConversationFormatError,
   InvalidKeyBlobError,
   IdentityKeyWipedError,
   VaultClosedError,

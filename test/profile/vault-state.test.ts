@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../../src/schema/limits.js';
 import {
-  STATE_LIMITS,
   VaultStateError,
   emptyVaultState,
   validateVaultState,
@@ -62,7 +62,7 @@ describe('validateVaultState', () => {
           (s['contacts'] = [
             {
               serviceId: ALICE,
-              nickname: 'n'.repeat(STATE_LIMITS.nickname + 1),
+              nickname: 'n'.repeat(LIMITS.storedNickname + 1),
               addedAt: 1,
               historyEnabled: true,
             },
@@ -150,10 +150,7 @@ describe('validateVaultState', () => {
         'state.outgoingRequests[0].rejection',
       ],
       [(s) => (s['blocked'] = 'x'), 'state.blocked'],
-      [
-        (s) => (s['contacts'] = Array.from({ length: STATE_LIMITS.contacts + 1 })),
-        'state.contacts',
-      ],
+      [(s) => (s['contacts'] = Array.from({ length: LIMITS.contacts + 1 })), 'state.contacts'],
     ];
     for (const [mutate, path] of cases) {
       const s = clone();

@@ -1,4 +1,6 @@
 // Real, checksum-valid Ricochet IDs for tests, derived from fixed seeds (deterministic).
+import { Point } from '@noble/ed25519';
+import { sha3_256 } from '@noble/hashes/sha3.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 
 const cache = new Map<number, string>();
@@ -11,4 +13,28 @@ export function ricochetId(n: number): string {
     cache.set(n, id);
   }
   return id;
+}
+
+/** Distinct valid service ids: real ed25519 public keys (n·G, cheap to make in bulk). */
+export function serviceIds(count: number): string[] {
+  const ids: string[] = [];
+  let point = Point.BASE;
+  for (let i = 0; i < count; i++) {
+    point = point.add(Point.BASE);
+    ids.push(serviceIdOf(point.toBytes()));
+  }
+  return ids;
+}
+
+/** rend-spec-v3 §6: base32(pubkey ‖ checksum ‖ version) — the encoding only, no point check. */
+function serviceIdOf(publicKey: Uint8Array): string {
+  const prefix = new TextEncoder().encode('.onion checksum');
+  const checksum = sha3_256(new Uint8Array([...prefix, ...publicKey, 3])).subarray(0, 2);
+  const bytes = [...publicKey, ...checksum, 3];
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = '';
+  for (const b of bytes) bits += b.toString(2).padStart(8, '0');
+  let out = '';
+  for (let i = 0; i < bits.length; i += 5) out += alphabet[parseInt(bits.slice(i, i + 5), 2)];
+  return out;
 }
