@@ -18,7 +18,7 @@ import { LineSplitter, type SplitItem } from './line-splitter.js';
 export const MAX_UNREAD_OUTPUT_BYTES = 8 * 1024 * 1024;
 /**
  * Commands read but not yet carried out by the core. While this many wait, no further input is
- * read (lines already read, at most one input chunk, wait as they are).
+ * read; input already read (one read of the stream) waits unsplit and is split a line at a time.
  */
 export const MAX_PENDING_COMMANDS = 64;
 
@@ -51,10 +51,13 @@ export function runHeadless(core: MessengerCore, io: HeadlessIo): Promise<Headle
   const { input, output } = io;
   const maxUnread = io.maxUnreadOutputBytes ?? MAX_UNREAD_OUTPUT_BYTES;
   const splitter = new LineSplitter(MAX_COMMAND_LINE);
-  /** Lines read from the input and not yet handed to the core (from `heldFrom` on). */
-  let held: SplitItem[] = [];
-  let heldFrom = 0;
-  const holding = (): boolean => heldFrom < held.length;
+  /** Input read but not yet split (from `restFrom` on): split one line at a time, on demand. */
+  let rest: Buffer | undefined;
+  let restFrom = 0;
+  /** Split items of the current line (at most a line and an error) not yet handled. */
+  let ready: SplitItem[] = [];
+  let endSplit = false;
+  const holding = (): boolean => ready.length > 0 || rest !== undefined;
   let chain: Promise<void> = Promise.resolve();
   let pending = 0;
   let inputEnded = false;
@@ -116,8 +119,8 @@ export function runHeadless(core: MessengerCore, io: HeadlessIo): Promise<Headle
   return new Promise<HeadlessEnd>((resolve) => {
     const stopReading = (): void => {
       quitting = true;
-      held = [];
-      heldFrom = 0;
+      rest = undefined;
+      ready = [];
       input.off('data', onData);
       input.off('end', onEnd);
       input.off('error', onEnd);
@@ -170,29 +173,40 @@ export function runHeadless(core: MessengerCore, io: HeadlessIo): Promise<Headle
       if (parsed instanceof HeadlessError) write(parsed.toEvent());
       else enqueue(parsed);
     };
+    /** Feeds the splitter the held input up to and including its next newline. */
+    const splitNextLine = (): void => {
+      if (rest === undefined) return;
+      const nl = rest.indexOf(0x0a, restFrom);
+      const end = nl === -1 ? rest.length : nl + 1;
+      ready = splitter.push(rest.subarray(restFrom, end));
+      restFrom = end;
+      if (restFrom >= rest.length) {
+        rest = undefined;
+        restFrom = 0;
+      }
+    };
     pump = (): void => {
       while (!quitting && !waitingForDrain && pending < MAX_PENDING_COMMANDS) {
-        const item = held[heldFrom];
-        if (item === undefined) break;
-        heldFrom++;
-        handle(item);
+        const item = ready.shift();
+        if (item !== undefined) handle(item);
+        else if (rest !== undefined) splitNextLine();
+        else if (inputEnded && !endSplit) {
+          endSplit = true;
+          ready = splitter.end();
+        } else break;
       }
-      if (!holding()) {
-        held = [];
-        heldFrom = 0;
-      }
-      if (!quitting && inputEnded && !holding()) finish('quit');
+      if (!quitting && endSplit && !holding()) finish('quit');
       flow();
     };
     const onData = (chunk: Buffer | string): void => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      for (const item of splitter.push(bytes)) held.push(item);
+      rest = rest === undefined ? bytes : Buffer.concat([rest.subarray(restFrom), bytes]);
+      restFrom = 0;
       pump();
     };
     const onEnd = (): void => {
       if (inputEnded) return;
       inputEnded = true;
-      for (const item of splitter.end()) held.push(item);
       pump();
     };
     input.on('data', onData);
