@@ -5,7 +5,7 @@
 // core; past a hard output cap, one `output-overflow` error and a clean close. An output the
 // reader closed (EPIPE) closes the session cleanly too (saved, partial downloads removed).
 import type { Readable, Writable } from 'node:stream';
-import type { CoreCommand, CoreEvent, MessengerCore } from './api.js';
+import type { CoreCommand, CoreEvent, MessengerCore } from '../api/core-api.js';
 import {
   HeadlessError,
   MAX_COMMAND_LINE,

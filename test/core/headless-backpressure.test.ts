@@ -4,7 +4,7 @@
 // commands faster than the core carries them out is read only as fast as the core keeps up.
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CoreCommand, CoreEvent, MessengerCore } from '../../src/core/api.js';
+import type { CoreCommand, CoreEvent, MessengerCore } from '../../src/api/core-api.js';
 import {
   MAX_PENDING_COMMANDS,
   OUTPUT_OVERFLOW_CODE,

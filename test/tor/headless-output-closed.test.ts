@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { EXIT_OUTPUT_CLOSED } from '../../src/cli/main.js';
 import { openVault } from '../../src/profile/vault.js';
 import { HeadlessProcess, buildDist, writeTestnetDir } from './headless-process.js';

@@ -2,7 +2,7 @@
 // and file id; file names are sanitised on the way in. Bounded like the core: the core forgets a
 // transfer at its `file-done` (and holds at most 16 incoming + 8 outgoing per connection), so the
 // list keeps every active transfer and only the last FINISHED_TRANSFERS_KEPT finished ones.
-import type { FileDirection, RicochetId } from '../../core/api.js';
+import type { FileDirection, RicochetId } from '../../api/core-api.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import type { TransferEntry, TransferState } from './types.js';
 
