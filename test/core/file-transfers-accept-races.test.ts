@@ -62,6 +62,17 @@ function newLink(): PeerLink {
   return link;
 }
 
+/** The peer offers `report.pdf` as FILE_ID. */
+function offerReport(transfers: FileTransfers, link: PeerLink): void {
+  transfers.handle(ADDRESS, link, {
+    type: 'file-offer',
+    fileId: FILE_ID,
+    name: 'report.pdf',
+    size: 1000,
+    hash: new Uint8Array(64),
+  });
+}
+
 /** Names in the downloads directory (none if it was never created). */
 function listing(downloads: string): string[] {
   return existsSync(downloads) ? readdirSync(downloads).sort() : [];
@@ -139,13 +150,7 @@ async function round(how: Interruption, step: number): Promise<Round> {
   };
   // Constructed after the hook is set: its stale-partials scan is the first step.
   const transfers = new FileTransfers((e) => events.push(e), downloads, Date.now);
-  transfers.handle(ADDRESS, link, {
-    type: 'file-offer',
-    fileId: FILE_ID,
-    name: 'report.pdf',
-    size: 1000,
-    hash: new Uint8Array(64),
-  });
+  offerReport(transfers, link);
   const accepted = transfers.accept(ADDRESS, FILE_ID).catch(() => undefined);
   if (step === 0) interrupt();
   await accepted;
@@ -187,13 +192,7 @@ describe('accepting a file while the transfer ends leaves nothing behind', () =>
     const events: CoreEvent[] = [];
     const transfers = new FileTransfers((e) => events.push(e), downloads, Date.now);
     const link = newLink();
-    transfers.handle(ADDRESS, link, {
-      type: 'file-offer',
-      fileId: FILE_ID,
-      name: 'report.pdf',
-      size: 1000,
-      hash: new Uint8Array(64),
-    });
+    offerReport(transfers, link);
     await Promise.all([transfers.accept(ADDRESS, FILE_ID), transfers.accept(ADDRESS, FILE_ID)]);
     await transfers.accept(ADDRESS, FILE_ID);
     expect(listing(downloads)).toEqual(['report.pdf', 'report.pdf.sotto-part']);

@@ -112,26 +112,15 @@ describe('runHeadless output backpressure', () => {
 });
 
 /** A core that takes an event-loop turn per command (as a disk write would) and answers each. */
-class SlowCore implements MessengerCore {
+class SlowCore extends RecordingCore {
   answered = 0;
-  readonly #listeners = new Set<(e: CoreEvent) => void>();
-  async dispatch(command: CoreCommand): Promise<void> {
+  override async dispatch(command: CoreCommand): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     if (command.type === 'quit') this.emit({ type: 'quit' });
     else if (command.type === 'send') {
       this.answered++;
       this.emit({ type: 'queued', address: ADDRESS, id: Number(command.text), text: command.text });
     }
-  }
-  onEvent(listener: (e: CoreEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-  emit(e: CoreEvent): void {
-    for (const l of this.#listeners) l(e);
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
   }
 }
 

@@ -2,7 +2,7 @@
 // next event): it must not crash. It saves the profile (a rename made just before is in the
 // vault), deletes the partial download and its placeholder, stops its tor, and exits with the
 // documented code 5 (EXIT_OUTPUT_CLOSED, docs/HEADLESS.md), one line on stderr, no stack trace.
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,19 +11,9 @@ import { EXIT_OUTPUT_CLOSED } from '../../src/cli/main.js';
 import { openVault } from '../../src/profile/vault.js';
 import { HeadlessProcess, buildDist, writeTestnetDir } from './headless-process.js';
 import { SottoInstance } from './messenger-support.js';
+import { processesMentioning } from '../support/processes.js';
 
 const testnet = inject('torTestnetClientTorrc');
-
-/** Pids of running processes whose command line mentions `text` (e.g. a tor data directory). */
-async function processesMentioning(text: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(text)) pids.push(Number(name));
-  }
-  return pids;
-}
 
 describe('sotto headless --json: the reader closes stdout', () => {
   let dir: string;
