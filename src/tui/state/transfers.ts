@@ -1,8 +1,10 @@
 // File transfer state: offers, progress (bytes, speed) and outcomes keyed by address, direction
-// and file id; file names are sanitised on the way in. Bounded like the core: the core forgets a
-// transfer at its `file-done` (and holds at most 16 incoming + 8 outgoing per connection), so the
-// list keeps every active transfer and only the last FINISHED_TRANSFERS_KEPT finished ones.
+// and file id; file names are sanitised on the way in (and shown by tui/file-name-display.ts).
+// Bounded like the core: the core forgets a transfer at its `file-done` (and holds at most 16
+// incoming + 8 outgoing per connection), so the list keeps every active transfer and only the
+// last FINISHED_TRANSFERS_KEPT finished ones.
 import type { FileDirection, RicochetId } from '../../api/core-api.js';
+import { fileNameForDisplay } from '../file-name-display.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import type { TransferEntry, TransferState } from './types.js';
 
@@ -14,8 +16,9 @@ export function transferKey(address: RicochetId, direction: FileDirection, fileI
   return `${address}|${direction}|${fileId}`;
 }
 
+/** Safe to draw, padding made visible, long names cut in the middle so the ending stays. */
 export function cleanFileName(name: string): string {
-  return sanitizeForTerminal(name, { maxLength: FILE_NAME_MAX });
+  return fileNameForDisplay(sanitizeForTerminal(name), FILE_NAME_MAX);
 }
 
 export function upsertTransfer(
