@@ -53,7 +53,7 @@ async function messengerWith(
   dirs.push(dir);
   const key = IdentityKey.generate();
   const state = emptyVaultState({
-    expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
+    expandedKey: key.expandedKey(),
   });
   const vaultPath = join(dir, 'vault.sotto');
   const vault = await createVault(vaultPath, null, patch(state));
