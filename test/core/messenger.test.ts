@@ -114,6 +114,26 @@ describe('Messenger restored from the vault', () => {
   });
 });
 
+describe('history in the vault (SECURITY.md §5: only where you turned it on)', () => {
+  it('saves the conversation of a contact with history on, and none of one with it off', async () => {
+    const quiet = IdentityKey.generate().serviceId;
+    const { messenger, vaultPath } = await messengerWith((s) => ({
+      ...s,
+      contacts: [
+        { serviceId: friend, nickname: 'friend', addedAt: 1, historyEnabled: true },
+        { serviceId: quiet, nickname: 'quiet', addedAt: 1, historyEnabled: false },
+      ],
+    }));
+    await messenger.dispatch({ type: 'send', address: friendAddress, text: 'keep this' });
+    await messenger.dispatch({ type: 'send', address: `ricochet:${quiet}`, text: 'forget this' });
+    await messenger.close();
+    const reopened = await openVault(vaultPath, null);
+    expect(Object.keys(reopened.state.history)).toEqual([friend]);
+    expect(reopened.state.history[friend]?.map((m) => m.text)).toEqual(['keep this']);
+    reopened.close();
+  });
+});
+
 describe('Messenger durability', () => {
   it('has the message in the vault file by the time it says `queued` (a crash after loses nothing)', async () => {
     const { messenger, vaultPath } = await messengerWith((s) => ({
