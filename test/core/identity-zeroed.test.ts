@@ -10,6 +10,7 @@ import { newIdentityState, openProfileSession } from '../../src/cli/session.js';
 import type { SottoOptions } from '../../src/cli/args.js';
 import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey, IdentityKeyWipedError } from '../../src/onion/identity-key.js';
+import { OnionService } from '../../src/onion/onion-service.js';
 import type { InboundConnection, OnionListener } from '../../src/onion/tor-provider.js';
 import type { VaultState } from '../../src/profile/vault-state.js';
 import { LoopbackTor } from '../abuse/loopback-support.js';
@@ -98,5 +99,27 @@ describe('the identity key is zeroed when the profile is closed', () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  it('the onion listener (what the real tor provider publishes) wipes its key copy on close', async () => {
+    const made: IdentityKey[] = [];
+    const fromExpanded = IdentityKey.fromExpandedKey.bind(IdentityKey);
+    vi.spyOn(IdentityKey, 'fromExpandedKey').mockImplementation((bytes) => {
+      const key = fromExpanded(bytes);
+      made.push(key);
+      return key;
+    });
+    const own = IdentityKey.generate();
+    const handed = own.expandedKey();
+    own.wipe();
+    const service = await OnionService.open(handed, () => undefined, {
+      listen: { host: '127.0.0.1', port: 0 },
+    });
+    vi.restoreAllMocks();
+    handed.fill(0); // as the Messenger does once listen() returned
+    expect(made).toHaveLength(1);
+    expect(() => made[0]?.expandedKey()).not.toThrow();
+    await service.close();
+    for (const key of made) expect(() => key.expandedKey()).toThrow(IdentityKeyWipedError);
   });
 });
