@@ -7,7 +7,7 @@ import type { SottoOptions } from './args.js';
 import { networkTorConfig, readBridgesFile } from './bridges-file.js';
 import { readBounded } from '../fs/read-bounded.js';
 import type { MessengerOptions } from '../core/messenger.js';
-import { IdentityKey } from '../onion/identity-key.js';
+import { IdentityKey } from '../identity/identity-key.js';
 import { validateExtraTorrcLine } from '../onion/torrc.js';
 import type { NetworkSettings } from '../onion/network-settings.js';
 import type { TorProviderOptions } from '../onion/real-tor-provider.js';
@@ -30,6 +30,7 @@ import {
   type IdentityRecord,
   type VaultState,
 } from '../profile/vault-state.js';
+import { CliError } from './errors.js';
 
 export interface ProfileSession {
   readonly profile: OpenProfileDir;
@@ -124,7 +125,8 @@ async function createFromInitial(
 export const MAX_TORRC_EXTRA_BYTES = 64 * 1024;
 
 /** A torrc-extra file is larger than MAX_TORRC_EXTRA_BYTES (or is not a regular file). */
-export class TorrcExtraFileError extends Error {
+export class TorrcExtraFileError extends CliError {
+  readonly code: string = 'torrc-extra-file';
   override name = 'TorrcExtraFileError';
 }
 

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackSotto, RawPeer } from '../abuse/loopback-support.js';
 
 const sha3 = (bytes: Uint8Array): Uint8Array =>

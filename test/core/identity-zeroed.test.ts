@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newIdentityState, openProfileSession } from '../../src/cli/session.js';
 import type { SottoOptions } from '../../src/cli/args.js';
 import { Messenger } from '../../src/core/messenger.js';
-import { IdentityKey, IdentityKeyWipedError } from '../../src/onion/identity-key.js';
+import { IdentityKey, IdentityKeyWipedError } from '../../src/identity/identity-key.js';
 import { OnionService } from '../../src/onion/onion-service.js';
 import type { InboundConnection, OnionListener } from '../../src/onion/tor-provider.js';
 import type { VaultState } from '../../src/profile/vault-state.js';
