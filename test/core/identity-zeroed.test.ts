@@ -29,6 +29,18 @@ class RecordingTor extends LoopbackTor {
 
 const allZero = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0);
 
+/** Collects every IdentityKey made from an expanded key until vi.restoreAllMocks() (calls through). */
+function watchKeysMade(): IdentityKey[] {
+  const made: IdentityKey[] = [];
+  const fromExpanded = IdentityKey.fromExpandedKey.bind(IdentityKey);
+  vi.spyOn(IdentityKey, 'fromExpandedKey').mockImplementation((bytes) => {
+    const key = fromExpanded(bytes);
+    made.push(key);
+    return key;
+  });
+  return made;
+}
+
 let dir = '';
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -61,13 +73,7 @@ describe('the identity key is zeroed when the profile is closed', () => {
     expect(seed).toBeInstanceOf(Uint8Array);
     expect(allZero(expandedKey) || seed === undefined || allZero(seed)).toBe(false);
 
-    const made: IdentityKey[] = [];
-    const fromExpanded = IdentityKey.fromExpandedKey.bind(IdentityKey);
-    vi.spyOn(IdentityKey, 'fromExpandedKey').mockImplementation((bytes) => {
-      const key = fromExpanded(bytes);
-      made.push(key);
-      return key;
-    });
+    const made = watchKeysMade();
     const tor = new RecordingTor();
     const messenger = new Messenger({ tor, vault: session.vault, downloadsDir: dir });
     vi.restoreAllMocks(); // only the Messenger's own keys are watched
@@ -102,13 +108,7 @@ describe('the identity key is zeroed when the profile is closed', () => {
   });
 
   it('the onion listener (what the real tor provider publishes) wipes its key copy on close', async () => {
-    const made: IdentityKey[] = [];
-    const fromExpanded = IdentityKey.fromExpandedKey.bind(IdentityKey);
-    vi.spyOn(IdentityKey, 'fromExpandedKey').mockImplementation((bytes) => {
-      const key = fromExpanded(bytes);
-      made.push(key);
-      return key;
-    });
+    const made = watchKeysMade();
     const own = IdentityKey.generate();
     const handed = own.expandedKey();
     own.wipe();
