@@ -83,6 +83,18 @@ export function isCanonicalRicochetId(address: string): boolean {
   return address.startsWith(PREFIX) && isValidServiceId(address.slice(PREFIX.length));
 }
 
+/**
+ * The nickname a contact gets when nobody chose one (Ricochet Refresh 3.0.41 never sends a
+ * nickname with its request, nor does Sotto by default): the first 8 characters of its service id,
+ * the same characters the UI's short form of an ID starts with. It is stored like any nickname, so
+ * the contact list, the conversation header and headless events all show the same name, and
+ * `rename` changes it.
+ */
+export function defaultNickname(address: RicochetId): string {
+  const bare = address.startsWith(PREFIX) ? address.slice(PREFIX.length) : address;
+  return bare.slice(0, 8);
+}
+
 export class ContactBook {
   readonly #contacts = new Map<RicochetId, ContactRecord>();
   readonly #self: RicochetId | undefined;

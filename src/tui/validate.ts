@@ -1,6 +1,10 @@
 // What the user types that the peer will see, checked before it goes to the core: nickname and
 // contact-request message limits of Ricochet (docs/PROTOCOL.md "Strictness": nickname ≤ 30 UTF-16 units
-// without `" < > &` or control/format characters; message ≤ 2000 UTF-16 units).
+// without `" < > &` or control/format characters; message ≤ 2000 UTF-16 units), and the name a
+// contact request suggests when the user accepts it.
+import type { IncomingRequestView } from '../core/api.js';
+import { defaultNickname } from '../contacts/contact-book.js';
+
 export const NICKNAME_MAX_UTF16 = 30;
 export const REQUEST_MESSAGE_MAX_UTF16 = 2000;
 
@@ -12,6 +16,21 @@ export function nicknameProblem(nickname: string): string | null {
   if (/["<>&]/.test(trimmed)) return 'no " < > or & in nicknames';
   if (/[\p{Cc}\p{Cf}]/u.test(trimmed)) return 'no invisible or control characters';
   return null;
+}
+
+/** Why `nickname` cannot be our own nickname ('' is fine: requests then carry none). */
+export function ownNicknameProblem(nickname: string): string | null {
+  return nickname.trim() === '' ? null : nicknameProblem(nickname);
+}
+
+/**
+ * The name offered when accepting `request`: the nickname it carried (already sanitised for the
+ * terminal) if that is a valid nickname, else the core's default for a contact without one (the
+ * first 8 characters of the ID; Ricochet Refresh 3.0.41 never sends a nickname).
+ */
+export function suggestedNickname(request: IncomingRequestView): string {
+  const given = request.nickname.trim();
+  return given !== '' && nicknameProblem(given) === null ? given : defaultNickname(request.address);
 }
 
 /** Why a contact-request message cannot be sent, or null when it is fine. */
