@@ -61,8 +61,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       // the request leaves the store: a failed accept changes nothing.
       const request = requests.pending(address);
       const given = command.nickname ?? '';
-      const nickname =
-        given === '' ? safeNickname(request.nickname, toServiceId(address)) : given;
+      const nickname = given === '' ? safeNickname(request.nickname, toServiceId(address)) : given;
       ctx.emitAll(book.addAccepted(address, nickname, now));
       requests.accept(address);
       book.setHistoryEnabled(address, ctx.model.settings.historyDefault);

@@ -86,7 +86,8 @@ export function AddContact(props: Readonly<AddContactProps>) {
       else if (nickProblem !== null) setField('nickname');
       else if (messageProblem !== null) setField('message');
       else if (ownProblem !== null) setField('own');
-      else props.onSubmit({ address: check.address, nickname: nickname.trim(), message }, own.trim());
+      else
+        props.onSubmit({ address: check.address, nickname: nickname.trim(), message }, own.trim());
     }
   });
 

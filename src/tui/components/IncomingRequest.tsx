@@ -61,7 +61,9 @@ export function IncomingRequest(props: Readonly<IncomingRequestProps>) {
       <Text> </Text>
       <TextInput label="Name" value={name} onChange={setName} focused={editing} maxLength={64} />
       {problem === null ? (
-        <Text color={tone('muted')}>{'    the name you see; you can rename the contact later'}</Text>
+        <Text color={tone('muted')}>
+          {'    the name you see; you can rename the contact later'}
+        </Text>
       ) : (
         <Text color={tone('bad')}>{`    ✗ ${problem}`}</Text>
       )}
