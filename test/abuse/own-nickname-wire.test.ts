@@ -27,7 +27,7 @@ function contactRequestIn(clientStream: Uint8Array): SentRequest {
   const intro = new IntroductionParser().push(clientStream);
   if (!intro.done) throw new Error('no complete introduction');
   const bytes = intro.rest;
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const result = decodePacket(bytes, offset);
     if ('needMore' in result) break;
     offset += result.consumed;
@@ -37,7 +37,9 @@ function contactRequestIn(clientStream: Uint8Array): SentRequest {
     if (open === undefined || !hasExtension(open, contact_request)) continue;
     const request = getExtension(open, contact_request);
     return {
-      fieldsSet: ContactRequestSchema.fields.filter((f) => isFieldSet(request, f)).map((f) => f.name),
+      fieldsSet: ContactRequestSchema.fields
+        .filter((f) => isFieldSet(request, f))
+        .map((f) => f.name),
       nickname: request.nickname,
       messageText: request.messageText,
     };
@@ -87,7 +89,9 @@ describe('the nickname our contact requests carry, on the wire', () => {
     await bob.messenger.dispatch({ type: 'accept', address: aliceId });
     await bob.waitFor(
       (e) =>
-        e.type === 'contact' && e.address === aliceId && e.nickname === alice.key.serviceId.slice(0, 8),
+        e.type === 'contact' &&
+        e.address === aliceId &&
+        e.nickname === alice.key.serviceId.slice(0, 8),
     );
     await alice.waitFor((e) => e.type === 'online' && e.address === bobId);
     await alice.messenger.dispatch({ type: 'send', address: bobId, text: 'one' });
