@@ -3,8 +3,10 @@
 // never accepted on argv: passphrases and control passwords come from files or descriptors.
 import { parseArgs } from 'node:util';
 import { InvalidNicknameError, validateNickname } from '../contacts/text-rules.js';
+import { CliError } from './errors.js';
 
-export class UsageError extends Error {
+export class UsageError extends CliError {
+  readonly code: string = 'usage';
   override name = 'UsageError';
 }
 

@@ -15,9 +15,9 @@ import {
 } from './session.js';
 import { runHeadless } from '../core/headless.js';
 import { Messenger } from '../core/messenger.js';
-import { IdentityKey } from '../onion/identity-key.js';
+import { IdentityKey } from '../identity/identity-key.js';
 import { createTorProvider } from '../onion/real-tor-provider.js';
-import { formatRicochetId } from '../onion/service-id.js';
+import { formatRicochetId } from '../identity/service-id.js';
 import * as torErrors from '../onion/tor-errors.js';
 import * as controlErrors from '../onion/control/errors.js';
 import * as profileErrors from '../profile/errors.js';

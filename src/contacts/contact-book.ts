@@ -2,9 +2,10 @@
 // unread count, with the transitions Ricochet v3 implies (notes "Contact requests", "What deployed
 // peers actually do"). Sans-IO: every mutation returns the CoreEvents a front end should see.
 
-import type { ContactStatus, ContactView, CoreEvent, RicochetId } from '../core/api.js';
-import { isValidServiceId } from '../onion/service-id.js';
+import type { ContactStatus, ContactView, CoreEvent, RicochetId } from '../api/core-api.js';
+import { isValidServiceId } from '../identity/service-id.js';
 import { MAX_REQUEST_MESSAGE_UNITS, validateMessageText, validateNickname } from './text-rules.js';
+import { ContactsError } from './errors.js';
 
 /** Where our relationship with a contact stands (independent of presence and block flag). */
 export type ContactState =
@@ -44,19 +45,24 @@ export interface ContactBookState {
   }[];
 }
 
-export class ContactBookError extends Error {
+export class ContactBookError extends ContactsError {
+  readonly code: string = 'invalid-address';
   override name = 'ContactBookError';
 }
 export class ContactExistsError extends ContactBookError {
+  override readonly code: string = 'contact-exists';
   override name = 'ContactExistsError';
 }
 export class UnknownContactError extends ContactBookError {
+  override readonly code: string = 'unknown-contact';
   override name = 'UnknownContactError';
 }
 export class SelfContactError extends ContactBookError {
+  override readonly code: string = 'self-contact';
   override name = 'SelfContactError';
 }
 export class ContactBookFullError extends ContactBookError {
+  override readonly code: string = 'too-many-contacts';
   override name = 'ContactBookFullError';
 }
 export class ContactBookFormatError extends ContactBookError {
@@ -81,18 +87,6 @@ const PREFIX = 'ricochet:';
 /** True for `ricochet:<canonical service id>` (checksum and version checked). */
 export function isCanonicalRicochetId(address: string): boolean {
   return address.startsWith(PREFIX) && isValidServiceId(address.slice(PREFIX.length));
-}
-
-/**
- * The nickname a contact gets when nobody chose one (Ricochet Refresh 3.0.41 never sends a
- * nickname with its request, nor does Sotto by default): the first 8 characters of its service id,
- * the same characters the UI's short form of an ID starts with. It is stored like any nickname, so
- * the contact list, the conversation header and headless events all show the same name, and
- * `rename` changes it.
- */
-export function defaultNickname(address: RicochetId): string {
-  const bare = address.startsWith(PREFIX) ? address.slice(PREFIX.length) : address;
-  return bare.slice(0, 8);
 }
 
 export class ContactBook {

@@ -4,13 +4,13 @@
 import {
   ContactBook,
   EXPLICIT_REJECTION_TEXT,
-  defaultNickname,
   type ContactState,
   type RejectionKind,
 } from '../contacts/contact-book.js';
 import { IncomingRequests } from '../contacts/incoming-requests.js';
+import { defaultNickname } from '../identity/default-nickname.js';
 import { MAX_NICKNAME_UNITS, validateNickname } from '../contacts/text-rules.js';
-import type { RicochetId } from './api.js';
+import type { RicochetId } from '../api/core-api.js';
 import { Conversations } from './conversation.js';
 import { SendQueue } from './send-queue.js';
 import type {

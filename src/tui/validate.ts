@@ -2,8 +2,8 @@
 // contact-request message limits of Ricochet (docs/PROTOCOL.md "Strictness": nickname ≤ 30 UTF-16 units
 // without `" < > &` or control/format characters; message ≤ 2000 UTF-16 units), and the name a
 // contact request suggests when the user accepts it.
-import type { IncomingRequestView } from '../core/api.js';
-import { defaultNickname } from '../contacts/contact-book.js';
+import type { IncomingRequestView } from '../api/core-api.js';
+import { defaultNickname } from '../identity/default-nickname.js';
 
 export const NICKNAME_MAX_UTF16 = 30;
 export const REQUEST_MESSAGE_MAX_UTF16 = 2000;

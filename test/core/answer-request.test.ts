@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CoreEvent, IncomingRequestView } from '../../src/core/api.js';
+import type { CoreEvent, IncomingRequestView } from '../../src/api/core-api.js';
 import { Messenger } from '../../src/core/messenger.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createVault, openVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
 import { OfflineTor } from '../support/offline-tor.js';
@@ -33,7 +33,7 @@ interface Harness {
   requests(): Promise<readonly IncomingRequestView[]>;
 }
 
-async function open(vaultPath: string, vault: Awaited<ReturnType<typeof openVault>>) {
+function open(vaultPath: string, vault: Awaited<ReturnType<typeof openVault>>): Harness {
   const messenger = new Messenger({ tor: new OfflineTor(), vault, downloadsDir: tmpdir() });
   const events: CoreEvent[] = [];
   messenger.onEvent((e) => events.push(e));

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { HeadlessProcess } from './headless-process.js';
 import { REPO, TmuxPane, privateBuild, run, shellQuote } from './tui-support.js';
 

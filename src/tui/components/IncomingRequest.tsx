@@ -4,7 +4,7 @@
 // Ricochet Refresh 3.0.41 never sends one) and `y` accepts with it; `e`/Tab edits it first.
 import { Text, useInput } from 'ink';
 import { useState } from 'react';
-import type { IncomingRequestView } from '../../core/api.js';
+import type { IncomingRequestView } from '../../api/core-api.js';
 import { findBinding } from '../keymap.js';
 import { formatAgo } from '../state/format.js';
 import { useTone } from '../theme.js';
