@@ -180,10 +180,7 @@ describe('a failed answer leaves the request exactly as it was', () => {
   });
 
   it('a block that fails (block list full) keeps the request, and accepting it still works', async () => {
-    const full = Array.from({ length: 10_000 }, () => ({
-      serviceId: randomServiceIdText(),
-      blockedAt: 1,
-    }));
+    const full = fullBlockList();
     const h = await messengerWith((s) => ({ ...withRequest(s), blocked: full }));
     const before = await h.requests();
     expect(await h.run({ type: 'block', address: ASKER })).toMatchObject([
@@ -197,10 +194,7 @@ describe('a failed answer leaves the request exactly as it was', () => {
 
   it('a contact whose block fails (block list full) is not blocked either', async () => {
     const friend = IdentityKey.generate().serviceId;
-    const full = Array.from({ length: 10_000 }, () => ({
-      serviceId: randomServiceIdText(),
-      blockedAt: 1,
-    }));
+    const full = fullBlockList();
     const h = await messengerWith((s) => ({
       ...s,
       blocked: full,
@@ -264,6 +258,11 @@ describe('our own nickname (the one our requests carry)', () => {
     await h.messenger.close();
   });
 });
+
+/** 10 000 blocked entries: the block list's bound (DEFAULT_INCOMING_LIMITS.maxBlocked). */
+function fullBlockList(): VaultState['blocked'] {
+  return Array.from({ length: 10_000 }, () => ({ serviceId: randomServiceIdText(), blockedAt: 1 }));
+}
 
 /** A syntactically valid service id text (the vault checks the alphabet, not the checksum). */
 function randomServiceIdText(): string {

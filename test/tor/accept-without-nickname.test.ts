@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { HeadlessProcess } from './headless-process.js';
-import { REPO, TmuxPane, privateBuild, run, shellQuote } from './tui-support.js';
+import { REPO, TmuxPane, createUiProfile, privateBuild, quitUi, startUi } from './tui-support.js';
 
 let SOTTO = join(REPO, 'bin/sotto.js'); // replaced by a private build in beforeAll
 const testnet = inject('torTestnetClientTorrc');
@@ -56,22 +56,10 @@ describe('accepting a request that carries no nickname, over the private Tor net
   it('the UI accepts with y, and the two chat both ways', async () => {
     const peer = requester as HeadlessProcess;
     const uiProfile = join(root, 'ui');
-    const id = await run(process.execPath, [
-      SOTTO,
-      'id',
-      '--no-passphrase',
-      '--profile',
-      uiProfile,
-    ]);
-    const uiAddress = id.stdout.trim();
+    const uiAddress = await createUiProfile(SOTTO, uiProfile);
     expect(uiAddress).toMatch(/^ricochet:[a-z2-7]{56}$/);
-    const command = [process.execPath, SOTTO, '--no-passphrase', '--profile', uiProfile]
-      .concat(['--torrc-extra', torrcFile])
-      .map(shellQuote)
-      .join(' ');
-    await pane.start(
-      `${command} 2>${shellQuote(join(root, 'ui-stderr'))}; echo "SOTTO-EXIT=$?"; sleep 600`,
-    );
+    const stderrFile = join(root, 'ui-stderr');
+    await startUi(pane, { sotto: SOTTO, profile: uiProfile, torrcFile, stderrFile });
     await pane.waitForScreen('the main screen', (s) => s.includes('[Contacts]'));
     await peer.waitFor((e) => e.type === 'published');
 
@@ -114,11 +102,7 @@ describe('accepting a request that carries no nickname, over the private Tor net
     );
     await peer.waitFor((e) => e.type === 'delivered' && e.address === uiAddress);
 
-    await pane.key('Escape');
-    await pane.waitForScreen('the contact list', (s) => s.includes('Tab to write'), 10_000);
-    await pane.type('q');
-    const end = await pane.waitForScreen('the exit code', (s) => s.includes('SOTTO-EXIT='), 60_000);
-    expect(end).toContain('SOTTO-EXIT=0');
+    expect(await quitUi(pane)).toBe('0');
   });
 
   it('headless accept without a nickname, then chat both ways', async () => {
