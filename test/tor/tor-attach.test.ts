@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdentityKey } from '../../src/onion/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
-import { OnionPublishTimeoutError, TorAttachError } from '../../src/onion/tor-errors.js';
+import {
+  OnionPublishTimeoutError,
+  TorAttachError,
+  TorNotRunningError,
+  UnauthenticatedControlPortError,
+} from '../../src/onion/tor-errors.js';
 import type { TorEvent } from '../../src/onion/tor-provider.js';
 import { startFilteringProxy, type FilteringProxy } from '../support/filtering-control-proxy.js';
 import { startStandaloneTor, type StandaloneTor } from '../support/standalone-tor.js';
@@ -141,6 +146,53 @@ describe('attach mode', () => {
     await provider.close();
   });
 
+  it('never sends the key to a control port without authentication that nobody vouched for', async () => {
+    // A local user who squats the control port answers PROTOCOLINFO with AUTH METHODS=NULL.
+    const squatter = await startFilteringProxy({
+      upstream: { host: '127.0.0.1', port: system.controlPort },
+      upstreamPassword: system.password,
+      allow: () => true,
+    });
+    const provider = createTorProvider({
+      mode: 'attach',
+      ...STALL_LIMITS,
+      env: { TOR_CONTROL_PORT: String(squatter.port), TOR_SOCKS_PORT: String(system.socksPort) },
+    });
+    try {
+      const error = await provider.bootstrap().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnauthenticatedControlPortError);
+      const key = IdentityKey.generate();
+      const listening = await provider
+        .listen(key.expandedKey(), () => undefined)
+        .catch((e: unknown) => e);
+      expect(listening).toBeInstanceOf(TorNotRunningError);
+      expect(squatter.seen.some((line) => line.startsWith('ADD_ONION'))).toBe(false);
+      expect(squatter.seen.join('\n')).not.toContain(key.torKeyBlob().slice('ED25519-V3:'.length));
+    } finally {
+      await provider.close();
+      await squatter.close();
+    }
+  });
+
+  it('says how it got in: authenticated with the cookie', async () => {
+    const provider = createTorProvider({
+      mode: 'attach',
+      ...STALL_LIMITS,
+      env: {
+        TOR_CONTROL_PORT: String(system.controlPort),
+        TOR_CONTROL_COOKIE_AUTH_FILE: system.cookieFile,
+      },
+    });
+    const events: TorEvent[] = [];
+    provider.onEvent((event) => events.push(event));
+    try {
+      await provider.bootstrap();
+    } finally {
+      await provider.close();
+    }
+    expect(events).toContainEqual({ type: 'control-access', access: 'authenticated' });
+  });
+
   it('sends nothing that changes the system tor (every command recorded by a pass-through)', async () => {
     const recorder = await startFilteringProxy({
       upstream: { host: '127.0.0.1', port: system.controlPort },
@@ -151,6 +203,7 @@ describe('attach mode', () => {
       mode: 'attach',
       ...STALL_LIMITS,
       env: { TOR_CONTROL_PORT: String(recorder.port) },
+      unauthenticatedControl: 'user-opt-in',
     });
     try {
       await provider.bootstrap();
@@ -192,6 +245,7 @@ describe('attach mode', () => {
       const provider = createTorProvider({
         mode: 'attach',
         env: { TOR_CONTROL_PORT: String(silent.port), TOR_SOCKS_PORT: String(system.socksPort) },
+        unauthenticatedControl: 'user-opt-in',
         publishTimeoutMs: 2_000,
       });
       try {
@@ -227,6 +281,7 @@ describe('attach mode', () => {
         mode: 'attach',
         ...STALL_LIMITS,
         env: { TOR_CONTROL_PORT: String(proxy.port), TOR_SOCKS_PORT: String(system.socksPort) },
+        unauthenticatedControl: 'tails',
         unconfirmedPublishWaitMs: 3_000,
       });
       const events: TorEvent[] = [];
@@ -234,6 +289,7 @@ describe('attach mode', () => {
       try {
         await provider.bootstrap();
         expect(events).toContainEqual({ type: 'ready' });
+        expect(events).toContainEqual({ type: 'control-access', access: 'tails' });
         await publishAndTalk(provider);
       } finally {
         await provider.close();
@@ -252,6 +308,7 @@ describe('attach mode', () => {
         mode: 'attach',
         ...STALL_LIMITS,
         env: { TOR_CONTROL_PORT: String(proxy.port), TOR_SOCKS_PORT: String(system.socksPort) },
+        unauthenticatedControl: 'user-opt-in',
         unconfirmedPublishWaitMs: 120_000,
       });
       const controller = new AbortController();
