@@ -26,7 +26,7 @@ await build({
   logLevel: 'warning',
   define: { __SOTTO_VERSION__: JSON.stringify(version) },
   // Ink loads react-devtools-core only with DEV=true, to connect to a devtools server: never here.
-  alias: { 'react-devtools-core': join(root, 'src', 'single-file', 'devtools-off.ts') },
+  alias: { 'react-devtools-core': join(root, 'scripts', 'devtools-off.js') },
   // Bundled CommonJS dependencies call require() for Node's built-in modules.
   plugins: [
     {

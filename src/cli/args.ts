@@ -4,8 +4,10 @@
 // are IP literals or `localhost`: a DNS name would be resolved outside Tor.
 import { parseArgs } from 'node:util';
 import { isIpLiteralOrLocalhost } from '../onion/attach-config.js';
+import { CliError } from './errors.js';
 
-export class UsageError extends Error {
+export class UsageError extends CliError {
+  readonly code: string = 'usage';
   override name = 'UsageError';
 }
 

@@ -1,7 +1,7 @@
 // `--bridges FILE`: a file of bridge lines (one per line, blank lines and # comments skipped) read
 // with a size bound and validated line by line (src/onion/bridges.ts), turned into network settings
 // and then into tor options with the transport programs found on this machine.
-import { open } from 'node:fs/promises';
+import { readBounded } from '../fs/read-bounded.js';
 import { BRIDGE_LIMITS, parseBridgeList, type BridgeLineProblem } from '../onion/bridges.js';
 import {
   torConfigForNetworkSettings,
@@ -9,9 +9,11 @@ import {
   type NetworkTorConfig,
 } from '../onion/network-settings.js';
 import { findTransportPrograms, transportLookup } from '../onion/transport-binaries.js';
+import { CliError } from './errors.js';
 
 /** The bridges file cannot be read, is too big, has no bridge, or has bad lines (all listed). */
-export class BridgesFileError extends Error {
+export class BridgesFileError extends CliError {
+  readonly code: string = 'bridges-file';
   override name = 'BridgesFileError';
   constructor(
     message: string,
@@ -22,22 +24,22 @@ export class BridgesFileError extends Error {
   }
 }
 
+/** The bridges file holds more than a bridge list may (checked while reading: /dev/zero ends). */
+export class BridgesFileTooLargeError extends BridgesFileError {
+  override name = 'BridgesFileTooLargeError';
+}
+
 /** Reads and validates a bridges file into `{ mode: 'custom', customBridges }`. */
 export async function readBridgesFile(path: string): Promise<NetworkSettings> {
   let text: string;
   try {
-    const handle = await open(path, 'r');
-    try {
-      const { size } = await handle.stat();
-      if (size > BRIDGE_LIMITS.textLength) {
-        throw new BridgesFileError(
-          `${path}: ${size} bytes is more than ${BRIDGE_LIMITS.textLength} for a bridge list`,
-        );
-      }
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
+    const { bytes, truncated } = await readBounded(path, BRIDGE_LIMITS.textLength);
+    if (truncated) {
+      throw new BridgesFileTooLargeError(
+        `${path} is more than ${BRIDGE_LIMITS.textLength} bytes: too big for a bridge list`,
+      );
     }
+    text = bytes.toString('utf8');
   } catch (error) {
     if (error instanceof BridgesFileError) throw error;
     throw new BridgesFileError(`cannot read the bridges file ${path}`, [], { cause: error });

@@ -9,7 +9,7 @@ import type { SottoOptions } from './args.js';
 import { networkTorConfig, readBridgesFile } from './bridges-file.js';
 import { readBounded } from '../fs/read-bounded.js';
 import type { MessengerOptions } from '../core/messenger.js';
-import { IdentityKey } from '../onion/identity-key.js';
+import { IdentityKey } from '../identity/identity-key.js';
 import { validateExtraTorrcLine } from '../onion/torrc.js';
 import type { ControlTrust, HostPort } from '../onion/attach-config.js';
 import type { NetworkSettings } from '../onion/network-settings.js';
@@ -29,6 +29,7 @@ import {
 } from '../profile/passphrase.js';
 import { createVault, openVault, type Vault } from '../profile/vault.js';
 import { emptyVaultState, type IdentityRecord, type VaultState } from '../profile/vault-state.js';
+import { CliError } from './errors.js';
 
 export interface ProfileSession {
   readonly profile: OpenProfileDir;
@@ -110,7 +111,8 @@ export async function openProfileSession(
 export const MAX_TORRC_EXTRA_BYTES = 64 * 1024;
 
 /** A torrc-extra file is larger than MAX_TORRC_EXTRA_BYTES (or is not a regular file). */
-export class TorrcExtraFileError extends Error {
+export class TorrcExtraFileError extends CliError {
+  readonly code: string = 'torrc-extra-file';
   override name = 'TorrcExtraFileError';
 }
 

@@ -2,7 +2,7 @@
 // [min, min(cap, base·2^failures)]), reset on success, "retry now", reset on tor restart / network
 // up; a contact that likely rejected us is retried only rarely (notes "Connection rules"). Pure.
 
-import type { RicochetId } from './api.js';
+import type { RicochetId } from '../api/core-api.js';
 
 export interface BackoffOptions {
   readonly baseMs: number;

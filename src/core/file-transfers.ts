@@ -5,20 +5,24 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { CoreEvent, FileDirection, RicochetId } from './api.js';
+import type { CoreEvent, FileDirection, RicochetId } from '../api/core-api.js';
 import type { ConnectionEvent, FileResult } from '../protocol/connection-types.js';
 import { isSafeFileName, MAX_FILE_NAME_LENGTH } from '../protocol/limits.js';
 import { removeStalePartials, startDownload, type Download } from './downloads.js';
 import { TransferStats } from './transfer-stats.js';
 import type { PeerLink } from './peer-link.js';
+import { CoreError } from './errors.js';
 
-export class FileTransferError extends Error {
+export class FileTransferError extends CoreError {
+  readonly code: string = 'file-error';
   override name = 'FileTransferError';
 }
 export class UnknownTransferError extends FileTransferError {
+  override readonly code: string = 'unknown-transfer';
   override name = 'UnknownTransferError';
 }
 export class PeerOfflineError extends FileTransferError {
+  override readonly code: string = 'peer-offline';
   override name = 'PeerOfflineError';
 }
 

@@ -2,7 +2,9 @@
 // of one command line into a CoreCommand (typed error value, never a throw) and formatting of one
 // CoreEvent as one line of JSON with every control/format character escaped.
 
-import type { CoreCommand, CoreEvent } from './api.js';
+import { INVISIBLE_CLASS } from '../text/invisible-chars.js';
+import type { CoreCommand, CoreEvent } from '../api/core-api.js';
+import { CoreError } from './errors.js';
 
 /** Longest command line accepted (UTF-16 units; the byte splitter enforces the same in bytes). */
 export const MAX_COMMAND_LINE = 32 * 1024;
@@ -18,7 +20,7 @@ export type HeadlessErrorCode =
   | 'bad-field-type';
 
 /** A rejected command line. Returned, not thrown; becomes an `error` event. */
-export class HeadlessError extends Error {
+export class HeadlessError extends CoreError {
   override name = 'HeadlessError';
   constructor(
     readonly code: HeadlessErrorCode,
@@ -44,7 +46,7 @@ const str: FieldSpec = { kind: 'string' };
 const uint: FieldSpec = { kind: 'uint32' };
 const bool: FieldSpec = { kind: 'boolean' };
 
-/** Every command and its fields (besides `type`). Mirrors CoreCommand in api.ts. */
+/** Every command and its fields (besides `type`). Mirrors CoreCommand in src/api/core-api.ts. */
 export const COMMAND_SCHEMAS: Readonly<Record<CoreCommand['type'], Schema>> = {
   id: {},
   add: { address: str, nickname: str, message: str },
@@ -137,9 +139,10 @@ function describe(kind: FieldKind): string {
 }
 
 // Characters JSON.stringify leaves raw but a terminal or a line-based reader must not see: DEL and
-// C1 controls, every format character (bidi controls, zero-width, BOM, tags…), line/paragraph
-// separators. (C0 controls and lone surrogates JSON.stringify escapes itself.)
-const UNSAFE_IN_JSON = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+// C1 controls, every invisible character (src/text/invisible-chars.ts: bidi controls,
+// zero-width, BOM, tags, fillers…), line/paragraph separators. (C0 controls and lone surrogates
+// JSON.stringify escapes itself.) Escaping is lossless: a JSON reader gets the same string back.
+const UNSAFE_IN_JSON = new RegExp(`[\\p{Cc}${INVISIBLE_CLASS}\\p{Zl}\\p{Zp}]`, 'gu');
 
 function escapeUnits(ch: string): string {
   let out = '';

@@ -183,7 +183,11 @@ describe('parseHostPort', () => {
 
 describe('--tor-control-no-auth', () => {
   it('is the opt-in for a control port without authentication, only with --tor-control', () => {
-    const { options } = parseSottoArgs(['--tor-control', '127.0.0.1:9051', '--tor-control-no-auth']);
+    const { options } = parseSottoArgs([
+      '--tor-control',
+      '127.0.0.1:9051',
+      '--tor-control-no-auth',
+    ]);
     expect(options.torControlNoAuth).toBe(true);
     expect(parseSottoArgs(['--tor-control', '127.0.0.1:9051']).options.torControlNoAuth).toBe(
       undefined,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { addOnion, delOnion, getInfo, setEvents } from '../../src/onion/control/commands.js';
 import type { TorControlConnection } from '../../src/onion/control/control-connection.js';
 import { ControlReplyParser, type ControlReply } from '../../src/onion/control/reply-parser.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { MAX_STREAMS_PER_CIRCUIT, RICOCHET_VIRTUAL_PORT } from '../../src/onion/onion-service.js';
 import { ATTACH_EVENTS } from '../../src/onion/tor-attach.js';
 import { judge, parseGraterProfile, type GraterProfile } from '../support/grater-profile.js';

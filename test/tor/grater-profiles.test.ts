@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
 import type { TorEvent } from '../../src/onion/tor-provider.js';
 import { bundleGrater, startGrater } from '../support/grater-runner.js';

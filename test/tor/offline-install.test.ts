@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { buildDist, HeadlessProcess, writeTestnetDir } from './headless-process.js';
 import { SottoInstance } from './messenger-support.js';
 

@@ -3,7 +3,7 @@
 // --tor-control-no-auth): the core's `tor-access` event reaches the status bar in words.
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { StatusBar } from '../../src/tui/components/StatusBar.js';
 import { initialState, reducer } from '../../src/tui/state/reducer.js';
 

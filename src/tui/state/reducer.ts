@@ -1,5 +1,5 @@
 // The UI's root reducer: pure (state, action) → state over CoreEvents and user actions.
-import type { CoreEvent } from '../../core/api.js';
+import type { CoreEvent } from '../../api/core-api.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import type { UiAction } from './actions.js';
 import * as composer from './composer.js';

@@ -1,6 +1,6 @@
 // Unit tests for the UI reducers: CoreEvents and user actions in, UI state out (no rendering).
 import { describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../../src/core/api.js';
+import type { CoreEvent } from '../../../src/api/core-api.js';
 import type { UiAction } from '../../../src/tui/state/actions.js';
 import { listEntries } from '../../../src/tui/state/contacts.js';
 import { initialState, reducer } from '../../../src/tui/state/reducer.js';

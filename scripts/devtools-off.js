@@ -2,6 +2,6 @@
 // when DEV=true and would then connect to a devtools server over the network. Sotto never does:
 // here both calls do nothing.
 export default {
-  initialize(): void {},
-  connectToDevTools(): void {},
+  initialize() {},
+  connectToDevTools() {},
 };
