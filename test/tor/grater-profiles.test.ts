@@ -3,30 +3,16 @@
 // every command Sotto sends passes the profile (no 510, no degraded-mode warning), the onion is
 // published and reachable, and on Whonix the filter's rewrite of the ADD_ONION target to the
 // client's address is what makes the onion reachable at all.
-import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
 import type { TorEvent } from '../../src/onion/tor-provider.js';
 import { bundleGrater, startGrater } from '../support/grater-runner.js';
-import { startStandaloneTor, type StandaloneTor } from '../support/standalone-tor.js';
-import {
-  dialWithRetry,
-  InboundConnections,
-  isAlive,
-  readBytes,
-  tempDir,
-} from '../support/tor-test-helpers.js';
+import type { StandaloneTor } from '../support/standalone-tor.js';
+import { isAlive, tempDir } from '../support/tor-test-helpers.js';
+import { publishAndTalk as talk, STALL_LIMITS, startAttachWorld } from './attach-support.js';
 
 const clientLines = inject('torTestnetClientTorrc');
-const STALL_LIMITS = {
-  bootstrapTimeoutMs: 20_000,
-  publishTimeoutMs: 50_000,
-  socksTimeoutMs: 40_000,
-} as const;
-const DIAL_PHASE_MS = 60_000;
-const BYTES_TIMEOUT_MS = 15_000;
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -44,51 +30,19 @@ describe('behind the shipped onion-grater profiles (filter in its own process)',
   let bundle: string;
 
   beforeAll(async () => {
-    const a = await tempDir('grater-system-tor');
-    const b = await tempDir('grater-dialer');
     const c = await tempDir('grater-bundle');
-    cleanups.push(a.remove, b.remove, c.remove);
-    const dialerProvider = createTorProvider({
-      mode: 'launch',
-      ...STALL_LIMITS,
-      bootstrapTimeoutMs: 120_000,
-      dataDir: b.dir,
-      extraTorrcLines: clientLines,
-    });
-    cleanups.unshift(() => dialerProvider.close());
-    const [standalone, dialled, bundled] = await Promise.allSettled([
-      startStandaloneTor(a.dir, clientLines, randomBytes(12).toString('hex'), 120_000),
-      dialerProvider.bootstrap(),
+    cleanups.push(c.remove);
+    [{ system, dialer }, bundle] = await Promise.all([
+      startAttachWorld('grater', clientLines, cleanups),
       bundleGrater(c.dir),
     ]);
-    if (standalone.status === 'fulfilled') {
-      system = standalone.value;
-      cleanups.unshift(() => standalone.value.stop());
-    }
-    if (standalone.status === 'rejected') throw standalone.reason;
-    if (dialled.status === 'rejected') throw dialled.reason;
-    if (bundled.status === 'rejected') throw bundled.reason;
-    dialer = dialerProvider;
-    bundle = bundled.value;
   });
 
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
   });
 
-  async function publishAndTalk(provider: RealTorProvider): Promise<void> {
-    const key = IdentityKey.generate();
-    const inbound = new InboundConnections();
-    const listener = await provider.listen(key.expandedKey(), inbound.accept);
-    const outbound = await dialWithRetry(dialer, key.serviceId, 9878, 'grater', DIAL_PHASE_MS);
-    outbound.write('hello');
-    const { socket: peer, bytes } = await inbound.firstDelivering(5, BYTES_TIMEOUT_MS);
-    expect(bytes.toString()).toBe('hello');
-    peer.write('world');
-    expect((await readBytes(outbound, 5, BYTES_TIMEOUT_MS)).toString()).toBe('world');
-    outbound.destroy();
-    await listener.close();
-  }
+  const publishAndTalk = (provider: RealTorProvider): Promise<void> => talk(provider, dialer);
 
   it('Tails: every command passes contrib/tails/sotto.yml, the onion is reachable', async () => {
     const grater = await startGrater(

@@ -10,28 +10,11 @@ import {
 } from '../../src/onion/tor-errors.js';
 import type { TorEvent } from '../../src/onion/tor-provider.js';
 import { startFilteringProxy, type FilteringProxy } from '../support/filtering-control-proxy.js';
-import { startStandaloneTor, type StandaloneTor } from '../support/standalone-tor.js';
-import {
-  dialWithRetry,
-  InboundConnections,
-  isAlive,
-  readBytes,
-  tempDir,
-} from '../support/tor-test-helpers.js';
+import type { StandaloneTor } from '../support/standalone-tor.js';
+import { isAlive } from '../support/tor-test-helpers.js';
+import { publishAndTalk as talk, STALL_LIMITS, startAttachWorld } from './attach-support.js';
 
 const clientLines = inject('torTestnetClientTorrc');
-/**
- * Every wait of a case is bounded so that, added up, a stall fails as a typed error inside vitest's
- * 180 s test timeout (attach bootstrap 20 s + publish 50 s + dialling 60 s + bytes 2 × 15 s),
- * and each bound is still far above what a loaded CI machine needs (seconds).
- */
-const STALL_LIMITS = {
-  bootstrapTimeoutMs: 20_000,
-  publishTimeoutMs: 50_000,
-  socksTimeoutMs: 40_000,
-} as const;
-const DIAL_PHASE_MS = 60_000;
-const BYTES_TIMEOUT_MS = 15_000;
 
 describe('attach mode', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -39,52 +22,14 @@ describe('attach mode', () => {
   let dialer: RealTorProvider;
 
   beforeAll(async () => {
-    const a = await tempDir('system-tor');
-    const b = await tempDir('dialer');
-    cleanups.push(a.remove, b.remove);
-    const password = randomBytes(12).toString('hex');
-    const dialerProvider = createTorProvider({
-      mode: 'launch',
-      ...STALL_LIMITS,
-      // Both starts are bounded below the 180 s hook timeout and whichever succeeded is stopped
-      // in afterAll even when the other failed.
-      bootstrapTimeoutMs: 120_000,
-      dataDir: b.dir,
-      extraTorrcLines: clientLines,
-    });
-    cleanups.unshift(() => dialerProvider.close());
-    const [standalone, dialled] = await Promise.allSettled([
-      startStandaloneTor(a.dir, clientLines, password, 120_000),
-      dialerProvider.bootstrap(),
-    ]);
-    if (standalone.status === 'fulfilled') {
-      system = standalone.value;
-      cleanups.unshift(() => standalone.value.stop());
-    }
-    if (standalone.status === 'rejected') throw standalone.reason;
-    if (dialled.status === 'rejected') throw dialled.reason;
-    dialer = dialerProvider;
+    ({ system, dialer } = await startAttachWorld('attach', clientLines, cleanups));
   });
 
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
   });
 
-  /** Publishes through `provider`, dials from the launched tor, moves bytes both ways. */
-  async function publishAndTalk(provider: RealTorProvider): Promise<void> {
-    const key = IdentityKey.generate();
-    const inbound = new InboundConnections();
-    const listener = await provider.listen(key.expandedKey(), inbound.accept);
-    expect(listener.serviceId).toBe(key.serviceId);
-    const outbound = await dialWithRetry(dialer, key.serviceId, 9878, 'attach', DIAL_PHASE_MS);
-    outbound.write('hello');
-    const { socket: peer, bytes } = await inbound.firstDelivering(5, BYTES_TIMEOUT_MS);
-    expect(bytes.toString()).toBe('hello');
-    peer.write('world');
-    expect((await readBytes(outbound, 5, BYTES_TIMEOUT_MS)).toString()).toBe('world');
-    outbound.destroy();
-    await listener.close();
-  }
+  const publishAndTalk = (provider: RealTorProvider): Promise<void> => talk(provider, dialer);
 
   it('attaches with the cookie file from the environment, publishes and is reachable', async () => {
     const provider = createTorProvider({
