@@ -3,6 +3,7 @@
 // never accepted on argv: passphrases and control passwords come from files or descriptors. Hosts
 // are IP literals or `localhost`: a DNS name would be resolved outside Tor.
 import { parseArgs } from 'node:util';
+import { InvalidNicknameError, validateNickname } from '../contacts/text-rules.js';
 import { isIpLiteralOrLocalhost } from '../onion/attach-config.js';
 import { CliError } from './errors.js';
 
@@ -48,6 +49,8 @@ export interface SottoOptions {
   readonly onionTarget?: HostPort;
   /** Offer no Sotto extensions: behave exactly like Ricochet Refresh 3.0.41 on the wire. */
   readonly ricochetCompat?: true;
+  /** `--nickname`: the nickname our contact requests carry, saved in the vault ('' clears it). */
+  readonly ownNickname?: string;
 }
 
 export interface SottoArgs {
@@ -70,6 +73,7 @@ const OPTIONS = {
   'onion-listen': { type: 'string' },
   'onion-target': { type: 'string' },
   'ricochet-compat': { type: 'boolean' },
+  nickname: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -109,6 +113,9 @@ Options:
   --onion-target HOST:PORT       target tor forwards the onion service to (Whonix)
   --ricochet-compat              no Sotto extensions: plain Ricochet Refresh 3.0.41 behaviour
                                  (stop-and-wait file transfer)
+  --nickname NAME                the nickname your contact requests carry, saved in the
+                                 profile ('' = none, the default); others on this machine
+                                 can read argv: prefer the UI or headless set-nickname
   -h, --help                     this help
   -V, --version                  print the version
 `;
@@ -146,6 +153,17 @@ function parseFd(value: string): number {
 function nonEmpty(flag: string, value: string | undefined): string | undefined {
   if (value === '') throw new UsageError(`--${flag} needs a non-empty value`);
   return value;
+}
+
+/** `--nickname`: '' (none) or a nickname Ricochet accepts (docs/PROTOCOL.md "Strictness"). */
+function parseOwnNickname(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return value;
+  try {
+    return validateNickname(value);
+  } catch (error) {
+    if (!(error instanceof InvalidNicknameError)) throw error;
+    throw new UsageError(`--nickname: ${error.message}`, { cause: error });
+  }
 }
 
 function describeParseError(error: unknown): UsageError {
@@ -289,6 +307,7 @@ function buildOptions(values: Values): SottoOptions {
     ['onionListen', hostPort('onion-listen')],
     ['onionTarget', hostPort('onion-target')],
     ['ricochetCompat', values['ricochet-compat'] === true ? true : undefined],
+    ['ownNickname', parseOwnNickname(values.nickname)],
   ];
   const options: Record<string, unknown> = { passphrase };
   for (const [key, value] of entries) if (value !== undefined) options[key] = value;

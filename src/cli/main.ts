@@ -8,7 +8,12 @@ import { parseSottoArgs, USAGE, UsageError, type SottoArgs } from './args.js';
 import { BridgesFileError, readBridgesFile } from './bridges-file.js';
 import { formatDoctorCheck, runDoctorChecks } from './doctor.js';
 import { runDemo, runInteractive } from './interactive.js';
-import { messengerOptionsFrom, openProfileSession, profileTorProviderOptions } from './session.js';
+import {
+  applyOwnNickname,
+  messengerOptionsFrom,
+  openProfileSession,
+  profileTorProviderOptions,
+} from './session.js';
 import { runHeadless } from '../core/headless.js';
 import { Messenger } from '../core/messenger.js';
 import { IdentityKey } from '../identity/identity-key.js';
@@ -147,9 +152,7 @@ async function doctor(args: SottoArgs): Promise<number> {
 async function printId(args: SottoArgs): Promise<number> {
   const session = await openProfileSession(args.options);
   try {
-    const key = IdentityKey.fromExpandedKey(
-      new Uint8Array(Buffer.from(session.vault.state.identity.expandedKey, 'base64')),
-    );
+    const key = IdentityKey.fromExpandedKey(session.vault.state.identity.expandedKey);
     process.stdout.write(`${formatRicochetId(key.serviceId)}\n`);
     key.wipe();
     return EXIT_OK;
@@ -162,9 +165,7 @@ async function importRicochet(args: SottoArgs, path: string): Promise<number> {
   const imported = await importRicochetFile(path);
   const now = Date.now();
   const initial = (): VaultState => {
-    const base = emptyVaultState({
-      expandedKey: Buffer.from(imported.expandedKey).toString('base64'),
-    });
+    const base = emptyVaultState({ expandedKey: imported.expandedKey.slice() });
     const contacts = imported.contacts;
     return {
       ...base,
@@ -216,6 +217,7 @@ async function headless(args: SottoArgs): Promise<number> {
     downloadsDir: session.profile.paths.downloadsDir,
     ...messengerOptionsFrom(args.options),
   });
+  await applyOwnNickname(messenger, args.options);
   const done = runHeadless(messenger, { input: process.stdin, output: process.stdout });
   const stop = (): void => void messenger.dispatch({ type: 'quit' });
   process.once('SIGTERM', stop);

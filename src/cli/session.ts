@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { SottoOptions } from './args.js';
 import { networkTorConfig, readBridgesFile } from './bridges-file.js';
 import { readBounded } from '../fs/read-bounded.js';
+import type { MessengerCore } from '../api/core-api.js';
 import type { MessengerOptions } from '../core/messenger.js';
 import { IdentityKey } from '../identity/identity-key.js';
 import { validateExtraTorrcLine } from '../onion/torrc.js';
@@ -28,7 +29,12 @@ import {
   readPassphraseFile,
 } from '../profile/passphrase.js';
 import { createVault, openVault, type Vault } from '../profile/vault.js';
-import { emptyVaultState, type IdentityRecord, type VaultState } from '../profile/vault-state.js';
+import {
+  emptyVaultState,
+  wipeIdentity,
+  type IdentityRecord,
+  type VaultState,
+} from '../profile/vault-state.js';
 import { CliError } from './errors.js';
 
 export interface ProfileSession {
@@ -45,8 +51,8 @@ export function newIdentityState(): VaultState {
   const key = IdentityKey.generate();
   const seed = key.seed;
   const identity: IdentityRecord = {
-    expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
-    ...(seed === undefined ? {} : { seed: Buffer.from(seed).toString('base64') }),
+    expandedKey: key.expandedKey(),
+    ...(seed === undefined ? {} : { seed }),
   };
   key.wipe();
   return emptyVaultState(identity);
@@ -90,7 +96,7 @@ export async function openProfileSession(
     }
     const passphrase = await readPassphrase(options, creating);
     const vault = creating
-      ? await createVault(profile.paths.vault, passphrase, initial())
+      ? await createFromInitial(profile.paths.vault, passphrase, initial())
       : await openVault(profile.paths.vault, passphrase);
     return {
       profile,
@@ -104,6 +110,19 @@ export async function openProfileSession(
   } catch (error) {
     await profile.close();
     throw error;
+  }
+}
+
+/** createVault keeps its own copy of the identity bytes: the initial state's copy is zeroed. */
+async function createFromInitial(
+  path: string,
+  passphrase: string | null,
+  initial: VaultState,
+): Promise<Vault> {
+  try {
+    return await createVault(path, passphrase, initial);
+  } finally {
+    wipeIdentity(initial.identity);
   }
 }
 
@@ -137,6 +156,12 @@ async function torrcLinesFrom(path: string): Promise<string[]> {
 /** The messenger options the command line decides: `--ricochet-compat` offers no extensions. */
 export function messengerOptionsFrom(options: SottoOptions): Pick<MessengerOptions, 'features'> {
   return options.ricochetCompat === true ? { features: [] } : {};
+}
+
+/** `--nickname NAME` saves NAME as the nickname our requests carry (`set-nickname`). */
+export async function applyOwnNickname(core: MessengerCore, options: SottoOptions): Promise<void> {
+  if (options.ownNickname === undefined) return;
+  await core.dispatch({ type: 'set-nickname', nickname: options.ownNickname });
 }
 
 /**

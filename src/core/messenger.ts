@@ -31,8 +31,6 @@ export interface MessengerOptions {
   readonly features?: readonly string[];
   readonly backoff?: Partial<BackoffOptions>;
   readonly saveDebounceMs?: number;
-  /** The nickname our contact requests carry (default empty: nothing about us leaks). */
-  readonly ownNickname?: string;
   readonly now?: () => number;
 }
 
@@ -59,10 +57,7 @@ export class Messenger implements MessengerCore {
   constructor(options: MessengerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    const identity = options.vault.state.identity;
-    this.#key = IdentityKey.fromExpandedKey(
-      new Uint8Array(Buffer.from(identity.expandedKey, 'base64')),
-    );
+    this.#key = IdentityKey.fromExpandedKey(options.vault.state.identity.expandedKey); // a copy
     this.address = toAddress(this.#key.serviceId);
     this.#model = modelFromVault(options.vault.state, this.#key.serviceId, this.#now()).model;
     this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
@@ -100,11 +95,16 @@ export class Messenger implements MessengerCore {
   /** Bootstrap tor and publish our onion; connections start once it is up. */
   async start(signal?: AbortSignal): Promise<void> {
     await this.#o.tor.bootstrap(signal);
-    this.#listener = await this.#o.tor.listen(
-      this.#key.expandedKey(),
-      ({ socket }) => this.#manager.acceptInbound(socket),
-      signal,
-    );
+    const keyCopy = this.#key.expandedKey(); // the provider keeps its own copy
+    try {
+      this.#listener = await this.#o.tor.listen(
+        keyCopy,
+        ({ socket }) => this.#manager.acceptInbound(socket),
+        signal,
+      );
+    } finally {
+      keyCopy.fill(0);
+    }
     this.#manager.setTorUp(true);
   }
 
@@ -328,7 +328,9 @@ export class Messenger implements MessengerCore {
     }
     if (c.state !== 'request-pending') this.#emitAll(book.retryRequest(address));
     const message = c.requestMessage ?? '';
-    link.run((conn) => conn.sendContactRequest(this.#o.ownNickname ?? '', message));
+    // Our own nickname only if the user set one (settings.ownNickname): default none.
+    const nickname = this.#model.settings.ownNickname ?? '';
+    link.run((conn) => conn.sendContactRequest(nickname, message));
     this.#requestLinks.add(link);
     this.#changed();
   }
