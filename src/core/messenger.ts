@@ -31,8 +31,6 @@ export interface MessengerOptions {
   readonly features?: readonly string[];
   readonly backoff?: Partial<BackoffOptions>;
   readonly saveDebounceMs?: number;
-  /** The nickname our contact requests carry (default empty: nothing about us leaks). */
-  readonly ownNickname?: string;
   readonly now?: () => number;
 }
 
@@ -328,7 +326,9 @@ export class Messenger implements MessengerCore {
     }
     if (c.state !== 'request-pending') this.#emitAll(book.retryRequest(address));
     const message = c.requestMessage ?? '';
-    link.run((conn) => conn.sendContactRequest(this.#o.ownNickname ?? '', message));
+    // Our own nickname only if the user set one (settings.ownNickname): default none.
+    const nickname = this.#model.settings.ownNickname ?? '';
+    link.run((conn) => conn.sendContactRequest(nickname, message));
     this.#requestLinks.add(link);
     this.#changed();
   }

@@ -73,15 +73,14 @@ export class LoopbackTorProvider implements TorProvider {
   dials = 0;
   inFlight = 0;
   maxInFlight = 0;
-  /** Inbound connections accepted so far. */
-  accepted = 0;
+  /** Every inbound connection accepted so far, in order (closed ones included). */
+  readonly inbound: Socket[] = [];
   /** Port of the last listener. */
   port = 0;
   readonly #options: LoopbackTorOptions;
   readonly #random: (() => number) | undefined;
   readonly #listeners = new Set<(event: TorEvent) => void>();
   readonly #servers = new Set<Server>();
-  readonly #inbound = new Set<Socket>();
 
   constructor(options: LoopbackTorOptions = {}) {
     this.#options = options;
@@ -103,9 +102,7 @@ export class LoopbackTorProvider implements TorProvider {
     if (this.#options.offline === true) throw new TorNotRunningError('offline');
     const serviceId = IdentityKey.fromExpandedKey(expandedKeyBlob.slice()).serviceId;
     const server = createServer((socket) => {
-      this.accepted++;
-      this.#inbound.add(socket);
-      socket.once('close', () => this.#inbound.delete(socket));
+      this.inbound.push(socket);
       this.#record(socket);
       onConnection({ socket });
     });
@@ -157,7 +154,7 @@ export class LoopbackTorProvider implements TorProvider {
 
   close(): Promise<void> {
     for (const server of this.#servers) server.close();
-    for (const socket of this.#inbound) socket.destroy();
+    for (const socket of this.inbound) socket.destroy();
     return Promise.resolve();
   }
 

@@ -160,7 +160,9 @@ describe('a live Sotto listener on loopback under malformed input', () => {
     await collectGarbage();
     const growth = process.memoryUsage().heapUsed - heapBefore;
     // Every connection but the contact's ended, each with a typed reason.
-    await expect.poll(() => serverCloses.length, { timeout: 10_000 }).toBe(bob.tor.accepted - 1);
+    await expect
+      .poll(() => serverCloses.length, { timeout: 10_000 })
+      .toBe(bob.tor.inbound.length - 1);
     const untyped = serverCloses.filter((r) => !isTypedReason(r));
     expect(untyped.map(String)).toEqual([]);
     const codes = new Set(serverCloses.map((r) => (typeof r === 'string' ? r : r.code)));
@@ -179,12 +181,12 @@ describe('a live Sotto listener on loopback under malformed input', () => {
     try {
       for (const opening of [new Uint8Array(0), INTRO]) {
         const before = serverCloses.length;
-        const accepted = carol.tor.accepted;
+        const accepted = carol.tor.inbound.length;
         const socket = createConnection({ host: '127.0.0.1', port: carol.port });
         socket.on('error', () => undefined);
         socket.resume();
         socket.write(opening);
-        await expect.poll(() => carol.tor.accepted).toBe(accepted + 1);
+        await expect.poll(() => carol.tor.inbound.length).toBe(accepted + 1);
         skew += 16_000; // the next 1 s tick sees the 15 s purpose deadline passed
         await closedWithin(socket, 10_000);
         await expect.poll(() => serverCloses.length).toBe(before + 1);

@@ -45,7 +45,7 @@ describe('LoopbackTorProvider', () => {
     const [reply] = (await once(socket, 'data')) as [Buffer];
     expect(reply.toString()).toBe('pong');
     expect(Buffer.concat(server.received).toString()).toBe('ping');
-    expect([client.dials, client.inFlight, client.maxInFlight, server.accepted]).toEqual([
+    expect([client.dials, client.inFlight, client.maxInFlight, server.inbound.length]).toEqual([
       1, 0, 1, 1,
     ]);
     socket.destroy();
