@@ -47,7 +47,7 @@ async function side(
 ): Promise<Side> {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-restart-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  const state = emptyVaultState({ expandedKey: Buffer.from(key.expandedKey()).toString('base64') });
+  const state = emptyVaultState({ expandedKey: key.expandedKey() });
   const vault = await createVault(join(dir, 'vault.sotto'), null, patch(state));
   const messenger = new Messenger({
     tor: new LoopbackTorProvider({ network, latency: circuits(seed) }),
