@@ -65,7 +65,7 @@ async function messengerWith(patch: (state: VaultState) => VaultState): Promise<
   dirs.push(dir);
   const key = IdentityKey.generate();
   const state = emptyVaultState({
-    expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
+    expandedKey: key.expandedKey(),
   });
   const vaultPath = join(dir, 'vault.sotto');
   return open(vaultPath, await createVault(vaultPath, null, patch(state)));
