@@ -90,12 +90,25 @@ export type CoreCommand =
   | { readonly type: 'discard-message'; readonly address: string; readonly id: number }
   | { readonly type: 'mark-read'; readonly address: string }
   | { readonly type: 'block-unknown'; readonly enabled: boolean }
+  // Additions: the nickname our own contact requests carry ('' = none, the default) and a query
+  // for it; both answer with `own-nickname`.
+  | { readonly type: 'set-nickname'; readonly nickname: string }
+  | { readonly type: 'own-nickname' }
   | { readonly type: 'quit' };
 
 export type CoreEvent =
   | { readonly type: 'id'; readonly address: RicochetId }
   | { readonly type: 'tor'; readonly progress: number; readonly summary: string }
   | { readonly type: 'tor-problem'; readonly summary: string; readonly recommendation: string }
+  /**
+   * Attached to a running tor: `authenticated` (cookie or password), or a port without
+   * authentication trusted because the user opted in (`user-opt-in`) or it is the onion-grater
+   * filter of Tails (`tails`) or of a Whonix gateway (`whonix`).
+   */
+  | {
+      readonly type: 'tor-access';
+      readonly access: 'authenticated' | 'user-opt-in' | 'tails' | 'whonix';
+    }
   | { readonly type: 'published'; readonly address: RicochetId }
   | { readonly type: 'online'; readonly address: RicochetId }
   | { readonly type: 'offline'; readonly address: RicochetId }
@@ -173,6 +186,9 @@ export type CoreEvent =
       readonly id: number;
       readonly text: string;
     }
+  // Addition: the nickname our contact requests carry ('' = none), after `set-nickname` or
+  // `own-nickname`.
+  | { readonly type: 'own-nickname'; readonly nickname: string }
   | { readonly type: 'quit' };
 
 /**

@@ -1,7 +1,10 @@
 // The `sotto` command line (node:util parseArgs, strict): subcommands and global flags, parsed into
 // a typed plan. Anything unknown or contradictory is a UsageError with one clear line. Secrets are
-// never accepted on argv: passphrases and control passwords come from files or descriptors.
+// never accepted on argv: passphrases and control passwords come from files or descriptors. Hosts
+// are IP literals or `localhost`: a DNS name would be resolved outside Tor.
 import { parseArgs } from 'node:util';
+import { InvalidNicknameError, validateNickname } from '../contacts/text-rules.js';
+import { isIpLiteralOrLocalhost } from '../onion/attach-config.js';
 import { CliError } from './errors.js';
 
 export class UsageError extends CliError {
@@ -27,6 +30,7 @@ export type SottoCommand =
   | { readonly kind: 'import-ricochet'; readonly path: string }
   | { readonly kind: 'demo' }
   | { readonly kind: 'testnet' }
+  | { readonly kind: 'doctor' }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };
 
@@ -35,6 +39,8 @@ export interface SottoOptions {
   readonly torPath?: string;
   readonly torControl?: HostPort;
   readonly torControlPasswordFile?: string;
+  /** The user trusts a --tor-control port that asks for no authentication (gets the key). */
+  readonly torControlNoAuth?: true;
   readonly torrcExtra?: string;
   readonly testnetDir?: string;
   readonly passphrase: PassphraseSource;
@@ -43,6 +49,8 @@ export interface SottoOptions {
   readonly onionTarget?: HostPort;
   /** Offer no Sotto extensions: behave exactly like Ricochet Refresh 3.0.41 on the wire. */
   readonly ricochetCompat?: true;
+  /** `--nickname`: the nickname our contact requests carry, saved in the vault ('' clears it). */
+  readonly ownNickname?: string;
 }
 
 export interface SottoArgs {
@@ -55,6 +63,7 @@ const OPTIONS = {
   tor: { type: 'string' },
   'tor-control': { type: 'string' },
   'tor-control-password-file': { type: 'string' },
+  'tor-control-no-auth': { type: 'boolean' },
   'torrc-extra': { type: 'string' },
   testnet: { type: 'string' },
   'passphrase-file': { type: 'string' },
@@ -64,6 +73,7 @@ const OPTIONS = {
   'onion-listen': { type: 'string' },
   'onion-target': { type: 'string' },
   'ricochet-compat': { type: 'boolean' },
+  nickname: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -84,12 +94,15 @@ Commands:
   import-ricochet PATH    create a profile from a Ricochet Refresh ricochet.json
   demo                    run the local two-user demo
   testnet                 start a private Tor test network
+  doctor                  check tor, Node, terminal and profile folder (✓/✗ per item)
 
 Options:
   --profile DIR                  profile directory (default $XDG_DATA_HOME/sotto)
   --tor PATH                     tor binary to launch
   --tor-control HOST:PORT        use a running tor's control port instead of launching one
   --tor-control-password-file F  file holding that control port's password
+  --tor-control-no-auth          trust a --tor-control port that needs no password or cookie
+                                 (it receives your identity key; Tails/Whonix need no flag)
   --torrc-extra FILE             extra torrc lines for the launched tor
   --testnet DIR                  join the private network started by 'sotto testnet'
   --passphrase-file PATH         read the passphrase from PATH (mode 0600, owned by you)
@@ -100,11 +113,14 @@ Options:
   --onion-target HOST:PORT       target tor forwards the onion service to (Whonix)
   --ricochet-compat              no Sotto extensions: plain Ricochet Refresh 3.0.41 behaviour
                                  (stop-and-wait file transfer)
+  --nickname NAME                the nickname your contact requests carry, saved in the
+                                 profile ('' = none, the default); others on this machine
+                                 can read argv: prefer the UI or headless set-nickname
   -h, --help                     this help
   -V, --version                  print the version
 `;
 
-/** HOST:PORT with HOST an IPv4 address, a [bracketed] IPv6 address or a DNS name. */
+/** HOST:PORT with HOST an IPv4 address, a [bracketed] IPv6 address or `localhost`. */
 export function parseHostPort(flag: string, value: string): HostPort {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(value);
   const host = match?.[1] ?? match?.[2];
@@ -112,6 +128,11 @@ export function parseHostPort(flag: string, value: string): HostPort {
   if (host === undefined || host === '' || !(port >= 1 && port <= 65535)) {
     throw new UsageError(
       `--${flag} expects HOST:PORT (port 1-65535), got ${JSON.stringify(value)}`,
+    );
+  }
+  if (!isIpLiteralOrLocalhost(host)) {
+    throw new UsageError(
+      `--${flag} needs an IP address or localhost, not a name (it would be resolved outside Tor)`,
     );
   }
   return { host, port };
@@ -132,6 +153,17 @@ function parseFd(value: string): number {
 function nonEmpty(flag: string, value: string | undefined): string | undefined {
   if (value === '') throw new UsageError(`--${flag} needs a non-empty value`);
   return value;
+}
+
+/** `--nickname`: '' (none) or a nickname Ricochet accepts (docs/PROTOCOL.md "Strictness"). */
+function parseOwnNickname(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return value;
+  try {
+    return validateNickname(value);
+  } catch (error) {
+    if (!(error instanceof InvalidNicknameError)) throw error;
+    throw new UsageError(`--nickname: ${error.message}`, { cause: error });
+  }
 }
 
 function describeParseError(error: unknown): UsageError {
@@ -203,6 +235,7 @@ function buildCommand(positionals: readonly string[], json: boolean): SottoComma
       return { kind: 'headless', json: true };
     case 'id':
     case 'demo':
+    case 'doctor':
     case 'testnet':
       noExtra();
       return { kind: name };
@@ -242,6 +275,9 @@ function buildOptions(values: Values): SottoOptions {
   if (values['tor-control-password-file'] !== undefined && values['tor-control'] === undefined) {
     throw new UsageError('--tor-control-password-file needs --tor-control HOST:PORT');
   }
+  if (values['tor-control-no-auth'] === true && values['tor-control'] === undefined) {
+    throw new UsageError('--tor-control-no-auth needs --tor-control HOST:PORT');
+  }
   const passphrase: PassphraseSource =
     values['passphrase-file'] !== undefined
       ? { kind: 'file', path: nonEmpty('passphrase-file', values['passphrase-file'])! }
@@ -264,12 +300,14 @@ function buildOptions(values: Values): SottoOptions {
       'torControlPasswordFile',
       nonEmpty('tor-control-password-file', values['tor-control-password-file']),
     ],
+    ['torControlNoAuth', values['tor-control-no-auth'] === true ? true : undefined],
     ['torrcExtra', nonEmpty('torrc-extra', values['torrc-extra'])],
     ['testnetDir', nonEmpty('testnet', values.testnet)],
     ['bridgesFile', nonEmpty('bridges', values.bridges)],
     ['onionListen', hostPort('onion-listen')],
     ['onionTarget', hostPort('onion-target')],
     ['ricochetCompat', values['ricochet-compat'] === true ? true : undefined],
+    ['ownNickname', parseOwnNickname(values.nickname)],
   ];
   const options: Record<string, unknown> = { passphrase };
   for (const [key, value] of entries) if (value !== undefined) options[key] = value;

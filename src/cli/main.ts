@@ -1,13 +1,19 @@
 // The `sotto` command (bin/sotto.js): parses the arguments and runs a subcommand. Errors are one
 // clear line on stderr, never a stack trace. Exit codes: 0 ok, 1 runtime error, 2 usage,
-// 3 wrong passphrase / profile or vault error, 4 tor error.
+// 3 wrong passphrase / profile or vault error, 4 tor error, 5 headless output closed by the reader.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSottoArgs, USAGE, UsageError, type SottoArgs } from './args.js';
 import { BridgesFileError, readBridgesFile } from './bridges-file.js';
+import { formatDoctorCheck, runDoctorChecks } from './doctor.js';
 import { runDemo, runInteractive } from './interactive.js';
-import { messengerOptionsFrom, openProfileSession, profileTorProviderOptions } from './session.js';
+import {
+  applyOwnNickname,
+  messengerOptionsFrom,
+  openProfileSession,
+  profileTorProviderOptions,
+} from './session.js';
 import { runHeadless } from '../core/headless.js';
 import { Messenger } from '../core/messenger.js';
 import { safeNickname } from '../core/vault-mapping.js';
@@ -27,6 +33,8 @@ export const EXIT_RUNTIME = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_PROFILE = 3;
 export const EXIT_TOR = 4;
+/** Headless: the reader closed stdout (EPIPE); the session was still saved and closed cleanly. */
+export const EXIT_OUTPUT_CLOSED = 5;
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -69,7 +77,11 @@ export function oneLine(error: unknown): string {
   });
 }
 
+/** Set by the single-file build (esbuild --define), where no package.json lies beside the code. */
+declare const __SOTTO_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __SOTTO_VERSION__ === 'string') return __SOTTO_VERSION__;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     try {
@@ -113,6 +125,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runInteractive(args);
       case 'demo': // dispatch point: the two-user demo (src/cli/interactive.ts)
         return await runDemo(args);
+      case 'doctor':
+        return await doctor(args);
       case 'testnet':
         process.stderr.write('sotto: start the private network with `npm run testnet`\n');
         return EXIT_USAGE;
@@ -123,12 +137,25 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** `sotto doctor`: one ✓/✗ line per check; exit 1 when any check failed. */
+async function doctor(args: SottoArgs): Promise<number> {
+  const checks = await runDoctorChecks(args.options, {
+    nodeVersion: process.version,
+    stdinIsTTY: process.stdin.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    systemRoot: '/',
+  });
+  for (const check of checks) {
+    const line = sanitizeForTerminal(formatDoctorCheck(check), { maxLength: MAX_ERROR_LINE });
+    process.stdout.write(`${line}\n`);
+  }
+  return checks.every((check) => check.ok) ? EXIT_OK : EXIT_RUNTIME;
+}
+
 async function printId(args: SottoArgs): Promise<number> {
   const session = await openProfileSession(args.options);
   try {
-    const key = IdentityKey.fromExpandedKey(
-      new Uint8Array(Buffer.from(session.vault.state.identity.expandedKey, 'base64')),
-    );
+    const key = IdentityKey.fromExpandedKey(session.vault.state.identity.expandedKey);
     process.stdout.write(`${formatRicochetId(key.serviceId)}\n`);
     key.wipe();
     return EXIT_OK;
@@ -149,9 +176,7 @@ async function importRicochet(args: SottoArgs, path: string): Promise<number> {
     return { ...c, nickname };
   });
   const initial = (): VaultState => {
-    const base = emptyVaultState({
-      expandedKey: Buffer.from(imported.expandedKey).toString('base64'),
-    });
+    const base = emptyVaultState({ expandedKey: imported.expandedKey.slice() });
     return {
       ...base,
       contacts: contacts
@@ -202,6 +227,7 @@ async function headless(args: SottoArgs): Promise<number> {
     downloadsDir: session.profile.paths.downloadsDir,
     ...messengerOptionsFrom(args.options),
   });
+  await applyOwnNickname(messenger, args.options);
   const done = runHeadless(messenger, { input: process.stdin, output: process.stdout });
   const stop = (): void => void messenger.dispatch({ type: 'quit' });
   process.once('SIGTERM', stop);
@@ -215,9 +241,13 @@ async function headless(args: SottoArgs): Promise<number> {
     await messenger.close();
     process.stdin.destroy();
   }
-  await done;
+  const end = await done;
   process.off('SIGTERM', stop);
   process.off('SIGINT', stop);
   await session.close();
+  if (end === 'output-closed') {
+    process.stderr.write('sotto: the output was closed: session saved and closed\n');
+    return EXIT_OUTPUT_CLOSED;
+  }
   return code;
 }

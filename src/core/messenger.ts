@@ -31,8 +31,6 @@ export interface MessengerOptions {
   readonly features?: readonly string[];
   readonly backoff?: Partial<BackoffOptions>;
   readonly saveDebounceMs?: number;
-  /** The nickname our contact requests carry (default empty: nothing about us leaks). */
-  readonly ownNickname?: string;
   readonly now?: () => number;
 }
 
@@ -59,10 +57,7 @@ export class Messenger implements MessengerCore {
   constructor(options: MessengerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    const identity = options.vault.state.identity;
-    this.#key = IdentityKey.fromExpandedKey(
-      new Uint8Array(Buffer.from(identity.expandedKey, 'base64')),
-    );
+    this.#key = IdentityKey.fromExpandedKey(options.vault.state.identity.expandedKey); // a copy
     this.address = toAddress(this.#key.serviceId);
     this.#model = modelFromVault(options.vault.state, this.#key.serviceId, this.#now()).model;
     this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
@@ -81,6 +76,7 @@ export class Messenger implements MessengerCore {
       onLive: () => undefined,
       onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
+      onError: (error) => this.#emit(errorEvent(error)),
       ...(options.features ? { features: options.features } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       now: this.#now,
@@ -100,11 +96,16 @@ export class Messenger implements MessengerCore {
   /** Bootstrap tor and publish our onion; connections start once it is up. */
   async start(signal?: AbortSignal): Promise<void> {
     await this.#o.tor.bootstrap(signal);
-    this.#listener = await this.#o.tor.listen(
-      this.#key.expandedKey(),
-      ({ socket }) => this.#manager.acceptInbound(socket),
-      signal,
-    );
+    const keyCopy = this.#key.expandedKey(); // the provider keeps its own copy
+    try {
+      this.#listener = await this.#o.tor.listen(
+        keyCopy,
+        ({ socket }) => this.#manager.acceptInbound(socket),
+        signal,
+      );
+    } finally {
+      keyCopy.fill(0);
+    }
     this.#manager.setTorUp(true);
   }
 
@@ -194,8 +195,19 @@ export class Messenger implements MessengerCore {
     const q = this.#queue(address);
     const link = this.#knownLink(address);
     if (link === undefined || !q.connected) return;
-    for (const m of q.takeSendable(this.#now())) {
-      link.run((c) => c.sendChatMessage(m.text, { id: m.wireId, timeDelta: m.timeDelta }));
+    const batch = q.takeSendable(this.#now());
+    for (const [i, m] of batch.entries()) {
+      // Only a message on the wire is `sent`: one the connection refused (it is closing, too many
+      // unacknowledged) stays as it was and goes out on a later try, once (same wire id).
+      let wireId: number | undefined;
+      try {
+        wireId = link.run((c) =>
+          c.sendChatMessage(m.text, { id: m.wireId, timeDelta: m.timeDelta }),
+        );
+      } finally {
+        if (wireId === undefined) for (const rest of batch.slice(i)) q.notSent(rest.localId);
+      }
+      if (wireId === undefined) return;
       this.#messageState(address, m.localId, 'sent');
     }
   }
@@ -302,7 +314,9 @@ export class Messenger implements MessengerCore {
         if (m === undefined) return;
         this.#messageState(address, m.localId, m.state);
         if (m.state === 'delivered') this.#emit({ type: 'delivered', address, id: m.localId });
-        return this.#changed();
+        this.#changed();
+        // A message the connection held back (too many unacknowledged) may go now.
+        return this.#sendQueued(address);
       }
       default:
         return;
@@ -328,7 +342,9 @@ export class Messenger implements MessengerCore {
     }
     if (c.state !== 'request-pending') this.#emitAll(book.retryRequest(address));
     const message = c.requestMessage ?? '';
-    link.run((conn) => conn.sendContactRequest(this.#o.ownNickname ?? '', message));
+    // Our own nickname only if the user set one (settings.ownNickname): default none.
+    const nickname = this.#model.settings.ownNickname ?? '';
+    link.run((conn) => conn.sendContactRequest(nickname, message));
     this.#requestLinks.add(link);
     this.#changed();
   }

@@ -13,6 +13,7 @@ import { encodePacket } from '../../src/protocol/packet-codec.js';
 import type { ConnectionEvent } from '../../src/protocol/connection-types.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { ALICE, BOB } from '../protocol/connection-harness.js';
+import { until } from '../support/wait.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
@@ -146,6 +147,25 @@ describe('PeerLink', () => {
     expect(b.link.run(() => 1)).toBeUndefined(); // commands after close are ignored, never throw
   });
 
+  it('run: a caller mistake throws; a command the closing connection refuses is not done', async () => {
+    const sockets = await socketPair();
+    cleanups.push(sockets.close);
+    const { a, b } = knownPair(sockets);
+    await a.next('chat-ready');
+    expect(() => a.link.run((c) => c.sendChatMessage(''))).toThrow(RangeError);
+    expect(() =>
+      a.link.run(() => {
+        throw new TypeError('a bug in the caller');
+      }),
+    ).toThrow(TypeError);
+    a.link.close();
+    expect(a.link.connection.state).toBe('closing');
+    expect(a.link.closed).toBe(false);
+    expect(a.link.run((c) => c.sendChatMessage('too late'))).toBeUndefined();
+    await b.next('closed');
+    expect(b.events.filter((e) => e.type === 'chat-message')).toEqual([]);
+  });
+
   it('a transport reset closes the connection as peer-closed', async () => {
     const sockets = await socketPair();
     cleanups.push(sockets.close);
@@ -227,9 +247,4 @@ class StalledPeer extends Duplex {
     this.#reading = true;
     for (const done of this.#held.splice(0)) done();
   }
-}
-
-/** Resolves once `condition()` holds (checked on every turn of the event loop). */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }

@@ -29,7 +29,7 @@ function stateAtEveryLimit(): { self: string; state: VaultState } {
   const blockedIds = [contactIds[1] as string, ...take(LIMITS.blocked - 1)];
   const rejectedIds = take(LIMITS.rejected);
   const [talker, blockedContact] = contactIds as [string, string];
-  const base = emptyVaultState({ expandedKey: Buffer.alloc(64, 3).toString('base64') });
+  const base = emptyVaultState({ expandedKey: new Uint8Array(64).fill(3) });
   const state: VaultState = {
     ...base,
     contacts: contactIds.map((serviceId, i) => ({

@@ -34,6 +34,7 @@ export interface InitialStateOptions {
 export function initialState(options: InitialStateOptions): UiState {
   return {
     ownAddress: options.ownAddress,
+    ownNickname: '',
     protectedProfile: options.protectedProfile,
     tor:
       options.published === true ? { ...initialTor, progress: 100, published: true } : initialTor,
@@ -101,6 +102,8 @@ export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): 
       return { ...state, tor: torProgress(state.tor, event.progress, event.summary) };
     case 'tor-problem':
       return { ...state, tor: torProblem(state.tor, event.summary, event.recommendation) };
+    case 'tor-access':
+      return { ...state, tor: { ...state.tor, access: event.access } };
     case 'published':
       return {
         ...state,
@@ -203,6 +206,8 @@ export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): 
         ...state,
         conversations: replaceHistory(state.conversations, event.address, event.messages),
       };
+    case 'own-nickname':
+      return { ...state, ownNickname: cleanNickname(event.nickname) };
     case 'quit':
       return { ...state, quitting: true };
     default:
