@@ -29,6 +29,11 @@ export interface CommandContext {
   changed(): void;
   /** Save now and wait until the vault file holds the change. */
   persist(): Promise<void>;
+  /**
+   * Save now after a deletion and wait until no file Sotto keeps (vault, `.prev`, damaged copies,
+   * temp files) holds what was deleted.
+   */
+  persistDeletion(): Promise<void>;
   queue(address: RicochetId): SendQueue;
   sendQueued(address: RicochetId): void;
   messageState(address: RicochetId, id: number, state: DeliveryState): void;
@@ -100,11 +105,13 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     }
     case 'remove': {
       const address = parse(command.address);
-      ctx.emitAll(book.remove(address));
+      const events = book.remove(address);
       ctx.model.queues.delete(address);
       ctx.model.conversations.forget(address);
       ctx.manager.forget(toServiceId(address));
-      return ctx.changed();
+      // Reported done only once no kept file holds the contact's history any more.
+      await ctx.persistDeletion();
+      return ctx.emitAll(events);
     }
     case 'rename': {
       const address = parse(command.address);
@@ -145,14 +152,16 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       return ctx.files.cancel(parse(command.address), command.fileId);
     case 'history': {
       const address = parse(command.address);
+      const wasEnabled = book.historyEnabled(address);
       book.setHistoryEnabled(address, command.enabled);
-      return ctx.changed();
+      // Turning history off drops the saved history: the same promise as clear-history.
+      return wasEnabled && !command.enabled ? ctx.persistDeletion() : ctx.changed();
     }
     case 'clear-history': {
       const address = parse(command.address);
       book.view(address);
       ctx.model.conversations.of(address).clear();
-      return ctx.changed();
+      return ctx.persistDeletion();
     }
     case 'contacts':
       return ctx.emit({ type: 'contacts', contacts: book.list() });

@@ -21,7 +21,7 @@ import { IdentityKey } from '../identity/identity-key.js';
 import type { OnionListener, TorProvider } from '../onion/tor-provider.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
-import type { Vault } from '../profile/vault.js';
+import type { SaveOptions, Vault } from '../profile/vault.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
@@ -164,6 +164,12 @@ export class Messenger implements MessengerCore {
       persist: async () => {
         this.#changed();
         await this.flush();
+      },
+      persistDeletion: async () => {
+        if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer);
+        this.#saveTimer = undefined;
+        this.#saveNow({ forget: true });
+        await this.#saving;
       },
       queue: (a) => this.#queue(a),
       sendQueued: (a) => this.#sendQueued(a),
@@ -390,10 +396,10 @@ export class Messenger implements MessengerCore {
     }, this.#o.saveDebounceMs ?? 100);
   }
 
-  #saveNow(): void {
+  #saveNow(options: SaveOptions = {}): void {
     const state = vaultFromModel(this.#model, this.#o.vault.state, this.#now());
     this.#saving = this.#saving
-      .then(() => this.#o.vault.save(state))
+      .then(() => this.#o.vault.save(state, options))
       .catch((error: unknown) => this.#emit(errorEvent(error)));
   }
 

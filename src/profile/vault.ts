@@ -3,11 +3,16 @@
 // XChaCha20-Poly1305 with the header as AAD, a fresh 24-byte nonce per save, atomic replacement.
 import { randomBytes, scrypt } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { readBoundedFrom } from '../fs/read-bounded.js';
-import { fsyncDirectory, previousVersionPath, writeFileAtomic } from './atomic-write.js';
+import {
+  fsyncDirectory,
+  previousVersionPath,
+  removeStrayTempFiles,
+  writeFileAtomic,
+} from './atomic-write.js';
 import {
   VaultClosedError,
   VaultCorruptedError,
@@ -48,6 +53,11 @@ export interface OpenVaultOptions extends VaultOptions {
   readonly usePreviousVersion?: boolean;
 }
 
+export interface SaveOptions {
+  /** The save follows a deletion (remove contact, clear history, history off). */
+  readonly forget?: boolean;
+}
+
 export interface Vault {
   readonly path: string;
   /** The last saved state. Its identity bytes belong to the vault and are zeroed by close(). */
@@ -56,7 +66,12 @@ export interface Vault {
   readonly protected: boolean;
   readonly openedFrom: 'main' | 'previous';
   /** Saves a new state; its identity must be the vault's own (VaultStateError otherwise). */
-  save(newState: VaultState): Promise<void>;
+  /**
+   * Seal `newState` into the vault. With `forget`, no copy Sotto keeps may still hold what the
+   * new state dropped: `.prev` is replaced by the new state too, `.damaged-*` copies and stray
+   * temp files are removed, all before the promise resolves (docs/PROFILE.md "Deletion").
+   */
+  save(newState: VaultState, options?: SaveOptions): Promise<void>;
   /** Re-key with a new passphrase (null: remove protection) and save. */
   changePassphrase(newPassphrase: string | null, options?: VaultOptions): Promise<void>;
   /** Zeroes the file key and the identity bytes of `state`; later saves throw VaultClosedError. */
@@ -251,6 +266,26 @@ function parseState(plaintext: Uint8Array, material: KeyMaterial): VaultState {
   }
 }
 
+/** Names of the `.damaged-*` copies of the vault at `path` (evidence of an earlier corruption). */
+export async function damagedCopies(path: string): Promise<string[]> {
+  const prefix = `${basename(path)}.damaged-`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  return names.filter((name) => name.startsWith(prefix)).map((name) => join(dirname(path), name));
+}
+
+/**
+ * After a deletion: `.prev` (the state before it) becomes a second copy of the new state, so the
+ * fallback still works and holds nothing deleted; `.damaged-*` copies (older states, readable
+ * with the passphrase even when damaged) and stray temp files are removed; the directory is synced.
+ */
+async function forgetOlderCopies(path: string, sealedNow: Uint8Array): Promise<void> {
+  await writeFileAtomic(previousVersionPath(path), sealedNow, { keepPrevious: false });
+  for (const copy of await damagedCopies(path)) await unlink(copy).catch(() => undefined);
+  await removeStrayTempFiles(path);
+  await removeStrayTempFiles(previousVersionPath(path));
+  await fsyncDirectory(dirname(path));
+}
+
 function makeVault(
   path: string,
   initialState: VaultState,
@@ -296,12 +331,13 @@ function makeVault(
     get protected() {
       return isProtected;
     },
-    save: (newState) =>
+    save: (newState, saveOptions = {}) =>
       serial(async () => {
         const keys = live();
         const next = cloneVaultState(newState, state.identity);
         await write(next, keys);
         state = next;
+        if (saveOptions.forget === true) await forgetOlderCopies(path, seal(keys, next));
       }),
     changePassphrase: (newPassphrase, changeOptions = {}) =>
       serial(async () => {

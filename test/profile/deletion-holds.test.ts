@@ -1,0 +1,106 @@
+// Deletion that holds (issue 12), from the outside in: a real profile directory, history written
+// by the messenger, a deletion through the core command — then every file in the profile directory
+// is opened with the passphrase (and read as raw bytes) and the deleted text is in none of them.
+import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CoreCommand } from '../../src/api/core-api.js';
+import { Messenger } from '../../src/core/messenger.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
+import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
+import { openProfileDir, type OpenProfileDir } from '../../src/profile/profile-dir.js';
+import { createVault, damagedCopies, openVault } from '../../src/profile/vault.js';
+import { emptyVaultState } from '../../src/profile/vault-state.js';
+import { TEST_SCRYPT, tempDir } from './helpers.js';
+
+const PASS = 'correct horse';
+const SECRET = 'the meeting is at the old mill';
+const friend = IdentityKey.generate().serviceId;
+const address = `ricochet:${friend}`;
+const open: OpenProfileDir[] = [];
+afterEach(async () => {
+  for (const p of open.splice(0)) await p.close();
+});
+
+/** A profile whose vault and `.prev` both hold SECRET in the friend's history. */
+async function profileWithHistory(): Promise<{ messenger: Messenger; dir: string; vault: string }> {
+  const profile = await openProfileDir(join(await tempDir(), 'profile'));
+  open.push(profile);
+  const state = emptyVaultState({ expandedKey: IdentityKey.generate().expandedKey() });
+  const vault = await createVault(
+    profile.paths.vault,
+    PASS,
+    {
+      ...state,
+      contacts: [{ serviceId: friend, nickname: 'friend', addedAt: 1, historyEnabled: true }],
+      history: {
+        [friend]: [
+          { id: 9, direction: 'in', text: SECRET, at: 2, timeDelta: 0, state: 'delivered' },
+        ],
+      },
+    },
+    { scrypt: TEST_SCRYPT },
+  );
+  const tor = new LoopbackTorProvider({ offline: true });
+  const messenger = new Messenger({ tor, vault, downloadsDir: profile.paths.downloadsDir });
+  // An ordinary change: the vault now holds SECRET twice over (main and `.prev`).
+  await messenger.dispatch({ type: 'rename', address, nickname: 'friend2' });
+  await messenger.flush();
+  // And evidence of an earlier corruption, as openVault's `.prev` fallback leaves it.
+  await copyFile(profile.paths.vault, `${profile.paths.vault}.damaged-1`);
+  return { messenger, dir: profile.paths.dir, vault: profile.paths.vault };
+}
+
+/** Every regular file under `dir`, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await readdir(dir)) {
+    const path = join(dir, name);
+    if ((await stat(path)).isDirectory()) out.push(...(await filesUnder(path)));
+    else out.push(path);
+  }
+  return out;
+}
+
+/** Which files still reveal SECRET to someone with the passphrase. */
+async function filesRevealing(dir: string): Promise<string[]> {
+  const revealing: string[] = [];
+  for (const file of await filesUnder(dir)) {
+    if ((await readFile(file)).includes(SECRET)) revealing.push(file);
+    const vault = await openVault(file, PASS).catch(() => undefined);
+    if (vault !== undefined && JSON.stringify(vault.state.history).includes(SECRET)) {
+      revealing.push(file);
+    }
+    vault?.close();
+  }
+  return revealing;
+}
+
+const deletions: [string, CoreCommand][] = [
+  ['remove contact', { type: 'remove', address }],
+  ['clear history', { type: 'clear-history', address }],
+  ['history off', { type: 'history', address, enabled: false }],
+];
+
+describe('deletion that holds', () => {
+  it('the test sees the secret before a deletion (it is not blind)', async () => {
+    const { messenger, dir } = await profileWithHistory();
+    expect((await filesRevealing(dir)).length).toBeGreaterThanOrEqual(3);
+    await messenger.close();
+  });
+
+  for (const [what, command] of deletions) {
+    it(`after "${what}" is done, no file in the profile reveals the deleted history`, async () => {
+      const { messenger, dir, vault } = await profileWithHistory();
+      await messenger.dispatch(command);
+      // Nothing more: no flush, no close — as if the user quit (or was killed) right now.
+      expect(await filesRevealing(dir)).toEqual([]);
+      expect(await damagedCopies(vault)).toEqual([]);
+      // The `.prev` fallback still opens, to the state after the deletion.
+      const prev = await openVault(vault, PASS, { usePreviousVersion: true });
+      expect(prev.state.history[friend] ?? []).toEqual([]);
+      prev.close();
+      await messenger.close();
+    });
+  }
+});
