@@ -28,7 +28,8 @@ import {
   readPassphraseFd,
   readPassphraseFile,
 } from '../profile/passphrase.js';
-import { createVault, openVault, type Vault } from '../profile/vault.js';
+import { createVault, damagedCopies, openVault, type Vault } from '../profile/vault.js';
+import { shellQuote } from '../profile/errors.js';
 import {
   emptyVaultState,
   wipeIdentity,
@@ -98,6 +99,7 @@ export async function openProfileSession(
     const vault = creating
       ? await createFromInitial(profile.paths.vault, passphrase, initial())
       : await openVault(profile.paths.vault, passphrase);
+    await tellAboutDamagedCopies(profile.paths.vault);
     return {
       profile,
       vault,
@@ -111,6 +113,21 @@ export async function openProfileSession(
     await profile.close();
     throw error;
   }
+}
+
+/**
+ * `.damaged-*` copies (left by the `.prev` fallback) are never kept silently: at every unlock the
+ * user hears how many there are and how to delete them. They may hold history deleted since; the
+ * next deletion (remove contact, clear history, history off) removes them too.
+ */
+async function tellAboutDamagedCopies(vaultPath: string): Promise<void> {
+  const copies = await damagedCopies(vaultPath);
+  if (copies.length === 0) return;
+  process.stderr.write(
+    `sotto: warning: ${copies.length} damaged cop${copies.length === 1 ? 'y' : 'ies'} of the ` +
+      `vault kept as evidence may hold deleted history; delete with: rm -- ` +
+      `${copies.map(shellQuote).join(' ')}\n`,
+  );
 }
 
 /** createVault keeps its own copy of the identity bytes: the initial state's copy is zeroed. */

@@ -1,6 +1,6 @@
 // The `sotto` entry point in-process: help/version, usage errors (exit 2), a profile created on
 // first use with a stable ID, the wrong passphrase (exit 3), Ricochet import, and one-line errors.
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -72,6 +72,16 @@ describe('sotto main', () => {
     expect(r.code).toBe(3);
     expect(r.err).toBe('sotto: wrong passphrase or corrupted file\n');
     expect((await run(['id', '--profile', profile, '--no-passphrase'])).code).toBe(3);
+  });
+
+  it('tells at unlock how many damaged vault copies are kept and how to delete them', async () => {
+    const profile = join(dir, 'with-damaged');
+    expect((await run(['id', '--profile', profile, '--no-passphrase'])).code).toBe(0);
+    const copy = join(profile, 'vault.sotto.damaged-1');
+    await copyFile(join(profile, 'vault.sotto'), copy);
+    const r = await run(['id', '--profile', profile, '--no-passphrase']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`rm -- '${copy}'`);
   });
 
   it('imports a Ricochet profile once; a second import into it is refused', async () => {
