@@ -59,3 +59,18 @@ export function expectResponse(section: CallSection, cookie: bigint): ResponseSe
   }
   return section.state === 'pending' ? undefined : section;
 }
+
+/** A Gosling call (function version 0) with the cookie its response will carry. */
+export function call(
+  cookie: bigint,
+  namespace: string,
+  fn: typeof BEGIN_HANDSHAKE | typeof SEND_RESPONSE,
+  args: RequestSection['arguments'],
+): RequestSection {
+  return { kind: 'request', cookie, namespace, function: fn, version: 0, arguments: args };
+}
+
+/** The complete response a server sends to the call that carried `cookie`. */
+export function reply(cookie: bigint, result: unknown): ResponseSection {
+  return { kind: 'response', cookie, state: 'complete', result };
+}

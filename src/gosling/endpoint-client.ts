@@ -9,6 +9,7 @@ import {
   BEGIN_COOKIE,
   BEGIN_HANDSHAKE,
   ENDPOINT_NAMESPACE,
+  call,
   expectResponse,
   RESPONSE_COOKIE,
   SEND_RESPONSE,
@@ -52,18 +53,13 @@ export class EndpointClientHandshake extends HandshakeSession<EndpointClientResu
   start(): void {
     if (this.#step !== 'idle' || this.state !== 'running') this.callerOutOfOrder('start() twice');
     this.#step = 'begun';
-    this.send({
-      kind: 'request',
-      cookie: BEGIN_COOKIE,
-      namespace: ENDPOINT_NAMESPACE,
-      function: BEGIN_HANDSHAKE,
-      version: 0,
-      arguments: {
+    this.send(
+      call(BEGIN_COOKIE, ENDPOINT_NAMESPACE, BEGIN_HANDSHAKE, {
         version: GOSLING_VERSION,
         client_identity: this.#options.identity.serviceId,
         channel: this.#options.channel,
-      },
-    });
+      }),
+    );
   }
 
   protected onSection(section: Exclude<Section, { kind: 'error' }>): void {
@@ -96,16 +92,11 @@ export class EndpointClientHandshake extends HandshakeSession<EndpointClientResu
       serverCookie,
     });
     this.#step = 'responded';
-    this.send({
-      kind: 'request',
-      cookie: RESPONSE_COOKIE,
-      namespace: ENDPOINT_NAMESPACE,
-      function: SEND_RESPONSE,
-      version: 0,
-      arguments: {
+    this.send(
+      call(RESPONSE_COOKIE, ENDPOINT_NAMESPACE, SEND_RESPONSE, {
         client_cookie: binary(clientCookie),
         client_identity_proof_signature: binary(signature),
-      },
-    });
+      }),
+    );
   }
 }

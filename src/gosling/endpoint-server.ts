@@ -5,7 +5,13 @@
 // be the one contact this endpoint serves ("verify the peer's identity corresponds with the
 // identity associated with this endpoint server"). On completion the stream is the channel's.
 import { isValidServiceId } from '../identity/service-id.js';
-import { BEGIN_HANDSHAKE, ENDPOINT_NAMESPACE, expectRequest, SEND_RESPONSE } from './calls.js';
+import {
+  BEGIN_HANDSHAKE,
+  ENDPOINT_NAMESPACE,
+  expectRequest,
+  reply,
+  SEND_RESPONSE,
+} from './calls.js';
 import { SIGNATURE_LENGTH } from './client-auth.js';
 import { clientProof, COOKIE_LENGTH, ENDPOINT_DOMAIN, verifyClientProof } from './client-proof.js';
 import {
@@ -78,12 +84,7 @@ export class EndpointServerHandshake extends HandshakeSession<EndpointServerResu
     }
     const serverCookie = this.randomBytes(COOKIE_LENGTH);
     this.#begun = { clientServiceId, channel, serverCookie };
-    this.send({
-      kind: 'response',
-      cookie,
-      state: 'complete',
-      result: { server_cookie: binary(serverCookie) },
-    });
+    this.send(reply(cookie, { server_cookie: binary(serverCookie) }));
   }
 
   #response(section: Exclude<Section, { kind: 'error' }>, begun: Begun): void {
@@ -107,7 +108,7 @@ export class EndpointServerHandshake extends HandshakeSession<EndpointServerResu
     if (begun.clientServiceId !== this.#options.clientServiceId) {
       throw new ClientNotAllowedError('this endpoint serves another client');
     }
-    this.send({ kind: 'response', cookie, state: 'complete', result: {} });
+    this.send(reply(cookie, {}));
     this.complete({ clientServiceId: begun.clientServiceId, channel: begun.channel });
   }
 }

@@ -17,6 +17,7 @@ import { exactDocument, readBinary, readEmptyDocument } from './gosling-argument
 import {
   BEGIN_COOKIE,
   BEGIN_HANDSHAKE,
+  call,
   expectResponse,
   IDENTITY_NAMESPACE,
   RESPONSE_COOKIE,
@@ -61,18 +62,13 @@ export class IdentityClientHandshake extends HandshakeSession<IdentityClientResu
   start(): void {
     if (this.#step !== 'idle' || this.state !== 'running') this.callerOutOfOrder('start() twice');
     this.#step = 'begun';
-    this.send({
-      kind: 'request',
-      cookie: BEGIN_COOKIE,
-      namespace: IDENTITY_NAMESPACE,
-      function: BEGIN_HANDSHAKE,
-      version: 0,
-      arguments: {
+    this.send(
+      call(BEGIN_COOKIE, IDENTITY_NAMESPACE, BEGIN_HANDSHAKE, {
         version: GOSLING_VERSION,
         client_identity: this.#options.identity.serviceId,
         endpoint: this.#options.endpoint,
-      },
-    });
+      }),
+    );
   }
 
   protected onSection(section: Exclude<Section, { kind: 'error' }>): void {
@@ -103,21 +99,16 @@ export class IdentityClientHandshake extends HandshakeSession<IdentityClientResu
     const auth = signClientAuthorization(clientAuthSecret, identity.serviceId);
     this.#clientAuthKey = auth.publicKey;
     this.#step = 'responded';
-    this.send({
-      kind: 'request',
-      cookie: RESPONSE_COOKIE,
-      namespace: IDENTITY_NAMESPACE,
-      function: SEND_RESPONSE,
-      version: 0,
-      arguments: {
+    this.send(
+      call(RESPONSE_COOKIE, IDENTITY_NAMESPACE, SEND_RESPONSE, {
         client_cookie: binary(clientCookie),
         client_identity_proof_signature: binary(signature),
         client_authorization_key: binary(auth.publicKey),
         client_authorization_key_signbit: auth.signbit,
         client_authorization_signature: binary(auth.signature),
         challenge_response: {},
-      },
-    });
+      }),
+    );
   }
 
   #finish(result: unknown): void {

@@ -23,7 +23,13 @@ import {
   readServiceId,
   readString,
 } from './gosling-arguments.js';
-import { BEGIN_HANDSHAKE, expectRequest, IDENTITY_NAMESPACE, SEND_RESPONSE } from './calls.js';
+import {
+  BEGIN_HANDSHAKE,
+  expectRequest,
+  reply,
+  IDENTITY_NAMESPACE,
+  SEND_RESPONSE,
+} from './calls.js';
 import { GOSLING_VERSION, HandshakeSession, type SessionOptions } from './handshake-session.js';
 import { binary, type Section } from './honk-message.js';
 import { isValidServiceId } from '../identity/service-id.js';
@@ -89,12 +95,7 @@ export class IdentityServerHandshake extends HandshakeSession<IdentityServerResu
     }
     const serverCookie = this.randomBytes(COOKIE_LENGTH);
     this.#begun = { clientServiceId, endpoint, serverCookie };
-    this.send({
-      kind: 'response',
-      cookie,
-      state: 'complete',
-      result: { server_cookie: binary(serverCookie), endpoint_challenge: {} },
-    });
+    this.send(reply(cookie, { server_cookie: binary(serverCookie), endpoint_challenge: {} }));
   }
 
   #response(
@@ -133,7 +134,7 @@ export class IdentityServerHandshake extends HandshakeSession<IdentityServerResu
     const endpointServiceId = this.#options.endpointFor(clientRequest);
     if (endpointServiceId === undefined) throw new ClientNotAllowedError('client refused');
     if (!isValidServiceId(endpointServiceId)) throw new RangeError('endpointFor: bad service id');
-    this.send({ kind: 'response', cookie, state: 'complete', result: endpointServiceId });
+    this.send(reply(cookie, endpointServiceId));
     this.complete({ ...clientRequest, endpointServiceId });
   }
 }
