@@ -13,7 +13,7 @@ import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createVault, openVault, type Vault } from '../../src/profile/vault.js';
 import { emptyVaultState } from '../../src/profile/vault-state.js';
-import { LoopbackTor } from './loopback-support.js';
+import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 
 const mountPoint = await mkdtemp(join(tmpdir(), 'sotto-faults-'));
 let mounted = false;
@@ -52,13 +52,9 @@ describe(`profile storage faults (${mounted ? 'tmpfs' : 'occupied path'})`, () =
     await mkdir(join(mountPoint, 'profile'), { mode: 0o700 });
     await mkdir(join(mountPoint, 'downloads'), { mode: 0o700 });
     const key = IdentityKey.generate();
-    vault = await createVault(
-      vaultPath,
-      null,
-      emptyVaultState({ expandedKey: Buffer.from(key.expandedKey()).toString('base64') }),
-    );
+    vault = await createVault(vaultPath, null, emptyVaultState({ expandedKey: key.expandedKey() }));
     messenger = new Messenger({
-      tor: new LoopbackTor(),
+      tor: new LoopbackTorProvider(),
       vault,
       downloadsDir: join(mountPoint, 'downloads'),
       saveDebounceMs: 0,

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
-import { OfflineTor } from '../support/offline-tor.js';
+import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { BootstrapProblemReporter } from '../../src/onion/bootstrap-reporter.js';
 import { parseClientStatus } from '../../src/onion/control/events.js';
 import { createVault, openVault } from '../../src/profile/vault.js';
@@ -22,18 +22,22 @@ afterEach(async () => {
 const friend = IdentityKey.generate().serviceId;
 const friendAddress = `ricochet:${friend}`;
 
-async function messengerWith(
-  patch: (state: VaultState) => VaultState,
-): Promise<{ messenger: Messenger; events: CoreEvent[]; tor: OfflineTor; vaultPath: string }> {
+async function messengerWith(patch: (state: VaultState) => VaultState): Promise<{
+  messenger: Messenger;
+  events: CoreEvent[];
+  tor: LoopbackTorProvider;
+  vaultPath: string;
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-messenger-'));
   dirs.push(dir);
   const key = IdentityKey.generate();
   const state = emptyVaultState({
-    expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
+    expandedKey: key.expandedKey(),
   });
   const vaultPath = join(dir, 'vault.sotto');
   const vault = await createVault(vaultPath, null, patch(state));
-  const tor = new OfflineTor();
+  // A Tor that is never started: these tests only exercise state, no connection is made.
+  const tor = new LoopbackTorProvider({ offline: true });
   const messenger = new Messenger({ tor, vault, downloadsDir: dir });
   const events: CoreEvent[] = [];
   messenger.onEvent((e) => events.push(e));
@@ -87,6 +91,26 @@ describe('Messenger restored from the vault', () => {
     expect(problem?.summary).toMatch(/stuck at 5% \(conn\) for 30 s: no relay answers/);
     expect(problem?.recommendation).toMatch(/bridges/);
     await messenger.close();
+  });
+});
+
+describe('history in the vault (SECURITY.md §5: only where you turned it on)', () => {
+  it('saves the conversation of a contact with history on, and none of one with it off', async () => {
+    const quiet = IdentityKey.generate().serviceId;
+    const { messenger, vaultPath } = await messengerWith((s) => ({
+      ...s,
+      contacts: [
+        { serviceId: friend, nickname: 'friend', addedAt: 1, historyEnabled: true },
+        { serviceId: quiet, nickname: 'quiet', addedAt: 1, historyEnabled: false },
+      ],
+    }));
+    await messenger.dispatch({ type: 'send', address: friendAddress, text: 'keep this' });
+    await messenger.dispatch({ type: 'send', address: `ricochet:${quiet}`, text: 'forget this' });
+    await messenger.close();
+    const reopened = await openVault(vaultPath, null);
+    expect(Object.keys(reopened.state.history)).toEqual([friend]);
+    expect(reopened.state.history[friend]?.map((m) => m.text)).toEqual(['keep this']);
+    reopened.close();
   });
 });
 

@@ -13,7 +13,7 @@ import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
 import { App } from '../../src/tui/components/App.js';
-import { OfflineTor } from '../support/offline-tor.js';
+import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { KEY, frameWhere, press, settle, until } from './support/ui.js';
 
 const dirs: string[] = [];
@@ -31,9 +31,13 @@ async function appOver(patch: (s: VaultState) => VaultState) {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-ui-accept-'));
   dirs.push(dir);
   const key = IdentityKey.generate();
-  const state = emptyVaultState({ expandedKey: Buffer.from(key.expandedKey()).toString('base64') });
+  const state = emptyVaultState({ expandedKey: key.expandedKey() });
   const vault = await createVault(join(dir, 'vault.sotto'), null, patch(state));
-  const messenger = new Messenger({ tor: new OfflineTor(), vault, downloadsDir: dir });
+  const messenger = new Messenger({
+    tor: new LoopbackTorProvider({ offline: true }),
+    vault,
+    downloadsDir: dir,
+  });
   messengers.push(messenger);
   const events: CoreEvent[] = [];
   messenger.onEvent((e) => events.push(e));
