@@ -2,6 +2,12 @@
 // --json`): the commands a front end gives and the events the core emits. Plain data only, so the
 // headless mode can write events as JSON lines; docs/HEADLESS.md documents the JSON form.
 
+/**
+ * Unanswered incoming requests the core keeps (the oldest is dropped, with a `request-dropped`
+ * event, when a new one arrives); a front end never needs to hold more.
+ */
+export const MAX_PENDING_REQUESTS = 100;
+
 /** A Ricochet ID in canonical form: `ricochet:<56 lower-case base32 chars>`. */
 export type RicochetId = string;
 
@@ -105,6 +111,8 @@ export type CoreEvent =
       readonly nickname: string;
       readonly message: string;
     }
+  /** A pending incoming request left the store without a user decision (the oldest, when full). */
+  | { readonly type: 'request-dropped'; readonly address: RicochetId; readonly reason: 'evicted' }
   | {
       readonly type: 'contact';
       readonly address: RicochetId;

@@ -1,5 +1,5 @@
 // The UI's root reducer: pure (state, action) → state over CoreEvents and user actions.
-import type { CoreEvent } from '../../core/api.js';
+import { MAX_PENDING_REQUESTS, type CoreEvent } from '../../core/api.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import type { UiAction } from './actions.js';
 import * as composer from './composer.js';
@@ -113,10 +113,27 @@ export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): 
     case 'request': {
       const request = fromRequestView({ ...event, receivedAt: now });
       const requests = [...state.requests.filter((r) => r.address !== event.address), request];
-      return withSelection({ ...state, requests, alerts: state.alerts + 1 });
+      // The core drops its oldest with `request-dropped` first; this bound only guards against a
+      // core that does not: the UI never holds more requests than the core keeps.
+      return withSelection({
+        ...state,
+        requests: requests.slice(-MAX_PENDING_REQUESTS),
+        alerts: state.alerts + 1,
+      });
     }
+    case 'request-dropped':
+      return withSelection({
+        ...state,
+        requests: state.requests.filter((r) => r.address !== event.address),
+        dialogs: state.dialogs.filter(
+          (d) => !(d.kind === 'request' && d.address === event.address),
+        ),
+      });
     case 'requests':
-      return withSelection({ ...state, requests: event.requests.map(fromRequestView) });
+      return withSelection({
+        ...state,
+        requests: event.requests.slice(-MAX_PENDING_REQUESTS).map(fromRequestView),
+      });
     case 'contact': {
       const contacts = upsertContact(state.contacts, event.address, {
         status: event.status,
