@@ -12,6 +12,7 @@ import type { CoreEvent } from '../../src/core/api.js';
 import { Messenger, type MessengerOptions } from '../../src/core/messenger.js';
 import { PeerLink } from '../../src/core/peer-link.js';
 import { IdentityKey } from '../../src/onion/identity-key.js';
+import { MAX_INBOUND_CONNECTIONS } from '../../src/onion/onion-service.js';
 import type {
   InboundConnection,
   OnionListener,
@@ -51,6 +52,7 @@ export class LoopbackTor implements TorProvider {
       socket.on('data', (chunk: Buffer) => this.received.push(Buffer.from(chunk)));
       onConnection({ socket });
     });
+    server.maxConnections = MAX_INBOUND_CONNECTIONS; // the real listener's cap (onion-service.ts)
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     this.#servers.add(server);
