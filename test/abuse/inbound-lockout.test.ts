@@ -147,6 +147,23 @@ describe('strangers at a live listener', () => {
     }
   }, 60_000);
 
+  it('closes the connection of a request dropped past the pending bound', async () => {
+    const bob = await sotto([], {
+      incomingLimits: { ...SAVED_UP_BUDGET, maxPending: 2 },
+      inboundLimits: { maxRequestConnections: 10 },
+    });
+    const strangers = Array.from({ length: 4 }, () => peer(IdentityKey.generate(), bob));
+    for (const p of strangers) expect(await request(p)).toBe('pending');
+    // The two oldest requests were dropped (and announced); their connections go with them.
+    for (const p of strangers.slice(0, 2)) await closedWithin(p.socket, 10_000);
+    expect(strangers.slice(2).some(isClosed)).toBe(false);
+    const dropped = bob.events.filter((e) => e.type === 'request-dropped');
+    expect(dropped.map((e) => e.address)).toEqual(
+      strangers.slice(0, 2).map((p) => toAddress(p.key.serviceId)),
+    );
+    expect(bob.messenger.load.pendingRequests).toBe(2);
+  }, 60_000);
+
   it('evicts strangers, oldest first, before a contact is refused', async () => {
     const contacts = Array.from({ length: 9 }, () => IdentityKey.generate());
     const bob = await sotto(contacts, {
