@@ -2,6 +2,37 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { readFileSync } from 'node:fs';
+
+// The layering (layers.json): a file in one folder may import only the folders its layer `uses`.
+// One `files` block per folder, each forbidding relative imports that reach any other folder.
+const { layers } = JSON.parse(readFileSync(`${import.meta.dirname}/layers.json`, 'utf8'));
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const layerRules = Object.entries(layers).flatMap(([folder, { uses }]) => {
+  const forbidden = Object.keys(layers).filter(
+    (other) => other !== folder && !uses.includes(other),
+  );
+  if (forbidden.length === 0) return [];
+  const names = forbidden.map((other) => escape(other.replace(/^src\//, '')));
+  const allowed = uses.length > 0 ? uses.join(', ') : 'no other folder';
+  return {
+    files: [`${folder}/**/*.ts`, `${folder}/**/*.tsx`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // `../x/…`, `../../x/…` or `../../src/x/…`: the folder named right after the `..`s.
+              regex: `^(\\.\\./)+(src/)?(${names.join('|')})(/|\\.js$)`,
+              message: `${folder} may import only ${allowed} (layers.json, docs/ARCHITECTURE.md).`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+});
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'src/protocol/gen/**', 'coverage/**'] },
@@ -26,6 +57,7 @@ export default tseslint.config(
     ignores: ['src/cli/**'],
     rules: { 'no-console': 'error' },
   },
+  ...layerRules,
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -3,7 +3,7 @@
 // handshake rate and retained memory per idle connection (both ends live in this process).
 // Run: npx vitest bench --run --project unit bench/connections-loopback.bench.ts
 import { afterAll, bench, describe } from 'vitest';
-import { IdentityKey } from '../src/onion/identity-key.js';
+import { IdentityKey } from '../src/identity/identity-key.js';
 import { LoopbackSotto, RawPeer, collectGarbage } from '../test/abuse/loopback-support.js';
 
 const N = Number(process.env['SOTTO_BENCH_CONNECTIONS'] ?? 1_000);

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { afterAll, bench, describe } from 'vitest';
 import { MAX_FILE_CHUNK } from '../src/protocol/limits.js';
 import { RicochetConnection } from '../src/protocol/connection.js';
-import { IdentityKey } from '../src/onion/identity-key.js';
+import { IdentityKey } from '../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { startTestNetwork } from '../tor/testnet.js';
 import { SottoInstance, befriend } from '../test/tor/messenger-support.js';

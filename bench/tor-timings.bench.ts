@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
-import { IdentityKey } from '../src/onion/identity-key.js';
+import { IdentityKey } from '../src/identity/identity-key.js';
 import { createTorProvider } from '../src/onion/real-tor-provider.js';
 import { startTestNetwork } from '../tor/testnet.js';
 

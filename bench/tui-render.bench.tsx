@@ -3,7 +3,7 @@
 // Run: npx vitest bench --run bench/tui-render.bench.tsx
 import { render } from 'ink-testing-library';
 import { bench, describe } from 'vitest';
-import type { CoreEvent } from '../src/core/api.js';
+import type { CoreEvent } from '../src/api/core-api.js';
 import { MainScreen } from '../src/tui/components/MainScreen.js';
 import { initialState, reducer } from '../src/tui/state/reducer.js';
 import type { UiState } from '../src/tui/state/types.js';

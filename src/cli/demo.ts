@@ -16,7 +16,7 @@ import {
 } from './ui-runner.js';
 import { Messenger } from '../core/messenger.js';
 import { EchoBot } from '../demo/echo-bot.js';
-import { IdentityKey } from '../onion/identity-key.js';
+import { IdentityKey } from '../identity/identity-key.js';
 import { createTorProvider } from '../onion/real-tor-provider.js';
 import type { ContactRecord, VaultState } from '../profile/vault-state.js';
 import { startTestNetwork, type TestNetwork } from '../../tor/testnet.js';

@@ -7,7 +7,7 @@ import type { SottoOptions } from './args.js';
 import { networkTorConfig, readBridgesFile } from './bridges-file.js';
 import { readBounded } from '../fs/read-bounded.js';
 import type { MessengerOptions } from '../core/messenger.js';
-import { IdentityKey } from '../onion/identity-key.js';
+import { IdentityKey } from '../identity/identity-key.js';
 import { validateExtraTorrcLine } from '../onion/torrc.js';
 import type { NetworkSettings } from '../onion/network-settings.js';
 import type { TorProviderOptions } from '../onion/real-tor-provider.js';

@@ -4,7 +4,7 @@
 import { UsageError, type SottoOptions } from './args.js';
 import type { ProfileSession } from './session.js';
 import { messengerOptionsFrom, profileTorProviderOptions } from './session.js';
-import type { CoreEvent, MessengerCore } from '../core/api.js';
+import type { CoreEvent, MessengerCore } from '../api/core-api.js';
 import { Messenger } from '../core/messenger.js';
 import { createTorProvider } from '../onion/real-tor-provider.js';
 import * as torErrors from '../onion/tor-errors.js';

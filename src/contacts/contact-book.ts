@@ -2,8 +2,8 @@
 // unread count, with the transitions Ricochet v3 implies (notes "Contact requests", "What deployed
 // peers actually do"). Sans-IO: every mutation returns the CoreEvents a front end should see.
 
-import type { ContactStatus, ContactView, CoreEvent, RicochetId } from '../core/api.js';
-import { isValidServiceId } from '../onion/service-id.js';
+import type { ContactStatus, ContactView, CoreEvent, RicochetId } from '../api/core-api.js';
+import { isValidServiceId } from '../identity/service-id.js';
 import { MAX_REQUEST_MESSAGE_UNITS, validateMessageText, validateNickname } from './text-rules.js';
 
 /** Where our relationship with a contact stands (independent of presence and block flag). */

@@ -7,7 +7,7 @@ import {
   type CoreEvent,
   type IncomingRequestView,
   type RicochetId,
-} from '../core/api.js';
+} from '../api/core-api.js';
 import { MAX_REQUEST_MESSAGE_UNITS, validateMessageText } from './text-rules.js';
 import { type RateLimit, TokenBucket } from './token-bucket.js';
 

@@ -4,7 +4,7 @@
 // request whose connection the peer closed while Pending is re-sent from [cap/2, cap] on, doubling
 // per closure up to the likely-rejected interval (docs/PROTOCOL.md "Pending requests"). Pure.
 
-import type { RicochetId } from './api.js';
+import type { RicochetId } from '../api/core-api.js';
 
 export interface BackoffOptions {
   readonly baseMs: number;

@@ -1,14 +1,14 @@
-// The CoreCommands of the messenger core (src/core/api.ts, docs/HEADLESS.md) mapped to actions on
+// The CoreCommands of the messenger core (src/api/core-api.ts, docs/HEADLESS.md) mapped to actions on
 // its models and connections. Messenger (messenger.ts) supplies the context; handlers throw typed
 // errors that the Messenger turns into `error` events.
-import type { CoreCommand, CoreEvent, DeliveryState, RicochetId } from './api.js';
+import type { CoreCommand, CoreEvent, DeliveryState, RicochetId } from '../api/core-api.js';
 import type { CoreModel } from './vault-mapping.js';
 import { toAddress, toServiceId } from './vault-mapping.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { FileTransfers } from './file-transfers.js';
 import type { PeerLink } from './peer-link.js';
 import { outgoingView, type SendQueue } from './send-queue.js';
-import { parseRicochetAddress } from '../onion/service-id.js';
+import { parseRicochetAddress } from '../identity/service-id.js';
 
 export class UnknownCommandError extends Error {
   override name = 'UnknownCommandError';

@@ -2,7 +2,7 @@
 // that spans reconnects (notes "Chat": the receiver drops duplicates of a recently seen non-zero
 // id), and a serialiser that persists only the contacts whose history the user enabled.
 
-import type { DeliveryState, MessageView, RicochetId } from './api.js';
+import type { DeliveryState, MessageView, RicochetId } from '../api/core-api.js';
 import { MAX_MESSAGE_UNITS, validateMessageText } from '../contacts/text-rules.js';
 
 export interface ConversationOptions {

@@ -2,7 +2,7 @@
 // front ends and scripts branch on codes, never on message text. Unknown errors become `internal`
 // with a generic message (their text may carry paths or peer data; it goes to the debug log only).
 
-import type { CoreEvent } from './api.js';
+import type { CoreEvent } from '../api/core-api.js';
 import { HeadlessError } from './headless-codec.js';
 
 /** Error class name → event code. Subclasses are matched by their own `name`. */

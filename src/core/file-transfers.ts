@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { CoreEvent, FileDirection, RicochetId } from './api.js';
+import type { CoreEvent, FileDirection, RicochetId } from '../api/core-api.js';
 import type { ConnectionEvent, FileResult } from '../protocol/connection-types.js';
 import { isSafeFileName, MAX_FILE_NAME_LENGTH } from '../protocol/limits.js';
 import { removeStalePartials, startDownload, type Download } from './downloads.js';

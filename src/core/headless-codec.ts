@@ -2,7 +2,7 @@
 // of one command line into a CoreCommand (typed error value, never a throw) and formatting of one
 // CoreEvent as one line of JSON with every control/format character escaped.
 
-import type { CoreCommand, CoreEvent } from './api.js';
+import type { CoreCommand, CoreEvent } from '../api/core-api.js';
 
 /** Longest command line accepted (UTF-16 units; the byte splitter enforces the same in bytes). */
 export const MAX_COMMAND_LINE = 32 * 1024;
@@ -44,7 +44,7 @@ const str: FieldSpec = { kind: 'string' };
 const uint: FieldSpec = { kind: 'uint32' };
 const bool: FieldSpec = { kind: 'boolean' };
 
-/** Every command and its fields (besides `type`). Mirrors CoreCommand in api.ts. */
+/** Every command and its fields (besides `type`). Mirrors CoreCommand in src/api/core-api.ts. */
 export const COMMAND_SCHEMAS: Readonly<Record<CoreCommand['type'], Schema>> = {
   id: {},
   add: { address: str, nickname: str, message: str },

@@ -4,7 +4,7 @@
 // backpressure: input pauses while the output is full; past a hard cap, one `output-overflow`
 // error and a clean close (nothing is dropped silently, memory stays bounded).
 import type { Readable, Writable } from 'node:stream';
-import type { CoreCommand, CoreEvent, MessengerCore } from './api.js';
+import type { CoreCommand, CoreEvent, MessengerCore } from '../api/core-api.js';
 import {
   HeadlessError,
   MAX_COMMAND_LINE,

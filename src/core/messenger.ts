@@ -1,8 +1,8 @@
-// The messenger core (implements MessengerCore of src/core/api.ts): owns the vault state and the
+// The messenger core (implements MessengerCore of src/api/core-api.ts): owns the vault state and the
 // models, publishes our onion, keeps connections through the ConnectionManager, and maps every
 // CoreCommand to actions and every Ricochet connection event to CoreEvents (notes "Messenger").
 import { randomBytes } from 'node:crypto';
-import type { CoreCommand, CoreEvent, MessengerCore, RicochetId } from './api.js';
+import type { CoreCommand, CoreEvent, MessengerCore, RicochetId } from '../api/core-api.js';
 import { errorEvent } from './error-events.js';
 import { runCommand, type CommandContext } from './commands.js';
 import { ConnectionManager } from './connection-manager.js';
@@ -19,7 +19,7 @@ import {
   vaultFromModel,
   type CoreModel,
 } from './vault-mapping.js';
-import { IdentityKey } from '../onion/identity-key.js';
+import { IdentityKey } from '../identity/identity-key.js';
 import type { OnionListener, TorProvider } from '../onion/tor-provider.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';

@@ -2,7 +2,7 @@
 // kept for re-sends on later connections, per-connection attempt counting, time_delta at send time
 // (notes "Chat": unacked messages are re-sent with the same id; the receiver drops duplicates).
 
-import type { DeliveryState, MessageView, RicochetId } from './api.js';
+import type { DeliveryState, MessageView, RicochetId } from '../api/core-api.js';
 import { MAX_MESSAGE_UNITS, validateMessageText } from '../contacts/text-rules.js';
 
 export interface OutgoingMessage {

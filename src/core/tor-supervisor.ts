@@ -1,7 +1,7 @@
 // Turns the TorProvider's events into the core's `tor` / `tor-problem` / `published` events and
 // keeps tor alive under a running core: after `tor-exited` it restarts (launch) or re-attaches
 // (attach) with growing delays, and tells the connection manager when dialling can resume.
-import type { CoreEvent } from './api.js';
+import type { CoreEvent } from '../api/core-api.js';
 import type { ConnectionManager } from './connection-manager.js';
 import { toAddress } from './vault-mapping.js';
 import type { TorEvent, TorProvider } from '../onion/tor-provider.js';

@@ -9,7 +9,7 @@ import {
 } from '../contacts/contact-book.js';
 import { IncomingRequests, type IncomingRequestLimits } from '../contacts/incoming-requests.js';
 import { MAX_NICKNAME_UNITS, validateNickname } from '../contacts/text-rules.js';
-import type { RicochetId } from './api.js';
+import type { RicochetId } from '../api/core-api.js';
 import { Conversations } from './conversation.js';
 import { SendQueue } from './send-queue.js';
 import type {

@@ -1,7 +1,7 @@
-// The demo's bot peer over any MessengerCore (src/core/api.ts): accepts every contact request,
+// The demo's bot peer over any MessengerCore (src/api/core-api.ts): accepts every contact request,
 // greets a contact when it comes online, echoes every message back ("echo: <text>", cut to the
 // Ricochet 2000-unit limit) and accepts every file offered to it.
-import type { CoreCommand, CoreEvent, MessengerCore, RicochetId } from '../core/api.js';
+import type { CoreCommand, CoreEvent, MessengerCore, RicochetId } from '../api/core-api.js';
 import { MAX_MESSAGE_UNITS } from '../contacts/text-rules.js';
 
 export const ECHO_PREFIX = 'echo: ';

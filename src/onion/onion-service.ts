@@ -4,7 +4,7 @@
 import * as net from 'node:net';
 import type { HostPort } from './attach-config.js';
 import type { InboundConnection } from './tor-provider.js';
-import { IdentityKey } from './identity-key.js';
+import { IdentityKey } from '../identity/identity-key.js';
 import { OnionPublishFailedError, OnionPublishTimeoutError } from './tor-errors.js';
 import type { TorSession } from './tor-session.js';
 import { addOnion, delOnion } from './control/commands.js';

@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SocksClient } from 'socks';
-import { isValidServiceId } from './service-id.js';
+import { isValidServiceId } from '../identity/service-id.js';
 import {
   InvalidOnionAddressError,
   OnionAddressRejectedError,

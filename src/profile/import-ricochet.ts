@@ -3,8 +3,8 @@
 // error; bad contact entries → skipped with a warning. Input is bounded before it is read.
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { IdentityKey, InvalidKeyBlobError } from '../onion/identity-key.js';
-import { isValidServiceId } from '../onion/service-id.js';
+import { IdentityKey, InvalidKeyBlobError } from '../identity/identity-key.js';
+import { isValidServiceId } from '../identity/service-id.js';
 
 export const MAX_RICOCHET_JSON_BYTES = 1024 * 1024;
 export const MAX_IMPORTED_CONTACTS = 10_000;

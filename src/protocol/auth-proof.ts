@@ -3,9 +3,9 @@
 // (the protocol document says 64; deployed 3.0.41 uses 32), signed with the client's onion key.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { IdentityKey } from '../onion/identity-key.js';
-import { verifySignature } from '../onion/identity-key.js';
-import { InvalidAddressError, publicKeyFromServiceId } from '../onion/service-id.js';
+import type { IdentityKey } from '../identity/identity-key.js';
+import { verifySignature } from '../identity/identity-key.js';
+import { InvalidAddressError, publicKeyFromServiceId } from '../identity/service-id.js';
 import { COOKIE_SIZE } from './messages-control.js';
 import { ProtocolViolationError } from './errors.js';
 

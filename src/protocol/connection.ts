@@ -30,7 +30,7 @@ import {
 import { InvalidContactRequestError, ProtocolError, UnsupportedVersionError } from './errors.js';
 import { PacketDecoder, encodePacket } from './packet-codec.js';
 import { COOKIE_SIZE, encodeControlPacket } from './messages.js';
-import { isValidServiceId } from '../onion/service-id.js';
+import { isValidServiceId } from '../identity/service-id.js';
 import { isValidNickname, isValidRequestText } from './limits.js';
 import { IntroductionParser, encodeIntroduction, parseIntroductionReply } from './introduction.js';
 import { ChannelTable } from './channel-table.js';

@@ -1,7 +1,7 @@
 // Entry point the CLI calls: renders the App over a MessengerCore with Ink and resolves when
 // the user quits (or the core says quit). Closing the core is the caller's job.
 import { render } from 'ink';
-import type { MessengerCore } from '../core/api.js';
+import type { MessengerCore } from '../api/core-api.js';
 import { App } from './components/App.js';
 import { colourFromEnv } from './theme.js';
 

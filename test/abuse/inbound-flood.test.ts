@@ -13,8 +13,8 @@ import {
   DEFAULT_MAX_REQUEST_CONNECTIONS,
   DEFAULT_MAX_STRANGER_INBOUND,
 } from '../../src/core/inbound-slots.js';
-import { MAX_PENDING_REQUESTS } from '../../src/core/api.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { MAX_PENDING_REQUESTS } from '../../src/api/core-api.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { initialState, reducer } from '../../src/tui/state/reducer.js';
 import { LoopbackSotto, RawPeer, collectGarbage } from './loopback-support.js';
 import { INTRO, heavy } from './ricochet-mutator.js';

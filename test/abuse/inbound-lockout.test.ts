@@ -7,9 +7,9 @@
 // closed keeps its request, re-sends it later, and the recipient can still accept (it dials back).
 import { createConnection, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { toAddress } from '../../src/core/vault-mapping.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackSotto, RawPeer, closedWithin } from './loopback-support.js';
 import { INTRO } from './ricochet-mutator.js';
 

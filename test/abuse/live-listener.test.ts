@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
 import { InternalConnectionError, type CloseReason } from '../../src/protocol/connection-types.js';
 import { ProtocolError } from '../../src/protocol/errors.js';

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { Messenger, type MessengerOptions } from '../../src/core/messenger.js';
 import { PeerLink } from '../../src/core/peer-link.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { MAX_INBOUND_CONNECTIONS } from '../../src/onion/onion-service.js';
 import type {
   InboundConnection,

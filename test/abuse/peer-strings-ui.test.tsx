@@ -4,7 +4,7 @@
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../../src/tui/components/App.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { KEY, frameWhere, press, settle } from '../tui/support/ui.js';
 import { LoopbackSotto, RawPeer } from './loopback-support.js';
 

@@ -4,7 +4,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INCOMING_LIMITS } from '../../src/contacts/incoming-requests.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackSotto, RawPeer, closedWithin, collectGarbage } from './loopback-support.js';
 import { heavy } from './ricochet-mutator.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BOT_NICKNAME, pairedDemoStates } from '../../src/cli/demo.js';
 import { EXIT_USAGE, main } from '../../src/cli/main.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import type { VaultState } from '../../src/profile/vault-state.js';
 
 function serviceIdOf(state: VaultState): string {

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionManager } from '../../src/core/connection-manager.js';
 import type { PeerLink } from '../../src/core/peer-link.js';
-import type { IdentityKey } from '../../src/onion/identity-key.js';
+import type { IdentityKey } from '../../src/identity/identity-key.js';
 import type { TorProvider } from '../../src/onion/tor-provider.js';
 import { ALICE, BOB, MALLORY } from '../protocol/connection-harness.js';
 

@@ -6,7 +6,7 @@ import {
   Conversations,
 } from '../../src/core/conversation.js';
 import { InvalidMessageTextError } from '../../src/contacts/text-rules.js';
-import type { MessageView } from '../../src/core/api.js';
+import type { MessageView } from '../../src/api/core-api.js';
 
 const A = `ricochet:${'a'.repeat(56)}`;
 const B = `ricochet:${'b'.repeat(56)}`;

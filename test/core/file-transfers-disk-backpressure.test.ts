@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { FileTransfers, MAX_UNWRITTEN_FILE_BYTES } from '../../src/core/file-transfers.js';
 import { PeerLink } from '../../src/core/peer-link.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
 import { MAX_FILE_CHUNK } from '../../src/protocol/limits.js';
-import { formatRicochetId } from '../../src/onion/service-id.js';
+import { formatRicochetId } from '../../src/identity/service-id.js';
 import { ALICE, BOB, seededRandom } from '../protocol/connection-harness.js';
 
 let dir = '';

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileTransferError, FileTransfers } from '../../src/core/file-transfers.js';
 import { PeerLink } from '../../src/core/peer-link.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
-import { formatRicochetId } from '../../src/onion/service-id.js';
+import { formatRicochetId } from '../../src/identity/service-id.js';
 import { ALICE, BOB, seededRandom } from '../protocol/connection-harness.js';
 
 let dir = '';

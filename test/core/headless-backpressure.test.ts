@@ -3,7 +3,7 @@
 // `output-overflow` error and a clean close instead of unbounded memory.
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CoreCommand, CoreEvent, MessengerCore } from '../../src/core/api.js';
+import type { CoreCommand, CoreEvent, MessengerCore } from '../../src/api/core-api.js';
 import { OUTPUT_OVERFLOW_CODE, runHeadless } from '../../src/core/headless.js';
 
 const ADDRESS = 'ricochet:' + 'a'.repeat(56);

@@ -7,7 +7,7 @@ import {
   formatEvent,
   parseCommandLine,
 } from '../../src/core/headless-codec.js';
-import type { CoreCommand, CoreEvent } from '../../src/core/api.js';
+import type { CoreCommand, CoreEvent } from '../../src/api/core-api.js';
 
 const A = `ricochet:${'a'.repeat(56)}`;
 

@@ -4,7 +4,7 @@
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CoreCommand, CoreEvent, MessengerCore } from '../../src/core/api.js';
+import type { CoreCommand, CoreEvent, MessengerCore } from '../../src/api/core-api.js';
 import { runHeadless } from '../../src/core/headless.js';
 
 class RecordingCore implements MessengerCore {

@@ -15,7 +15,7 @@ import {
   CLOSED_WHILE_PENDING_TEXT,
   EXPLICIT_REJECTION_TEXT,
 } from '../../src/contacts/contact-book.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { emptyVaultState, validateVaultState } from '../../src/profile/vault-state.js';
 
 const ids = Array.from({ length: 6 }, () => IdentityKey.generate().serviceId);

@@ -3,7 +3,7 @@
 // slots free up again when sockets close. Real loopback sockets; no tor needed for the listener.
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { MAX_INBOUND_CONNECTIONS, OnionService } from '../../src/onion/onion-service.js';
 
 function open(port: number): Promise<Socket> {

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import * as ed from '@noble/ed25519';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serviceIdFromPublicKey } from '../../src/onion/service-id.js';
+import { serviceIdFromPublicKey } from '../../src/identity/service-id.js';
 import {
   IsolationCredentials,
   Socks5ReplyObserver,

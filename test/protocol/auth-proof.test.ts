@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createPrivateKey, sign as nodeSign } from 'node:crypto';
 import fc from 'fast-check';
-import { IdentityKey } from '../../src/onion/identity-key.js';
-import { serviceIdFromPublicKey } from '../../src/onion/service-id.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
+import { serviceIdFromPublicKey } from '../../src/identity/service-id.js';
 import { computeAuthProof, signAuthProof, verifyAuthProof } from '../../src/protocol/auth-proof.js';
 import { ProtocolViolationError } from '../../src/protocol/errors.js';
 import { hex, toHex } from './session-vectors.js';

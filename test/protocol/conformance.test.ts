@@ -2,7 +2,7 @@
 // the channel it travels on, re-encodes to the same bytes, and every proof/signature is reproduced.
 import { describe, expect, it } from 'vitest';
 import { sha3_512 } from '@noble/hashes/sha3.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import {
   decodePacket,
   encodePacket,

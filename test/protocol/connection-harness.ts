@@ -1,7 +1,7 @@
 // Test harness for the sans-IO connection: a fake clock, a deterministic RNG, identities, and two
 // endpoints wired back to back (no sockets). File chunk requests are served from in-memory files.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
 import type { ConnectionEvent, ConnectionOptions } from '../../src/protocol/connection-types.js';
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
 import type { ConnectionEvent, Role } from '../../src/protocol/connection-types.js';
 import { PacketDecoder, type Packet } from '../../src/protocol/packet-codec.js';

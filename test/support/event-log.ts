@@ -1,6 +1,6 @@
 // Test support: records the CoreEvents of a Sotto core (in process, or a headless process's JSON
 // lines) and waits for a matching one with a timeout — never a fixed sleep.
-import type { CoreEvent, MessengerCore } from '../../src/core/api.js';
+import type { CoreEvent, MessengerCore } from '../../src/api/core-api.js';
 
 export class EventLog {
   readonly events: CoreEvent[] = [];

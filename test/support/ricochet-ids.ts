@@ -1,5 +1,5 @@
 // Real, checksum-valid Ricochet IDs for tests, derived from fixed seeds (deterministic).
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 
 const cache = new Map<number, string>();
 

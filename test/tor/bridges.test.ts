@@ -17,7 +17,7 @@ import {
   type BootstrapContext,
 } from '../../src/onion/bootstrap-problems.js';
 import { authenticate, getInfo, TorControlConnection } from '../../src/onion/control/index.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import {
   torConfigForNetworkSettings,
   type NetworkSettings,

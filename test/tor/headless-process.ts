@@ -4,7 +4,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { CoreCommand, CoreEvent } from '../../src/core/api.js';
+import type { CoreCommand, CoreEvent } from '../../src/api/core-api.js';
 import { EventLog } from '../support/event-log.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

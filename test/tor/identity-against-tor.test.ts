@@ -3,8 +3,8 @@
 // private network tor publishes our key's descriptor (650 HS_DESC UPLOADED).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { IdentityKey, verifySignature } from '../../src/onion/identity-key.js';
-import { publicKeyFromServiceId } from '../../src/onion/service-id.js';
+import { IdentityKey, verifySignature } from '../../src/identity/identity-key.js';
+import { publicKeyFromServiceId } from '../../src/identity/service-id.js';
 import { startClientTor, type ClientTor, type ControlConnection } from './client-tor.js';
 
 const PROFILE = JSON.parse(

@@ -1,7 +1,7 @@
 // Two real Sotto cores (each with its own launched tor) on the private network: contact request,
 // accept, chat both ways with delivery acks, queued messages delivered once after the peer returns.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { SottoInstance } from './messenger-support.js';
 
 const testnet = inject('torTestnetClientTorrc');

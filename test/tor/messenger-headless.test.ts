@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { openVault } from '../../src/profile/vault.js';
 import { HeadlessProcess, buildDist, writeTestnetDir } from './headless-process.js';
 import { SottoInstance } from './messenger-support.js';

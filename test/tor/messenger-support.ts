@@ -4,10 +4,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { EventLog } from '../support/event-log.js';
 import { Messenger, type MessengerOptions } from '../../src/core/messenger.js';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
 import { createVault, openVault } from '../../src/profile/vault.js';
 import { emptyVaultState } from '../../src/profile/vault-state.js';

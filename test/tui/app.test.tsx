@@ -2,7 +2,7 @@
 // list, conversation, composer limits, bell, quitting.
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../src/core/api.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
 import { App } from '../../src/tui/components/App.js';
 import { FakeCore } from './support/fake-core.js';
 import { ricochetIdFor } from './support/ids.js';

@@ -2,7 +2,7 @@
 // dispatch('send'); the UI must still show exactly one line per sent message, and mark it.
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { CoreCommand } from '../../src/core/api.js';
+import type { CoreCommand } from '../../src/api/core-api.js';
 import { App } from '../../src/tui/components/App.js';
 import { FakeCore } from './support/fake-core.js';
 import { ricochetIdFor } from './support/ids.js';

@@ -10,7 +10,7 @@ import {
   AddressVersionError,
   formatRicochetId,
   parseRicochetAddress,
-} from '../../onion/service-id.js';
+} from '../../identity/service-id.js';
 import { findBinding } from '../keymap.js';
 import { nicknameProblem, requestMessageProblem } from '../validate.js';
 import { useTone } from '../theme.js';

@@ -2,7 +2,7 @@
 // then the main screen with dialogs on top; status bar always at the bottom.
 import { Box, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { CoreCommand, MessengerCore } from '../../core/api.js';
+import type { CoreCommand, MessengerCore } from '../../api/core-api.js';
 import type { UiState } from '../state/types.js';
 import { useBell } from '../hooks/use-bell.js';
 import { useCore } from '../hooks/use-core.js';

@@ -2,7 +2,7 @@
 // block/unblock, remove; destructive actions ask for confirmation first.
 import { Text, useInput } from 'ink';
 import { useState } from 'react';
-import type { CoreCommand } from '../../core/api.js';
+import type { CoreCommand } from '../../api/core-api.js';
 import { findBinding } from '../keymap.js';
 import { nicknameProblem } from '../validate.js';
 import type { ContactEntry } from '../state/types.js';

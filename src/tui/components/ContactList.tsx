@@ -1,7 +1,7 @@
 // Left pane: incoming requests first, then contacts with a status symbol, unread count and a
 // `>` marker on the selected row (symbols and words, never colour alone).
 import { Box, Text } from 'ink';
-import type { ContactStatus, IncomingRequestView } from '../../core/api.js';
+import type { ContactStatus, IncomingRequestView } from '../../api/core-api.js';
 import { sameEntry, sortedContacts } from '../state/contacts.js';
 import { shortenId } from '../state/format.js';
 import type { ContactEntry, ListEntry } from '../state/types.js';

@@ -1,5 +1,5 @@
 // Draws the dialog on top of the stack and wires its choices to core commands and UI actions.
-import type { CoreCommand } from '../../core/api.js';
+import type { CoreCommand } from '../../api/core-api.js';
 import type { UiAction } from '../state/actions.js';
 import type { Dialog, UiState } from '../state/types.js';
 import { AddContact } from './AddContact.js';

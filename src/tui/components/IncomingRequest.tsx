@@ -1,7 +1,7 @@
 // Dialog: someone asks to become a contact — their ID, chosen nickname and message (all
 // sanitised) and the choice to accept, reject or block.
 import { Text, useInput } from 'ink';
-import type { IncomingRequestView } from '../../core/api.js';
+import type { IncomingRequestView } from '../../api/core-api.js';
 import { findBinding } from '../keymap.js';
 import { formatAgo } from '../state/format.js';
 import { useTone } from '../theme.js';

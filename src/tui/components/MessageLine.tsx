@@ -1,7 +1,7 @@
 // One message: local time, who wrote it, the (already sanitised) text, the delivery state in
 // words and, for late messages, when the peer wrote it.
 import { Text } from 'ink';
-import type { DeliveryState } from '../../core/api.js';
+import type { DeliveryState } from '../../api/core-api.js';
 import { formatAgo, formatClock } from '../state/format.js';
 import type { UiMessage } from '../state/types.js';
 import { useTone, type Tone } from '../theme.js';

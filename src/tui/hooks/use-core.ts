@@ -1,7 +1,7 @@
 // Subscribes to a MessengerCore's events and feeds them, stamped with the local time, into the
 // UI reducer; returns the state, the reducer's dispatch and a fire-and-forget command sender.
 import { useCallback, useEffect, useReducer } from 'react';
-import type { CoreCommand, MessengerCore } from '../../core/api.js';
+import type { CoreCommand, MessengerCore } from '../../api/core-api.js';
 import type { UiAction } from '../state/actions.js';
 import { initialState, reducer, type InitialStateOptions } from '../state/reducer.js';
 import type { UiState } from '../state/types.js';

@@ -2,7 +2,7 @@
 // reducer actions and core commands. Inactive while a dialog is open: dialogs own their keys.
 import { useInput, type Key } from 'ink';
 import { useRef } from 'react';
-import type { CoreCommand } from '../../core/api.js';
+import type { CoreCommand } from '../../api/core-api.js';
 import { findBinding } from '../keymap.js';
 import type { UiAction } from '../state/actions.js';
 import { isOverLimit } from '../state/composer.js';

@@ -1,6 +1,6 @@
 // Everything that can change the UI state: a CoreEvent (stamped with the local time it arrived)
 // or something the user did. One discriminated union, reduced by src/tui/state/reducer.ts.
-import type { CoreEvent, RicochetId } from '../../core/api.js';
+import type { CoreEvent, RicochetId } from '../../api/core-api.js';
 import type { Dialog, Focus } from './types.js';
 
 export type UiAction =

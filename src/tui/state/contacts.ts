@@ -5,7 +5,7 @@ import type {
   ContactView,
   IncomingRequestView,
   RicochetId,
-} from '../../core/api.js';
+} from '../../api/core-api.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import type { ContactEntry, ListEntry, UiState } from './types.js';
 

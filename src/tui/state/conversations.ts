@@ -1,7 +1,7 @@
 // Conversation state: incoming messages (time corrected by the peer's timeDelta), our own
 // messages shown as queued at once and matched to the core's local ids (`queued` event, or the
 // first state change, in the order sent), and history loaded from the core (`messages`).
-import type { DeliveryState, MessageView, RicochetId } from '../../core/api.js';
+import type { DeliveryState, MessageView, RicochetId } from '../../api/core-api.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import type { Conversation, UiMessage } from './types.js';
 

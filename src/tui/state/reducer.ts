@@ -1,5 +1,5 @@
 // The UI's root reducer: pure (state, action) → state over CoreEvents and user actions.
-import { MAX_PENDING_REQUESTS, type CoreEvent } from '../../core/api.js';
+import { MAX_PENDING_REQUESTS, type CoreEvent } from '../../api/core-api.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import type { UiAction } from './actions.js';
 import * as composer from './composer.js';

@@ -1,6 +1,6 @@
 // File transfer state: offers, progress (bytes, speed) and outcomes keyed by address, direction
 // and file id; file names are sanitised on the way in.
-import type { FileDirection, RicochetId } from '../../core/api.js';
+import type { FileDirection, RicochetId } from '../../api/core-api.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import type { TransferEntry, TransferState } from './types.js';
 

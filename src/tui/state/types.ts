@@ -1,5 +1,5 @@
 // The UI's state: what the terminal shows, built only from CoreEvents and UI actions
-// (src/core/api.ts). All peer strings in here are already sanitised for the terminal.
+// (src/api/core-api.ts). All peer strings in here are already sanitised for the terminal.
 import type {
   ContactStatus,
   DeliveryState,
@@ -7,7 +7,7 @@ import type {
   FileTransferView,
   IncomingRequestView,
   RicochetId,
-} from '../../core/api.js';
+} from '../../api/core-api.js';
 
 export interface ContactEntry {
   readonly address: RicochetId;

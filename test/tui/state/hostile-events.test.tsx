@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../../src/core/api.js';
+import type { CoreEvent } from '../../../src/api/core-api.js';
 import { MainScreen } from '../../../src/tui/components/MainScreen.js';
 import { StatusBar } from '../../../src/tui/components/StatusBar.js';
 import { Transfers } from '../../../src/tui/components/Transfers.js';

@@ -1,7 +1,7 @@
 // Unit tests for the UI reducers: CoreEvents and user actions in, UI state out (no rendering).
 import { describe, expect, it } from 'vitest';
 import { IncomingRequests } from '../../../src/contacts/incoming-requests.js';
-import { MAX_PENDING_REQUESTS, type CoreEvent } from '../../../src/core/api.js';
+import { MAX_PENDING_REQUESTS, type CoreEvent } from '../../../src/api/core-api.js';
 import type { UiAction } from '../../../src/tui/state/actions.js';
 import { listEntries } from '../../../src/tui/state/contacts.js';
 import { initialState, reducer } from '../../../src/tui/state/reducer.js';

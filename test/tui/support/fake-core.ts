@@ -1,6 +1,6 @@
 // In-memory MessengerCore test double: records every dispatched command and lets a test emit
 // CoreEvents to the UI. No protocol, no tor: the real core gets its own end-to-end tests.
-import type { CoreCommand, CoreEvent, MessengerCore } from '../../../src/core/api.js';
+import type { CoreCommand, CoreEvent, MessengerCore } from '../../../src/api/core-api.js';
 
 export class FakeCore implements MessengerCore {
   readonly commands: CoreCommand[] = [];

@@ -17,8 +17,8 @@ import {
   KeyBlobLengthError,
   KeyBlobScalarError,
   verifySignature,
-} from '../../src/onion/identity-key.js';
-import { publicKeyFromServiceId } from '../../src/onion/service-id.js';
+} from '../../src/identity/identity-key.js';
+import { publicKeyFromServiceId } from '../../src/identity/service-id.js';
 import * as Auth from '../../src/protocol/gen/AuthHiddenService_pb.js';
 import * as Control from '../../src/protocol/gen/ControlChannel_pb.js';
 import { VECTOR_DIR } from '../protocol/session-vectors.js';

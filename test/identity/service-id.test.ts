@@ -3,7 +3,7 @@
 import { sha3_256 } from '@noble/hashes/sha3.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdentityKey } from '../../src/onion/identity-key.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import {
   AddressBase32Error,
   AddressChecksumError,
@@ -18,7 +18,7 @@ import {
   parseRicochetAddress,
   publicKeyFromServiceId,
   serviceIdFromPublicKey,
-} from '../../src/onion/service-id.js';
+} from '../../src/identity/service-id.js';
 
 const CAROL = 'h44ilsblgrguks5smjizbqz7bdiafz2fekxowyoho5v63kwozbae6did';
 const DAVE = '2r2ny532lclzz3slust6lc2xqmzvm6fzucu67lhmq6u7g5ckryoborid';
