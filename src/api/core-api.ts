@@ -15,7 +15,7 @@ export type ContactStatus =
   | 'online'
   | 'offline'
   | 'request-pending' // we asked them; waiting for an answer
-  | 'request-rejected' // they rejected us (or closed while pending)
+  | 'request-rejected' // they rejected us (or refused our connection before answering)
   | 'request-failed' // could not deliver our request (network), will retry
   | 'removed-us' // authenticated as unknown with no pending request
   | 'blocked';
