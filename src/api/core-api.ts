@@ -183,6 +183,35 @@ export type CoreEvent =
     }
   | { readonly type: 'quit' };
 
+/**
+ * The `code` of an `error` event that answers a command (docs/HEADLESS.md, "Command error codes").
+ * Each comes from the error class that carries it (`code` of the contacts, core and identity
+ * errors); an error whose code is not listed here is reported as `internal`.
+ */
+export const COMMAND_ERROR_CODES = [
+  'invalid-address',
+  'invalid-nickname',
+  'invalid-text',
+  'contact-exists',
+  'unknown-contact',
+  'self-contact',
+  'too-many-contacts',
+  'unknown-request',
+  'block-list-full',
+  'queue-full',
+  'unknown-message',
+  'unsafe-downloads-dir',
+  'no-free-file-name',
+  'download-failed',
+  'peer-offline',
+  'unknown-transfer',
+  'file-error',
+  'unknown-command',
+  'storage-failed',
+  'internal',
+] as const;
+export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
+
 /** What the UI and headless mode hold on to. */
 export interface MessengerCore {
   dispatch(command: CoreCommand): Promise<void>;

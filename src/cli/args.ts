@@ -2,8 +2,10 @@
 // a typed plan. Anything unknown or contradictory is a UsageError with one clear line. Secrets are
 // never accepted on argv: passphrases and control passwords come from files or descriptors.
 import { parseArgs } from 'node:util';
+import { CliError } from './errors.js';
 
-export class UsageError extends Error {
+export class UsageError extends CliError {
+  readonly code: string = 'usage';
   override name = 'UsageError';
 }
 

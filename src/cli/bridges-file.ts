@@ -9,9 +9,11 @@ import {
   type NetworkTorConfig,
 } from '../onion/network-settings.js';
 import { findTransportPrograms, transportLookup } from '../onion/transport-binaries.js';
+import { CliError } from './errors.js';
 
 /** The bridges file cannot be read, is too big, has no bridge, or has bad lines (all listed). */
-export class BridgesFileError extends Error {
+export class BridgesFileError extends CliError {
+  readonly code: string = 'bridges-file';
   override name = 'BridgesFileError';
   constructor(
     message: string,

@@ -20,6 +20,7 @@ import { IdentityKey } from '../identity/identity-key.js';
 import { createTorProvider } from '../onion/real-tor-provider.js';
 import type { ContactRecord, VaultState } from '../profile/vault-state.js';
 import { startTestNetwork, type TestNetwork } from '../../tor/testnet.js';
+import { CliError } from './errors.js';
 
 export const BOT_NICKNAME = 'echo-bot';
 const USER_NICKNAME_AT_BOT = 'demo user';
@@ -64,7 +65,8 @@ export function pairedDemoStates(): { readonly user: VaultState; readonly bot: V
   };
 }
 
-class DemoInterruptedError extends Error {
+class DemoInterruptedError extends CliError {
+  readonly code: string = 'demo-interrupted';
   override name = 'DemoInterruptedError';
 }
 

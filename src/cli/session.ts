@@ -25,6 +25,7 @@ import {
 } from '../profile/passphrase.js';
 import { createVault, openVault, type Vault } from '../profile/vault.js';
 import { emptyVaultState, type IdentityRecord, type VaultState } from '../profile/vault-state.js';
+import { CliError } from './errors.js';
 
 export interface ProfileSession {
   readonly profile: OpenProfileDir;
@@ -106,7 +107,8 @@ export async function openProfileSession(
 export const MAX_TORRC_EXTRA_BYTES = 64 * 1024;
 
 /** A torrc-extra file is larger than MAX_TORRC_EXTRA_BYTES (or is not a regular file). */
-export class TorrcExtraFileError extends Error {
+export class TorrcExtraFileError extends CliError {
+  readonly code: string = 'torrc-extra-file';
   override name = 'TorrcExtraFileError';
 }
 

@@ -5,6 +5,7 @@
 import type { ContactStatus, ContactView, CoreEvent, RicochetId } from '../api/core-api.js';
 import { isValidServiceId } from '../identity/service-id.js';
 import { MAX_REQUEST_MESSAGE_UNITS, validateMessageText, validateNickname } from './text-rules.js';
+import { ContactsError } from './errors.js';
 
 /** Where our relationship with a contact stands (independent of presence and block flag). */
 export type ContactState =
@@ -44,19 +45,24 @@ export interface ContactBookState {
   }[];
 }
 
-export class ContactBookError extends Error {
+export class ContactBookError extends ContactsError {
+  readonly code: string = 'invalid-address';
   override name = 'ContactBookError';
 }
 export class ContactExistsError extends ContactBookError {
+  override readonly code: string = 'contact-exists';
   override name = 'ContactExistsError';
 }
 export class UnknownContactError extends ContactBookError {
+  override readonly code: string = 'unknown-contact';
   override name = 'UnknownContactError';
 }
 export class SelfContactError extends ContactBookError {
+  override readonly code: string = 'self-contact';
   override name = 'SelfContactError';
 }
 export class ContactBookFullError extends ContactBookError {
+  override readonly code: string = 'too-many-contacts';
   override name = 'ContactBookFullError';
 }
 export class ContactBookFormatError extends ContactBookError {

@@ -10,6 +10,7 @@ import {
 } from '../api/core-api.js';
 import { MAX_REQUEST_MESSAGE_UNITS, validateMessageText } from './text-rules.js';
 import { type RateLimit, TokenBucket } from './token-bucket.js';
+import { ContactsError } from './errors.js';
 
 export type AdmitDecision =
   { readonly allow: true } | { readonly allow: false; readonly reason: RejectReason };
@@ -43,13 +44,16 @@ export const DEFAULT_INCOMING_LIMITS: IncomingRequestLimits = {
   perAddress: { perMinute: 1, burst: 3 },
 };
 
-export class IncomingRequestsError extends Error {
+export class IncomingRequestsError extends ContactsError {
+  readonly code: string = 'incoming-requests';
   override name = 'IncomingRequestsError';
 }
 export class UnknownRequestError extends IncomingRequestsError {
+  override readonly code: string = 'unknown-request';
   override name = 'UnknownRequestError';
 }
 export class BlockListFullError extends IncomingRequestsError {
+  override readonly code: string = 'block-list-full';
   override name = 'BlockListFullError';
 }
 

@@ -3,15 +3,18 @@
 // into typed errors; stricter than the wire (no empty nickname, no lone surrogates).
 
 import { MAX_MESSAGE_LENGTH, MAX_NICKNAME_LENGTH, isValidNickname } from '../protocol/limits.js';
+import { ContactsError } from './errors.js';
 
 export const MAX_NICKNAME_UNITS = MAX_NICKNAME_LENGTH;
 export const MAX_MESSAGE_UNITS = MAX_MESSAGE_LENGTH;
 export const MAX_REQUEST_MESSAGE_UNITS = MAX_MESSAGE_LENGTH;
 
-export class InvalidTextError extends Error {
+export class InvalidTextError extends ContactsError {
+  readonly code: string = 'invalid-text';
   override name = 'InvalidTextError';
 }
 export class InvalidNicknameError extends InvalidTextError {
+  override readonly code: string = 'invalid-nickname';
   override name = 'InvalidNicknameError';
 }
 export class InvalidMessageTextError extends InvalidTextError {

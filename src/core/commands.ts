@@ -9,8 +9,10 @@ import type { FileTransfers } from './file-transfers.js';
 import type { PeerLink } from './peer-link.js';
 import { outgoingView, type SendQueue } from './send-queue.js';
 import { parseRicochetAddress } from '../identity/service-id.js';
+import { CoreError } from './errors.js';
 
-export class UnknownCommandError extends Error {
+export class UnknownCommandError extends CoreError {
+  readonly code: string = 'unknown-command';
   override name = 'UnknownCommandError';
 }
 

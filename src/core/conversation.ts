@@ -4,6 +4,7 @@
 
 import type { DeliveryState, MessageView, RicochetId } from '../api/core-api.js';
 import { MAX_MESSAGE_UNITS, validateMessageText } from '../contacts/text-rules.js';
+import { CoreError } from './errors.js';
 
 export interface ConversationOptions {
   readonly maxEntries: number;
@@ -12,7 +13,8 @@ export interface ConversationOptions {
 
 export const DEFAULT_CONVERSATION: ConversationOptions = { maxEntries: 5000, dedupWindow: 1000 };
 
-export class ConversationFormatError extends Error {
+export class ConversationFormatError extends CoreError {
+  readonly code: string = 'conversation-format';
   override name = 'ConversationFormatError';
 }
 

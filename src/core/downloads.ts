@@ -16,6 +16,7 @@ import {
 } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isNonCharacter } from '../contacts/text-rules.js';
+import { CoreError } from './errors.js';
 
 export const MAX_NAME_BYTES = 200;
 const MAX_EXTENSION_CHARS = 16;
@@ -23,13 +24,16 @@ const MAX_CANDIDATES = 1000;
 /** Suffix of our partial downloads; sanitizeFileName never yields a name ending in it. */
 export const PART_SUFFIX = '.sotto-part';
 
-export class DownloadError extends Error {
+export class DownloadError extends CoreError {
+  readonly code: string = 'download-failed';
   override name = 'DownloadError';
 }
 export class UnsafeDownloadsDirError extends DownloadError {
+  override readonly code: string = 'unsafe-downloads-dir';
   override name = 'UnsafeDownloadsDirError';
 }
 export class DownloadNamesExhaustedError extends DownloadError {
+  override readonly code: string = 'no-free-file-name';
   override name = 'DownloadNamesExhaustedError';
 }
 export class DownloadStateError extends DownloadError {

@@ -1,33 +1,23 @@
-// Maps the core's typed errors to the stable `code` of an `error` event (docs/HEADLESS.md), so
-// front ends and scripts branch on codes, never on message text. Unknown errors become `internal`
-// with a generic message (their text may carry paths or peer data; it goes to the debug log only).
+// Turns what a command handler threw into an `error` event (docs/HEADLESS.md): the stable `code`
+// comes from the error class itself (a renamed class keeps its code), so front ends and scripts
+// branch on codes, never on message text. Unknown errors become `internal` with a generic message
+// (their text may carry paths or peer data; it goes to the debug log only).
 
-import type { CoreEvent } from '../api/core-api.js';
+import { COMMAND_ERROR_CODES, type CommandErrorCode, type CoreEvent } from '../api/core-api.js';
+import { ContactsError } from '../contacts/errors.js';
+import { IdentityError } from '../identity/errors.js';
+import { CoreError } from './errors.js';
 import { HeadlessError } from './headless-codec.js';
 
-/** Error class name → event code. Subclasses are matched by their own `name`. */
-export const ERROR_CODES: Readonly<Record<string, string>> = {
-  InvalidNicknameError: 'invalid-nickname',
-  InvalidMessageTextError: 'invalid-text',
-  InvalidTextError: 'invalid-text',
-  ContactExistsError: 'contact-exists',
-  UnknownContactError: 'unknown-contact',
-  SelfContactError: 'self-contact',
-  ContactBookFullError: 'too-many-contacts',
-  ContactBookError: 'invalid-address',
-  UnknownRequestError: 'unknown-request',
-  BlockListFullError: 'block-list-full',
-  SendQueueFullError: 'queue-full',
-  UnknownMessageError: 'unknown-message',
-  UnsafeDownloadsDirError: 'unsafe-downloads-dir',
-  DownloadNamesExhaustedError: 'no-free-file-name',
-  DownloadError: 'download-failed',
-  InvalidAddressError: 'invalid-address',
-  PeerOfflineError: 'peer-offline',
-  UnknownTransferError: 'unknown-transfer',
-  FileTransferError: 'file-error',
-  UnknownCommandError: 'unknown-command',
-};
+/** A code a command error may carry to front ends (the others are reported as `internal`). */
+const COMMAND_CODES: ReadonlySet<string> = new Set<CommandErrorCode>(COMMAND_ERROR_CODES);
+
+/** The code an error of ours carries (contacts, core, identity), if front ends may see it. */
+function commandCode(error: Error): string | undefined {
+  const layered =
+    error instanceof ContactsError || error instanceof CoreError || error instanceof IdentityError;
+  return layered && COMMAND_CODES.has(error.code) ? error.code : undefined;
+}
 
 /** File-system failures a user can act on (saving the vault, writing a download). */
 const STORAGE_PROBLEMS: Readonly<Record<string, string>> = {
@@ -59,16 +49,8 @@ export function errorEvent(error: unknown): ErrorEvent {
     return { type: 'error', code: error.code, message: error.message };
   }
   if (error instanceof Error) {
-    const code = ERROR_CODES[error.name];
+    const code = commandCode(error);
     if (code !== undefined) return { type: 'error', code, message: error.message };
-    // H1's InvalidAddressError subclasses carry their own names; match on the prototype chain.
-    for (let p: unknown = Object.getPrototypeOf(error); p !== null && p !== Error.prototype;) {
-      const name = (p as { constructor?: { name?: unknown } }).constructor?.name;
-      const inherited = typeof name === 'string' ? ERROR_CODES[name] : undefined;
-      if (inherited !== undefined)
-        return { type: 'error', code: inherited, message: error.message };
-      p = Object.getPrototypeOf(p);
-    }
     const storage = storageEvent(error);
     if (storage !== undefined) return storage;
   }

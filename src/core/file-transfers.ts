@@ -11,14 +11,18 @@ import { isSafeFileName, MAX_FILE_NAME_LENGTH } from '../protocol/limits.js';
 import { removeStalePartials, startDownload, type Download } from './downloads.js';
 import { TransferStats } from './transfer-stats.js';
 import type { PeerLink } from './peer-link.js';
+import { CoreError } from './errors.js';
 
-export class FileTransferError extends Error {
+export class FileTransferError extends CoreError {
+  readonly code: string = 'file-error';
   override name = 'FileTransferError';
 }
 export class UnknownTransferError extends FileTransferError {
+  override readonly code: string = 'unknown-transfer';
   override name = 'UnknownTransferError';
 }
 export class PeerOfflineError extends FileTransferError {
+  override readonly code: string = 'peer-offline';
   override name = 'PeerOfflineError';
 }
 

@@ -3,6 +3,7 @@
 // CoreEvent as one line of JSON with every control/format character escaped.
 
 import type { CoreCommand, CoreEvent } from '../api/core-api.js';
+import { CoreError } from './errors.js';
 
 /** Longest command line accepted (UTF-16 units; the byte splitter enforces the same in bytes). */
 export const MAX_COMMAND_LINE = 32 * 1024;
@@ -18,7 +19,7 @@ export type HeadlessErrorCode =
   | 'bad-field-type';
 
 /** A rejected command line. Returned, not thrown; becomes an `error` event. */
-export class HeadlessError extends Error {
+export class HeadlessError extends CoreError {
   override name = 'HeadlessError';
   constructor(
     readonly code: HeadlessErrorCode,

@@ -4,6 +4,7 @@
 
 import type { DeliveryState, MessageView, RicochetId } from '../api/core-api.js';
 import { MAX_MESSAGE_UNITS, validateMessageText } from '../contacts/text-rules.js';
+import { CoreError } from './errors.js';
 
 export interface OutgoingMessage {
   readonly localId: number;
@@ -45,13 +46,16 @@ export const DEFAULT_SEND_QUEUE: SendQueueOptions = {
   firstLocalId: 1,
 };
 
-export class SendQueueError extends Error {
+export class SendQueueError extends CoreError {
+  readonly code: string = 'send-queue';
   override name = 'SendQueueError';
 }
 export class SendQueueFullError extends SendQueueError {
+  override readonly code: string = 'queue-full';
   override name = 'SendQueueFullError';
 }
 export class UnknownMessageError extends SendQueueError {
+  override readonly code: string = 'unknown-message';
   override name = 'UnknownMessageError';
 }
 export class SendQueueFormatError extends SendQueueError {

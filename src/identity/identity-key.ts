@@ -4,6 +4,7 @@
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { serviceIdFromPublicKey } from './service-id.js';
+import { IdentityError } from './errors.js';
 
 // noble's synchronous API needs a SHA-512; this is the documented way to provide it.
 ed.hashes.sha512 ??= sha512;
@@ -19,7 +20,8 @@ const MAX_KEY_BLOB_LENGTH = KEY_BLOB_PREFIX.length + 88;
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 
 /** A key blob (`ED25519-V3:<base64>`) or expanded key that cannot be used, one subclass per cause. */
-export class InvalidKeyBlobError extends Error {
+export class InvalidKeyBlobError extends IdentityError {
+  readonly code: string = 'invalid-key-blob';
   override name = 'InvalidKeyBlobError';
 }
 /** Not `ED25519-V3:` followed by canonical base64. */
@@ -38,7 +40,8 @@ export class KeyBlobScalarError extends InvalidKeyBlobError {
   override name = 'KeyBlobScalarError';
 }
 /** The key was wiped and can no longer sign. */
-export class IdentityKeyWipedError extends Error {
+export class IdentityKeyWipedError extends IdentityError {
+  readonly code: string = 'identity-key-wiped';
   override name = 'IdentityKeyWipedError';
 }
 

@@ -3,6 +3,7 @@
 // checksum = SHA3-256(".onion checksum" ‖ pubkey ‖ 0x03)[0..2].
 import { Point } from '@noble/ed25519';
 import { sha3_256 } from '@noble/hashes/sha3.js';
+import { IdentityError } from './errors.js';
 
 /** Length of a v3 service id in base32 characters (35 bytes × 8 / 5). */
 export const SERVICE_ID_LENGTH = 56;
@@ -19,7 +20,8 @@ const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 const CHECKSUM_PREFIX = new TextEncoder().encode('.onion checksum');
 
 /** Any reason a string is not a usable Ricochet ID / v3 onion address. */
-export class InvalidAddressError extends Error {
+export class InvalidAddressError extends IdentityError {
+  readonly code: string = 'invalid-address';
   override name = 'InvalidAddressError';
 }
 /** Not of the form `ricochet:<id>`, `<id>.onion` or `<id>` (wrong prefix, suffix, spaces…). */

@@ -2,6 +2,7 @@
 // IP:ORPort [fingerprint] [k=v ...]`, pt-spec arguments). Only printable ASCII survives, and nothing
 // that tor's config parser would read as a comment, quote, escape or a second line.
 import { isIPv4, isIPv6 } from 'node:net';
+import { OnionError } from './onion-error.js';
 
 export const BRIDGE_TRANSPORTS = ['obfs4', 'snowflake', 'meek_lite', 'webtunnel'] as const;
 export type BridgeTransport = (typeof BRIDGE_TRANSPORTS)[number];
@@ -27,7 +28,8 @@ export interface BridgeLine {
   readonly line: string;
 }
 
-export class BridgeLineError extends Error {
+export class BridgeLineError extends OnionError {
+  readonly code: string = 'bridge-line';
   override name = 'BridgeLineError';
 }
 export class EmptyBridgeLineError extends BridgeLineError {

@@ -11,6 +11,7 @@ import {
   type BridgeTransport,
 } from './bridges.js';
 import { BUILTIN_BRIDGES } from './builtin-bridges.js';
+import { OnionError } from './onion-error.js';
 
 export type NetworkMode = 'direct' | 'builtin' | 'custom';
 export type ProxyType = 'socks4' | 'socks5' | 'https';
@@ -37,7 +38,8 @@ export interface NetworkSettings {
 export const DIRECT_NETWORK: NetworkSettings = { mode: 'direct' };
 
 /** A settings field is wrong; `field` names it (e.g. `proxy.port`, `customBridges[2]`). */
-export class NetworkSettingsError extends Error {
+export class NetworkSettingsError extends OnionError {
+  readonly code: string = 'network-settings';
   override name = 'NetworkSettingsError';
   constructor(
     readonly field: string,
@@ -49,7 +51,8 @@ export class NetworkSettingsError extends Error {
 }
 
 /** No binary for a pluggable transport; the message names the Debian package to install. */
-export class TransportNotFoundError extends Error {
+export class TransportNotFoundError extends OnionError {
+  readonly code: string = 'transport-not-found';
   override name = 'TransportNotFoundError';
   constructor(
     readonly transport: BridgeTransport,

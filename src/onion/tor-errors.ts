@@ -1,7 +1,9 @@
 // Typed errors of the Tor runtime (launcher, attach, onion service, SOCKS dialer). Each class names
 // one cause; wrappers carry the original error as `cause`. Messages never contain secrets.
+import { OnionError } from './onion-error.js';
 
-export class TorNotFoundError extends Error {
+export class TorNotFoundError extends OnionError {
+  readonly code: string = 'tor-not-found';
   override name = 'TorNotFoundError';
   constructor(readonly searched: string) {
     super(
@@ -11,7 +13,8 @@ export class TorNotFoundError extends Error {
   }
 }
 
-export class TorStartError extends Error {
+export class TorStartError extends OnionError {
+  readonly code: string = 'tor-start';
   override name = 'TorStartError';
   constructor(
     message: string,
@@ -22,19 +25,23 @@ export class TorStartError extends Error {
   }
 }
 
-export class TorNotRunningError extends Error {
+export class TorNotRunningError extends OnionError {
+  readonly code: string = 'tor-not-running';
   override name = 'TorNotRunningError';
 }
 
-export class TorrcLineError extends Error {
+export class TorrcLineError extends OnionError {
+  readonly code: string = 'torrc-line';
   override name = 'TorrcLineError';
 }
 
-export class TorAttachError extends Error {
+export class TorAttachError extends OnionError {
+  readonly code: string = 'tor-attach';
   override name = 'TorAttachError';
 }
 
-export class OnionPublishTimeoutError extends Error {
+export class OnionPublishTimeoutError extends OnionError {
+  readonly code: string = 'onion-publish-timeout';
   override name = 'OnionPublishTimeoutError';
   constructor(
     readonly serviceId: string,
@@ -44,7 +51,8 @@ export class OnionPublishTimeoutError extends Error {
   }
 }
 
-export class OnionPublishFailedError extends Error {
+export class OnionPublishFailedError extends OnionError {
+  readonly code: string = 'onion-publish-failed';
   override name = 'OnionPublishFailedError';
   constructor(
     readonly serviceId: string,
@@ -54,12 +62,14 @@ export class OnionPublishFailedError extends Error {
   }
 }
 
-export class InvalidOnionAddressError extends Error {
+export class InvalidOnionAddressError extends OnionError {
+  readonly code: string = 'invalid-onion-address';
   override name = 'InvalidOnionAddressError';
 }
 
 /** A SOCKS5 failure. `replyCode` is the SOCKS5 REP byte when the proxy sent one. */
-export class SocksConnectError extends Error {
+export class SocksConnectError extends OnionError {
+  readonly code: string = 'socks-connect';
   override name = 'SocksConnectError';
   constructor(
     message: string,

@@ -1,6 +1,12 @@
 // Typed errors of the encrypted profile (vault, profile directory, lock, passphrase input,
 // Ricochet import). Callers branch on the class, never on the message text.
 
+/** The base of every error raised by src/profile/: each class carries a stable `code`. */
+export abstract class ProfileError extends Error {
+  /** Stable machine-readable cause, e.g. `wrong-passphrase`; a renamed class keeps it. */
+  abstract readonly code: string;
+}
+
 export type VaultCorruptionReason =
   | 'truncated'
   | 'bad-magic'
@@ -14,7 +20,8 @@ export type VaultCorruptionReason =
  * The authentication tag did not verify. With a passphrase-derived key this cannot tell a wrong
  * passphrase from a damaged file, and the message says so honestly.
  */
-export class WrongPassphraseError extends Error {
+export class WrongPassphraseError extends ProfileError {
+  readonly code: string = 'wrong-passphrase';
   override name = 'WrongPassphraseError';
   constructor(options?: ErrorOptions) {
     super('wrong passphrase or corrupted file', options);
@@ -22,7 +29,8 @@ export class WrongPassphraseError extends Error {
 }
 
 /** The file is not a complete, well-formed Sotto vault (or its decrypted state is invalid). */
-export class VaultCorruptedError extends Error {
+export class VaultCorruptedError extends ProfileError {
+  readonly code: string = 'vault-corrupted';
   override name = 'VaultCorruptedError';
   readonly reason: VaultCorruptionReason;
   /** True when `<vault>.prev` exists, so the caller can offer to open the previous version. */
@@ -40,7 +48,8 @@ export class VaultCorruptedError extends Error {
 }
 
 /** The vault was written by a format version this build does not understand. */
-export class VaultVersionError extends Error {
+export class VaultVersionError extends ProfileError {
+  readonly code: string = 'vault-version';
   override name = 'VaultVersionError';
   readonly version: number;
   constructor(version: number, what = 'vault format') {
@@ -50,7 +59,8 @@ export class VaultVersionError extends Error {
 }
 
 /** No vault file exists at the path. */
-export class VaultNotFoundError extends Error {
+export class VaultNotFoundError extends ProfileError {
+  readonly code: string = 'vault-not-found';
   override name = 'VaultNotFoundError';
   readonly previousVersionAvailable: boolean;
   constructor(path: string, previousVersionAvailable: boolean, options?: ErrorOptions) {
@@ -60,7 +70,8 @@ export class VaultNotFoundError extends Error {
 }
 
 /** A vault already exists where a new one was to be created. */
-export class VaultExistsError extends Error {
+export class VaultExistsError extends ProfileError {
+  readonly code: string = 'vault-exists';
   override name = 'VaultExistsError';
   constructor(path: string) {
     super(`a vault already exists at ${path}`);
@@ -68,7 +79,8 @@ export class VaultExistsError extends Error {
 }
 
 /** Another live Sotto process holds the profile lock. */
-export class VaultLockedError extends Error {
+export class VaultLockedError extends ProfileError {
+  readonly code: string = 'vault-locked';
   override name = 'VaultLockedError';
   readonly pid: number | null;
   constructor(lockPath: string, pid: number | null) {
@@ -82,7 +94,8 @@ export class VaultLockedError extends Error {
 }
 
 /** The vault object was used after close(). */
-export class VaultClosedError extends Error {
+export class VaultClosedError extends ProfileError {
+  readonly code: string = 'vault-closed';
   override name = 'VaultClosedError';
   constructor() {
     super('vault is closed');
@@ -90,7 +103,8 @@ export class VaultClosedError extends Error {
 }
 
 /** The profile directory is unsafe (permissions, owner, not a directory). */
-export class ProfileDirError extends Error {
+export class ProfileDirError extends ProfileError {
+  readonly code: string = 'profile-dir';
   override name = 'ProfileDirError';
   readonly path: string;
   constructor(path: string, message: string, options?: ErrorOptions) {

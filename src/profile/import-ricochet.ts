@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { IdentityKey, InvalidKeyBlobError } from '../identity/identity-key.js';
 import { isValidServiceId } from '../identity/service-id.js';
+import { ProfileError } from './errors.js';
 
 export const MAX_RICOCHET_JSON_BYTES = 1024 * 1024;
 export const MAX_IMPORTED_CONTACTS = 10_000;
@@ -34,7 +35,8 @@ export interface RicochetImport {
   readonly warnings: readonly string[];
 }
 
-export class RicochetImportError extends Error {
+export class RicochetImportError extends ProfileError {
+  readonly code: string = 'ricochet-import';
   override name = 'RicochetImportError';
 }
 export class RicochetFileTooLargeError extends RicochetImportError {

@@ -5,10 +5,12 @@ import { constants, read as readCallback } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { shellQuote } from './errors.js';
+import { ProfileError } from './errors.js';
 
 export const MAX_PASSPHRASE_BYTES = 4096;
 
-export class PassphraseInputError extends Error {
+export class PassphraseInputError extends ProfileError {
+  readonly code: string = 'passphrase-input';
   override name = 'PassphraseInputError';
 }
 export class PassphraseFileError extends PassphraseInputError {

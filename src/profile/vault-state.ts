@@ -7,6 +7,7 @@ import {
   networkSettingsFromJson,
   type NetworkSettings,
 } from '../onion/network-settings.js';
+import { ProfileError } from './errors.js';
 
 export const VAULT_STATE_VERSION = 1;
 
@@ -135,7 +136,8 @@ export interface VaultState {
 }
 
 /** The state failed validation; `path` names the offending field (e.g. `contacts[3].nickname`). */
-export class VaultStateError extends Error {
+export class VaultStateError extends ProfileError {
+  readonly code: string = 'vault-state';
   override name = 'VaultStateError';
   readonly path: string;
   constructor(path: string, problem: string) {

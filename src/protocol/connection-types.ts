@@ -134,7 +134,11 @@ export class AuthenticationFailedError extends ProtocolError {
   override name = 'AuthenticationFailedError';
 }
 
-/** A local command that does not fit the connection's state (a caller bug, not a peer's). */
+/**
+ * A local command that does not fit the connection's state (a caller bug, not a peer's). Not a
+ * ProtocolError on purpose: those close the connection as the peer's fault.
+ */
 export class ConnectionStateError extends Error {
+  readonly code = 'connection-state';
   override name = 'ConnectionStateError';
 }

@@ -1,8 +1,10 @@
 // Typed errors of Sotto's Tor control-port client (torspec control-spec). One class per cause;
 // wrappers carry the original error as `cause`. Messages never contain passwords or cookies.
+import { OnionError } from '../onion-error.js';
 
 /** Base class: the bytes tor sent do not follow control-spec §2.3 (or exceed our limits). */
-export class ControlProtocolError extends Error {
+export class ControlProtocolError extends OnionError {
+  readonly code: string = 'control-protocol';
   override name = 'ControlProtocolError';
 }
 
@@ -36,12 +38,14 @@ export class MalformedControlFieldError extends ControlProtocolError {
 }
 
 /** An argument we were asked to send would break the command line (CR, LF, NUL, bad keyword). */
-export class ControlArgumentError extends Error {
+export class ControlArgumentError extends OnionError {
+  readonly code: string = 'control-argument';
   override name = 'ControlArgumentError';
 }
 
 /** Tor answered a command with a 4xx/5xx status (e.g. 510 filtered, 514/515 auth, 552 unknown). */
-export class TorControlError extends Error {
+export class TorControlError extends OnionError {
+  readonly code: string = 'tor-control';
   override name = 'TorControlError';
   constructor(
     /** The 3-digit status code of the final reply line. */
@@ -56,7 +60,8 @@ export class TorControlError extends Error {
 }
 
 /** A command did not get its reply within its timeout; the connection was closed. */
-export class ControlTimeoutError extends Error {
+export class ControlTimeoutError extends OnionError {
+  readonly code: string = 'control-timeout';
   override name = 'ControlTimeoutError';
   constructor(
     readonly commandKeyword: string,
@@ -67,22 +72,26 @@ export class ControlTimeoutError extends Error {
 }
 
 /** A command or connect was aborted through its AbortSignal; the connection was closed. */
-export class ControlAbortedError extends Error {
+export class ControlAbortedError extends OnionError {
+  readonly code: string = 'control-aborted';
   override name = 'ControlAbortedError';
 }
 
 /** The control connection closed (by tor, by us, or after an error) before the reply came. */
-export class ControlConnectionClosedError extends Error {
+export class ControlConnectionClosedError extends OnionError {
+  readonly code: string = 'control-connection-closed';
   override name = 'ControlConnectionClosedError';
 }
 
 /** Connecting to the control port failed (refused, timed out, no such socket). */
-export class ControlConnectError extends Error {
+export class ControlConnectError extends OnionError {
+  readonly code: string = 'control-connect';
   override name = 'ControlConnectError';
 }
 
 /** No authentication method offered by tor can be used with what we were given. */
-export class NoUsableAuthMethodError extends Error {
+export class NoUsableAuthMethodError extends OnionError {
+  readonly code: string = 'no-usable-auth-method';
   override name = 'NoUsableAuthMethodError';
   constructor(
     readonly offered: readonly string[],
@@ -94,11 +103,13 @@ export class NoUsableAuthMethodError extends Error {
 }
 
 /** The auth cookie file is missing, unreadable or not exactly 32 bytes. */
-export class AuthCookieError extends Error {
+export class AuthCookieError extends OnionError {
+  readonly code: string = 'auth-cookie';
   override name = 'AuthCookieError';
 }
 
 /** SAFECOOKIE: tor's SERVERHASH did not verify — whoever answered does not know the cookie. */
-export class SafeCookieServerHashError extends Error {
+export class SafeCookieServerHashError extends OnionError {
+  readonly code: string = 'safecookie-server-hash';
   override name = 'SafeCookieServerHashError';
 }
