@@ -16,25 +16,13 @@ import {
 import { MAX_PENDING_REQUESTS } from '../../src/api/core-api.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { initialState, reducer } from '../../src/tui/state/reducer.js';
-import { LoopbackSotto, RawPeer, collectGarbage } from './loopback-support.js';
+import { LoopbackSotto, RawPeer, collectGarbage, rewriteOnWire } from './loopback-support.js';
 import { INTRO, heavy } from './ricochet-mutator.js';
 
 const STRANGERS = heavy() ? 5_000 : 640;
 const WAVE = 64;
 const KINDS = ['valid', 'invalid', 'keep-alive', 'raw'] as const;
 type Kind = (typeof KINDS)[number];
-
-/** Rewrites `from` to `to` (same length) in what the peer writes: a hostile client's bytes. */
-function rewriteOnWire(p: RawPeer, from: string, to: string): void {
-  const write = p.socket.write.bind(p.socket);
-  const rewritten = (chunk: Uint8Array): boolean => {
-    const bytes = Buffer.from(chunk);
-    const at = bytes.indexOf(from);
-    if (at >= 0) bytes.write(to, at);
-    return write(bytes);
-  };
-  p.socket.write = rewritten;
-}
 
 /** Resolves once `p` saw `type` or closed, or after `ms` (it is only pacing, not an assertion). */
 function settled(p: RawPeer, type: 'authenticated' | 'contact-request-response', ms: number) {
@@ -77,7 +65,7 @@ describe('640 strangers holding connections at a live listener', () => {
     const p = new RawPeer(IdentityKey.generate(), bob.key.serviceId, bob.port);
     p.socket.on('error', () => undefined);
     peers.push(p);
-    if (kind === 'invalid') rewriteOnWire(p, 'xevilx', '<evil>');
+    if (kind === 'invalid') rewriteOnWire(p.socket, 'xevilx', '<evil>');
     await settled(p, 'authenticated', 10_000);
     if (kind === 'keep-alive') return; // authenticated, says nothing, answers keep-alives
     p.link.run((c) => c.sendContactRequest(kind === 'invalid' ? 'xevilx' : '', 'add me'));

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { toAddress } from '../../src/core/vault-mapping.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
-import { LoopbackSotto, RawPeer, closedWithin } from './loopback-support.js';
+import { LoopbackSotto, RawPeer, closedWithin, rewriteOnWire } from './loopback-support.js';
 import { INTRO } from './ricochet-mutator.js';
 
 /** An attacker's unknown-connection and request budget, saved up over many minutes. */
@@ -49,18 +49,6 @@ function silentSocket(port: number, intro: boolean): Socket {
   return socket;
 }
 
-/** Rewrites `from` to `to` (same length) in what the peer writes: a hostile client's bytes. */
-function rewriteOnWire(p: RawPeer, from: string, to: string): void {
-  const write = p.socket.write.bind(p.socket);
-  const rewritten = (chunk: Uint8Array): boolean => {
-    const bytes = Buffer.from(chunk);
-    const at = bytes.indexOf(from);
-    if (at >= 0) bytes.write(to, at);
-    return write(bytes);
-  };
-  p.socket.write = rewritten;
-}
-
 /** A stranger authenticates and asks to be added; resolves with the first answer's status. */
 async function request(p: RawPeer, nickname = '', message = 'hello'): Promise<string> {
   await p.waitFor('authenticated', 10_000);
@@ -89,7 +77,7 @@ describe('strangers at a live listener', () => {
   it('answers an invalid request (nickname <evil>) with Error and closes at once', async () => {
     const bob = await sotto();
     const evil = peer(IdentityKey.generate(), bob);
-    rewriteOnWire(evil, 'xevilx', '<evil>');
+    rewriteOnWire(evil.socket, 'xevilx', '<evil>');
     expect(await request(evil, 'xevilx')).toBe('error');
     await closedWithin(evil.socket, 10_000);
     expect(bob.events.some((e) => e.type === 'request')).toBe(false);

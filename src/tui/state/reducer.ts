@@ -67,6 +67,15 @@ function withSelection(state: UiState): UiState {
   return { ...state, selected: validSelection(state) };
 }
 
+/** The request is gone (answered by the user, or dropped by the core), with its dialog. */
+function withoutRequest(state: UiState, address: string): UiState {
+  return withSelection({
+    ...state,
+    requests: state.requests.filter((r) => r.address !== address),
+    dialogs: state.dialogs.filter((d) => !(d.kind === 'request' && d.address === address)),
+  });
+}
+
 function reduceMessage(
   state: UiState,
   event: Extract<CoreEvent, { type: 'message' }>,
@@ -122,13 +131,7 @@ export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): 
       });
     }
     case 'request-dropped':
-      return withSelection({
-        ...state,
-        requests: state.requests.filter((r) => r.address !== event.address),
-        dialogs: state.dialogs.filter(
-          (d) => !(d.kind === 'request' && d.address === event.address),
-        ),
-      });
+      return withoutRequest(state, event.address);
     case 'requests':
       return withSelection({
         ...state,
@@ -276,13 +279,7 @@ export function reducer(state: UiState, action: UiAction): UiState {
         scrollBack: 0,
       };
     case 'request-resolved':
-      return withSelection({
-        ...state,
-        requests: state.requests.filter((r) => r.address !== action.address),
-        dialogs: state.dialogs.filter(
-          (d) => !(d.kind === 'request' && d.address === action.address),
-        ),
-      });
+      return withoutRequest(state, action.address);
     case 'toggle-bell':
       return { ...state, bell: !state.bell };
     case 'dismiss-error':
