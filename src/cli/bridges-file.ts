@@ -1,7 +1,7 @@
 // `--bridges FILE`: a file of bridge lines (one per line, blank lines and # comments skipped) read
 // with a size bound and validated line by line (src/onion/bridges.ts), turned into network settings
 // and then into tor options with the transport programs found on this machine.
-import { open } from 'node:fs/promises';
+import { readBounded } from '../fs/read-bounded.js';
 import { BRIDGE_LIMITS, parseBridgeList, type BridgeLineProblem } from '../onion/bridges.js';
 import {
   torConfigForNetworkSettings,
@@ -24,22 +24,22 @@ export class BridgesFileError extends CliError {
   }
 }
 
+/** The bridges file holds more than a bridge list may (checked while reading: /dev/zero ends). */
+export class BridgesFileTooLargeError extends BridgesFileError {
+  override name = 'BridgesFileTooLargeError';
+}
+
 /** Reads and validates a bridges file into `{ mode: 'custom', customBridges }`. */
 export async function readBridgesFile(path: string): Promise<NetworkSettings> {
   let text: string;
   try {
-    const handle = await open(path, 'r');
-    try {
-      const { size } = await handle.stat();
-      if (size > BRIDGE_LIMITS.textLength) {
-        throw new BridgesFileError(
-          `${path}: ${size} bytes is more than ${BRIDGE_LIMITS.textLength} for a bridge list`,
-        );
-      }
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
+    const { bytes, truncated } = await readBounded(path, BRIDGE_LIMITS.textLength);
+    if (truncated) {
+      throw new BridgesFileTooLargeError(
+        `${path} is more than ${BRIDGE_LIMITS.textLength} bytes: too big for a bridge list`,
+      );
     }
+    text = bytes.toString('utf8');
   } catch (error) {
     if (error instanceof BridgesFileError) throw error;
     throw new BridgesFileError(`cannot read the bridges file ${path}`, [], { cause: error });

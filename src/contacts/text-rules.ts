@@ -2,6 +2,7 @@
 // enforces them (notes "Contact requests" / "Chat"), built on src/protocol/limits.ts and turned
 // into typed errors; stricter than the wire (no empty nickname, no lone surrogates).
 
+import { hasInvisible } from '../text/invisible-chars.js';
 import { MAX_MESSAGE_LENGTH, MAX_NICKNAME_LENGTH, isValidNickname } from '../protocol/limits.js';
 import { ContactsError } from './errors.js';
 
@@ -41,7 +42,7 @@ function hasLoneSurrogate(text: string): boolean {
   return false;
 }
 
-const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}]/u;
+const CONTROL_OR_SEPARATOR = /[\p{Cc}\p{Zl}\p{Zp}]/u;
 
 /** Throws InvalidNicknameError unless `nickname` follows Ricochet's nickname rules. */
 export function validateNickname(nickname: string): string {
@@ -52,8 +53,11 @@ export function validateNickname(nickname: string): string {
   }
   if (hasLoneSurrogate(nickname)) throw new InvalidNicknameError('nickname is not valid UTF-16');
   if (/["<>&]/.test(nickname)) throw new InvalidNicknameError('nickname contains " < > or &');
-  if (CONTROL_OR_FORMAT.test(nickname)) {
-    throw new InvalidNicknameError('nickname contains control or format characters');
+  if (CONTROL_OR_SEPARATOR.test(nickname) || hasInvisible(nickname)) {
+    throw new InvalidNicknameError('nickname contains control or invisible characters');
+  }
+  if (hasInvisible(nickname, { spaces: true })) {
+    throw new InvalidNicknameError('nickname contains spaces other than U+0020');
   }
   for (const ch of nickname) {
     if (isNonCharacter(ch.codePointAt(0) ?? 0)) {

@@ -16,6 +16,7 @@ import {
 } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isNonCharacter } from '../contacts/text-rules.js';
+import { stripInvisible } from '../text/invisible-chars.js';
 import { CoreError } from './errors.js';
 
 export const MAX_NAME_BYTES = 200;
@@ -41,14 +42,14 @@ export class DownloadStateError extends DownloadError {
 }
 
 const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
-// Cc, Cf (bidi overrides, zero-width…), line/paragraph separators, unpaired surrogates.
+// Cc, line/paragraph separators, unpaired surrogates; invisibles go by stripInvisible.
 const INVISIBLE =
-  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
+  /[\p{Cc}\p{Zl}\p{Zp}]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
 
 /** A file name that is safe to create in the downloads directory (never empty, never a path). */
 export function sanitizeFileName(offered: string): string {
   let name = typeof offered === 'string' ? offered : '';
-  name = name.replace(INVISIBLE, '');
+  name = stripInvisible(name.replace(INVISIBLE, ''));
   name = name.normalize('NFC');
   name = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
   name = [...name]

@@ -2,6 +2,7 @@
 // of one command line into a CoreCommand (typed error value, never a throw) and formatting of one
 // CoreEvent as one line of JSON with every control/format character escaped.
 
+import { INVISIBLE_CLASS } from '../text/invisible-chars.js';
 import type { CoreCommand, CoreEvent } from '../api/core-api.js';
 import { CoreError } from './errors.js';
 
@@ -138,9 +139,10 @@ function describe(kind: FieldKind): string {
 }
 
 // Characters JSON.stringify leaves raw but a terminal or a line-based reader must not see: DEL and
-// C1 controls, every format character (bidi controls, zero-width, BOM, tags…), line/paragraph
-// separators. (C0 controls and lone surrogates JSON.stringify escapes itself.)
-const UNSAFE_IN_JSON = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+// C1 controls, every invisible character (src/text/invisible-chars.ts: bidi controls,
+// zero-width, BOM, tags, fillers…), line/paragraph separators. (C0 controls and lone surrogates
+// JSON.stringify escapes itself.) Escaping is lossless: a JSON reader gets the same string back.
+const UNSAFE_IN_JSON = new RegExp(`[\\p{Cc}${INVISIBLE_CLASS}\\p{Zl}\\p{Zp}]`, 'gu');
 
 function escapeUnits(ch: string): string {
   let out = '';

@@ -9,6 +9,7 @@ import {
 } from '../contacts/contact-book.js';
 import { IncomingRequests, type IncomingRequestLimits } from '../contacts/incoming-requests.js';
 import { MAX_NICKNAME_UNITS, validateNickname } from '../contacts/text-rules.js';
+import { stripInvisible } from '../text/invisible-chars.js';
 import type { RicochetId } from '../api/core-api.js';
 import { Conversations } from './conversation.js';
 import { SendQueue } from './send-queue.js';
@@ -244,7 +245,7 @@ function rejectionOf(r: OutgoingRequestRecord): RejectionKind {
  */
 export function safeNickname(nickname: string, serviceId: string): string {
   let cleaned = '';
-  for (const ch of nickname.replace(/["<>&\p{Cc}\p{Cf}\p{Cs}]/gu, '')) {
+  for (const ch of stripInvisible(nickname.replace(/["<>&\p{Cc}\p{Cs}]/gu, ''))) {
     if (cleaned.length + ch.length > MAX_NICKNAME_UNITS) break; // never split a surrogate pair
     cleaned += ch;
   }

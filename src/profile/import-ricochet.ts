@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { IdentityKey, InvalidKeyBlobError } from '../identity/identity-key.js';
 import { isValidServiceId } from '../identity/service-id.js';
+import { readBoundedFrom } from '../fs/read-bounded.js';
 import { ProfileError } from './errors.js';
 
 export const MAX_RICOCHET_JSON_BYTES = 1024 * 1024;
@@ -168,23 +169,18 @@ export async function importRicochetFile(path: string): Promise<RicochetImport> 
       );
     }
     // Read at most limit+1 bytes, whatever stat said (the file may grow meanwhile).
-    const buffer = Buffer.alloc(MAX_RICOCHET_JSON_BYTES + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > MAX_RICOCHET_JSON_BYTES) {
+    const read = await readBoundedFrom(handle, MAX_RICOCHET_JSON_BYTES, { sizeHint: info.size });
+    if (read.truncated) {
+      read.wipe();
       throw new RicochetFileTooLargeError(`${path} grew beyond ${MAX_RICOCHET_JSON_BYTES} bytes`);
     }
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
     } catch (error) {
       throw new RicochetJsonError(`${path} is not UTF-8`, { cause: error });
     } finally {
-      buffer.fill(0);
+      read.wipe();
     }
     return parseRicochetSettings(text);
   } finally {

@@ -1,9 +1,9 @@
 // Passphrase input: from the terminal without echo (raw mode, restored on every exit path), from
 // `--passphrase-file` (must be a 0600/0400 regular file we own) or `--passphrase-fd N`. Never from
 // argv or the environment. Plus a strength hint for the UI. JS strings cannot be wiped; buffers are.
-import { constants, read as readCallback } from 'node:fs';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { readBoundedFrom, type BoundedRead } from '../fs/read-bounded.js';
 import { shellQuote } from './errors.js';
 import { ProfileError } from './errors.js';
 
@@ -26,8 +26,6 @@ export class PassphraseAbortedError extends PassphraseInputError {
   override name = 'PassphraseAbortedError';
 }
 
-const readFd = promisify(readCallback);
-
 /** Decode bytes, strip exactly one trailing newline ("\n" or "\r\n"), refuse empty. */
 function finishPassphrase(bytes: Buffer, where: string): string {
   let end = bytes.length;
@@ -43,6 +41,23 @@ function finishPassphrase(bytes: Buffer, where: string): string {
   }
   if (text.length === 0) throw new PassphraseInputError(`passphrase from ${where} is empty`);
   return text;
+}
+
+/** Refuse an oversize read (wiped), else decode it (see finishPassphrase; wiped either way). */
+function finishRead(
+  read: BoundedRead,
+  where: string,
+  tooLarge: (message: string) => PassphraseInputError,
+): string {
+  if (read.truncated) {
+    read.wipe();
+    throw tooLarge(`is larger than ${MAX_PASSPHRASE_BYTES} bytes`);
+  }
+  try {
+    return finishPassphrase(read.bytes, where);
+  } finally {
+    read.wipe();
+  }
 }
 
 /** Read a passphrase file: regular, owned by us, no group/other bits (0600 or 0400), ≤ 4 KiB. */
@@ -76,20 +91,9 @@ export async function readPassphraseFile(path: string): Promise<string> {
     if (info.size > MAX_PASSPHRASE_BYTES + 2) {
       throw new PassphraseFileError(path, `${path} is larger than ${MAX_PASSPHRASE_BYTES} bytes`);
     }
-    const buffer = Buffer.alloc(MAX_PASSPHRASE_BYTES + 3);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > MAX_PASSPHRASE_BYTES + 2) {
-      buffer.fill(0);
-      throw new PassphraseFileError(path, `${path} is larger than ${MAX_PASSPHRASE_BYTES} bytes`);
-    }
-    const result = finishPassphrase(Buffer.from(buffer.subarray(0, length)), path);
-    buffer.fill(0);
-    return result;
+    return finishRead(await readBoundedFrom(handle, MAX_PASSPHRASE_BYTES + 2), path, (message) => {
+      return new PassphraseFileError(path, `${path} ${message}`);
+    });
   } finally {
     await handle.close();
   }
@@ -98,32 +102,18 @@ export async function readPassphraseFile(path: string): Promise<string> {
 /** Read a passphrase from an inherited file descriptor until EOF (≤ 4 KiB). Does not close it. */
 export async function readPassphraseFd(fd: number): Promise<string> {
   if (!Number.isSafeInteger(fd) || fd < 0) throw new PassphraseInputError(`bad descriptor ${fd}`);
-  const buffer = Buffer.alloc(MAX_PASSPHRASE_BYTES + 3);
-  let length = 0;
+  let read;
   try {
-    while (length < buffer.length) {
-      const { bytesRead } = await readFd(fd, buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
+    read = await readBoundedFrom(fd, MAX_PASSPHRASE_BYTES + 2);
   } catch (error) {
-    buffer.fill(0);
     throw new PassphraseInputError(
       `cannot read passphrase from fd ${fd}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
-  if (length > MAX_PASSPHRASE_BYTES + 2) {
-    buffer.fill(0);
-    throw new PassphraseInputError(
-      `passphrase on fd ${fd} is larger than ${MAX_PASSPHRASE_BYTES} bytes`,
-    );
-  }
-  const result = finishPassphrase(Buffer.from(buffer.subarray(0, length)), `fd ${fd}`);
-  buffer.fill(0);
-  return result;
+  return finishRead(read, `fd ${fd}`, (message) => {
+    return new PassphraseInputError(`passphrase on fd ${fd} ${message}`);
+  });
 }
 
 // ---- terminal prompt -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { readBoundedFrom } from '../fs/read-bounded.js';
 import { fsyncDirectory, previousVersionPath, writeFileAtomic } from './atomic-write.js';
 import {
   VaultClosedError,
@@ -142,14 +143,18 @@ async function readVaultFile(path: string, prevAvailable: boolean): Promise<Uint
     if (info.size > MAX_VAULT_BYTES) {
       throw new VaultCorruptedError('too-large', `${info.size} bytes`, prevAvailable);
     }
-    const buffer = new Uint8Array(info.size);
-    let offset = 0;
-    while (offset < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, offset, buffer.length - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
+    // Bounded whatever stat said: the file may grow between fstat and the read.
+    const read = await readBoundedFrom(handle, MAX_VAULT_BYTES, { sizeHint: info.size });
+    if (read.truncated) {
+      read.wipe();
+      throw new VaultCorruptedError(
+        'too-large',
+        `more than ${MAX_VAULT_BYTES} bytes`,
+        prevAvailable,
+      );
     }
-    return buffer.subarray(0, offset);
+    // A plain Uint8Array view: the format code relies on slice() copying (Buffer's does not).
+    return new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length);
   } finally {
     await handle.close();
   }

@@ -1,17 +1,23 @@
 // Makes any peer-supplied string safe to draw in a terminal: escape sequences (ECMA-48 CSI, OSC
 // incl. OSC 8 / OSC 52, DCS, SOS, PM, APC, 7- and 8-bit forms) are removed, other controls are
-// removed, and invisible format characters (bidi, zero-width, tags) are shown as `⟨U+XXXX⟩`.
+// removed, and invisible characters (bidi, zero-width, tags, fillers…) are shown as `⟨U+XXXX⟩`.
 //
 // Policy, in one sentence each:
 // - Escape sequences and C0/C1/DEL controls are dropped: they are formatting, never content.
-// - Every Unicode format character (General Category Cf: bidi overrides/isolates/marks, U+061C,
-//   zero-width space/joiners, U+2060, BOM, tag characters…) becomes a visible `⟨U+XXXX⟩` so a
-//   peer can neither reorder text ("gnp.exe") nor hide content, and the reader sees it was tried.
+// - Every invisible character (src/text/invisible-chars.ts, the one definition the protocol
+//   checks use too: format characters — bidi overrides/isolates/marks, zero-width space/joiners,
+//   BOM, tags — default-ignorables such as the Hangul fillers U+3164/U+115F/U+1160/U+FFA0, Khmer
+//   U+17B4/U+17B5, variation selectors, and U+2800 BRAILLE PATTERN BLANK) becomes a visible
+//   `⟨U+XXXX⟩` so a peer can neither reorder text ("gnp.exe") nor hide or blank content, and the
+//   reader sees it was tried. Chat text may carry them (3.0.41 sends what its user typed); one
+//   U+FE0E/U+FE0F right after a visible character stays, so emoji such as "❤️" draw as sent.
 // - Non-characters and lone surrogates become U+FFFD; more than MAX_COMBINING marks in a row are
 //   dropped (no "Zalgo" text overflowing lines).
 // - Tab becomes spaces; line breaks (\r\n, \r, \n, U+2028, U+2029) become \n in multiline text and
 //   a space otherwise; the result is capped at `maxLength` code points (ending in `…`).
 // Sanitising is idempotent: sanitising an already sanitised string returns it unchanged.
+
+import { isInvisibleAfter } from '../text/invisible-chars.js';
 
 export interface SanitizeOptions {
   /** Keep line breaks (as `\n`). Only for message bodies. */
@@ -36,10 +42,9 @@ const C1_OSC = 0x9d;
 const C1_PM = 0x9e;
 const C1_APC = 0x9f;
 
-const FORMAT_CHAR = /^\p{Cf}$/u;
 const COMBINING_MARK = /^\p{M}$/u;
 
-/** Visible stand-in for an invisible format character, e.g. `⟨U+202E⟩`. */
+/** Visible stand-in for an invisible character, e.g. `⟨U+202E⟩`. */
 export function placeholderFor(codePoint: number): string {
   return `⟨U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}⟩`;
 }
@@ -118,13 +123,18 @@ function lineBreak(multiline: boolean): string {
   return multiline ? '\n' : ' ';
 }
 
-function mapCodePoint(ch: string, cp: number, multiline: boolean): string {
+function mapCodePoint(
+  ch: string,
+  cp: number,
+  previous: number | undefined,
+  multiline: boolean,
+): string {
   if (cp === 0x0a || cp === 0x2028 || cp === 0x2029) return lineBreak(multiline);
   if (cp === 0x09) return multiline ? TAB : ' ';
   if (cp < 0x20 || cp === 0x7f) return '';
   if (cp >= 0xd800 && cp <= 0xdfff) return REPLACEMENT; // lone surrogate
   if (isNonCharacter(cp)) return REPLACEMENT;
-  if (FORMAT_CHAR.test(ch)) return placeholderFor(cp);
+  if (isInvisibleAfter(cp, previous)) return placeholderFor(cp);
   return ch;
 }
 
@@ -141,9 +151,11 @@ export function sanitizeForTerminal(text: string, options: SanitizeOptions = {})
   const stripped = stripSequences(text).replace(/\r\n?/g, '\n');
   const out: string[] = [];
   let combiningRun = 0;
+  let previous: number | undefined;
   for (const ch of stripped) {
     const cp = ch.codePointAt(0) ?? 0;
-    const mapped = mapCodePoint(ch, cp, multiline);
+    const mapped = mapCodePoint(ch, cp, previous, multiline);
+    previous = cp;
     if (mapped === ch && COMBINING_MARK.test(ch)) {
       combiningRun++;
       if (combiningRun > MAX_COMBINING) continue;

@@ -1,6 +1,9 @@
 // What the user types that the peer will see, checked before it goes to the core: nickname and
-// contact-request message limits of Ricochet (docs/PROTOCOL.md "Strictness": nickname ≤ 30 UTF-16 units
-// without `" < > &` or control/format characters; message ≤ 2000 UTF-16 units).
+// contact-request message limits of Ricochet (docs/PROTOCOL.md "Strictness": nickname ≤ 30 UTF-16
+// units without `" < > &`, control or invisible characters (src/text/invisible-chars.ts) or
+// spaces other than U+0020; message ≤ 2000 UTF-16 units).
+import { hasInvisible } from '../text/invisible-chars.js';
+
 export const NICKNAME_MAX_UTF16 = 30;
 export const REQUEST_MESSAGE_MAX_UTF16 = 2000;
 
@@ -10,7 +13,10 @@ export function nicknameProblem(nickname: string): string | null {
   if (trimmed === '') return 'give them a nickname';
   if (trimmed.length > NICKNAME_MAX_UTF16) return `at most ${NICKNAME_MAX_UTF16} characters`;
   if (/["<>&]/.test(trimmed)) return 'no " < > or & in nicknames';
-  if (/[\p{Cc}\p{Cf}]/u.test(trimmed)) return 'no invisible or control characters';
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(trimmed) || hasInvisible(trimmed)) {
+    return 'no invisible or control characters';
+  }
+  if (hasInvisible(trimmed, { spaces: true })) return 'only plain spaces in nicknames';
   return null;
 }
 

@@ -1,17 +1,19 @@
 // promptPassphrase on a real pseudo-terminal: python3's pty module gives the child node process a
 // real TTY on stdin; we check that nothing is echoed and that `stty` shows the mode restored.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 
-const SRC = new URL('../../src/profile/', import.meta.url).pathname;
+const SRC = new URL('../../src/', import.meta.url).pathname;
 
-/** Transpile passphrase.ts (and its import) to plain ESM the child node process can run. */
+/** Transpile passphrase.ts (and its imports) to plain ESM the child node process can run. */
 async function buildChild(dir: string): Promise<string> {
-  for (const name of ['passphrase', 'errors']) {
+  await mkdir(join(dir, 'profile'));
+  await mkdir(join(dir, 'fs'));
+  for (const name of ['profile/passphrase', 'profile/errors', 'fs/read-bounded']) {
     const source = await readFile(join(SRC, `${name}.ts`), 'utf8');
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -23,7 +25,7 @@ async function buildChild(dir: string): Promise<string> {
   await writeFile(
     child,
     `import { execFileSync } from 'node:child_process';
-     import { promptPassphrase } from './passphrase.js';
+     import { promptPassphrase } from './profile/passphrase.js';
      let outcome;
      try {
        const p = await promptPassphrase('Passphrase: ');

@@ -3,7 +3,7 @@ import { chmod, chown, mkdir, readFile, stat, symlink, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProfileDirError, VaultLockedError } from '../../src/profile/errors.js';
-import { acquireLock } from '../../src/profile/lock-file.js';
+import { acquireLock, parseLockRecord } from '../../src/profile/lock-file.js';
 import {
   defaultProfileDir,
   openProfileDir,
@@ -60,7 +60,7 @@ describe('openProfileDir', () => {
       expect((await stat(dir)).mode & 0o777).toBe(0o700);
     }
     expect((await stat(profile.paths.lockFile)).mode & 0o777).toBe(0o600);
-    expect((await readFile(profile.paths.lockFile, 'utf8')).trim()).toBe(String(process.pid));
+    expect(parseLockRecord(await readFile(profile.paths.lockFile, 'utf8'))?.pid).toBe(process.pid);
     expect(await profileHasVault(profile.paths)).toBe(false);
     await profile.close();
   });
@@ -142,7 +142,7 @@ describe('profile lock', () => {
     }
     // the holder died without cleaning up: its lock is now stale and is taken over
     const profile = await openProfileDir(root);
-    expect((await readFile(profile.paths.lockFile, 'utf8')).trim()).toBe(String(process.pid));
+    expect(parseLockRecord(await readFile(profile.paths.lockFile, 'utf8'))?.pid).toBe(process.pid);
     await profile.close();
   });
 
@@ -152,7 +152,7 @@ describe('profile lock', () => {
     for (const content of [`${await deadPid()}\n`, 'garbage', '', '0', '-5', '99999999999999']) {
       await writeFile(lockPath, content);
       const lock = await acquireLock(lockPath);
-      expect((await readFile(lockPath, 'utf8')).trim()).toBe(String(process.pid));
+      expect(parseLockRecord(await readFile(lockPath, 'utf8'))?.pid).toBe(process.pid);
       await lock.release();
     }
   });

@@ -152,4 +152,36 @@ describe('RicochetConnection channel 0', () => {
     );
     expect(invalid.server.conn.state).toBe('closing');
   });
+
+  it('refuses with Error a request whose nickname is blank-looking (fillers, Braille blank)', () => {
+    for (const nickname of [
+      '\u3164'.repeat(5),
+      'a\u115F\u1160',
+      '\uFFA0',
+      '\u2800\u2800',
+      'x\u17B4\u17B5',
+    ]) {
+      const pair = new Pair({ clock: new FakeClock() });
+      pair.pump();
+      pair.server.conn.receive(
+        control({
+          kind: 'open-channel',
+          channelIdentifier: 3,
+          channelType: ChannelType.ContactRequest,
+          contactRequest: { nickname, messageText: 'hi' },
+        }),
+      );
+      const out = new PacketDecoder().push(
+        Uint8Array.from(Buffer.concat(pair.server.conn.takeOutput())),
+      );
+      expect(decodeControlPacket((out[0] as { data: Uint8Array }).data)).toMatchObject({
+        kind: 'channel-result',
+        opened: true,
+        contactResponse: 'error',
+      });
+      expect(pair.server.conn.takeEvents().map((e) => e.type)).not.toContain(
+        'contact-request-received',
+      );
+    }
+  });
 });

@@ -16,6 +16,7 @@ import {
   SafeCookieServerHashError,
 } from './errors.js';
 import { parseKeywordLine, quoteString } from './quote.js';
+import { readBoundedFrom } from '../../fs/read-bounded.js';
 
 export interface ProtocolInfo {
   readonly protocolInfoVersion: number;
@@ -191,14 +192,13 @@ export async function readAuthCookie(path: string): Promise<Uint8Array> {
     if (!stat.isFile() || stat.size !== COOKIE_LENGTH) {
       throw new AuthCookieError(`tor auth cookie file is not exactly ${COOKIE_LENGTH} bytes`);
     }
-    const buffer = new Uint8Array(COOKIE_LENGTH + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead !== COOKIE_LENGTH) {
-      buffer.fill(0);
+    const read = await readBoundedFrom(handle, COOKIE_LENGTH, { sizeHint: COOKIE_LENGTH });
+    if (read.truncated || read.bytes.length !== COOKIE_LENGTH) {
+      read.wipe();
       throw new AuthCookieError(`tor auth cookie file is not exactly ${COOKIE_LENGTH} bytes`);
     }
-    const cookie = buffer.slice(0, COOKIE_LENGTH);
-    buffer.fill(0);
+    const cookie = new Uint8Array(read.bytes);
+    read.wipe();
     return cookie;
   } catch (error) {
     if (error instanceof AuthCookieError) throw error;
