@@ -1,4 +1,5 @@
-// Dialog: a contact offers a file — its (sanitised) name and size, accept or reject.
+// Dialog: a contact offers a file — its name (sanitised, padding shown, ending always visible:
+// tui/file-name-display.ts) and size, accept or reject.
 import { Text, useInput } from 'ink';
 import { findBinding } from '../keymap.js';
 import { formatBytes } from '../state/format.js';

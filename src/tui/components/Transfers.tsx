@@ -2,6 +2,7 @@
 // offer can be accepted or rejected, a running transfer cancelled.
 import { Text, useInput } from 'ink';
 import { useState } from 'react';
+import { fileNameForDisplay } from '../file-name-display.js';
 import { findBinding } from '../keymap.js';
 import { etaSeconds, formatBytes, formatEta, formatSpeed, progressBar } from '../state/format.js';
 import type { TransferEntry } from '../state/types.js';
@@ -18,9 +19,13 @@ export interface TransfersProps {
   readonly onClose: () => void;
 }
 
+/** Room for a file name in the list: the line is cut at its end, so the name comes first. */
+export const LIST_NAME_MAX = 40;
+
 export function transferLine(t: TransferEntry, who: string): string {
   const arrow = t.direction === 'in' ? `from ${who}` : `to ${who}`;
-  const head = `${t.direction === 'in' ? '↓' : '↑'} ${t.name} (${formatBytes(t.size)}) ${arrow}`;
+  const name = fileNameForDisplay(t.name, LIST_NAME_MAX);
+  const head = `${t.direction === 'in' ? '↓' : '↑'} ${name} (${formatBytes(t.size)}) ${arrow}`;
   if (t.state === 'transferring' || t.state === 'accepted') {
     const fraction = t.size > 0 ? t.transferred / t.size : 0;
     const eta = formatEta(etaSeconds(t.size, t.transferred, t.bytesPerSecond));

@@ -1,6 +1,7 @@
 // File transfer state: offers, progress (bytes, speed) and outcomes keyed by address, direction
-// and file id; file names are sanitised on the way in.
+// and file id; file names are sanitised on the way in (and shown by tui/file-name-display.ts).
 import type { FileDirection, RicochetId } from '../../api/core-api.js';
+import { fileNameForDisplay } from '../file-name-display.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import type { TransferEntry, TransferState } from './types.js';
 
@@ -10,8 +11,9 @@ export function transferKey(address: RicochetId, direction: FileDirection, fileI
   return `${address}|${direction}|${fileId}`;
 }
 
+/** Safe to draw, padding made visible, long names cut in the middle so the ending stays. */
 export function cleanFileName(name: string): string {
-  return sanitizeForTerminal(name, { maxLength: FILE_NAME_MAX });
+  return fileNameForDisplay(sanitizeForTerminal(name), FILE_NAME_MAX);
 }
 
 export function upsertTransfer(
