@@ -357,6 +357,39 @@ describe('RicochetConnection against a hostile peer', () => {
     expect(pair.server.conn.state).toBe('open');
   });
 
+  it('declines a file offer whose name hides padding in invisible characters', () => {
+    for (const name of [
+      'invoice.pdf\u2800\u2800.exe',
+      'invoice.pdf\u3164\u3164.exe',
+      '\u115F.sh',
+    ]) {
+      const pair = new Pair({ clock: new FakeClock(), known: true });
+      pair.connectAsContacts();
+      pair.server.conn.receive(
+        frame(
+          5,
+          encodeFilePacket({
+            kind: 'file-header',
+            fileId: 4,
+            fileSize: 10,
+            name,
+            fileHash: sha3_512(new Uint8Array(10)),
+          }),
+        ),
+      );
+      const out = new PacketDecoder().push(
+        Uint8Array.from(Buffer.concat(pair.server.conn.takeOutput())),
+      );
+      expect(out).toContainEqual({
+        channel: 5,
+        data: encodeFilePacket({ kind: 'file-header-ack', fileId: 4, accepted: false }),
+      });
+      const events = pair.server.conn.takeEvents().map((e) => e.type);
+      expect(events.filter((type) => type.startsWith('file'))).toEqual([]);
+      expect(pair.server.conn.state).toBe('open');
+    }
+  });
+
   it('a client ends with AuthenticationFailedError when the server refuses its proof', () => {
     const clock = new FakeClock();
     const client = new RicochetConnection({
