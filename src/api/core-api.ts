@@ -96,6 +96,10 @@ export type CoreCommand =
   | { readonly type: 'discard-message'; readonly address: string; readonly id: number }
   | { readonly type: 'mark-read'; readonly address: string }
   | { readonly type: 'block-unknown'; readonly enabled: boolean }
+  // Additions: the nickname our own contact requests carry ('' = none, the default) and a query
+  // for it; both answer with `own-nickname`.
+  | { readonly type: 'set-nickname'; readonly nickname: string }
+  | { readonly type: 'own-nickname' }
   | { readonly type: 'quit' };
 
 export type CoreEvent =
@@ -181,6 +185,9 @@ export type CoreEvent =
       readonly id: number;
       readonly text: string;
     }
+  // Addition: the nickname our contact requests carry ('' = none), after `set-nickname` or
+  // `own-nickname`.
+  | { readonly type: 'own-nickname'; readonly nickname: string }
   | { readonly type: 'quit' };
 
 /**

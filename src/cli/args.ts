@@ -2,6 +2,7 @@
 // a typed plan. Anything unknown or contradictory is a UsageError with one clear line. Secrets are
 // never accepted on argv: passphrases and control passwords come from files or descriptors.
 import { parseArgs } from 'node:util';
+import { InvalidNicknameError, validateNickname } from '../contacts/text-rules.js';
 import { CliError } from './errors.js';
 
 export class UsageError extends CliError {
@@ -43,6 +44,8 @@ export interface SottoOptions {
   readonly onionTarget?: HostPort;
   /** Offer no Sotto extensions: behave exactly like Ricochet Refresh 3.0.41 on the wire. */
   readonly ricochetCompat?: true;
+  /** `--nickname`: the nickname our contact requests carry, saved in the vault ('' clears it). */
+  readonly ownNickname?: string;
 }
 
 export interface SottoArgs {
@@ -64,6 +67,7 @@ const OPTIONS = {
   'onion-listen': { type: 'string' },
   'onion-target': { type: 'string' },
   'ricochet-compat': { type: 'boolean' },
+  nickname: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -100,6 +104,9 @@ Options:
   --onion-target HOST:PORT       target tor forwards the onion service to (Whonix)
   --ricochet-compat              no Sotto extensions: plain Ricochet Refresh 3.0.41 behaviour
                                  (stop-and-wait file transfer)
+  --nickname NAME                the nickname your contact requests carry, saved in the
+                                 profile ('' = none, the default); others on this machine
+                                 can read argv: prefer the UI or headless set-nickname
   -h, --help                     this help
   -V, --version                  print the version
 `;
@@ -132,6 +139,17 @@ function parseFd(value: string): number {
 function nonEmpty(flag: string, value: string | undefined): string | undefined {
   if (value === '') throw new UsageError(`--${flag} needs a non-empty value`);
   return value;
+}
+
+/** `--nickname`: '' (none) or a nickname Ricochet accepts (docs/PROTOCOL.md "Strictness"). */
+function parseOwnNickname(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return value;
+  try {
+    return validateNickname(value);
+  } catch (error) {
+    if (!(error instanceof InvalidNicknameError)) throw error;
+    throw new UsageError(`--nickname: ${error.message}`, { cause: error });
+  }
 }
 
 function describeParseError(error: unknown): UsageError {
@@ -270,6 +288,7 @@ function buildOptions(values: Values): SottoOptions {
     ['onionListen', hostPort('onion-listen')],
     ['onionTarget', hostPort('onion-target')],
     ['ricochetCompat', values['ricochet-compat'] === true ? true : undefined],
+    ['ownNickname', parseOwnNickname(values.nickname)],
   ];
   const options: Record<string, unknown> = { passphrase };
   for (const [key, value] of entries) if (value !== undefined) options[key] = value;

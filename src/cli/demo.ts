@@ -61,7 +61,10 @@ export function pairedDemoStates(): { readonly user: VaultState; readonly bot: V
   const bot = newIdentityState();
   return {
     user: withContact(user, serviceIdOf(bot), BOT_NICKNAME, 'request-sent'),
-    bot: withContact(bot, serviceIdOf(user), USER_NICKNAME_AT_BOT, 'request-accepted'),
+    bot: {
+      ...withContact(bot, serviceIdOf(user), USER_NICKNAME_AT_BOT, 'request-accepted'),
+      settings: { ...bot.settings, ownNickname: BOT_NICKNAME },
+    },
   };
 }
 
@@ -79,6 +82,7 @@ const DEMO_IGNORES: readonly (keyof SottoOptions)[] = [
   'bridgesFile',
   'onionListen',
   'onionTarget',
+  'ownNickname',
 ];
 
 /** The demo makes its own profiles and network: refuse flags it would silently ignore. */
@@ -133,7 +137,6 @@ export async function runDemo(args: SottoArgs): Promise<number> {
       tor: createTorProvider(await torProviderOptions(botOptions, botPaths.torDataDir)),
       vault: botSession.vault,
       downloadsDir: botPaths.downloadsDir,
-      ownNickname: BOT_NICKNAME,
     });
     cleanups.push(() => bot.close());
     const echo = new EchoBot(bot);

@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { parseSottoArgs, USAGE, UsageError, type SottoArgs } from './args.js';
 import { BridgesFileError, readBridgesFile } from './bridges-file.js';
 import { runDemo, runInteractive } from './interactive.js';
-import { messengerOptionsFrom, openProfileSession, profileTorProviderOptions } from './session.js';
+import {
+  applyOwnNickname,
+  messengerOptionsFrom,
+  openProfileSession,
+  profileTorProviderOptions,
+} from './session.js';
 import { runHeadless } from '../core/headless.js';
 import { Messenger } from '../core/messenger.js';
 import { IdentityKey } from '../identity/identity-key.js';
@@ -194,6 +199,7 @@ async function headless(args: SottoArgs): Promise<number> {
     downloadsDir: session.profile.paths.downloadsDir,
     ...messengerOptionsFrom(args.options),
   });
+  await applyOwnNickname(messenger, args.options);
   const done = runHeadless(messenger, { input: process.stdin, output: process.stdout });
   const stop = (): void => void messenger.dispatch({ type: 'quit' });
   process.once('SIGTERM', stop);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { SottoOptions } from './args.js';
 import { networkTorConfig, readBridgesFile } from './bridges-file.js';
 import { readBounded } from '../fs/read-bounded.js';
+import type { MessengerCore } from '../api/core-api.js';
 import type { MessengerOptions } from '../core/messenger.js';
 import { IdentityKey } from '../identity/identity-key.js';
 import { validateExtraTorrcLine } from '../onion/torrc.js';
@@ -133,6 +134,12 @@ async function torrcLinesFrom(path: string): Promise<string[]> {
 /** The messenger options the command line decides: `--ricochet-compat` offers no extensions. */
 export function messengerOptionsFrom(options: SottoOptions): Pick<MessengerOptions, 'features'> {
   return options.ricochetCompat === true ? { features: [] } : {};
+}
+
+/** `--nickname NAME` saves NAME as the nickname our requests carry (`set-nickname`). */
+export async function applyOwnNickname(core: MessengerCore, options: SottoOptions): Promise<void> {
+  if (options.ownNickname === undefined) return;
+  await core.dispatch({ type: 'set-nickname', nickname: options.ownNickname });
 }
 
 /**

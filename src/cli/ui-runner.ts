@@ -3,7 +3,7 @@
 // becomes a `tor-problem` screen and, after the user quits, the error the command exits with.
 import { UsageError, type SottoOptions } from './args.js';
 import type { ProfileSession } from './session.js';
-import { messengerOptionsFrom, profileTorProviderOptions } from './session.js';
+import { applyOwnNickname, messengerOptionsFrom, profileTorProviderOptions } from './session.js';
 import type { CoreEvent, MessengerCore } from '../api/core-api.js';
 import { Messenger } from '../core/messenger.js';
 import { createTorProvider } from '../onion/real-tor-provider.js';
@@ -134,6 +134,7 @@ export async function runMessengerUi(
     downloadsDir: paths.downloadsDir,
     ...messengerOptionsFrom(options),
   });
+  await applyOwnNickname(messenger, options);
   const stopping = new AbortController();
   let startError: Error | undefined;
   const core = new StartingCore(messenger, () => {

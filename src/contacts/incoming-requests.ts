@@ -154,6 +154,14 @@ export class IncomingRequests {
     return this.#rejected.has(address);
   }
 
+  /** The pending request from `address`, left in place (UnknownRequestError if there is none). */
+  pending(address: RicochetId): IncomingRequestView {
+    const request = this.#pending.get(address);
+    if (request === undefined)
+      throw new UnknownRequestError('no pending request from that address');
+    return request;
+  }
+
   /** The user accepted: the request leaves the store; the caller adds the contact. */
   accept(address: RicochetId): IncomingRequestView {
     const request = this.#take(address);
@@ -207,9 +215,7 @@ export class IncomingRequests {
   }
 
   #take(address: RicochetId): IncomingRequestView {
-    const request = this.#pending.get(address);
-    if (request === undefined)
-      throw new UnknownRequestError('no pending request from that address');
+    const request = this.pending(address);
     this.#pending.delete(address);
     return request;
   }

@@ -3,12 +3,13 @@
 // errors that the Messenger turns into `error` events.
 import type { CoreCommand, CoreEvent, DeliveryState, RicochetId } from '../api/core-api.js';
 import type { CoreModel } from './vault-mapping.js';
-import { toAddress, toServiceId } from './vault-mapping.js';
+import { safeNickname, toAddress, toServiceId } from './vault-mapping.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { FileTransfers } from './file-transfers.js';
 import type { PeerLink } from './peer-link.js';
 import { outgoingView, type SendQueue } from './send-queue.js';
 import { parseRicochetAddress } from '../identity/service-id.js';
+import { validateNickname } from '../contacts/text-rules.js';
 import { CoreError } from './errors.js';
 
 export class UnknownCommandError extends CoreError {
@@ -58,8 +59,13 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     }
     case 'accept': {
       const address = parse(command.address);
-      const request = requests.accept(address);
-      ctx.emitAll(book.addAccepted(address, command.nickname ?? request.nickname, now));
+      // Everything that can fail (no such request, a refused nickname, a full book) fails before
+      // the request leaves the store: a failed accept changes nothing.
+      const request = requests.pending(address);
+      const given = command.nickname ?? '';
+      const nickname = given === '' ? safeNickname(request.nickname, toServiceId(address)) : given;
+      ctx.emitAll(book.addAccepted(address, nickname, now));
+      requests.accept(address);
       book.setHistoryEnabled(address, ctx.model.settings.historyDefault);
       const link = ctx.manager.live(toServiceId(address));
       if (link !== undefined && !link.connection.isKnownContact) {
@@ -77,8 +83,8 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     }
     case 'block': {
       const address = parse(command.address);
+      requests.block(address); // a full block list throws here, before anything changed
       if (book.has(address)) ctx.emitAll(book.block(address));
-      requests.block(address);
       ctx.refuseLink(address);
       ctx.manager.forget(toServiceId(address));
       return ctx.changed();
@@ -176,6 +182,15 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     case 'block-unknown':
       requests.blockUnknown = command.enabled;
       return ctx.changed();
+    case 'set-nickname': {
+      const nickname = command.nickname === '' ? '' : validateNickname(command.nickname);
+      const { ownNickname: _previous, ...settings } = ctx.model.settings;
+      ctx.model.settings = nickname === '' ? settings : { ...settings, ownNickname: nickname };
+      ctx.changed();
+      return ctx.emit({ type: 'own-nickname', nickname });
+    }
+    case 'own-nickname':
+      return ctx.emit({ type: 'own-nickname', nickname: ctx.model.settings.ownNickname ?? '' });
     case 'quit':
       await ctx.close();
       return ctx.emit({ type: 'quit' });

@@ -71,6 +71,8 @@ export const COMMAND_SCHEMAS: Readonly<Record<CoreCommand['type'], Schema>> = {
   'discard-message': { address: str, id: uint },
   'mark-read': { address: str },
   'block-unknown': { enabled: bool },
+  'set-nickname': { nickname: str },
+  'own-nickname': {},
   quit: {},
 };
 

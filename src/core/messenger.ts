@@ -33,8 +33,6 @@ export interface MessengerOptions {
   readonly features?: readonly string[];
   readonly backoff?: Partial<BackoffOptions>;
   readonly saveDebounceMs?: number;
-  /** The nickname our contact requests carry (default empty: nothing about us leaks). */
-  readonly ownNickname?: string;
   /** Inbound capacity shares (default: src/core/inbound-slots.ts). */
   readonly inboundLimits?: Partial<InboundLimits>;
   /**
@@ -363,7 +361,9 @@ export class Messenger implements MessengerCore {
     }
     if (c.state !== 'request-pending') this.#emitAll(book.retryRequest(address));
     const message = c.requestMessage ?? '';
-    link.run((conn) => conn.sendContactRequest(this.#o.ownNickname ?? '', message));
+    // Our own nickname only if the user set one (settings.ownNickname): default none.
+    const nickname = this.#model.settings.ownNickname ?? '';
+    link.run((conn) => conn.sendContactRequest(nickname, message));
     this.#requestLinks.set(link, 'sent');
     this.#changed();
   }

@@ -8,6 +8,7 @@ import {
   type RejectionKind,
 } from '../contacts/contact-book.js';
 import { IncomingRequests, type IncomingRequestLimits } from '../contacts/incoming-requests.js';
+import { defaultNickname } from '../identity/default-nickname.js';
 import { MAX_NICKNAME_UNITS, validateNickname } from '../contacts/text-rules.js';
 import { stripInvisible } from '../text/invisible-chars.js';
 import type { RicochetId } from '../api/core-api.js';
@@ -85,12 +86,9 @@ export function modelFromVault(
   for (const r of state.rejected) requests.rememberRejected(toAddress(r.serviceId));
   for (const r of state.incomingRequests) {
     attempt(`incoming request ${r.serviceId}`, () => {
-      requests.add(
-        toAddress(r.serviceId),
-        safeNickname(r.nickname, r.serviceId),
-        r.message,
-        r.receivedAt,
-      );
+      // A request that carried no nickname (3.0.41 never sends one) stays without one.
+      const nickname = r.nickname === '' ? '' : safeNickname(r.nickname, r.serviceId);
+      requests.add(toAddress(r.serviceId), nickname, r.message, r.receivedAt);
     });
   }
   requests.blockUnknown = state.settings.blockUnknown;
@@ -115,7 +113,19 @@ export function modelFromVault(
       queues.set(toAddress(serviceId), queueFromRecords(messages, history));
     });
   }
-  return { model: { book, requests, queues, conversations, settings: state.settings }, skipped };
+  return { model: { book, requests, queues, conversations, settings: ownNickname() }, skipped };
+
+  /** The saved own nickname if today's rules accept it; a refused one is dropped, never sent. */
+  function ownNickname(): SettingsRecord {
+    const { ownNickname: saved, ...settings } = state.settings;
+    if (saved === undefined) return settings;
+    try {
+      return { ...settings, ownNickname: validateNickname(saved) };
+    } catch {
+      skipped.push('own nickname');
+      return settings;
+    }
+  }
 }
 
 function queueFromRecords(
@@ -256,5 +266,5 @@ export function safeNickname(nickname: string, serviceId: string): string {
       // try the next candidate, then the placeholder
     }
   }
-  return serviceId.slice(0, 8);
+  return defaultNickname(serviceId);
 }

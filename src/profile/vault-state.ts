@@ -115,6 +115,8 @@ export interface BridgeSettings {
 export interface SettingsRecord {
   readonly historyDefault: boolean;
   readonly blockUnknown: boolean;
+  /** The nickname our contact requests carry; absent: none (the default, nothing identifying). */
+  readonly ownNickname?: string;
   readonly bridges?: BridgeSettings;
   /** How the launched tor reaches the network (src/onion/network-settings.ts); absent: direct. */
   readonly network?: NetworkSettings;
@@ -390,7 +392,15 @@ function historyMessage(value: unknown, path: string): HistoryMessageRecord {
 const BRIDGE_TYPES = ['none', 'obfs4', 'snowflake', 'meek', 'custom'] as const;
 
 function settings(value: unknown, path: string): SettingsRecord {
-  const o = object(value, path, ['historyDefault', 'blockUnknown'], ['bridges', 'network']);
+  const o = object(
+    value,
+    path,
+    ['historyDefault', 'blockUnknown'],
+    ['bridges', 'network', 'ownNickname'],
+  );
+  const ownNickname = optional(o, 'ownNickname', (v) =>
+    text(v, `${path}.ownNickname`, STATE_LIMITS.nickname),
+  );
   const network = optional(o, 'network', (v) => {
     try {
       return networkSettingsFromJson(v);
@@ -411,6 +421,7 @@ function settings(value: unknown, path: string): SettingsRecord {
   return {
     historyDefault: bool(o['historyDefault'], `${path}.historyDefault`),
     blockUnknown: bool(o['blockUnknown'], `${path}.blockUnknown`),
+    ...(ownNickname === undefined ? {} : { ownNickname }),
     ...(bridges === undefined ? {} : { bridges }),
     ...(network === undefined ? {} : { network }),
   };

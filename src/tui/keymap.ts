@@ -40,6 +40,7 @@ export type KeyActionId =
   | 'accept'
   | 'reject'
   | 'block'
+  | 'edit-name'
   | 'cancel-transfer'
   | 'unprotected';
 
@@ -233,6 +234,13 @@ export const KEYMAP: readonly KeyBinding[] = [
     keys: 'b',
     description: 'Block the sender',
     matches: letter('b'),
+  },
+  {
+    id: 'edit-name',
+    context: 'request',
+    keys: 'e / Tab',
+    description: 'Edit the name the contact gets',
+    matches: (input, key) => (plain(key) && input === 'e') || key.tab,
   },
   {
     id: 'accept',

@@ -104,6 +104,20 @@ describe('parseSottoArgs options', () => {
     expect(USAGE).toContain('--ricochet-compat');
   });
 
+  it('--nickname is checked with the Ricochet nickname rules; empty clears it; absent by default', () => {
+    expect(parseSottoArgs([]).options.ownNickname).toBeUndefined();
+    expect(parseSottoArgs(['headless', '--json', '--nickname', 'Alice M']).options).toEqual({
+      passphrase: { kind: 'tty' },
+      ownNickname: 'Alice M',
+    });
+    expect(parseSottoArgs(['--nickname=']).options.ownNickname).toBe('');
+    for (const bad of ['a<b', 'x'.repeat(31), ' ', 'a\u202eb', 'a\u0007']) {
+      expect(usage(['--nickname', bad]).message).toMatch(/^--nickname: /);
+    }
+    usage(['--nickname', 'a', '--nickname', 'b']);
+    expect(USAGE).toContain('--nickname NAME');
+  });
+
   it('takes --bridges with --testnet (bridges on the private network)', () => {
     expect(parseSottoArgs(['--testnet', '/t', '--bridges', '/b']).options).toEqual({
       testnetDir: '/t',

@@ -29,10 +29,13 @@ describe('parseCommandLine', () => {
       { type: 'retry-message', address: A, id: 3 },
       { type: 'block-unknown', enabled: false },
       { type: 'messages', address: A },
+      { type: 'set-nickname', nickname: 'Al' },
+      { type: 'set-nickname', nickname: '' },
+      { type: 'own-nickname' },
       { type: 'quit' },
     ];
     for (const c of samples) expect(parseCommandLine(JSON.stringify(c))).toEqual(c);
-    expect(Object.keys(COMMAND_SCHEMAS)).toHaveLength(24);
+    expect(Object.keys(COMMAND_SCHEMAS)).toHaveLength(26);
   });
 
   it.each([
@@ -57,6 +60,8 @@ describe('parseCommandLine', () => {
     ['{"type":"accept-file","address":"x","fileId":"1"}', 'bad-field-type'],
     ['{"type":"history","address":"x","enabled":"yes"}', 'bad-field-type'],
     ['{"type":"accept","address":"x","nickname":null}', 'bad-field-type'],
+    ['{"type":"set-nickname"}', 'missing-field'],
+    ['{"type":"set-nickname","nickname":7}', 'bad-field-type'],
   ])('%j → %s', (line, code) => {
     expect(codeOf(line)).toBe(code);
   });

@@ -8,35 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
-import type { TorEvent, TorProvider } from '../../src/onion/tor-provider.js';
+import { OfflineTor } from '../support/offline-tor.js';
 import { BootstrapProblemReporter } from '../../src/onion/bootstrap-reporter.js';
 import { parseClientStatus } from '../../src/onion/control/events.js';
 import { createVault, openVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
-
-/** A Tor that is never started: these tests only exercise state, no connection is made. */
-class OfflineTor implements TorProvider {
-  bootstrap(): Promise<void> {
-    return Promise.reject(new Error('offline'));
-  }
-  listen(): Promise<never> {
-    return Promise.reject(new Error('offline'));
-  }
-  connect(): Promise<never> {
-    return Promise.reject(new Error('offline'));
-  }
-  readonly listeners = new Set<(event: TorEvent) => void>();
-  onEvent(listener: (event: TorEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  emit(event: TorEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 const dirs: string[] = [];
 afterEach(async () => {

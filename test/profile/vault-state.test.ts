@@ -106,6 +106,10 @@ describe('validateVaultState', () => {
         'state.settings.historyDefault',
       ],
       [
+        (s) => (s['settings'] = { historyDefault: true, blockUnknown: false, ownNickname: 7 }),
+        'state.settings.ownNickname',
+      ],
+      [
         (s) =>
           (s['settings'] = {
             historyDefault: true,

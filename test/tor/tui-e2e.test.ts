@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_REQUEST_MESSAGE } from '../../src/tui/components/AddContact.js';
 import { HeadlessProcess } from './headless-process.js';
-import { REPO, TmuxPane, privateBuild, run, shellQuote } from './tui-support.js';
+import { REPO, TmuxPane, createUiProfile, privateBuild, quitUi, startUi } from './tui-support.js';
 
 let SOTTO = join(REPO, 'bin/sotto.js'); // replaced by a private build in beforeAll
 const testnet = inject('torTestnetClientTorrc');
@@ -36,15 +36,7 @@ describe('sotto UI end to end over the private Tor network', () => {
   it('adds a contact, chats both ways and shows the delivered mark', async () => {
     const uiProfile = join(root, 'ui');
     const peerProfile = join(root, 'peer');
-    // `sotto id` creates the unprotected UI profile and prints its Ricochet ID.
-    const id = await run(process.execPath, [
-      SOTTO,
-      'id',
-      '--no-passphrase',
-      '--profile',
-      uiProfile,
-    ]);
-    const uiAddress = id.stdout.trim();
+    const uiAddress = await createUiProfile(SOTTO, uiProfile);
     expect(uiAddress).toMatch(/^ricochet:[a-z2-7]{56}$/);
 
     const started = new HeadlessProcess(
@@ -57,20 +49,8 @@ describe('sotto UI end to end over the private Tor network', () => {
     const own = await started.waitFor((e) => e.type === 'id');
     const peerAddress = own.type === 'id' ? own.address : '';
 
-    const command = [
-      process.execPath,
-      SOTTO,
-      '--no-passphrase',
-      '--profile',
-      uiProfile,
-      '--torrc-extra',
-      torrcFile,
-    ]
-      .map(shellQuote)
-      .join(' ');
-    await pane.start(
-      `${command} 2>${shellQuote(join(root, 'ui-stderr'))}; echo "SOTTO-EXIT=$?"; sleep 600`,
-    );
+    const stderrFile = join(root, 'ui-stderr');
+    await startUi(pane, { sotto: SOTTO, profile: uiProfile, torrcFile, stderrFile });
     await pane.waitForScreen(
       'the tor progress screen',
       (s) => s.includes('Connecting to Tor'),
@@ -138,11 +118,6 @@ describe('sotto UI end to end over the private Tor network', () => {
     );
     await started.waitFor((e) => e.type === 'delivered' && e.address === uiAddress);
 
-    await pane.key('Escape');
-    // Wait for the contact list: an Esc and a q read together would be Alt+q.
-    await pane.waitForScreen('the contact list', (s) => s.includes('Tab to write'), 10_000);
-    await pane.type('q');
-    const end = await pane.waitForScreen('the exit code', (s) => s.includes('SOTTO-EXIT='), 60_000);
-    expect(end).toContain('SOTTO-EXIT=0');
+    expect(await quitUi(pane)).toBe('0');
   });
 });

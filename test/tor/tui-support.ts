@@ -28,6 +28,34 @@ export async function privateBuild(dir: string): Promise<string> {
 /** Quotes one word for the POSIX shell tmux runs the command with. */
 export const shellQuote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
 
+/** `sotto id` on a new unprotected profile: creates the profile and returns its Ricochet ID. */
+export async function createUiProfile(sotto: string, profile: string): Promise<string> {
+  const id = await run(process.execPath, [sotto, 'id', '--no-passphrase', '--profile', profile]);
+  return id.stdout.trim();
+}
+
+/** Runs the real UI on `profile` in `pane`; when it ends the pane shows `SOTTO-EXIT=<code>`. */
+export async function startUi(
+  pane: TmuxPane,
+  ui: { sotto: string; profile: string; torrcFile: string; stderrFile: string },
+): Promise<void> {
+  const command = [process.execPath, ui.sotto, '--no-passphrase', '--profile', ui.profile]
+    .concat(['--torrc-extra', ui.torrcFile])
+    .map(shellQuote)
+    .join(' ');
+  await pane.start(`${command} 2>${shellQuote(ui.stderrFile)}; echo "SOTTO-EXIT=$?"; sleep 600`);
+}
+
+/** From an open conversation: back to the contact list, `q`, and the exit code the UI ended with. */
+export async function quitUi(pane: TmuxPane): Promise<string> {
+  await pane.key('Escape');
+  // Wait for the contact list: an Esc and a q read together would be Alt+q.
+  await pane.waitForScreen('the contact list', (s) => s.includes('Tab to write'), 10_000);
+  await pane.type('q');
+  const end = await pane.waitForScreen('the exit code', (s) => s.includes('SOTTO-EXIT='), 60_000);
+  return /SOTTO-EXIT=(\d+)/.exec(end)?.[1] ?? '';
+}
+
 export /** One tmux session running a command in a 100×30 pseudo-terminal. */
 class TmuxPane {
   readonly name = `sotto-e2e-${process.pid}-${randomBytes(4).toString('hex')}`;

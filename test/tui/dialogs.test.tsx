@@ -289,6 +289,124 @@ describe('IncomingRequest', () => {
   });
 });
 
+describe('IncomingRequest: the name the new contact gets', () => {
+  const X = ricochetIdFor(12);
+  const DEFAULT_NAME = X.slice('ricochet:'.length, 'ricochet:'.length + 8);
+
+  async function openRequest(nickname: string) {
+    const { core, r } = await setup();
+    core.emit({ type: 'request', address: X, nickname, message: 'hi' });
+    await frameWhere(r, (f) => expect(f).toContain('Requests (1)'));
+    await press(r, 'r');
+    await frameWhere(r, (f) => expect(f).toContain('Contact request'));
+    return { core, r };
+  }
+  const accepts = (core: FakeCore) => core.commands.filter((c) => c.type === 'accept');
+
+  it('prefills the nickname the request carried; y accepts with it and asks the core for its list', async () => {
+    const { core, r } = await openRequest('Bob');
+    await frameWhere(r, (f) => expect(f).toContain('  Name: Bob'));
+    await press(r, 'y');
+    await until(() =>
+      expect(accepts(core)).toEqual([{ type: 'accept', address: X, nickname: 'Bob' }]),
+    );
+    expect(core.commands.at(-1)).toEqual({ type: 'requests' });
+    r.unmount();
+  });
+
+  it('a blank or unusable nickname from the peer is replaced by the default name', async () => {
+    for (const sent of ['   ', 'x'.repeat(40)]) {
+      const { core, r } = await openRequest(sent);
+      await frameWhere(r, (f) => expect(f).toContain(`  Name: ${DEFAULT_NAME}`));
+      await press(r, 'y');
+      await until(() =>
+        expect(accepts(core)).toEqual([{ type: 'accept', address: X, nickname: DEFAULT_NAME }]),
+      );
+      r.unmount();
+    }
+  });
+
+  it('while editing, y is typed into the name; Enter accepts; Esc stops editing', async () => {
+    const { core, r } = await openRequest('');
+    await press(r, KEY.tab);
+    await frameWhere(r, (f) => expect(f).toContain(`> Name: ${DEFAULT_NAME}`));
+    await press(r, 'y');
+    await frameWhere(r, (f) => expect(f).toContain(`> Name: ${DEFAULT_NAME}y`));
+    expect(accepts(core)).toEqual([]);
+    await press(r, KEY.esc);
+    await frameWhere(r, (f) => expect(f).toContain(`  Name: ${DEFAULT_NAME}y`));
+    await frameWhere(r, (f) => expect(f).toContain('Contact request')); // Esc left the dialog open
+    await press(r, 'e', KEY.enter);
+    await until(() =>
+      expect(accepts(core)).toEqual([{ type: 'accept', address: X, nickname: `${DEFAULT_NAME}y` }]),
+    );
+    r.unmount();
+  });
+
+  it('a refused name is shown and never sent; y then opens the field to fix it', async () => {
+    const { core, r } = await openRequest('');
+    await press(r, 'e', 'a<b');
+    await frameWhere(r, (f) => expect(f).toContain('✗ no " < > or & in nicknames'));
+    await press(r, KEY.enter);
+    await press(r, KEY.esc, 'y');
+    await frameWhere(r, (f) => expect(f).toContain(`> Name: ${DEFAULT_NAME}a<b`));
+    expect(accepts(core)).toEqual([]);
+    for (let i = 0; i < DEFAULT_NAME.length + 3; i++) await press(r, KEY.backspace);
+    await frameWhere(r, (f) => expect(f).toContain('✗ give them a nickname'));
+    await press(r, KEY.enter);
+    expect(accepts(core)).toEqual([]);
+    await press(r, 'Ann', KEY.enter);
+    await until(() =>
+      expect(accepts(core)).toEqual([{ type: 'accept', address: X, nickname: 'Ann' }]),
+    );
+    r.unmount();
+  });
+
+  it('Esc decides later: nothing is sent and the request stays', async () => {
+    const { core, r } = await openRequest('');
+    await press(r, KEY.esc);
+    await frameWhere(r, (f) => expect(f).toContain('Requests (1)'));
+    expect(accepts(core)).toEqual([]);
+    r.unmount();
+  });
+});
+
+describe('AddContact: our own nickname', () => {
+  const fillValidRequest = async (r: Awaited<ReturnType<typeof setup>>['r']) => {
+    await press(r, 'a', BARE);
+    await frameWhere(r, (f) => expect(f).toContain('✓ valid'));
+    await press(r, KEY.tab, 'Alice', KEY.tab, KEY.tab);
+    await frameWhere(r, (f) => expect(f).toContain('> Your nickname:'));
+  };
+
+  it('is empty by default and then sends no set-nickname', async () => {
+    const { core, r } = await setup();
+    await fillValidRequest(r);
+    await frameWhere(r, (f) => expect(f).toContain('your ID (no nickname)'));
+    await press(r, KEY.enter);
+    await until(() => expect(core.commands.some((c) => c.type === 'add')).toBe(true));
+    expect(core.commands.filter((c) => c.type === 'set-nickname')).toEqual([]);
+    r.unmount();
+  });
+
+  it('shows the current one; a changed one is set before the request is sent', async () => {
+    const { core, r } = await setup();
+    core.emit({ type: 'own-nickname', nickname: 'Me' });
+    await fillValidRequest(r);
+    await frameWhere(r, (f) => expect(f).toContain('> Your nickname: Me'));
+    await press(r, 'g<');
+    await frameWhere(r, (f) => expect(f).toContain('✗ no " < > or & in nicknames'));
+    await press(r, KEY.enter);
+    expect(core.commands.filter((c) => c.type === 'add')).toEqual([]);
+    await press(r, KEY.backspace, KEY.enter);
+    await until(() => expect(core.commands.some((c) => c.type === 'add')).toBe(true));
+    const sent = core.commands.filter((c) => c.type === 'set-nickname' || c.type === 'add');
+    expect(sent.map((c) => c.type)).toEqual(['set-nickname', 'add']);
+    expect(sent[0]).toEqual({ type: 'set-nickname', nickname: 'Meg' });
+    r.unmount();
+  });
+});
+
 describe('HelpOverlay', () => {
   it('lists every key binding of the keymap, page by page', async () => {
     const { r } = await setup();

@@ -1,5 +1,6 @@
 // Dialog: add a contact by ID in any form (`ricochet:<id>`, `<id>.onion`, bare id), validated as
-// you type with parseRicochetAddress, plus the nickname and the request message they will see.
+// you type with parseRicochetAddress, plus the nickname and the request message they will see, and
+// our own nickname that the request carries (empty by default: the request then carries none).
 import { Text, useInput } from 'ink';
 import { useState } from 'react';
 import {
@@ -12,7 +13,7 @@ import {
   parseRicochetAddress,
 } from '../../identity/service-id.js';
 import { findBinding } from '../keymap.js';
-import { nicknameProblem, requestMessageProblem } from '../validate.js';
+import { nicknameProblem, ownNicknameProblem, requestMessageProblem } from '../validate.js';
 import { useTone } from '../theme.js';
 import { DialogFrame } from './DialogFrame.js';
 import { TextInput } from './TextInput.js';
@@ -25,12 +26,15 @@ export interface AddContactRequest {
 
 export interface AddContactProps {
   readonly ownAddress: string | null;
-  readonly onSubmit: (request: AddContactRequest) => void;
+  /** The nickname our requests carry now ('' = none). */
+  readonly ownNickname: string;
+  /** `ownNickname`: what the user left in the "Your nickname" field (trimmed; '' = none). */
+  readonly onSubmit: (request: AddContactRequest, ownNickname: string) => void;
   readonly onCancel: () => void;
 }
 
-type Field = 'address' | 'nickname' | 'message';
-const FIELDS: readonly Field[] = ['address', 'nickname', 'message'];
+type Field = 'address' | 'nickname' | 'message' | 'own';
+const FIELDS: readonly Field[] = ['address', 'nickname', 'message', 'own'];
 export const DEFAULT_REQUEST_MESSAGE = 'Hi, this is my Ricochet ID.';
 
 function explain(error: unknown): string {
@@ -59,11 +63,13 @@ export function AddContact(props: Readonly<AddContactProps>) {
   const [address, setAddress] = useState('');
   const [nickname, setNickname] = useState('');
   const [message, setMessage] = useState(DEFAULT_REQUEST_MESSAGE);
+  const [own, setOwn] = useState(props.ownNickname);
   const [attempted, setAttempted] = useState(false);
   const check = checkAddress(address);
   const isSelf = check.ok && check.address === props.ownAddress;
   const nickProblem = nicknameProblem(nickname);
   const messageProblem = requestMessageProblem(message);
+  const ownProblem = ownNicknameProblem(own);
 
   useInput((input, key) => {
     const action = findBinding('dialog', input, key);
@@ -79,7 +85,9 @@ export function AddContact(props: Readonly<AddContactProps>) {
       if (!check.ok || isSelf) setField('address');
       else if (nickProblem !== null) setField('nickname');
       else if (messageProblem !== null) setField('message');
-      else props.onSubmit({ address: check.address, nickname: nickname.trim(), message });
+      else if (ownProblem !== null) setField('own');
+      else
+        props.onSubmit({ address: check.address, nickname: nickname.trim(), message }, own.trim());
     }
   });
 
@@ -126,8 +134,18 @@ export function AddContact(props: Readonly<AddContactProps>) {
       {messageProblem === null ? null : (
         <Text color={tone('bad')}>{`    ✗ message ${messageProblem}`}</Text>
       )}
+      <TextInput
+        label="Your nickname"
+        value={own}
+        onChange={setOwn}
+        focused={field === 'own'}
+        maxLength={64}
+      />
+      {ownProblem === null ? null : <Text color={tone('bad')}>{`    ✗ ${ownProblem}`}</Text>}
       <Text color={tone('muted')}>
-        {'    They see this message and your ID, and decide whether to accept.'}
+        {own.trim() === ''
+          ? '    They see this message and your ID (no nickname), and decide whether to accept.'
+          : '    They see this message, your ID and your nickname, and decide whether to accept.'}
       </Text>
     </DialogFrame>
   );

@@ -36,8 +36,13 @@ export function DialogHost(props: Readonly<DialogHostProps>) {
       return (
         <AddContact
           ownAddress={state.ownAddress}
+          ownNickname={state.ownNickname}
           onCancel={close}
-          onSubmit={(request) => {
+          onSubmit={(request, ownNickname) => {
+            // First the nickname, so that this very request carries it.
+            if (ownNickname !== state.ownNickname) {
+              command({ type: 'set-nickname', nickname: ownNickname });
+            }
             command({ type: 'add', ...request });
             close();
           }}
@@ -50,14 +55,14 @@ export function DialogHost(props: Readonly<DialogHostProps>) {
       const resolve = (cmd: CoreCommand) => {
         command(cmd);
         dispatch({ type: 'request-resolved', address: request.address });
+        // The core's list is the truth: a request it refused to resolve shows again.
+        command({ type: 'requests' });
       };
       return (
         <IncomingRequest
           request={request}
           now={props.now}
-          onAccept={() =>
-            resolve({ type: 'accept', address: request.address, nickname: request.nickname })
-          }
+          onAccept={(nickname) => resolve({ type: 'accept', address: request.address, nickname })}
           onReject={() => resolve({ type: 'reject', address: request.address })}
           onBlock={() => resolve({ type: 'block', address: request.address })}
           onClose={close}

@@ -22,8 +22,9 @@ export function useCore(
 
   useEffect(() => {
     const unsubscribe = core.onEvent((event) => dispatch({ type: 'core', event, now: now() }));
-    // Ask for what may have been said before we listened: own ID, contacts, pending requests.
-    for (const type of ['id', 'contacts', 'requests'] as const) {
+    // Ask for what may have been said before we listened: own ID, contacts, pending requests,
+    // the nickname our requests carry.
+    for (const type of ['id', 'contacts', 'requests', 'own-nickname'] as const) {
       core.dispatch({ type }).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         dispatch({ type: 'core', event: { type: 'error', code: 'startup', message }, now: now() });

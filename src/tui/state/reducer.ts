@@ -34,6 +34,7 @@ export interface InitialStateOptions {
 export function initialState(options: InitialStateOptions): UiState {
   return {
     ownAddress: options.ownAddress,
+    ownNickname: '',
     protectedProfile: options.protectedProfile,
     tor:
       options.published === true ? { ...initialTor, progress: 100, published: true } : initialTor,
@@ -223,6 +224,8 @@ export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): 
         ...state,
         conversations: replaceHistory(state.conversations, event.address, event.messages),
       };
+    case 'own-nickname':
+      return { ...state, ownNickname: cleanNickname(event.nickname) };
     case 'quit':
       return { ...state, quitting: true };
     default:

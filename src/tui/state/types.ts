@@ -85,6 +85,8 @@ export interface ComposerState {
 
 export interface UiState {
   readonly ownAddress: RicochetId | null;
+  /** The nickname our contact requests carry ('' = none), as the core last said. */
+  readonly ownNickname: string;
   readonly protectedProfile: boolean;
   readonly tor: TorState;
   readonly contacts: readonly ContactEntry[];

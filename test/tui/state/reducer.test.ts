@@ -375,3 +375,26 @@ describe('history and queued messages from the core', () => {
     expect(new Set(msgs.map((m) => m.key)).size).toBe(3);
   });
 });
+
+describe('own nickname and answered requests', () => {
+  it('own-nickname events set what the add dialog shows, sanitised for the terminal', () => {
+    let s = run([]);
+    expect(s.ownNickname).toBe('');
+    s = run([core({ type: 'own-nickname', nickname: 'Alice' })], s);
+    expect(s.ownNickname).toBe('Alice');
+    s = run([core({ type: 'own-nickname', nickname: 'x\u001b[31m' })], s);
+    expect(s.ownNickname).not.toContain('\u001b');
+    s = run([core({ type: 'own-nickname', nickname: '' })], s);
+    expect(s.ownNickname).toBe('');
+  });
+
+  it('a request the core still holds comes back with its requests list after request-resolved', () => {
+    const request = { address: A, nickname: '', message: 'hi', receivedAt: NOW };
+    let s = run([core({ type: 'request', address: A, nickname: '', message: 'hi' })]);
+    s = run([{ type: 'request-resolved', address: A }], s);
+    expect(s.requests).toEqual([]);
+    s = run([core({ type: 'requests', requests: [request] })], s);
+    expect(s.requests).toEqual([request]);
+    expect(listEntries(s)).toEqual([{ kind: 'request', address: A }]);
+  });
+});
