@@ -22,7 +22,7 @@ function fakeServiceId(i: number): string {
 }
 
 function bigState(): VaultState {
-  const base = emptyVaultState({ expandedKey: Buffer.alloc(64, 1).toString('base64') });
+  const base = emptyVaultState({ expandedKey: new Uint8Array(64).fill(1) });
   const contacts = Array.from({ length: 1000 }, (_, i) => ({
     serviceId: `${fakeServiceId(i).slice(0, 50)}${String(i)
       .padStart(6, 'a')

@@ -31,9 +31,7 @@ function say(line: string): void {
 }
 
 function serviceIdOf(state: VaultState): string {
-  const key = IdentityKey.fromExpandedKey(
-    new Uint8Array(Buffer.from(state.identity.expandedKey, 'base64')),
-  );
+  const key = IdentityKey.fromExpandedKey(state.identity.expandedKey);
   const id = key.serviceId;
   key.wipe();
   return id;

@@ -130,9 +130,7 @@ export async function main(argv: string[]): Promise<number> {
 async function printId(args: SottoArgs): Promise<number> {
   const session = await openProfileSession(args.options);
   try {
-    const key = IdentityKey.fromExpandedKey(
-      new Uint8Array(Buffer.from(session.vault.state.identity.expandedKey, 'base64')),
-    );
+    const key = IdentityKey.fromExpandedKey(session.vault.state.identity.expandedKey);
     process.stdout.write(`${formatRicochetId(key.serviceId)}\n`);
     key.wipe();
     return EXIT_OK;
@@ -145,9 +143,7 @@ async function importRicochet(args: SottoArgs, path: string): Promise<number> {
   const imported = await importRicochetFile(path);
   const now = Date.now();
   const initial = (): VaultState => {
-    const base = emptyVaultState({
-      expandedKey: Buffer.from(imported.expandedKey).toString('base64'),
-    });
+    const base = emptyVaultState({ expandedKey: imported.expandedKey.slice() });
     const contacts = imported.contacts;
     return {
       ...base,

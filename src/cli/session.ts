@@ -25,7 +25,12 @@ import {
   readPassphraseFile,
 } from '../profile/passphrase.js';
 import { createVault, openVault, type Vault } from '../profile/vault.js';
-import { emptyVaultState, type IdentityRecord, type VaultState } from '../profile/vault-state.js';
+import {
+  emptyVaultState,
+  wipeIdentity,
+  type IdentityRecord,
+  type VaultState,
+} from '../profile/vault-state.js';
 import { CliError } from './errors.js';
 
 export interface ProfileSession {
@@ -42,8 +47,8 @@ export function newIdentityState(): VaultState {
   const key = IdentityKey.generate();
   const seed = key.seed;
   const identity: IdentityRecord = {
-    expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
-    ...(seed === undefined ? {} : { seed: Buffer.from(seed).toString('base64') }),
+    expandedKey: key.expandedKey(),
+    ...(seed === undefined ? {} : { seed }),
   };
   key.wipe();
   return emptyVaultState(identity);
@@ -87,7 +92,7 @@ export async function openProfileSession(
     }
     const passphrase = await readPassphrase(options, creating);
     const vault = creating
-      ? await createVault(profile.paths.vault, passphrase, initial())
+      ? await createFromInitial(profile.paths.vault, passphrase, initial())
       : await openVault(profile.paths.vault, passphrase);
     return {
       profile,
@@ -101,6 +106,19 @@ export async function openProfileSession(
   } catch (error) {
     await profile.close();
     throw error;
+  }
+}
+
+/** createVault keeps its own copy of the identity bytes: the initial state's copy is zeroed. */
+async function createFromInitial(
+  path: string,
+  passphrase: string | null,
+  initial: VaultState,
+): Promise<Vault> {
+  try {
+    return await createVault(path, passphrase, initial);
+  } finally {
+    wipeIdentity(initial.identity);
   }
 }
 

@@ -66,10 +66,7 @@ export class Messenger implements MessengerCore {
   constructor(options: MessengerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    const identity = options.vault.state.identity;
-    this.#key = IdentityKey.fromExpandedKey(
-      new Uint8Array(Buffer.from(identity.expandedKey, 'base64')),
-    );
+    this.#key = IdentityKey.fromExpandedKey(options.vault.state.identity.expandedKey); // a copy
     this.address = toAddress(this.#key.serviceId);
     this.#model = modelFromVault(
       options.vault.state,
@@ -113,11 +110,16 @@ export class Messenger implements MessengerCore {
   /** Bootstrap tor and publish our onion; connections start once it is up. */
   async start(signal?: AbortSignal): Promise<void> {
     await this.#o.tor.bootstrap(signal);
-    this.#listener = await this.#o.tor.listen(
-      this.#key.expandedKey(),
-      ({ socket }) => this.#manager.acceptInbound(socket),
-      signal,
-    );
+    const keyCopy = this.#key.expandedKey(); // the provider keeps its own copy
+    try {
+      this.#listener = await this.#o.tor.listen(
+        keyCopy,
+        ({ socket }) => this.#manager.acceptInbound(socket),
+        signal,
+      );
+    } finally {
+      keyCopy.fill(0);
+    }
     this.#manager.setTorUp(true);
   }
 

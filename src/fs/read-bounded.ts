@@ -91,3 +91,34 @@ export async function readBounded(
     await handle.close();
   }
 }
+
+/**
+ * The last `maxBytes` of the regular file `path` (fewer when it is shorter), read from the end so
+ * a log of any size costs `maxBytes` at most. `truncated`: the file holds more before `bytes`.
+ */
+export async function readTail(
+  path: string,
+  maxBytes: number,
+): Promise<{ readonly bytes: Buffer; readonly truncated: boolean }> {
+  checkBound(maxBytes);
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(
+        buffer,
+        filled,
+        length - filled,
+        size - length + filled,
+      );
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { bytes: buffer.subarray(0, filled), truncated: size > length };
+  } finally {
+    await handle.close();
+  }
+}

@@ -3,16 +3,31 @@
 // (bounded poll with sleeps, timeout and AbortSignal) and stop exactly this child when asked.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { access, chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readBounded } from '../fs/read-bounded.js';
+import { readBounded, readTail } from '../fs/read-bounded.js';
 import { TorNotFoundError, TorStartError } from './tor-errors.js';
 import { generateTorrc, torrcFiles, type TorrcFiles } from './torrc.js';
 
 /** Where tor usually lives when it is not on PATH (Debian installs it in /usr/sbin). */
 const WELL_KNOWN_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/opt/homebrew/bin'];
 const LOG_TAIL_LINES = 20;
+/** How much of the end of tor's log is read for `logTail` (the log itself can grow without bound). */
+const LOG_TAIL_BYTES = 64 * 1024;
+
+/** The last non-empty lines of tor's log, each cut to 500 characters; [] when it cannot be read. */
+export async function readLogTail(logFile: string): Promise<string[]> {
+  const tail = await readTail(logFile, LOG_TAIL_BYTES).catch(() => undefined);
+  if (tail === undefined) return [];
+  const lines = tail.bytes.toString('utf8').split('\n');
+  if (tail.truncated) lines.shift(); // a line cut by where the read began
+  return lines
+    .filter((line) => line.trim() !== '')
+    .slice(-LOG_TAIL_LINES)
+    .map((line) => line.slice(0, 500));
+}
+
 const MAX_CONTROL_PORT_FILE_BYTES = 4_096;
 
 export interface TorExit {
@@ -186,12 +201,7 @@ export class TorProcess {
 
   /** The last lines tor printed or logged (for error messages; tor's SafeLogging is on). */
   async logTail(): Promise<string[]> {
-    const logged = await readFile(this.files.logFile, 'utf8').catch(() => '');
-    const lines = logged
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .slice(-LOG_TAIL_LINES)
-      .map((line) => line.slice(0, 500));
+    const lines = await readLogTail(this.files.logFile);
     return lines.length > 0 ? lines : [...this.#output];
   }
 

@@ -1,6 +1,8 @@
 // The plaintext inside the vault: a versioned plain object (version 1) and a strict hand-written
 // validator for it. Every field is type-checked, unknown keys are refused, and every string and
 // list is bounded, so a damaged or hostile state fails with VaultStateError and nothing else.
+// The identity secrets are bytes (Uint8Array) in memory, so they can be zeroed; the JSON form
+// (base64 text) exists only at the sealing edge (vault-state-json.ts).
 
 import {
   NetworkSettingsError,
@@ -28,11 +30,12 @@ export const STATE_LIMITS = {
 
 export type ServiceIdText = string; // 56 chars [a-z2-7], no "ricochet:" prefix, no ".onion"
 
+/** The identity secrets, as bytes the vault owns and zeroes on close (base64 only in the JSON). */
 export interface IdentityRecord {
-  /** base64 of the 32-byte Ed25519 seed, when Sotto generated the key. */
-  readonly seed?: string;
-  /** base64 of the 64-byte expanded secret key (tor's ED25519-V3 blob). */
-  readonly expandedKey: string;
+  /** The 32-byte Ed25519 seed, when Sotto generated the key. */
+  readonly seed?: Uint8Array;
+  /** The 64-byte expanded secret key (tor's ED25519-V3 blob). */
+  readonly expandedKey: Uint8Array;
 }
 
 export interface ContactRecord {
@@ -224,12 +227,22 @@ function oneOf<T extends string>(value: unknown, path: string, allowed: readonly
   return value as T;
 }
 
-function base64Bytes(value: unknown, path: string, length: number): string {
-  const b64 = text(value, path, 4 * Math.ceil(length / 3));
-  if (!BASE64.test(b64) || Buffer.from(b64, 'base64').length !== length) {
-    fail(path, `expected base64 of ${length} bytes`);
+/**
+ * A fresh copy of secret bytes: from bytes (the in-memory form) or from base64 text (the JSON form
+ * in the sealed file, which cannot be wiped; its decoded temporary is zeroed here).
+ */
+function secretBytes(value: unknown, path: string, length: number): Uint8Array {
+  if (value instanceof Uint8Array) {
+    if (value.length !== length) fail(path, `expected ${length} bytes`);
+    return Uint8Array.from(value);
   }
-  return b64;
+  const b64 = text(value, path, 4 * Math.ceil(length / 3));
+  if (!BASE64.test(b64)) fail(path, `expected base64 of ${length} bytes`);
+  const decoded = Buffer.from(b64, 'base64');
+  const bytes = decoded.length === length ? Uint8Array.from(decoded) : undefined;
+  decoded.fill(0);
+  if (bytes === undefined) fail(path, `expected base64 of ${length} bytes`);
+  return bytes;
 }
 
 function optional<T>(obj: Obj, key: string, check: (v: unknown) => T): T | undefined {
@@ -266,8 +279,14 @@ function recordMap<T>(
 
 function identity(value: unknown, path: string): IdentityRecord {
   const o = object(value, path, ['expandedKey'], ['seed']);
-  const expandedKey = base64Bytes(o['expandedKey'], `${path}.expandedKey`, 64);
-  const seed = optional(o, 'seed', (v) => base64Bytes(v, `${path}.seed`, 32));
+  const expandedKey = secretBytes(o['expandedKey'], `${path}.expandedKey`, 64);
+  let seed: Uint8Array | undefined;
+  try {
+    seed = optional(o, 'seed', (v) => secretBytes(v, `${path}.seed`, 32));
+  } catch (error) {
+    expandedKey.fill(0);
+    throw error;
+  }
   return seed === undefined ? { expandedKey } : { seed, expandedKey };
 }
 
@@ -440,11 +459,19 @@ const TOP_LEVEL = [
   'settings',
 ];
 
+/** Zeroes the identity secrets (the vault calls this on close). */
+export function wipeIdentity(identity: IdentityRecord): void {
+  identity.expandedKey.fill(0);
+  identity.seed?.fill(0);
+}
+
 /**
- * Validate a parsed JSON value as a {@link VaultState} and return a fresh, clean copy (unknown
- * keys refused, not dropped). Throws only {@link VaultStateError}.
+ * Validate a state (in memory: identity as bytes; parsed JSON: identity as base64) and return a
+ * fresh, clean copy (unknown keys refused, not dropped) whose identity bytes are new copies; with
+ * `ownIdentity`, that record is used as it is and the value's identity is not read. Throws only
+ * {@link VaultStateError}.
  */
-export function validateVaultState(value: unknown): VaultState {
+export function validateVaultState(value: unknown, ownIdentity?: IdentityRecord): VaultState {
   const o = object(value, 'state', TOP_LEVEL);
   if (o['version'] !== VAULT_STATE_VERSION) fail('state.version', 'unsupported state version');
   const each = <T>(key: string, max: number, check: (v: unknown, p: string) => T): T[] =>
@@ -458,9 +485,8 @@ export function validateVaultState(value: unknown): VaultState {
     if (historyTotal > STATE_LIMITS.historyTotal) fail(p, 'too many history messages in total');
     return entries.map((e, i) => historyMessage(e, `${p}[${i}]`));
   });
-  return {
+  const state: Omit<VaultState, 'identity'> = {
     version: 1,
-    identity: identity(o['identity'], 'state.identity'),
     contacts,
     incomingRequests: each('incomingRequests', STATE_LIMITS.requests, incoming),
     outgoingRequests: each('outgoingRequests', STATE_LIMITS.requests, outgoing),
@@ -472,4 +498,6 @@ export function validateVaultState(value: unknown): VaultState {
     history,
     settings: settings(o['settings'], 'state.settings'),
   };
+  // Last, so that no copy of the secrets is left behind when another field fails.
+  return { ...state, identity: ownIdentity ?? identity(o['identity'], 'state.identity') };
 }

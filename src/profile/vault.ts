@@ -28,7 +28,8 @@ import {
   type KdfHeader,
   type ScryptParams,
 } from './vault-format.js';
-import { VaultStateError, validateVaultState, type VaultState } from './vault-state.js';
+import { cloneVaultState, decodeVaultState, encodeVaultState } from './vault-state-json.js';
+import { VaultStateError, wipeIdentity, type VaultState } from './vault-state.js';
 
 /** ~0.5 s and 128 MiB on the reference machine (see bench/vault.bench.ts). */
 export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { logN: 17, r: 8, p: 1 };
@@ -49,13 +50,16 @@ export interface OpenVaultOptions extends VaultOptions {
 
 export interface Vault {
   readonly path: string;
+  /** The last saved state. Its identity bytes belong to the vault and are zeroed by close(). */
   readonly state: VaultState;
   /** False for --no-passphrase vaults: anyone who can read the file can read the state. */
   readonly protected: boolean;
   readonly openedFrom: 'main' | 'previous';
+  /** Saves a new state; its identity must be the vault's own (VaultStateError otherwise). */
   save(newState: VaultState): Promise<void>;
   /** Re-key with a new passphrase (null: remove protection) and save. */
   changePassphrase(newPassphrase: string | null, options?: VaultOptions): Promise<void>;
+  /** Zeroes the file key and the identity bytes of `state`; later saves throw VaultClosedError. */
   close(): void;
 }
 
@@ -105,7 +109,7 @@ async function deriveNewKey(passphrase: string | null, params: ScryptParams): Pr
 }
 
 function seal(material: KeyMaterial, state: VaultState): Uint8Array {
-  const plaintext = new TextEncoder().encode(JSON.stringify(state));
+  const plaintext = encodeVaultState(state);
   const nonce = new Uint8Array(randomBytes(NONCE_LENGTH));
   const header = encodeHeader({ kdf: material.kdf, nonce });
   const sealed = xchacha20poly1305(material.key, nonce, header).encrypt(plaintext);
@@ -170,12 +174,14 @@ export async function createVault(
   if ((await exists(path)) || (await exists(previousVersionPath(path)))) {
     throw new VaultExistsError(path);
   }
-  const state = validateVaultState(JSON.parse(JSON.stringify(initialState)) as unknown);
-  const material = await deriveNewKey(passphrase, options.scrypt ?? DEFAULT_SCRYPT_PARAMS);
+  const state = cloneVaultState(initialState); // the vault's own copy of the identity bytes
+  let material: KeyMaterial | undefined;
   try {
+    material = await deriveNewKey(passphrase, options.scrypt ?? DEFAULT_SCRYPT_PARAMS);
     await writeFileAtomic(path, seal(material, state), { keepPrevious: false });
   } catch (error) {
-    material.key.fill(0);
+    material?.key.fill(0);
+    wipeIdentity(state.identity);
     throw error;
   }
   return makeVault(path, state, material, 'main', options);
@@ -235,9 +241,7 @@ async function keyFor(kdf: KdfHeader, passphrase: string | null): Promise<KeyMat
 
 function parseState(plaintext: Uint8Array, material: KeyMaterial): VaultState {
   try {
-    return validateVaultState(
-      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext)),
-    );
+    return decodeVaultState(plaintext);
   } catch (error) {
     material.key.fill(0);
     const detail = error instanceof VaultStateError ? error.message : 'state is not valid JSON';
@@ -295,7 +299,7 @@ function makeVault(
     save: (newState) =>
       serial(async () => {
         const keys = live();
-        const next = validateVaultState(JSON.parse(JSON.stringify(newState)) as unknown);
+        const next = cloneVaultState(newState, state.identity);
         await write(next, keys);
         state = next;
       }),
@@ -324,6 +328,7 @@ function makeVault(
       material.key.fill(0);
       if (material.kdf.name === 'none') material.kdf.key.fill(0);
       material = null;
+      wipeIdentity(state.identity);
     },
   };
 }

@@ -78,6 +78,11 @@ export class PacketDecoder {
     return this.#headerLength + this.#pendingLength;
   }
 
+  /** Bytes allocated for the packet being assembled (its validated size: ≤ MAX_PACKET_SIZE). */
+  get allocatedBytes(): number {
+    return this.#pending?.length ?? 0;
+  }
+
   push(chunk: Uint8Array): Packet[] {
     if (this.#failure) throw this.#failure;
     try {

@@ -120,7 +120,7 @@ export class LoopbackSotto {
     await mkdir(join(dir, 'downloads'), { mode: 0o700 });
     const key = IdentityKey.generate();
     const state = emptyVaultState({
-      expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
+      expandedKey: key.expandedKey(),
     });
     const records: ContactRecord[] = contacts.map((c) => ({
       serviceId: c.serviceId,

@@ -52,11 +52,7 @@ describe(`profile storage faults (${mounted ? 'tmpfs' : 'occupied path'})`, () =
     await mkdir(join(mountPoint, 'profile'), { mode: 0o700 });
     await mkdir(join(mountPoint, 'downloads'), { mode: 0o700 });
     const key = IdentityKey.generate();
-    vault = await createVault(
-      vaultPath,
-      null,
-      emptyVaultState({ expandedKey: Buffer.from(key.expandedKey()).toString('base64') }),
-    );
+    vault = await createVault(vaultPath, null, emptyVaultState({ expandedKey: key.expandedKey() }));
     messenger = new Messenger({
       tor: new LoopbackTor(),
       vault,

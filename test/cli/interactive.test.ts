@@ -10,9 +10,7 @@ import { IdentityKey } from '../../src/identity/identity-key.js';
 import type { VaultState } from '../../src/profile/vault-state.js';
 
 function serviceIdOf(state: VaultState): string {
-  const key = IdentityKey.fromExpandedKey(
-    new Uint8Array(Buffer.from(state.identity.expandedKey, 'base64')),
-  );
+  const key = IdentityKey.fromExpandedKey(state.identity.expandedKey);
   const id = key.serviceId;
   key.wipe();
   return id;

@@ -60,9 +60,7 @@ async function messengerWith(patch: (state: VaultState) => VaultState): Promise<
   const dir = await mkdtemp(join(tmpdir(), 'sotto-answer-'));
   dirs.push(dir);
   const key = IdentityKey.generate();
-  const state = emptyVaultState({
-    expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
-  });
+  const state = emptyVaultState({ expandedKey: key.expandedKey() });
   const vaultPath = join(dir, 'vault.sotto');
   return open(vaultPath, await createVault(vaultPath, null, patch(state)));
 }

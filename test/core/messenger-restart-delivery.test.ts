@@ -120,7 +120,7 @@ afterEach(async () => {
 async function side(key: IdentityKey, patch: (s: VaultState) => VaultState): Promise<Side> {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-restart-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  const state = emptyVaultState({ expandedKey: Buffer.from(key.expandedKey()).toString('base64') });
+  const state = emptyVaultState({ expandedKey: key.expandedKey() });
   const vault = await createVault(join(dir, 'vault.sotto'), null, patch(state));
   const messenger = new Messenger({
     tor: new LoopbackTor(),

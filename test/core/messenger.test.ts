@@ -29,7 +29,7 @@ async function messengerWith(
   dirs.push(dir);
   const key = IdentityKey.generate();
   const state = emptyVaultState({
-    expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
+    expandedKey: key.expandedKey(),
   });
   const vaultPath = join(dir, 'vault.sotto');
   const vault = await createVault(vaultPath, null, patch(state));
@@ -87,6 +87,26 @@ describe('Messenger restored from the vault', () => {
     expect(problem?.summary).toMatch(/stuck at 5% \(conn\) for 30 s: no relay answers/);
     expect(problem?.recommendation).toMatch(/bridges/);
     await messenger.close();
+  });
+});
+
+describe('history in the vault (SECURITY.md §5: only where you turned it on)', () => {
+  it('saves the conversation of a contact with history on, and none of one with it off', async () => {
+    const quiet = IdentityKey.generate().serviceId;
+    const { messenger, vaultPath } = await messengerWith((s) => ({
+      ...s,
+      contacts: [
+        { serviceId: friend, nickname: 'friend', addedAt: 1, historyEnabled: true },
+        { serviceId: quiet, nickname: 'quiet', addedAt: 1, historyEnabled: false },
+      ],
+    }));
+    await messenger.dispatch({ type: 'send', address: friendAddress, text: 'keep this' });
+    await messenger.dispatch({ type: 'send', address: `ricochet:${quiet}`, text: 'forget this' });
+    await messenger.close();
+    const reopened = await openVault(vaultPath, null);
+    expect(Object.keys(reopened.state.history)).toEqual([friend]);
+    expect(reopened.state.history[friend]?.map((m) => m.text)).toEqual(['keep this']);
+    reopened.close();
   });
 });
 

@@ -17,6 +17,7 @@ import {
 } from '../../src/contacts/contact-book.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { emptyVaultState, validateVaultState } from '../../src/profile/vault-state.js';
+import { decodeVaultState, encodeVaultState } from '../../src/profile/vault-state-json.js';
 
 const ids = Array.from({ length: 6 }, () => IdentityKey.generate().serviceId);
 const [self, friend, asked, blocked, stranger, rejecter] = ids as [
@@ -29,7 +30,7 @@ const [self, friend, asked, blocked, stranger, rejecter] = ids as [
 ];
 
 function base() {
-  return emptyVaultState({ expandedKey: Buffer.alloc(64, 1).toString('base64') });
+  return emptyVaultState({ expandedKey: new Uint8Array(64).fill(1) });
 }
 
 describe('vault mapping', () => {
@@ -57,9 +58,7 @@ describe('vault mapping', () => {
     conv.receive(77, 'incoming text', -3, now);
     conv.recordOutgoing(outgoingView(toAddress(friend), q.get(m1.localId) ?? m1));
 
-    const stored = validateVaultState(
-      JSON.parse(JSON.stringify(vaultFromModel(model, base(), now))),
-    );
+    const stored = decodeVaultState(encodeVaultState(vaultFromModel(model, base(), now)));
     const { model: back, skipped } = modelFromVault(stored, self, now);
     expect(skipped).toEqual([]);
     expect(back.book.view(toAddress(friend))).toMatchObject({
@@ -127,9 +126,7 @@ describe('vault mapping', () => {
     model.book.requestRejected(toAddress(rejecter), 'explicit');
     model.book.addOutgoing(toAddress(asked), 'asked', 'please', now);
     model.book.requestRejected(toAddress(asked), 'closed-while-pending');
-    const stored = validateVaultState(
-      JSON.parse(JSON.stringify(vaultFromModel(model, base(), now))),
-    );
+    const stored = decodeVaultState(encodeVaultState(vaultFromModel(model, base(), now)));
     const { model: back } = modelFromVault(stored, self, now);
     // The kind decides whether the core keeps retrying (closed) or stops (explicit).
     expect(back.book.get(toAddress(rejecter))).toMatchObject({
@@ -209,9 +206,7 @@ describe('vault mapping', () => {
     model.queues.set(toAddress(friend), q);
     expect(q.get(refused.localId)?.state).toBe('failed');
 
-    const stored = validateVaultState(
-      JSON.parse(JSON.stringify(vaultFromModel(model, base(), now))),
-    );
+    const stored = decodeVaultState(encodeVaultState(vaultFromModel(model, base(), now)));
     const back = modelFromVault(stored, self, now).model.queues.get(toAddress(friend));
     expect(back?.get(refused.localId)).toMatchObject({ state: 'failed', failReason: 'refused' });
     back?.onConnected(() => 0.5);

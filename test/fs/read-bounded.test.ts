@@ -1,8 +1,8 @@
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBounded } from '../../src/fs/read-bounded.js';
+import { readBounded, readTail } from '../../src/fs/read-bounded.js';
 
 describe('readBounded', () => {
   let dir: string;
@@ -36,5 +36,35 @@ describe('readBounded', () => {
       code: 'ELOOP',
     });
     expect((await readBounded(join(dir, 'link'), 64)).bytes.toString()).toBe('123');
+  });
+});
+
+describe('readTail', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sotto-read-tail-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('reads only the end of a huge file (a 4 GiB sparse log costs the bound, not the file)', async () => {
+    const path = join(dir, 'huge.log');
+    await writeFile(path, '');
+    await truncate(path, 4 * 1024 ** 3);
+    await appendFile(path, 'first\nBootstrapped 5%\nlast line\n');
+    const got = await readTail(path, 1024);
+    expect(got.truncated).toBe(true);
+    expect(got.bytes.length).toBe(1024);
+    expect(got.bytes.toString().endsWith('Bootstrapped 5%\nlast line\n')).toBe(true);
+  });
+
+  it('reads a short file whole and says so', async () => {
+    await writeFile(join(dir, 'short.log'), 'a\nb\n');
+    const got = await readTail(join(dir, 'short.log'), 1024);
+    expect(got).toMatchObject({ truncated: false });
+    expect(got.bytes.toString()).toBe('a\nb\n');
+  });
+
+  it('gives an empty tail for a device that reports no size (/dev/zero)', async () => {
+    expect((await readTail('/dev/zero', 1024)).bytes.length).toBe(0);
   });
 });

@@ -1,9 +1,9 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, truncate, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TorNotFoundError } from '../../src/onion/tor-errors.js';
-import { findTor, parseControlPortFile } from '../../src/onion/tor-process.js';
+import { findTor, parseControlPortFile, readLogTail } from '../../src/onion/tor-process.js';
 import { parseSocksListeners } from '../../src/onion/tor-session.js';
 import { tempDir } from '../support/tor-test-helpers.js';
 
@@ -74,5 +74,27 @@ describe('parseSocksListeners', () => {
     expect(parseSocksListeners('"[::1]:9150"')).toEqual({ host: '::1', port: 9150 });
     expect(parseSocksListeners('')).toBeUndefined();
     expect(parseSocksListeners('"unix:/run/tor/socks"')).toBeUndefined();
+  });
+});
+
+describe('readLogTail', () => {
+  it('reads the last lines of a log of any size from its end (a 4 GiB sparse log)', async () => {
+    const { dir, remove } = await tempDir('logtail');
+    const log = path.join(dir, 'tor.log');
+    await writeFile(log, '');
+    await truncate(log, 4 * 1024 ** 3);
+    const tail = Array.from({ length: 30 }, (_, i) => `[notice] line ${i}`);
+    await appendFile(log, `${tail.join('\n')}\n`);
+    expect(await readLogTail(log)).toEqual(tail.slice(-20));
+    await remove();
+  });
+
+  it('drops the line the read began inside of, and gives [] for a missing log', async () => {
+    const { dir, remove } = await tempDir('logtail-cut');
+    const log = path.join(dir, 'tor.log');
+    await writeFile(log, `${'x'.repeat(70 * 1024)}\nlast\n`);
+    expect(await readLogTail(log)).toEqual(['last']);
+    expect(await readLogTail(path.join(dir, 'absent.log'))).toEqual([]);
+    await remove();
   });
 });

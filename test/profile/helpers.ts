@@ -25,8 +25,8 @@ export const BOB = 'ppexkjwdenedjklyw5ex7glx7wpkmgcj45z3nrb3yru3yxpeif74arid';
 
 export function sampleState(note = 'hello'): VaultState {
   const base = emptyVaultState({
-    expandedKey: Buffer.alloc(64, 7).toString('base64'),
-    seed: Buffer.alloc(32, 9).toString('base64'),
+    expandedKey: new Uint8Array(64).fill(7),
+    seed: new Uint8Array(32).fill(9),
   });
   return {
     ...base,

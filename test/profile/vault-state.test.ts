@@ -5,7 +5,9 @@ import {
   VaultStateError,
   emptyVaultState,
   validateVaultState,
+  type VaultState,
 } from '../../src/profile/vault-state.js';
+import { encodeVaultState } from '../../src/profile/vault-state-json.js';
 import { ALICE, BOB, sampleState } from './helpers.js';
 
 function expectInvalid(value: unknown, path: string): void {
@@ -19,12 +21,15 @@ function expectInvalid(value: unknown, path: string): void {
   expect((error as VaultStateError).path).toBe(path);
 }
 
-const clone = (): Record<string, unknown> =>
-  JSON.parse(JSON.stringify(sampleState())) as Record<string, unknown>;
+/** The state as the sealed JSON holds it (identity as base64), parsed. */
+const jsonOf = (state: VaultState): Record<string, unknown> =>
+  JSON.parse(new TextDecoder().decode(encodeVaultState(state))) as Record<string, unknown>;
+
+const clone = (): Record<string, unknown> => jsonOf(sampleState());
 
 describe('validateVaultState', () => {
   it('accepts a full state and returns an equal copy', () => {
-    const state = {
+    const state: VaultState = {
       ...sampleState(),
       incomingRequests: [{ serviceId: BOB, nickname: 'b', message: 'hi', receivedAt: 5 }],
       blocked: [{ serviceId: BOB, blockedAt: 1, nickname: 'x' }],
@@ -35,14 +40,14 @@ describe('validateVaultState', () => {
         bridges: { type: 'obfs4', lines: ['a'] },
       },
     };
-    const parsed = JSON.parse(JSON.stringify(state)) as unknown;
+    const parsed = jsonOf(state);
     expect(validateVaultState(parsed)).toEqual(state);
     expect(validateVaultState(parsed)).not.toBe(parsed);
   });
 
   it('accepts the empty state', () => {
-    const state = emptyVaultState({ expandedKey: Buffer.alloc(64).toString('base64') });
-    expect(validateVaultState(JSON.parse(JSON.stringify(state)))).toEqual(state);
+    const state = emptyVaultState({ expandedKey: new Uint8Array(64) });
+    expect(validateVaultState(jsonOf(state))).toEqual(state);
   });
 
   it('names the offending field', () => {

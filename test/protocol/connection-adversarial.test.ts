@@ -351,6 +351,7 @@ describe('RicochetConnection against a hostile peer', () => {
       frame(5, encodeFilePacket({ kind: 'file-chunk', fileId: 9, chunkData: data })),
     );
     pair.server.drainEvents();
+    expect(pair.server.of('file-chunk')).toEqual([]); // not hashed, never handed to the disk
     const done = pair.server.of('file-complete')[0];
     expect(done).toMatchObject({ fileId: 9, result: 'failed' });
     expect(done?.error).toBeInstanceOf(LimitExceededError);

@@ -58,8 +58,8 @@ export class SottoInstance {
     const key = IdentityKey.generate();
     const seed = key.seed;
     const identity = {
-      expandedKey: Buffer.from(key.expandedKey()).toString('base64'),
-      ...(seed ? { seed: Buffer.from(seed).toString('base64') } : {}),
+      expandedKey: key.expandedKey(),
+      ...(seed ? { seed } : {}),
     };
     const vault = await createVault(join(dir, 'vault.sotto'), null, emptyVaultState(identity));
     vault.close();

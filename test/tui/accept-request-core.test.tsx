@@ -31,7 +31,7 @@ async function appOver(patch: (s: VaultState) => VaultState) {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-ui-accept-'));
   dirs.push(dir);
   const key = IdentityKey.generate();
-  const state = emptyVaultState({ expandedKey: Buffer.from(key.expandedKey()).toString('base64') });
+  const state = emptyVaultState({ expandedKey: key.expandedKey() });
   const vault = await createVault(join(dir, 'vault.sotto'), null, patch(state));
   const messenger = new Messenger({ tor: new OfflineTor(), vault, downloadsDir: dir });
   messengers.push(messenger);
