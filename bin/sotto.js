@@ -1,5 +1,17 @@
 #!/usr/bin/env node
-// Entry point of the `sotto` command: runs the compiled CLI (npm install builds dist/).
+// Entry point of the `sotto` command: runs the compiled CLI (npm install builds dist/). Also the
+// entry of the single-file build (`npm run bundle` → release/sotto.mjs).
+//
+// A Node older than `engines` (20.19, Debian 13's and Tails 7's nodejs) gets one line with the fix
+// before any of the code that needs the newer Node is loaded.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 19)) {
+  process.stderr.write(
+    `sotto: Node ${process.versions.node} is too old: install Node 20.19 or newer ` +
+      '(Debian 13 / Tails 7: sudo apt install nodejs)\n',
+  );
+  process.exit(1);
+}
 //
 // Ink decides at import time whether it runs under CI (`CI` / `CONTINUOUS_INTEGRATION` set) and
 // then draws nothing until exit. Sotto's UI is interactive whenever it has a terminal, so on a

@@ -106,6 +106,15 @@ export type CoreEvent =
   | { readonly type: 'id'; readonly address: RicochetId }
   | { readonly type: 'tor'; readonly progress: number; readonly summary: string }
   | { readonly type: 'tor-problem'; readonly summary: string; readonly recommendation: string }
+  /**
+   * Attached to a running tor: `authenticated` (cookie or password), or a port without
+   * authentication trusted because the user opted in (`user-opt-in`) or it is the onion-grater
+   * filter of Tails (`tails`) or of a Whonix gateway (`whonix`).
+   */
+  | {
+      readonly type: 'tor-access';
+      readonly access: 'authenticated' | 'user-opt-in' | 'tails' | 'whonix';
+    }
   | { readonly type: 'published'; readonly address: RicochetId }
   | { readonly type: 'online'; readonly address: RicochetId }
   | { readonly type: 'offline'; readonly address: RicochetId }

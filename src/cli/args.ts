@@ -1,8 +1,10 @@
 // The `sotto` command line (node:util parseArgs, strict): subcommands and global flags, parsed into
 // a typed plan. Anything unknown or contradictory is a UsageError with one clear line. Secrets are
-// never accepted on argv: passphrases and control passwords come from files or descriptors.
+// never accepted on argv: passphrases and control passwords come from files or descriptors. Hosts
+// are IP literals or `localhost`: a DNS name would be resolved outside Tor.
 import { parseArgs } from 'node:util';
 import { InvalidNicknameError, validateNickname } from '../contacts/text-rules.js';
+import { isIpLiteralOrLocalhost } from '../onion/attach-config.js';
 import { CliError } from './errors.js';
 
 export class UsageError extends CliError {
@@ -28,6 +30,7 @@ export type SottoCommand =
   | { readonly kind: 'import-ricochet'; readonly path: string }
   | { readonly kind: 'demo' }
   | { readonly kind: 'testnet' }
+  | { readonly kind: 'doctor' }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };
 
@@ -36,6 +39,8 @@ export interface SottoOptions {
   readonly torPath?: string;
   readonly torControl?: HostPort;
   readonly torControlPasswordFile?: string;
+  /** The user trusts a --tor-control port that asks for no authentication (gets the key). */
+  readonly torControlNoAuth?: true;
   readonly torrcExtra?: string;
   readonly testnetDir?: string;
   readonly passphrase: PassphraseSource;
@@ -58,6 +63,7 @@ const OPTIONS = {
   tor: { type: 'string' },
   'tor-control': { type: 'string' },
   'tor-control-password-file': { type: 'string' },
+  'tor-control-no-auth': { type: 'boolean' },
   'torrc-extra': { type: 'string' },
   testnet: { type: 'string' },
   'passphrase-file': { type: 'string' },
@@ -88,12 +94,15 @@ Commands:
   import-ricochet PATH    create a profile from a Ricochet Refresh ricochet.json
   demo                    run the local two-user demo
   testnet                 start a private Tor test network
+  doctor                  check tor, Node, terminal and profile folder (✓/✗ per item)
 
 Options:
   --profile DIR                  profile directory (default $XDG_DATA_HOME/sotto)
   --tor PATH                     tor binary to launch
   --tor-control HOST:PORT        use a running tor's control port instead of launching one
   --tor-control-password-file F  file holding that control port's password
+  --tor-control-no-auth          trust a --tor-control port that needs no password or cookie
+                                 (it receives your identity key; Tails/Whonix need no flag)
   --torrc-extra FILE             extra torrc lines for the launched tor
   --testnet DIR                  join the private network started by 'sotto testnet'
   --passphrase-file PATH         read the passphrase from PATH (mode 0600, owned by you)
@@ -111,7 +120,7 @@ Options:
   -V, --version                  print the version
 `;
 
-/** HOST:PORT with HOST an IPv4 address, a [bracketed] IPv6 address or a DNS name. */
+/** HOST:PORT with HOST an IPv4 address, a [bracketed] IPv6 address or `localhost`. */
 export function parseHostPort(flag: string, value: string): HostPort {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(value);
   const host = match?.[1] ?? match?.[2];
@@ -119,6 +128,11 @@ export function parseHostPort(flag: string, value: string): HostPort {
   if (host === undefined || host === '' || !(port >= 1 && port <= 65535)) {
     throw new UsageError(
       `--${flag} expects HOST:PORT (port 1-65535), got ${JSON.stringify(value)}`,
+    );
+  }
+  if (!isIpLiteralOrLocalhost(host)) {
+    throw new UsageError(
+      `--${flag} needs an IP address or localhost, not a name (it would be resolved outside Tor)`,
     );
   }
   return { host, port };
@@ -221,6 +235,7 @@ function buildCommand(positionals: readonly string[], json: boolean): SottoComma
       return { kind: 'headless', json: true };
     case 'id':
     case 'demo':
+    case 'doctor':
     case 'testnet':
       noExtra();
       return { kind: name };
@@ -260,6 +275,9 @@ function buildOptions(values: Values): SottoOptions {
   if (values['tor-control-password-file'] !== undefined && values['tor-control'] === undefined) {
     throw new UsageError('--tor-control-password-file needs --tor-control HOST:PORT');
   }
+  if (values['tor-control-no-auth'] === true && values['tor-control'] === undefined) {
+    throw new UsageError('--tor-control-no-auth needs --tor-control HOST:PORT');
+  }
   const passphrase: PassphraseSource =
     values['passphrase-file'] !== undefined
       ? { kind: 'file', path: nonEmpty('passphrase-file', values['passphrase-file'])! }
@@ -282,6 +300,7 @@ function buildOptions(values: Values): SottoOptions {
       'torControlPasswordFile',
       nonEmpty('tor-control-password-file', values['tor-control-password-file']),
     ],
+    ['torControlNoAuth', values['tor-control-no-auth'] === true ? true : undefined],
     ['torrcExtra', nonEmpty('torrc-extra', values['torrc-extra'])],
     ['testnetDir', nonEmpty('testnet', values.testnet)],
     ['bridgesFile', nonEmpty('bridges', values.bridges)],

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSottoArgs, USAGE, UsageError, type SottoArgs } from './args.js';
 import { BridgesFileError, readBridgesFile } from './bridges-file.js';
+import { formatDoctorCheck, runDoctorChecks } from './doctor.js';
 import { runDemo, runInteractive } from './interactive.js';
 import {
   applyOwnNickname,
@@ -73,7 +74,11 @@ export function oneLine(error: unknown): string {
   });
 }
 
+/** Set by the single-file build (esbuild --define), where no package.json lies beside the code. */
+declare const __SOTTO_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __SOTTO_VERSION__ === 'string') return __SOTTO_VERSION__;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     try {
@@ -117,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runInteractive(args);
       case 'demo': // dispatch point: the two-user demo (src/cli/interactive.ts)
         return await runDemo(args);
+      case 'doctor':
+        return await doctor(args);
       case 'testnet':
         process.stderr.write('sotto: start the private network with `npm run testnet`\n');
         return EXIT_USAGE;
@@ -125,6 +132,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`sotto: ${oneLine(error)}\n`);
     return exitCodeFor(error);
   }
+}
+
+/** `sotto doctor`: one ✓/✗ line per check; exit 1 when any check failed. */
+async function doctor(args: SottoArgs): Promise<number> {
+  const checks = await runDoctorChecks(args.options, {
+    nodeVersion: process.version,
+    stdinIsTTY: process.stdin.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    systemRoot: '/',
+  });
+  for (const check of checks) {
+    const line = sanitizeForTerminal(formatDoctorCheck(check), { maxLength: MAX_ERROR_LINE });
+    process.stdout.write(`${line}\n`);
+  }
+  return checks.every((check) => check.ok) ? EXIT_OK : EXIT_RUNTIME;
 }
 
 async function printId(args: SottoArgs): Promise<number> {

@@ -1,6 +1,8 @@
 // Opening what a `sotto` command needs: the profile directory (locked), the vault (passphrase from
 // a file, a descriptor, the terminal, or none; a new profile is created on first use) and the
-// TorProvider options (launch by default, attach with --tor-control, --torrc-extra, --testnet).
+// TorProvider options (launch by default, attach with --tor-control or on Tails / Whonix, see
+// tor-platform.ts; --torrc-extra, --testnet). A control port without authentication gets our key
+// only when trusted: --tor-control-no-auth, or the filter of the detected Tails / Whonix.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SottoOptions } from './args.js';
@@ -10,7 +12,9 @@ import type { MessengerCore } from '../api/core-api.js';
 import type { MessengerOptions } from '../core/messenger.js';
 import { IdentityKey } from '../identity/identity-key.js';
 import { validateExtraTorrcLine } from '../onion/torrc.js';
+import type { ControlTrust, HostPort } from '../onion/attach-config.js';
 import type { NetworkSettings } from '../onion/network-settings.js';
+import { detectTorPlatform, type TorPlatform } from '../onion/tor-platform.js';
 import type { TorProviderOptions } from '../onion/real-tor-provider.js';
 import {
   defaultProfileDir,
@@ -175,26 +179,73 @@ export function profileTorProviderOptions(
   );
 }
 
+/** Whonix: the workstation's own listener, which the gateway's filter forwards the onion to. */
+export const WHONIX_ONION_LISTEN = { host: '0.0.0.0', port: 9878 } as const;
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || host.startsWith('127.');
+
+/**
+ * Whether a `--tor-control` endpoint is the detected system's filter. Tails: 127.0.0.1:951, a
+ * privileged port no ordinary user can squat. Whonix-Workstation: tor is on another machine (the
+ * gateway), so any non-loopback address; a local squatter can only bind loopback or our own IP.
+ */
+export function platformTrust(
+  platform: TorPlatform | undefined,
+  control: HostPort,
+): ControlTrust | undefined {
+  if (platform?.kind === 'tails') {
+    return isLoopback(control.host) && control.port === platform.control.port ? 'tails' : undefined;
+  }
+  if (platform?.kind === 'whonix') return isLoopback(control.host) ? undefined : 'whonix';
+  return undefined;
+}
+
 /**
  * `storedNetwork` is the vault's `settings.network`; `--bridges FILE` replaces it for this run.
- * Attach mode ignores both: the system tor's own bridges and proxy are left alone.
+ * Attach mode ignores both: the system tor's own bridges and proxy are left alone. On a detected
+ * Tails or Whonix-Workstation, with none of the launch flags, Sotto attaches to that system's tor.
  */
 export async function torProviderOptions(
   options: SottoOptions,
   torDataDir: string,
   storedNetwork?: NetworkSettings,
+  detect: () => Promise<TorPlatform | undefined> = () => detectTorPlatform(),
 ): Promise<TorProviderOptions> {
   const listen = options.onionListen;
+  const launchFlags =
+    options.torPath ?? options.torrcExtra ?? options.testnetDir ?? options.bridgesFile;
+  const platform = launchFlags === undefined ? await detect() : undefined;
+  if (options.torControl === undefined && platform !== undefined) {
+    return {
+      mode: 'attach',
+      env: process.env,
+      control: platform.control,
+      socks: platform.socks,
+      unauthenticatedControl: platform.kind,
+      ...(options.onionTarget === undefined ? {} : { onionTarget: options.onionTarget }),
+      ...(listen !== undefined
+        ? { listen }
+        : platform.kind === 'whonix'
+          ? { listen: WHONIX_ONION_LISTEN }
+          : {}),
+    };
+  }
   if (options.torControl !== undefined) {
     // Same rules as a passphrase file: regular, ours, 0600/0400, at most 4 KiB, read bounded.
     const password =
       options.torControlPasswordFile === undefined
         ? undefined
         : await readPassphraseFile(options.torControlPasswordFile);
+    const trust =
+      options.torControlNoAuth === true
+        ? 'user-opt-in'
+        : platformTrust(platform, options.torControl);
     return {
       mode: 'attach',
       env: process.env,
       control: options.torControl,
+      ...(trust === undefined ? {} : { unauthenticatedControl: trust }),
       ...(password === undefined ? {} : { password }),
       ...(options.onionTarget === undefined ? {} : { onionTarget: options.onionTarget }),
       ...(listen === undefined ? {} : { listen }),

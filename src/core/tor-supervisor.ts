@@ -58,6 +58,8 @@ export class TorSupervisor {
           summary: 'publishing our onion failed',
           recommendation: 'Sotto keeps retrying',
         });
+      case 'control-access':
+        return emit({ type: 'tor-access', access: event.access });
       case 'network-liveness':
         if (event.up) manager.resetAll();
         return;

@@ -1,6 +1,9 @@
 // Configuration of attach mode (using a tor that is already running, e.g. the system tor, Tails or a
 // Whonix gateway): control and SOCKS endpoints from options or the conventional TOR_CONTROL_* /
-// TOR_SOCKS_* environment variables, and where tor should forward our onion's port.
+// TOR_SOCKS_* environment variables, and where tor should forward our onion's port. Hosts are IP
+// literals or `localhost` only: a DNS name would be resolved outside Tor. Whether a control port
+// without authentication may receive our key is decided here too (see ControlTrust).
+import { isIP } from 'node:net';
 import { TorAttachError } from './tor-errors.js';
 
 export interface HostPort {
@@ -8,8 +11,20 @@ export interface HostPort {
   readonly port: number;
 }
 
+/**
+ * Why a control port that offers only NULL authentication (anyone on this machine can speak to it,
+ * or a squatter listens there) may still receive ADD_ONION with our identity key: the user said so
+ * (`--tor-control-no-auth`), or it is the onion-grater filter of Tails or of a Whonix gateway.
+ */
+export type ControlTrust = 'user-opt-in' | 'tails' | 'whonix';
+
+/** How an attached control port let us in: a secret it checked, or a trusted port without one. */
+export type ControlAccess = 'authenticated' | ControlTrust;
+
 export interface AttachOptions {
   readonly control?: HostPort | { readonly path: string };
+  /** Absent: a control port with NULL authentication only is refused before any key is sent. */
+  readonly unauthenticatedControl?: ControlTrust;
   readonly socks?: HostPort;
   readonly password?: string;
   readonly cookieFile?: string;
@@ -32,6 +47,7 @@ export interface ResolvedAttachConfig {
   readonly listen: { readonly host: string; readonly port: number };
   /** True when the SOCKS endpoint is a guess (no option, no TOR_SOCKS_* variable). */
   readonly socksGuessed: boolean;
+  readonly unauthenticatedControl: ControlTrust | undefined;
 }
 
 export const DEFAULT_CONTROL: HostPort = { host: '127.0.0.1', port: 9051 };
@@ -44,10 +60,21 @@ export function parsePort(text: string, what: string): number {
   return port;
 }
 
+/**
+ * True for an IPv4 or IPv6 literal (IPv6 optionally in brackets) or `localhost`. Any other name
+ * would go to the system resolver, i.e. to the local network's DNS server, outside Tor.
+ */
+export function isIpLiteralOrLocalhost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const bare = /^\[(.*)\]$/u.exec(host)?.[1];
+  return bare !== undefined ? isIP(bare) === 6 : isIP(host) !== 0;
+}
+
 function checkHost(host: string, what: string): string {
-  // Host names or IP literals only: no spaces, quotes, control characters or brackets tricks.
-  if (!/^(?:[A-Za-z0-9.-]{1,253}|\[?[0-9A-Fa-f:.]{2,45}\]?)$/u.test(host)) {
-    throw new TorAttachError(`${what} is not a valid host`);
+  if (!isIpLiteralOrLocalhost(host)) {
+    throw new TorAttachError(
+      `${what} must be an IP address or localhost (a DNS name would be resolved outside Tor)`,
+    );
   }
   return host.replace(/^\[|\]$/gu, '');
 }
@@ -81,6 +108,11 @@ export function resolveAttachConfig(
   options: AttachOptions,
   env: Readonly<Record<string, string | undefined>>,
 ): ResolvedAttachConfig {
+  if (options.control !== undefined && !('path' in options.control)) {
+    checkHost(options.control.host, 'tor control host');
+  }
+  if (options.socks !== undefined) checkHost(options.socks.host, 'tor SOCKS host');
+  if (options.onionTarget !== undefined) checkHost(options.onionTarget.host, 'onion target host');
   const control =
     options.control ??
     fromEnv(env, 'TOR_CONTROL_HOST', 'TOR_CONTROL_PORT', DEFAULT_CONTROL) ??
@@ -104,6 +136,7 @@ export function resolveAttachConfig(
       port: listenPort,
     },
     socksGuessed: options.socks === undefined && envSocks === undefined,
+    unauthenticatedControl: options.unauthenticatedControl,
   };
 }
 

@@ -167,6 +167,7 @@ class TorRuntime implements RealTorProvider {
     } else {
       const config = resolveAttachConfig(options, options.env ?? {});
       const result = await attachTor(config, signal);
+      this.#emit({ type: 'control-access', access: result.access });
       for (const message of result.warnings) this.#emit({ type: 'warning', message });
       session = result.session;
     }

@@ -40,6 +40,23 @@ export class TorAttachError extends OnionError {
   override name = 'TorAttachError';
 }
 
+/**
+ * The control port asks for no authentication, and nothing says it is a known filter (Tails,
+ * Whonix) or that the user trusts it: our identity key is not sent there.
+ */
+export class UnauthenticatedControlPortError extends TorAttachError {
+  override readonly code: string = 'tor-control-unauthenticated';
+  override name = 'UnauthenticatedControlPortError';
+  constructor() {
+    super(
+      'the tor control port asks for no password or cookie, so any local program could be ' +
+        'listening there; Sotto does not send it your identity key. Give the cookie file ' +
+        '(TOR_CONTROL_COOKIE_AUTH_FILE) or --tor-control-password-file, or if this port is ' +
+        'yours add --tor-control-no-auth',
+    );
+  }
+}
+
 export class OnionPublishTimeoutError extends OnionError {
   readonly code: string = 'onion-publish-timeout';
   override name = 'OnionPublishTimeoutError';

@@ -2,6 +2,7 @@
 // publish our onion service, dial a peer's onion, and a stream of typed events. The real
 // implementation drives a launched or attached tor over its control port and SOCKS5 port.
 import type { Duplex } from 'node:stream';
+import type { ControlAccess } from './attach-config.js';
 
 export type TorEvent =
   | {
@@ -22,6 +23,8 @@ export type TorEvent =
   | { readonly type: 'network-liveness'; readonly up: boolean }
   | { readonly type: 'tor-restarted' }
   | { readonly type: 'tor-exited'; readonly code: number | null; readonly signal: string | null }
+  /** Attach mode: how the running tor's control port let us in (shown to the user). */
+  | { readonly type: 'control-access'; readonly access: ControlAccess }
   | { readonly type: 'warning'; readonly message: string };
 
 /** An inbound connection that tor forwarded from our onion's virtual port 9878. */

@@ -55,7 +55,9 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
     await chmod(dir, 0o700); // mkdir's mode is masked by umask; be exact
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new ProfileDirError(dir, `cannot create ${dir}: ${(error as Error).message}`, {
+      const reason = (error as Error).message;
+      const fix = 'choose a folder you can write with --profile DIR';
+      throw new ProfileDirError(dir, `cannot create ${dir}: ${reason}; ${fix}`, {
         cause: error,
       });
     }
@@ -73,7 +75,8 @@ export async function checkPrivateDir(dir: string): Promise<void> {
   if (uid !== undefined && info.uid !== uid) {
     throw new ProfileDirError(
       dir,
-      `${dir} is owned by uid ${info.uid}, not by you (uid ${uid}); refusing to use it`,
+      `${dir} is owned by uid ${info.uid}, not by you (uid ${uid}); use a folder of your own ` +
+        'with --profile DIR',
     );
   }
   if ((info.mode & 0o077) !== 0) {

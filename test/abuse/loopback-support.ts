@@ -1,109 +1,30 @@
-// Loopback harness for abuse tests and benches: a TorProvider whose onions are plain TCP listeners
-// on 127.0.0.1 (the real Messenger, ConnectionManager and PeerLink run unchanged behind it), a
-// Sotto core on a fresh profile, and raw Ricochet clients (RicochetConnection + the real PeerLink).
-import { once } from 'node:events';
+// Loopback harness for abuse tests and benches: a Sotto core on a fresh profile behind the loopback
+// TorProvider (src/onion/loopback-tor-provider.ts: onions are plain TCP listeners on 127.0.0.1, the
+// real Messenger, ConnectionManager and PeerLink run unchanged behind it), and raw Ricochet clients
+// (RicochetConnection + the real PeerLink).
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Duplex } from 'node:stream';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { Messenger, type MessengerOptions } from '../../src/core/messenger.js';
 import { PeerLink } from '../../src/core/peer-link.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
-import { MAX_INBOUND_CONNECTIONS } from '../../src/onion/onion-service.js';
-import type {
-  InboundConnection,
-  OnionListener,
-  TorEvent,
-  TorProvider,
-} from '../../src/onion/tor-provider.js';
+import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
 import type { ConnectionEvent } from '../../src/protocol/connection-types.js';
 import { createVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type ContactRecord } from '../../src/profile/vault-state.js';
 
-/** service id → loopback port of its "onion" (shared by every LoopbackTor in this process). */
-const onions = new Map<string, number>();
-
-export class LoopbackTor implements TorProvider {
-  readonly #listeners = new Set<(e: TorEvent) => void>();
-  readonly #servers = new Set<Server>();
-  readonly inbound: Socket[] = [];
-  /** Every byte this process's peers sent to it, inbound and outbound sockets (for wire scans). */
-  readonly received: Buffer[] = [];
-  /** Port of the last listener. */
-  port = 0;
-
-  bootstrap(): Promise<void> {
-    this.#emit({ type: 'bootstrap', progress: 100, tag: 'done', summary: 'Done' });
-    this.#emit({ type: 'ready' });
-    return Promise.resolve();
-  }
-
-  async listen(
-    expandedKeyBlob: Uint8Array,
-    onConnection: (connection: InboundConnection) => void,
-  ): Promise<OnionListener> {
-    const serviceId = IdentityKey.fromExpandedKey(expandedKeyBlob.slice()).serviceId;
-    const server = createServer((socket) => {
-      this.inbound.push(socket);
-      socket.on('data', (chunk: Buffer) => this.received.push(Buffer.from(chunk)));
-      onConnection({ socket });
-    });
-    server.maxConnections = MAX_INBOUND_CONNECTIONS; // the real listener's cap (onion-service.ts)
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    this.#servers.add(server);
-    const address = server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
-    onions.set(serviceId, this.port);
-    this.#emit({ type: 'onion-published', serviceId });
-    return {
-      serviceId,
-      close: async () => {
-        onions.delete(serviceId);
-        this.#servers.delete(server);
-        server.close();
-        await Promise.resolve();
-      },
-    };
-  }
-
-  async connect(serviceId: string, _port: number, _isolation: string, signal?: AbortSignal) {
-    const port = onions.get(serviceId);
-    if (port === undefined) throw new Error(`no loopback onion for ${serviceId}`);
-    const socket = createConnection({ host: '127.0.0.1', port, ...(signal ? { signal } : {}) });
-    await once(socket, 'connect');
-    socket.on('data', (chunk: Buffer) => this.received.push(Buffer.from(chunk)));
-    return socket as Duplex;
-  }
-
-  onEvent(listener: (event: TorEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  close(): Promise<void> {
-    for (const server of this.#servers) server.close();
-    for (const socket of this.inbound) socket.destroy();
-    return Promise.resolve();
-  }
-
-  #emit(event: TorEvent): void {
-    for (const l of this.#listeners) l(event);
-  }
-}
-
-/** A Sotto core on a fresh unprotected profile, behind a LoopbackTor. */
+/** A Sotto core on a fresh unprotected profile, behind a LoopbackTorProvider that records the bytes. */
 export class LoopbackSotto {
   readonly events: CoreEvent[] = [];
   readonly #waiters = new Set<() => void>();
   private constructor(
     readonly dir: string,
     readonly key: IdentityKey,
-    readonly tor: LoopbackTor,
+    readonly tor: LoopbackTorProvider,
     readonly messenger: Messenger,
   ) {
     messenger.onEvent((e) => {
@@ -132,7 +53,7 @@ export class LoopbackSotto {
       ...state,
       contacts: records,
     });
-    const tor = new LoopbackTor();
+    const tor = new LoopbackTorProvider({ recordBytes: true });
     const messenger = new Messenger({
       tor,
       vault,

@@ -13,7 +13,7 @@ import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createVault, openVault, type Vault } from '../../src/profile/vault.js';
 import { emptyVaultState } from '../../src/profile/vault-state.js';
-import { LoopbackTor } from './loopback-support.js';
+import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 
 const mountPoint = await mkdtemp(join(tmpdir(), 'sotto-faults-'));
 let mounted = false;
@@ -54,7 +54,7 @@ describe(`profile storage faults (${mounted ? 'tmpfs' : 'occupied path'})`, () =
     const key = IdentityKey.generate();
     vault = await createVault(vaultPath, null, emptyVaultState({ expandedKey: key.expandedKey() }));
     messenger = new Messenger({
-      tor: new LoopbackTor(),
+      tor: new LoopbackTorProvider(),
       vault,
       downloadsDir: join(mountPoint, 'downloads'),
       saveDebounceMs: 0,

@@ -7,6 +7,7 @@ import { DEFAULT_INCOMING_LIMITS } from '../../src/contacts/incoming-requests.js
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackSotto, RawPeer, closedWithin, collectGarbage } from './loopback-support.js';
 import { heavy } from './ricochet-mutator.js';
+import { until } from '../support/wait.js';
 
 const FLOOD = heavy() ? 20_000 : 1_000;
 const CONCURRENCY = 16;
@@ -64,7 +65,10 @@ describe('a flood of contact requests from distinct onions', () => {
     };
     const contactChat = (async () => {
       // Mid-flood, a real contact connects and chats.
-      while (next < FLOOD / 2) await new Promise((r) => setTimeout(r, 50));
+      await until(() => next >= FLOOD / 2, 'half the flood', {
+        timeoutMs: 900_000,
+        intervalMs: 50,
+      });
       const contact = new RawPeer(alice, serverId, bob.port);
       await contact.waitFor('chat-ready');
       contact.link.run((c) => c.sendChatMessage('through the flood'));

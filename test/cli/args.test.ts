@@ -64,7 +64,7 @@ describe('parseSottoArgs options', () => {
       '--onion-listen',
       '[::1]:9878',
       '--onion-target',
-      'workstation.local:9878',
+      '10.152.152.11:9878',
     ]);
     expect(options).toEqual({
       profileDir: '/p',
@@ -73,7 +73,7 @@ describe('parseSottoArgs options', () => {
       torrcExtra: '/extra',
       passphrase: { kind: 'file', path: '/pass' },
       onionListen: { host: '::1', port: 9878 },
-      onionTarget: { host: 'workstation.local', port: 9878 },
+      onionTarget: { host: '10.152.152.11', port: 9878 },
     });
     expect(parseSottoArgs(['--tor', '/usr/bin/tor', '--testnet', '/t']).options).toEqual({
       torPath: '/usr/bin/tor',
@@ -179,10 +179,41 @@ describe('parseSottoArgs options', () => {
 });
 
 describe('parseHostPort', () => {
-  it('parses IPv4, bracketed IPv6 and names', () => {
+  it('parses IPv4, bracketed IPv6 and localhost', () => {
     expect(parseHostPort('x', '10.152.152.10:9878')).toEqual({ host: '10.152.152.10', port: 9878 });
     expect(parseHostPort('x', '[fe80::1]:1')).toEqual({ host: 'fe80::1', port: 1 });
     expect(parseHostPort('x', 'localhost:65535')).toEqual({ host: 'localhost', port: 65535 });
+  });
+
+  it.each(['gateway.lan:9051', 'example.com:9051', 'tor:9051', '999.1.1.1:9051', '[nohex]:1'])(
+    'refuses the DNS name (or non-address) in %j: it would resolve outside Tor',
+    (value) => {
+      for (const flag of ['--tor-control', '--onion-listen', '--onion-target']) {
+        expect(() => parseSottoArgs([flag, value])).toThrow(UsageError);
+      }
+    },
+  );
+});
+
+describe('--tor-control-no-auth', () => {
+  it('is the opt-in for a control port without authentication, only with --tor-control', () => {
+    const { options } = parseSottoArgs([
+      '--tor-control',
+      '127.0.0.1:9051',
+      '--tor-control-no-auth',
+    ]);
+    expect(options.torControlNoAuth).toBe(true);
+    expect(parseSottoArgs(['--tor-control', '127.0.0.1:9051']).options.torControlNoAuth).toBe(
+      undefined,
+    );
+    expect(() => parseSottoArgs(['--tor-control-no-auth'])).toThrow(UsageError);
+  });
+});
+
+describe('doctor', () => {
+  it('is a command without arguments', () => {
+    expect(parseSottoArgs(['doctor']).command).toEqual({ kind: 'doctor' });
+    expect(() => parseSottoArgs(['doctor', 'x'])).toThrow(UsageError);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   torProviderOptions,
 } from '../../src/cli/session.js';
 import type { NetworkSettings } from '../../src/onion/network-settings.js';
+import { TAILS, WHONIX_WORKSTATION, type TorPlatform } from '../../src/onion/tor-platform.js';
 import { PassphraseFileError } from '../../src/profile/passphrase.js';
 
 const base: SottoOptions = { passphrase: { kind: 'none' } };
@@ -142,5 +143,64 @@ describe("profileTorProviderOptions: the vault's saved network settings (UI and 
     const options = await withSavedNetwork({ torControl: { host: '127.0.0.1', port: 9051 } });
     expect(options).toMatchObject({ mode: 'attach' });
     expect(JSON.stringify(options)).not.toContain('10.0.0.1');
+  });
+});
+
+describe('torProviderOptions on Tails and Whonix (no flags)', () => {
+  const on = (platform: TorPlatform | undefined) => () => Promise.resolve(platform);
+
+  it('on Tails attaches to the filtered control port and SOCKS port, trusting that filter', async () => {
+    const options = await torProviderOptions(base, join(dir, 'tor'), undefined, on(TAILS));
+    expect(options).toMatchObject({
+      mode: 'attach',
+      control: { host: '127.0.0.1', port: 951 },
+      socks: { host: '127.0.0.1', port: 9050 },
+      unauthenticatedControl: 'tails',
+    });
+  });
+
+  it('on a Whonix-Workstation attaches to the gateway and listens for the forwarded onion', async () => {
+    const options = await torProviderOptions(
+      base,
+      join(dir, 'tor'),
+      undefined,
+      on(WHONIX_WORKSTATION),
+    );
+    expect(options).toMatchObject({
+      mode: 'attach',
+      control: { host: '10.152.152.10', port: 9051 },
+      socks: { host: '10.152.152.10', port: 9050 },
+      unauthenticatedControl: 'whonix',
+      listen: { host: '0.0.0.0', port: 9878 },
+    });
+  });
+
+  it('elsewhere launches its own tor', async () => {
+    expect(
+      await torProviderOptions(base, join(dir, 'tor'), undefined, on(undefined)),
+    ).toMatchObject({
+      mode: 'launch',
+    });
+  });
+
+  it('a --tor-control port without authentication is trusted only when vouched for', async () => {
+    const control = (host: string, port: number, noAuth = false): SottoOptions => ({
+      ...base,
+      torControl: { host, port },
+      ...(noAuth ? { torControlNoAuth: true as const } : {}),
+    });
+    const trust = async (options: SottoOptions, platform?: TorPlatform): Promise<unknown> => {
+      const resolved = await torProviderOptions(options, join(dir, 'tor'), undefined, on(platform));
+      return resolved.mode === 'attach' ? resolved.unauthenticatedControl : 'launch';
+    };
+    // A squattable port on an ordinary machine: nobody vouched for it.
+    expect(await trust(control('127.0.0.1', 9051))).toBeUndefined();
+    expect(await trust(control('127.0.0.1', 9051, true))).toBe('user-opt-in');
+    // Tails: only its privileged filter port, not another local port.
+    expect(await trust(control('127.0.0.1', 951), TAILS)).toBe('tails');
+    expect(await trust(control('127.0.0.1', 9051), TAILS)).toBeUndefined();
+    // Whonix: the gateway (another machine), never a loopback port of the workstation.
+    expect(await trust(control('10.137.0.5', 9051), WHONIX_WORKSTATION)).toBe('whonix');
+    expect(await trust(control('127.0.0.1', 9051), WHONIX_WORKSTATION)).toBeUndefined();
   });
 });

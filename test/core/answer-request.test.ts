@@ -12,7 +12,7 @@ import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createVault, openVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
-import { OfflineTor } from '../support/offline-tor.js';
+import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -34,7 +34,11 @@ interface Harness {
 }
 
 function open(vaultPath: string, vault: Awaited<ReturnType<typeof openVault>>): Harness {
-  const messenger = new Messenger({ tor: new OfflineTor(), vault, downloadsDir: tmpdir() });
+  const messenger = new Messenger({
+    tor: new LoopbackTorProvider({ offline: true }),
+    vault,
+    downloadsDir: tmpdir(),
+  });
   const events: CoreEvent[] = [];
   messenger.onEvent((e) => events.push(e));
   const run = async (command: Parameters<Messenger['dispatch']>[0]) => {
@@ -60,7 +64,9 @@ async function messengerWith(patch: (state: VaultState) => VaultState): Promise<
   const dir = await mkdtemp(join(tmpdir(), 'sotto-answer-'));
   dirs.push(dir);
   const key = IdentityKey.generate();
-  const state = emptyVaultState({ expandedKey: key.expandedKey() });
+  const state = emptyVaultState({
+    expandedKey: key.expandedKey(),
+  });
   const vaultPath = join(dir, 'vault.sotto');
   return open(vaultPath, await createVault(vaultPath, null, patch(state)));
 }

@@ -1,71 +1,21 @@
 // ConnectionManager over real loopback sockets (a TorProvider whose connect() dials a local
 // listener instead of an onion): simultaneous dials settle on one connection both sides agree on,
 // failed dials are retried with backoff, dials are bounded, unknown or blocked peers are refused.
-import { createServer, connect, type Server } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionManager } from '../../src/core/connection-manager.js';
 import type { PeerLink } from '../../src/core/peer-link.js';
 import type { IdentityKey } from '../../src/identity/identity-key.js';
-import type { TorProvider } from '../../src/onion/tor-provider.js';
+import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { ALICE, BOB, MALLORY } from '../protocol/connection-harness.js';
+import { until } from '../support/wait.js';
 
 /** serviceId → loopback port of the manager that "publishes" it. */
-const registry = new Map<string, number>();
-
-class LoopbackTor implements TorProvider {
-  dials = 0;
-  inFlight = 0;
-  maxInFlight = 0;
-  hang = new Set<string>();
-  bootstrap(): Promise<void> {
-    return Promise.resolve();
-  }
-  listen(): never {
-    throw new Error('not used');
-  }
-  connect(serviceId: string, _port: number, _iso: string, signal?: AbortSignal): Promise<Duplex> {
-    this.dials++;
-    this.inFlight++;
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    return new Promise<Duplex>((resolve, reject) => {
-      const done = (): void => void this.inFlight--;
-      if (this.hang.has(serviceId)) {
-        signal?.addEventListener('abort', () => {
-          done();
-          reject(new Error('aborted'));
-        });
-        return;
-      }
-      const port = registry.get(serviceId);
-      if (port === undefined) {
-        setTimeout(() => {
-          done();
-          reject(new Error('onion not found'));
-        }, 5);
-        return;
-      }
-      const socket = connect(port, '127.0.0.1', () => {
-        done();
-        resolve(socket);
-      });
-      socket.once('error', (e) => {
-        done();
-        reject(e);
-      });
-    });
-  }
-  onEvent(): () => void {
-    return () => undefined;
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+const network = new LoopbackTorNetwork();
 
 interface Peer {
   readonly manager: ConnectionManager;
-  readonly tor: LoopbackTor;
+  readonly tor: LoopbackTorProvider;
   readonly server: Server;
   readonly live: Map<string, PeerLink>;
   readonly refused: string[];
@@ -83,7 +33,7 @@ async function makePeer(
     maxDials?: number;
   } = {},
 ): Promise<Peer> {
-  const tor = new LoopbackTor();
+  const tor = new LoopbackTorProvider({ network });
   const live = new Map<string, PeerLink>();
   const refused: string[] = [];
   const manager = new ConnectionManager({
@@ -107,19 +57,11 @@ async function makePeer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (options.publish !== false && address !== null && typeof address === 'object') {
-    registry.set(key.serviceId, address.port);
+    network.publish(key.serviceId, address.port);
   }
   const peer = { manager, tor, server, live, refused };
   peers.push(peer);
   return peer;
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 afterEach(() => {
@@ -127,7 +69,7 @@ afterEach(() => {
     p.manager.stop();
     p.server.close();
   }
-  registry.clear();
+  network.clear();
 });
 
 describe('ConnectionManager', () => {
@@ -160,7 +102,7 @@ describe('ConnectionManager', () => {
         p.manager.stop();
         p.server.close();
       }
-      registry.clear();
+      network.clear();
     }
   });
 

@@ -13,6 +13,7 @@ import { RicochetConnection } from '../../src/protocol/connection.js';
 import { MAX_FILE_CHUNK } from '../../src/protocol/limits.js';
 import { formatRicochetId } from '../../src/identity/service-id.js';
 import { ALICE, BOB, seededRandom } from '../protocol/connection-harness.js';
+import { until as waitUntil } from '../support/wait.js';
 
 let dir = '';
 let link: PeerLink | undefined;
@@ -40,11 +41,8 @@ function liveLink(socket: Duplex): PeerLink {
   });
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100_000 && !condition(); i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+const until = (condition: () => boolean): Promise<void> =>
+  waitUntil(condition, undefined, { intervalMs: 0 });
 
 describe('incoming file data waiting for the disk', () => {
   it('stops reading the peer past the bound, reads on once written, loses nothing', async () => {

@@ -12,6 +12,7 @@ import { RicochetConnection } from '../../src/protocol/connection.js';
 import { FileTransferStalledError } from '../../src/protocol/errors.js';
 import { formatRicochetId } from '../../src/identity/service-id.js';
 import { ALICE, BOB, seededRandom } from '../protocol/connection-harness.js';
+import { until as waitUntil } from '../support/wait.js';
 
 let dir = '';
 let link: PeerLink | undefined;
@@ -20,11 +21,8 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100_000 && !condition(); i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+const until = (condition: () => boolean): Promise<void> =>
+  waitUntil(condition, undefined, { intervalMs: 0 });
 
 describe('a stalled incoming transfer in the core', () => {
   it('ends as failed and deletes the partial download and its placeholder', async () => {

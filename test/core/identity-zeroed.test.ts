@@ -13,10 +13,10 @@ import { IdentityKey, IdentityKeyWipedError } from '../../src/identity/identity-
 import { OnionService } from '../../src/onion/onion-service.js';
 import type { InboundConnection, OnionListener } from '../../src/onion/tor-provider.js';
 import type { VaultState } from '../../src/profile/vault-state.js';
-import { LoopbackTor } from '../abuse/loopback-support.js';
+import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 
-/** LoopbackTor that keeps the key buffer the Messenger hands to `listen`. */
-class RecordingTor extends LoopbackTor {
+/** The loopback provider, keeping the key buffer the Messenger hands to `listen`. */
+class RecordingTor extends LoopbackTorProvider {
   readonly handedKeys: Uint8Array[] = [];
   override listen(
     expandedKeyBlob: Uint8Array,

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
-import { OfflineTor } from '../support/offline-tor.js';
+import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { BootstrapProblemReporter } from '../../src/onion/bootstrap-reporter.js';
 import { parseClientStatus } from '../../src/onion/control/events.js';
 import { createVault, openVault } from '../../src/profile/vault.js';
@@ -22,9 +22,12 @@ afterEach(async () => {
 const friend = IdentityKey.generate().serviceId;
 const friendAddress = `ricochet:${friend}`;
 
-async function messengerWith(
-  patch: (state: VaultState) => VaultState,
-): Promise<{ messenger: Messenger; events: CoreEvent[]; tor: OfflineTor; vaultPath: string }> {
+async function messengerWith(patch: (state: VaultState) => VaultState): Promise<{
+  messenger: Messenger;
+  events: CoreEvent[];
+  tor: LoopbackTorProvider;
+  vaultPath: string;
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-messenger-'));
   dirs.push(dir);
   const key = IdentityKey.generate();
@@ -33,7 +36,8 @@ async function messengerWith(
   });
   const vaultPath = join(dir, 'vault.sotto');
   const vault = await createVault(vaultPath, null, patch(state));
-  const tor = new OfflineTor();
+  // A Tor that is never started: these tests only exercise state, no connection is made.
+  const tor = new LoopbackTorProvider({ offline: true });
   const messenger = new Messenger({ tor, vault, downloadsDir: dir });
   const events: CoreEvent[] = [];
   messenger.onEvent((e) => events.push(e));

@@ -13,6 +13,7 @@ import { encodePacket } from '../../src/protocol/packet-codec.js';
 import type { ConnectionEvent } from '../../src/protocol/connection-types.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { ALICE, BOB } from '../protocol/connection-harness.js';
+import { until } from '../support/wait.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
@@ -227,9 +228,4 @@ class StalledPeer extends Duplex {
     this.#reading = true;
     for (const done of this.#held.splice(0)) done();
   }
-}
-
-/** Resolves once `condition()` holds (checked on every turn of the event loop). */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }

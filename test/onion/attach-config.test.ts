@@ -86,3 +86,33 @@ describe('parseHostPort', () => {
     expect(() => parseHostPort(text, 'x')).toThrow(TorAttachError);
   });
 });
+
+describe('hosts are IP literals or localhost (a DNS name resolves outside Tor)', () => {
+  it.each([
+    { TOR_CONTROL_HOST: 'gateway.lan' },
+    { TOR_CONTROL_HOST: 'tor' },
+    { TOR_SOCKS_HOST: 'proxy.example.com' },
+    { TOR_CONTROL_HOST: '999.0.0.1' },
+  ])('refuses %j with TorAttachError', (env) => {
+    expect(() => resolveAttachConfig({}, env)).toThrow(TorAttachError);
+  });
+
+  it('refuses names given as options too', () => {
+    for (const options of [
+      { control: { host: 'gateway.lan', port: 9051 } },
+      { socks: { host: 'gateway.lan', port: 9050 } },
+      { onionTarget: { host: 'workstation.lan', port: 9878 } },
+      { listen: { host: 'workstation.lan', port: 9878 } },
+    ]) {
+      expect(() => resolveAttachConfig(options, {})).toThrow(TorAttachError);
+    }
+  });
+
+  it('accepts IPv4, IPv6 and localhost', () => {
+    for (const host of ['10.152.152.10', '::1', '[::1]', 'localhost']) {
+      expect(resolveAttachConfig({}, { TOR_CONTROL_HOST: host }).control).toMatchObject({
+        port: 9051,
+      });
+    }
+  });
+});

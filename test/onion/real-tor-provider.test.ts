@@ -64,6 +64,8 @@ describe('bootstrap progress from GETINFO and events', () => {
     const provider = createTorProvider({
       mode: 'attach',
       env: { TOR_CONTROL_PORT: String(control.port), TOR_SOCKS_PORT: '9050' },
+      // The scripted port offers NULL authentication: vouched for, as with --tor-control-no-auth.
+      unauthenticatedControl: 'user-opt-in',
       bootstrapTimeoutMs: 10_000,
     });
     closers.push(() => provider.close());
@@ -114,6 +116,7 @@ describe('aborting bootstrap', () => {
       const provider = createTorProvider({
         mode: 'attach',
         env: { TOR_CONTROL_PORT: String(port), TOR_SOCKS_PORT: '9050' },
+        unauthenticatedControl: 'user-opt-in',
         bootstrapTimeoutMs: 10_000,
       });
       closers.push(() => provider.close());
@@ -131,7 +134,7 @@ describe('aborting bootstrap', () => {
       if (reason === undefined) expect(failure).toMatchObject({ name: 'AbortError' });
       // The attached control connection is closed, and an abort is not reported as tor exiting.
       await closedByPeer;
-      expect(events.map((event) => event.type)).toEqual(['bootstrap']);
+      expect(events.map((event) => event.type)).toEqual(['control-access', 'bootstrap']);
     });
   }
 });

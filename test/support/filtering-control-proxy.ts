@@ -1,7 +1,7 @@
 // A control-port filter for tests, in the manner of Tails/Whonix onion-grater: clients get only NULL
 // authentication, whitelisted commands are forwarded to a real tor (authenticated upstream with a
 // password), everything else is answered `510 Command filtered`; chosen async events can be
-// swallowed. Commands are handled one at a time.
+// swallowed, allowed commands rewritten. Commands are handled one at a time.
 import * as net from 'node:net';
 import { ControlReplyParser, type ControlReply } from '../../src/onion/control/reply-parser.js';
 
@@ -15,6 +15,11 @@ export interface FilteringProxyOptions {
    * a filter that accepts SETEVENTS but never delivers the event (default: deliver everything).
    */
   readonly dropEvent?: (line: string) => boolean;
+  /**
+   * Rewrites an allowed command line before it goes upstream (onion-grater's `replacement`, e.g.
+   * the ADD_ONION target set to the client's own address). Gets the client's IP address.
+   */
+  readonly rewrite?: (line: string, clientAddress: string) => string;
 }
 
 export interface FilteringProxy {
@@ -100,7 +105,8 @@ export async function startFilteringProxy(options: FilteringProxyOptions): Promi
       if (keyword === 'QUIT') return '250 closing connection\r\n';
       if (!options.allow(line)) return '510 Command filtered\r\n';
       await ready;
-      return serialise(await upstreamSend(line));
+      const forwarded = options.rewrite?.(line, client.remoteAddress ?? '') ?? line;
+      return serialise(await upstreamSend(forwarded));
     };
     const pump = async (): Promise<void> => {
       if (busy) return;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandFailedError, TorNodeProcess, runCommand } from '../../tor/tor-process.js';
 import { findFreePortBlock, isPortBlockFree } from '../../tor/free-ports.js';
+import { until } from '../support/wait.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -68,7 +69,7 @@ describe('TorNodeProcess', () => {
     );
     const seen: string[] = [];
     const child = await TorNodeProcess.start('sh', 'lines', path, (line) => seen.push(line));
-    for (let i = 0; i < 100 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => seen.length >= 3, 'three log lines');
     expect(child.lastLines()).toEqual(['line 1', 'line 2', 'line 3']);
     const status = await child.stop();
     expect(status.signal).toBe('SIGTERM');
@@ -82,7 +83,7 @@ describe('TorNodeProcess', () => {
     );
     const seen: string[] = [];
     const child = await TorNodeProcess.start('sh', 'stubborn', path, (line) => seen.push(line));
-    for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => seen.length > 0, 'a log line');
     const status = await child.stop(300);
     expect(status.signal).toBe('SIGKILL');
   });

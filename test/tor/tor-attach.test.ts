@@ -2,31 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
-import { OnionPublishTimeoutError, TorAttachError } from '../../src/onion/tor-errors.js';
+import {
+  OnionPublishTimeoutError,
+  TorAttachError,
+  TorNotRunningError,
+  UnauthenticatedControlPortError,
+} from '../../src/onion/tor-errors.js';
 import type { TorEvent } from '../../src/onion/tor-provider.js';
 import { startFilteringProxy, type FilteringProxy } from '../support/filtering-control-proxy.js';
-import { startStandaloneTor, type StandaloneTor } from '../support/standalone-tor.js';
-import {
-  dialWithRetry,
-  InboundConnections,
-  isAlive,
-  readBytes,
-  tempDir,
-} from '../support/tor-test-helpers.js';
+import type { StandaloneTor } from '../support/standalone-tor.js';
+import { isAlive } from '../support/tor-test-helpers.js';
+import { publishAndTalk as talk, STALL_LIMITS, startAttachWorld } from './attach-support.js';
 
 const clientLines = inject('torTestnetClientTorrc');
-/**
- * Every wait of a case is bounded so that, added up, a stall fails as a typed error inside vitest's
- * 180 s test timeout (attach bootstrap 20 s + publish 50 s + dialling 60 s + bytes 2 × 15 s),
- * and each bound is still far above what a loaded CI machine needs (seconds).
- */
-const STALL_LIMITS = {
-  bootstrapTimeoutMs: 20_000,
-  publishTimeoutMs: 50_000,
-  socksTimeoutMs: 40_000,
-} as const;
-const DIAL_PHASE_MS = 60_000;
-const BYTES_TIMEOUT_MS = 15_000;
 
 describe('attach mode', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -34,52 +22,14 @@ describe('attach mode', () => {
   let dialer: RealTorProvider;
 
   beforeAll(async () => {
-    const a = await tempDir('system-tor');
-    const b = await tempDir('dialer');
-    cleanups.push(a.remove, b.remove);
-    const password = randomBytes(12).toString('hex');
-    const dialerProvider = createTorProvider({
-      mode: 'launch',
-      ...STALL_LIMITS,
-      // Both starts are bounded below the 180 s hook timeout and whichever succeeded is stopped
-      // in afterAll even when the other failed.
-      bootstrapTimeoutMs: 120_000,
-      dataDir: b.dir,
-      extraTorrcLines: clientLines,
-    });
-    cleanups.unshift(() => dialerProvider.close());
-    const [standalone, dialled] = await Promise.allSettled([
-      startStandaloneTor(a.dir, clientLines, password, 120_000),
-      dialerProvider.bootstrap(),
-    ]);
-    if (standalone.status === 'fulfilled') {
-      system = standalone.value;
-      cleanups.unshift(() => standalone.value.stop());
-    }
-    if (standalone.status === 'rejected') throw standalone.reason;
-    if (dialled.status === 'rejected') throw dialled.reason;
-    dialer = dialerProvider;
+    ({ system, dialer } = await startAttachWorld('attach', clientLines, cleanups));
   });
 
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
   });
 
-  /** Publishes through `provider`, dials from the launched tor, moves bytes both ways. */
-  async function publishAndTalk(provider: RealTorProvider): Promise<void> {
-    const key = IdentityKey.generate();
-    const inbound = new InboundConnections();
-    const listener = await provider.listen(key.expandedKey(), inbound.accept);
-    expect(listener.serviceId).toBe(key.serviceId);
-    const outbound = await dialWithRetry(dialer, key.serviceId, 9878, 'attach', DIAL_PHASE_MS);
-    outbound.write('hello');
-    const { socket: peer, bytes } = await inbound.firstDelivering(5, BYTES_TIMEOUT_MS);
-    expect(bytes.toString()).toBe('hello');
-    peer.write('world');
-    expect((await readBytes(outbound, 5, BYTES_TIMEOUT_MS)).toString()).toBe('world');
-    outbound.destroy();
-    await listener.close();
-  }
+  const publishAndTalk = (provider: RealTorProvider): Promise<void> => talk(provider, dialer);
 
   it('attaches with the cookie file from the environment, publishes and is reachable', async () => {
     const provider = createTorProvider({
@@ -141,6 +91,53 @@ describe('attach mode', () => {
     await provider.close();
   });
 
+  it('never sends the key to a control port without authentication that nobody vouched for', async () => {
+    // A local user who squats the control port answers PROTOCOLINFO with AUTH METHODS=NULL.
+    const squatter = await startFilteringProxy({
+      upstream: { host: '127.0.0.1', port: system.controlPort },
+      upstreamPassword: system.password,
+      allow: () => true,
+    });
+    const provider = createTorProvider({
+      mode: 'attach',
+      ...STALL_LIMITS,
+      env: { TOR_CONTROL_PORT: String(squatter.port), TOR_SOCKS_PORT: String(system.socksPort) },
+    });
+    try {
+      const error = await provider.bootstrap().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnauthenticatedControlPortError);
+      const key = IdentityKey.generate();
+      const listening = await provider
+        .listen(key.expandedKey(), () => undefined)
+        .catch((e: unknown) => e);
+      expect(listening).toBeInstanceOf(TorNotRunningError);
+      expect(squatter.seen.some((line) => line.startsWith('ADD_ONION'))).toBe(false);
+      expect(squatter.seen.join('\n')).not.toContain(key.torKeyBlob().slice('ED25519-V3:'.length));
+    } finally {
+      await provider.close();
+      await squatter.close();
+    }
+  });
+
+  it('says how it got in: authenticated with the cookie', async () => {
+    const provider = createTorProvider({
+      mode: 'attach',
+      ...STALL_LIMITS,
+      env: {
+        TOR_CONTROL_PORT: String(system.controlPort),
+        TOR_CONTROL_COOKIE_AUTH_FILE: system.cookieFile,
+      },
+    });
+    const events: TorEvent[] = [];
+    provider.onEvent((event) => events.push(event));
+    try {
+      await provider.bootstrap();
+    } finally {
+      await provider.close();
+    }
+    expect(events).toContainEqual({ type: 'control-access', access: 'authenticated' });
+  });
+
   it('sends nothing that changes the system tor (every command recorded by a pass-through)', async () => {
     const recorder = await startFilteringProxy({
       upstream: { host: '127.0.0.1', port: system.controlPort },
@@ -151,6 +148,7 @@ describe('attach mode', () => {
       mode: 'attach',
       ...STALL_LIMITS,
       env: { TOR_CONTROL_PORT: String(recorder.port) },
+      unauthenticatedControl: 'user-opt-in',
     });
     try {
       await provider.bootstrap();
@@ -192,6 +190,7 @@ describe('attach mode', () => {
       const provider = createTorProvider({
         mode: 'attach',
         env: { TOR_CONTROL_PORT: String(silent.port), TOR_SOCKS_PORT: String(system.socksPort) },
+        unauthenticatedControl: 'user-opt-in',
         publishTimeoutMs: 2_000,
       });
       try {
@@ -227,6 +226,7 @@ describe('attach mode', () => {
         mode: 'attach',
         ...STALL_LIMITS,
         env: { TOR_CONTROL_PORT: String(proxy.port), TOR_SOCKS_PORT: String(system.socksPort) },
+        unauthenticatedControl: 'tails',
         unconfirmedPublishWaitMs: 3_000,
       });
       const events: TorEvent[] = [];
@@ -234,6 +234,7 @@ describe('attach mode', () => {
       try {
         await provider.bootstrap();
         expect(events).toContainEqual({ type: 'ready' });
+        expect(events).toContainEqual({ type: 'control-access', access: 'tails' });
         await publishAndTalk(provider);
       } finally {
         await provider.close();
@@ -252,6 +253,7 @@ describe('attach mode', () => {
         mode: 'attach',
         ...STALL_LIMITS,
         env: { TOR_CONTROL_PORT: String(proxy.port), TOR_SOCKS_PORT: String(system.socksPort) },
+        unauthenticatedControl: 'user-opt-in',
         unconfirmedPublishWaitMs: 120_000,
       });
       const controller = new AbortController();

@@ -13,7 +13,7 @@ import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
 import { App } from '../../src/tui/components/App.js';
-import { OfflineTor } from '../support/offline-tor.js';
+import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { KEY, frameWhere, press, settle, until } from './support/ui.js';
 
 const dirs: string[] = [];
@@ -33,7 +33,11 @@ async function appOver(patch: (s: VaultState) => VaultState) {
   const key = IdentityKey.generate();
   const state = emptyVaultState({ expandedKey: key.expandedKey() });
   const vault = await createVault(join(dir, 'vault.sotto'), null, patch(state));
-  const messenger = new Messenger({ tor: new OfflineTor(), vault, downloadsDir: dir });
+  const messenger = new Messenger({
+    tor: new LoopbackTorProvider({ offline: true }),
+    vault,
+    downloadsDir: dir,
+  });
   messengers.push(messenger);
   const events: CoreEvent[] = [];
   messenger.onEvent((e) => events.push(e));

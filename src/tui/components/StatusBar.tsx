@@ -16,10 +16,19 @@ export interface StatusBarProps {
   readonly error: { readonly code: string; readonly message: string } | null;
 }
 
+/** Which running tor we attached to, when its control port took no password or cookie. */
+const ACCESS_WORDS: Readonly<Record<NonNullable<TorState['access']>, string>> = {
+  authenticated: '',
+  'user-opt-in': ' via UNAUTHENTICATED control port',
+  tails: ' via Tails filter',
+  whonix: ' via Whonix gateway',
+};
+
 function torWord(tor: TorState): string {
-  if (tor.problem !== null) return 'tor PROBLEM';
-  if (tor.published) return 'tor ready';
-  return `tor ${Math.round(tor.progress)}%`;
+  const via = tor.access === undefined ? '' : ACCESS_WORDS[tor.access];
+  if (tor.problem !== null) return `tor PROBLEM${via}`;
+  if (tor.published) return `tor ready${via}`;
+  return `tor ${Math.round(tor.progress)}%${via}`;
 }
 
 export function StatusBar(props: Readonly<StatusBarProps>) {

@@ -111,6 +111,8 @@ export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): 
       return { ...state, tor: torProgress(state.tor, event.progress, event.summary) };
     case 'tor-problem':
       return { ...state, tor: torProblem(state.tor, event.summary, event.recommendation) };
+    case 'tor-access':
+      return { ...state, tor: { ...state.tor, access: event.access } };
     case 'published':
       return {
         ...state,

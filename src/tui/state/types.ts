@@ -54,6 +54,8 @@ export interface TorState {
   readonly progress: number; // 0–100
   readonly summary: string;
   readonly published: boolean;
+  /** Attach mode: how the running tor's control port let us in (absent: we launched tor). */
+  readonly access?: 'authenticated' | 'user-opt-in' | 'tails' | 'whonix';
   readonly problem: {
     readonly kind: TorProblemKind;
     readonly summary: string;

@@ -1,6 +1,6 @@
 // Helpers for driving Ink components in tests: wait for a frame that satisfies an expectation
 // (polling the render loop, no fixed sleeps) and send named keys.
-import { vi } from 'vitest';
+import { until } from '../../support/wait.js';
 
 export interface Rendered {
   readonly lastFrame: () => string | undefined;
@@ -9,14 +9,16 @@ export interface Rendered {
 
 /** Resolves once `check` passes against the latest frame (retries while React re-renders). */
 export async function frameWhere(r: Rendered, check: (frame: string) => void): Promise<string> {
-  return vi.waitFor(
+  let frame = '';
+  await until(
     () => {
-      const frame = r.lastFrame() ?? '';
+      frame = r.lastFrame() ?? '';
       check(frame);
-      return frame;
     },
-    { timeout: 5000, interval: 5 },
+    undefined,
+    { timeoutMs: 5_000 },
   );
+  return frame;
 }
 
 /** Lets pending effects (input subscriptions) and renders run. */
@@ -48,6 +50,4 @@ export const KEY = {
 } as const;
 
 /** Resolves once `check` passes (for effects that run after the frame is drawn). */
-export async function until(check: () => void): Promise<void> {
-  await vi.waitFor(check, { timeout: 5000, interval: 5 });
-}
+export { until };

@@ -1,0 +1,232 @@
+// The in-memory TorProvider (src/onion/tor-provider.ts), beside the real one, as gosling's
+// tor-interface ships one: its "onions" are plain TCP listeners on 127.0.0.1, registered by service
+// id in a LoopbackTorNetwork, so the real Messenger, ConnectionManager and PeerLink run unchanged
+// over loopback sockets. For tests and benchmarks: no tor, no circuits, no anonymity. Options give
+// dials that hang until aborted, seeded latency (dial delay and one-way socket latency, so runs
+// repeat), an offline tor, byte recording for wire scans, and counters.
+import { once } from 'node:events';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { IdentityKey } from '../identity/identity-key.js';
+import { OnionDescriptorNotFoundError, TorNotRunningError } from './tor-errors.js';
+import type { InboundConnection, OnionListener, TorEvent, TorProvider } from './tor-provider.js';
+import { MAX_INBOUND_CONNECTIONS } from './onion-service.js';
+
+/** Which loopback port serves which service id: the "Tor network" loopback providers share. */
+export class LoopbackTorNetwork {
+  /** The network every provider uses unless given its own. */
+  static readonly shared = new LoopbackTorNetwork();
+  readonly #onions = new Map<string, number>();
+
+  publish(serviceId: string, port: number): void {
+    this.#onions.set(serviceId, port);
+  }
+  unpublish(serviceId: string): void {
+    this.#onions.delete(serviceId);
+  }
+  portOf(serviceId: string): number | undefined {
+    return this.#onions.get(serviceId);
+  }
+  clear(): void {
+    this.#onions.clear();
+  }
+}
+
+export interface LoopbackLatency {
+  /** Seed of the pseudo-random delays: the same seed gives the same sequence. */
+  readonly seed: number;
+  /** Each dial waits 0 .. maxDialDelayMs - 1 ms before connecting (circuits differ). */
+  readonly maxDialDelayMs: number;
+  /** Each dialled socket delays every chunk by a fixed 0 .. maxLatencyMs - 1 ms each way. */
+  readonly maxLatencyMs: number;
+}
+
+export interface LoopbackTorOptions {
+  readonly network?: LoopbackTorNetwork;
+  /** Tor never starts: bootstrap, listen and connect fail with TorNotRunningError. */
+  readonly offline?: boolean;
+  readonly latency?: LoopbackLatency;
+  /** Keep every byte peers sent us, inbound and outbound, in `received` (for wire scans). */
+  readonly recordBytes?: boolean;
+  /** How long a dial to an unpublished service id takes to fail (default 5 ms). */
+  readonly unknownOnionDelayMs?: number;
+}
+
+/** mulberry32: a small seeded PRNG, enough to spread test latencies reproducibly. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export class LoopbackTorProvider implements TorProvider {
+  readonly network: LoopbackTorNetwork;
+  /** Service ids whose dials never connect; they end only when their signal aborts. */
+  readonly hang = new Set<string>();
+  /** Every byte peers sent us (only with `recordBytes`). */
+  readonly received: Buffer[] = [];
+  /** Dials started, dials in flight now, the most in flight at once. */
+  dials = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Every inbound connection accepted so far, in order (closed ones included). */
+  readonly inbound: Socket[] = [];
+  /** Port of the last listener. */
+  port = 0;
+  readonly #options: LoopbackTorOptions;
+  readonly #random: (() => number) | undefined;
+  readonly #listeners = new Set<(event: TorEvent) => void>();
+  readonly #servers = new Set<Server>();
+
+  constructor(options: LoopbackTorOptions = {}) {
+    this.#options = options;
+    this.network = options.network ?? LoopbackTorNetwork.shared;
+    this.#random = options.latency ? seededRandom(options.latency.seed) : undefined;
+  }
+
+  bootstrap(): Promise<void> {
+    if (this.#options.offline === true) return Promise.reject(new TorNotRunningError('offline'));
+    this.emit({ type: 'bootstrap', progress: 100, tag: 'done', summary: 'Done' });
+    this.emit({ type: 'ready' });
+    return Promise.resolve();
+  }
+
+  async listen(
+    expandedKeyBlob: Uint8Array,
+    onConnection: (connection: InboundConnection) => void,
+  ): Promise<OnionListener> {
+    if (this.#options.offline === true) throw new TorNotRunningError('offline');
+    const serviceId = IdentityKey.fromExpandedKey(expandedKeyBlob.slice()).serviceId;
+    const server = createServer((socket) => {
+      this.inbound.push(socket);
+      this.#record(socket);
+      onConnection({ socket });
+    });
+    server.maxConnections = MAX_INBOUND_CONNECTIONS; // the real listener's cap (onion-service.ts)
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    this.#servers.add(server);
+    const address = server.address();
+    this.port = typeof address === 'object' && address !== null ? address.port : 0;
+    this.network.publish(serviceId, this.port);
+    this.emit({ type: 'onion-published', serviceId });
+    return {
+      serviceId,
+      // Stops accepting at once; connections already made stay until their owners close them.
+      close: () => {
+        this.network.unpublish(serviceId);
+        this.#servers.delete(server);
+        server.close();
+        return Promise.resolve();
+      },
+    };
+  }
+
+  async connect(
+    serviceId: string,
+    _port: number,
+    _isolationKey: string,
+    signal?: AbortSignal,
+  ): Promise<Duplex> {
+    if (this.#options.offline === true) throw new TorNotRunningError('offline');
+    this.dials++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      return await this.#dial(serviceId, signal);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  onEvent(listener: (event: TorEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Deliver a TorEvent to the subscribers, as tor would (tests drive bootstrap problems etc.). */
+  emit(event: TorEvent): void {
+    for (const listener of [...this.#listeners]) listener(event);
+  }
+
+  close(): Promise<void> {
+    for (const server of this.#servers) server.close();
+    for (const socket of this.inbound) socket.destroy();
+    return Promise.resolve();
+  }
+
+  async #dial(serviceId: string, signal: AbortSignal | undefined): Promise<Duplex> {
+    if (this.hang.has(serviceId)) return await hangUntilAborted(signal);
+    const port = this.network.portOf(serviceId);
+    if (port === undefined) {
+      await delay(this.#options.unknownOnionDelayMs ?? 5);
+      throw new OnionDescriptorNotFoundError(`no loopback onion for ${serviceId}`, 0xf0);
+    }
+    const latency = this.#options.latency;
+    if (latency !== undefined) await delay(this.#pick(latency.maxDialDelayMs));
+    signal?.throwIfAborted();
+    const socket = createConnection({ host: '127.0.0.1', port, ...(signal ? { signal } : {}) });
+    await once(socket, 'connect');
+    this.#record(socket);
+    if (latency === undefined) return socket;
+    return new LatencySocket(socket, this.#pick(latency.maxLatencyMs));
+  }
+
+  #pick(max: number): number {
+    return this.#random === undefined ? 0 : Math.floor(this.#random() * max);
+  }
+
+  #record(socket: Socket): void {
+    if (this.#options.recordBytes !== true) return;
+    socket.on('data', (chunk: Buffer) => this.received.push(Buffer.from(chunk)));
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function hangUntilAborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise<never>((_resolve, reject) => {
+    if (signal === undefined) return;
+    const abort = (): void =>
+      reject(signal.reason instanceof Error ? signal.reason : new Error('dial aborted'));
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
+}
+
+/** A socket seen with a fixed one-way latency each way (order kept), like a circuit. */
+class LatencySocket extends Duplex {
+  readonly #inner: Socket;
+  readonly #ms: number;
+  constructor(inner: Socket, ms: number) {
+    super();
+    this.#inner = inner;
+    this.#ms = ms;
+    inner.on('data', (chunk: Buffer) => setTimeout(() => this.push(chunk), ms));
+    inner.on('end', () => setTimeout(() => this.push(null), ms));
+    inner.on('close', () => setTimeout(() => this.destroy(), ms + 1));
+    inner.on('error', () => undefined);
+  }
+  override _read(): void {}
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    setTimeout(() => {
+      if (!this.#inner.destroyed) this.#inner.write(chunk);
+    }, this.#ms);
+    done();
+  }
+  override _final(done: () => void): void {
+    setTimeout(() => this.#inner.end(), this.#ms);
+    done();
+  }
+  override _destroy(error: Error | null, done: (error: Error | null) => void): void {
+    setTimeout(() => this.#inner.destroy(), this.#ms);
+    done(error);
+  }
+}
