@@ -1,6 +1,6 @@
 // The `sotto` command (bin/sotto.js): parses the arguments and runs a subcommand. Errors are one
 // clear line on stderr, never a stack trace. Exit codes: 0 ok, 1 runtime error, 2 usage,
-// 3 wrong passphrase / profile or vault error, 4 tor error.
+// 3 wrong passphrase / profile or vault error, 4 tor error, 5 headless output closed by the reader.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,8 @@ export const EXIT_RUNTIME = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_PROFILE = 3;
 export const EXIT_TOR = 4;
+/** Headless: the reader closed stdout (EPIPE); the session was still saved and closed cleanly. */
+export const EXIT_OUTPUT_CLOSED = 5;
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -231,9 +233,13 @@ async function headless(args: SottoArgs): Promise<number> {
     await messenger.close();
     process.stdin.destroy();
   }
-  await done;
+  const end = await done;
   process.off('SIGTERM', stop);
   process.off('SIGINT', stop);
   await session.close();
+  if (end === 'output-closed') {
+    process.stderr.write('sotto: the output was closed: session saved and closed\n');
+    return EXIT_OUTPUT_CLOSED;
+  }
   return code;
 }

@@ -37,6 +37,11 @@ export interface ConnectionManagerOptions {
   readonly onGone: (serviceId: string, link: PeerLink) => void;
   /** A dial failed before authentication (network). */
   readonly onDialFailed?: (serviceId: string, error: unknown) => void;
+  /**
+   * Our own mistake, not the network's: a connection could not even be set up (e.g. the
+   * RicochetConnection refused its options). The socket is closed; the owner reports it.
+   */
+  readonly onError?: (error: unknown) => void;
   readonly features?: readonly string[];
   readonly maxDials?: number;
   readonly dialTimeoutMs?: number;
@@ -141,8 +146,9 @@ export class ConnectionManager {
         random: (n) => new Uint8Array(randomBytes(n)),
         ...(this.#o.features ? { features: this.#o.features } : {}),
       });
-    } catch {
+    } catch (error) {
       socket.destroy();
+      this.#o.onError?.(error);
       return;
     }
     this.#slots.add(this.#attach(socket, connection, undefined));
@@ -189,12 +195,13 @@ export class ConnectionManager {
       this.#o.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
     );
     timeout.unref();
-    const fail = (error: unknown): void => {
+    const fail = (error: unknown, ours = false): void => {
       clearTimeout(timeout);
       if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
       if (this.#stopped) return;
       this.#policy.onFailure(serviceId, this.#now(), 'network');
-      this.#o.onDialFailed?.(serviceId, error);
+      if (ours) this.#o.onError?.(error);
+      else this.#o.onDialFailed?.(serviceId, error);
       this.#schedule();
     };
     abort.signal.addEventListener('abort', () => dial.link?.destroy(), { once: true });
@@ -217,7 +224,7 @@ export class ConnectionManager {
           });
         } catch (error) {
           socket.destroy();
-          fail(error);
+          fail(error, true); // not the network: never reported as "could not reach"
           return;
         }
         dial.link = this.#attach(socket, connection, (authenticated) => {

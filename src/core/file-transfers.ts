@@ -36,6 +36,10 @@ interface Transfer {
   stats?: TransferStats;
   file?: FileHandle;
   download?: Download;
+  /** The download being set up after `accept` (one per transfer, however often accepted). */
+  setup?: Promise<void>;
+  /** Finished (cancelled, failed, link gone…): a setup still running must undo itself. */
+  ended: boolean;
   /** Serialises file I/O so chunks are read and written in order. */
   io: Promise<void>;
   failed: boolean;
@@ -99,6 +103,7 @@ export class FileTransfers {
         file,
         io: Promise.resolve(),
         failed: false,
+        ended: false,
         unwritten: 0,
       });
       // The sender learns the id now, so it can cancel an offer the peer never answers.
@@ -110,17 +115,34 @@ export class FileTransfers {
     }
   }
 
-  /** The user accepts an offered file: reserve a `.sotto-part`, then tell the peer. */
+  /**
+   * The user accepts an offered file: reserve a `.sotto-part`, then tell the peer. Accepting again
+   * while (or after) it is set up waits for that same setup. If the transfer ends meanwhile (the
+   * peer cancels, the link drops, the user cancels, shutdown), the setup deletes what it created
+   * and closes its file before the end is reported: nothing is left behind.
+   */
   async accept(address: RicochetId, fileId: number): Promise<void> {
     const t = this.#require(address, fileId, 'in');
-    if (t.download !== undefined) return;
-    await this.#staleRemoved;
-    if (t.download !== undefined) return;
-    t.download = await startDownload(this.#downloadsDir, t.name);
-    t.stats = new TransferStats(t.size, this.#now());
-    if (t.link.run((c) => c.acceptFile(fileId)) === undefined && t.link.closed) {
+    t.setup ??= this.#setUpDownload(t).catch((error: unknown) => {
+      delete t.setup; // a failed setup (disk, names) may be tried again
+      throw error;
+    });
+    await t.setup;
+    if (!t.ended && t.link.run((c) => c.acceptFile(fileId)) === undefined && t.link.closed) {
       await this.#finish(t, 'failed');
     }
+  }
+
+  async #setUpDownload(t: Transfer): Promise<void> {
+    await this.#staleRemoved;
+    if (t.ended) return;
+    const download = await startDownload(this.#downloadsDir, t.name);
+    if (t.ended) {
+      await download.abort();
+      return;
+    }
+    t.download = download;
+    t.stats = new TransferStats(t.size, this.#now());
   }
 
   reject(address: RicochetId, fileId: number): void {
@@ -140,6 +162,9 @@ export class FileTransfers {
   handle(address: RicochetId, link: PeerLink, event: ConnectionEvent): boolean {
     switch (event.type) {
       case 'file-offer': {
+        // The same id again (a new connection): the old transfer ended with its connection.
+        const previous = this.#transfers.get(key(address, event.fileId, 'in'));
+        if (previous !== undefined) void this.#finish(previous, 'failed');
         const t: Transfer = {
           address,
           fileId: event.fileId,
@@ -149,6 +174,7 @@ export class FileTransfers {
           link,
           io: Promise.resolve(),
           failed: false,
+          ended: false,
           unwritten: 0,
         };
         this.#transfers.set(key(address, event.fileId, 'in'), t);
@@ -260,7 +286,9 @@ export class FileTransfers {
     const k = key(t.address, t.fileId, t.direction);
     if (this.#transfers.get(k) !== t) return;
     this.#transfers.delete(k);
+    t.ended = true;
     if (result !== 'success') t.failed = true;
+    await t.setup?.catch(() => undefined);
     await t.io.catch(() => undefined);
     t.link.releaseInput(k);
     let path: string | undefined;

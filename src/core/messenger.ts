@@ -90,6 +90,7 @@ export class Messenger implements MessengerCore {
       onLive: () => undefined,
       onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
+      onError: (error) => this.#emit(errorEvent(error)),
       ...(options.features ? { features: options.features } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
@@ -214,8 +215,19 @@ export class Messenger implements MessengerCore {
     const q = this.#queue(address);
     const link = this.#knownLink(address);
     if (link === undefined || !q.connected) return;
-    for (const m of q.takeSendable(this.#now())) {
-      link.run((c) => c.sendChatMessage(m.text, { id: m.wireId, timeDelta: m.timeDelta }));
+    const batch = q.takeSendable(this.#now());
+    for (const [i, m] of batch.entries()) {
+      // Only a message on the wire is `sent`: one the connection refused (it is closing, too many
+      // unacknowledged) stays as it was and goes out on a later try, once (same wire id).
+      let wireId: number | undefined;
+      try {
+        wireId = link.run((c) =>
+          c.sendChatMessage(m.text, { id: m.wireId, timeDelta: m.timeDelta }),
+        );
+      } finally {
+        if (wireId === undefined) for (const rest of batch.slice(i)) q.notSent(rest.localId);
+      }
+      if (wireId === undefined) return;
       this.#messageState(address, m.localId, 'sent');
     }
   }
@@ -337,7 +349,9 @@ export class Messenger implements MessengerCore {
         if (m === undefined) return;
         this.#messageState(address, m.localId, m.state);
         if (m.state === 'delivered') this.#emit({ type: 'delivered', address, id: m.localId });
-        return this.#changed();
+        this.#changed();
+        // A message the connection held back (too many unacknowledged) may go now.
+        return this.#sendQueued(address);
       }
       default:
         return;

@@ -4,7 +4,7 @@
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RicochetConnection } from '../protocol/connection.js';
-import type { ConnectionEvent } from '../protocol/connection-types.js';
+import { ConnectionStateError, type ConnectionEvent } from '../protocol/connection-types.js';
 
 export const TICK_INTERVAL_MS = 1_000;
 /**
@@ -25,7 +25,7 @@ export interface PeerLinkOptions {
 
 let nextLinkId = 1;
 
-/** One live transport + connection. Never throws from socket callbacks or commands. */
+/** One live transport + connection. Never throws from socket callbacks; see `run` for commands. */
 export class PeerLink {
   readonly id = nextLinkId++;
   readonly connection: RicochetConnection;
@@ -87,17 +87,23 @@ export class PeerLink {
     if (this.#inputHolds.delete(reason)) this.#applyBackpressure();
   }
 
-  /** Runs a command on the connection, then flushes. Returns undefined if the command threw. */
+  /**
+   * Runs a command on the connection, then flushes. Returns undefined if the command did not
+   * happen because of the connection's state (closed or closing, the channel gone, the transfer
+   * or request already ended: a race with the peer, ConnectionStateError): the caller must treat
+   * its command as not done. Any other error is the caller's mistake (a bad argument, a bug) and
+   * is thrown.
+   */
   run<T>(command: (connection: RicochetConnection) => T): T | undefined {
     if (this.#closed) return undefined;
-    let result: T | undefined;
     try {
-      result = command(this.connection);
-    } catch {
-      result = undefined;
+      return command(this.connection);
+    } catch (error) {
+      if (error instanceof ConnectionStateError) return undefined;
+      throw error;
+    } finally {
+      this.pump();
     }
-    this.pump();
-    return result;
   }
 
   /** Graceful close (Ricochet: close channel 0 is not needed; end the transport after output). */

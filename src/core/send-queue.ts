@@ -150,6 +150,18 @@ export class SendQueue {
   }
 
   /**
+   * A message `takeSendable` handed out did not go on the wire (the connection refused the send):
+   * it is as it was before, and goes out with the next `takeSendable` (this connection, if it can
+   * still send, or the next one). Its wire id, if new, is kept: it was never used.
+   */
+  notSent(localId: number): void {
+    const m = this.#messages.get(localId);
+    if (m === undefined || m.state !== 'sent' || !this.#sentThisConnection.delete(localId)) return;
+    m.attempts--;
+    if (m.attempts === 0) m.state = 'queued';
+  }
+
+  /**
    * A ChatAcknowledge arrived. Accepted → delivered (leaves the queue); refused → failed.
    * Unknown or repeated acks return undefined.
    */

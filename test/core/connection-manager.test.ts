@@ -138,4 +138,34 @@ describe('ConnectionManager', () => {
     await until(() => !m.live.has(BOB.serviceId) && b.live.size === 0);
     expect(b.manager.live(MALLORY.serviceId)).toBeUndefined();
   });
+
+  it('a connection it cannot even set up is reported as its own error, not as the network', async () => {
+    // A contact entry that is no service id (a caller's mistake): tor reaches "it", but no
+    // RicochetConnection can be made for it. That must surface, not read as "unreachable".
+    const target = await makePeer(BOB);
+    const bogus = 'not-a-service-id';
+    const port = registry.get(BOB.serviceId);
+    if (port !== undefined) registry.set(bogus, port);
+    const errors: unknown[] = [];
+    const dialFailures: unknown[] = [];
+    const manager = new ConnectionManager({
+      tor: target.tor,
+      identity: { serviceId: ALICE.serviceId, sign: (m) => ALICE.sign(m) },
+      wantsConnection: () => true,
+      isKnownContact: () => false,
+      admitUnknown: () => false,
+      onEvent: () => undefined,
+      onLive: () => undefined,
+      onGone: () => undefined,
+      onDialFailed: (_id, error) => dialFailures.push(error),
+      onError: (error) => errors.push(error),
+      backoff: { baseMs: 60_000, capMs: 60_000, minMs: 60_000, likelyRejectedMs: 60_000 },
+    });
+    peers.push({ ...target, manager });
+    manager.track(bogus);
+    manager.setTorUp(true);
+    await until(() => errors.length > 0);
+    expect(errors[0]).toBeInstanceOf(TypeError);
+    expect(dialFailures).toEqual([]);
+  });
 });

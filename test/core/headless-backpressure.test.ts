@@ -1,10 +1,15 @@
-// Output backpressure of the headless runner (src/core/headless.ts) with a slow real Writable:
-// input is not read while the output is full, and a reader that never catches up gets exactly one
-// `output-overflow` error and a clean close instead of unbounded memory.
-import { PassThrough, Writable } from 'node:stream';
+// Backpressure of the headless runner (src/core/headless.ts) over real streams: input is not read
+// while the output is full, a reader that never catches up gets exactly one `output-overflow`
+// error and a clean close instead of unbounded memory, and a client that writes thousands of
+// commands faster than the core carries them out is read only as fast as the core keeps up.
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CoreCommand, CoreEvent, MessengerCore } from '../../src/api/core-api.js';
-import { OUTPUT_OVERFLOW_CODE, runHeadless } from '../../src/core/headless.js';
+import {
+  MAX_PENDING_COMMANDS,
+  OUTPUT_OVERFLOW_CODE,
+  runHeadless,
+} from '../../src/core/headless.js';
 
 const ADDRESS = 'ricochet:' + 'a'.repeat(56);
 
@@ -103,5 +108,64 @@ describe('runHeadless output backpressure', () => {
     expect(events.slice(ids).map((e) => e.type)).toEqual(['error', 'quit']);
     await done;
     expect(core.commands.map((c) => c.type)).toEqual(['quit']);
+  });
+});
+
+/** A core that takes an event-loop turn per command (as a disk write would) and answers each. */
+class SlowCore extends RecordingCore {
+  answered = 0;
+  override async dispatch(command: CoreCommand): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (command.type === 'quit') this.emit({ type: 'quit' });
+    else if (command.type === 'send') {
+      this.answered++;
+      this.emit({ type: 'queued', address: ADDRESS, id: Number(command.text), text: command.text });
+    }
+  }
+}
+
+describe('runHeadless input backpressure (pending commands)', () => {
+  it('reads input only while fewer than MAX_PENDING_COMMANDS wait; answers all, in order', async () => {
+    const total = 20_000;
+    const perChunk = 100;
+    const core = new SlowCore();
+    let produced = 0;
+    let widestGap = 0;
+    const noteGap = (): void => {
+      widestGap = Math.max(widestGap, produced - core.answered);
+    };
+    // A client writing as fast as it is read: a chunk of lines each time the runner pulls.
+    const input = new Readable({
+      highWaterMark: 1,
+      read() {
+        if (produced >= total) {
+          this.push(null);
+          return;
+        }
+        let text = '';
+        for (let i = 0; i < perChunk; i++, produced++) {
+          text += JSON.stringify({ type: 'send', address: ADDRESS, text: String(produced) }) + '\n';
+        }
+        noteGap();
+        this.push(text);
+      },
+    });
+    const output = new PassThrough();
+    const answers: number[] = [];
+    let rest = '';
+    output.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        const event = JSON.parse(line) as CoreEvent;
+        if (event.type === 'queued') answers.push(event.id);
+      }
+      noteGap();
+    });
+    const end = await runHeadless(core, { input, output });
+    expect(end).toBe('quit');
+    expect(answers).toEqual(Array.from({ length: total }, (_, i) => i));
+    // Read ahead of the core: the pending bound, the chunk being split and one buffered chunk.
+    expect(widestGap).toBeLessThanOrEqual(MAX_PENDING_COMMANDS + 2 * perChunk);
   });
 });

@@ -1,7 +1,7 @@
 // The headless runner over real streams with a recording MessengerCore double: commands in order,
 // bad lines answered with one error event each (never a crash), end of input and `quit` close the
 // core exactly once, events written as one JSON line each.
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CoreCommand, CoreEvent, MessengerCore } from '../../src/api/core-api.js';
@@ -113,5 +113,20 @@ describe('runHeadless', () => {
     await done;
     input.write('{"type":"id"}\n');
     expect(core.commands.map((c) => c.type)).toEqual(['quit']);
+  });
+
+  it('an output the reader closed (EPIPE) ends the session as quit, reported as output-closed', async () => {
+    const core = new RecordingCore();
+    const input = new PassThrough();
+    const output = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const done = runHeadless(core, { input, output });
+    input.write('{"type":"id"}\n');
+    expect(await done).toBe('output-closed');
+    expect(core.commands.map((c) => c.type)).toEqual(['id', 'quit']);
+    expect(core.closes).toBe(1);
   });
 });

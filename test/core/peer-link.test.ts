@@ -147,6 +147,25 @@ describe('PeerLink', () => {
     expect(b.link.run(() => 1)).toBeUndefined(); // commands after close are ignored, never throw
   });
 
+  it('run: a caller mistake throws; a command the closing connection refuses is not done', async () => {
+    const sockets = await socketPair();
+    cleanups.push(sockets.close);
+    const { a, b } = knownPair(sockets);
+    await a.next('chat-ready');
+    expect(() => a.link.run((c) => c.sendChatMessage(''))).toThrow(RangeError);
+    expect(() =>
+      a.link.run(() => {
+        throw new TypeError('a bug in the caller');
+      }),
+    ).toThrow(TypeError);
+    a.link.close();
+    expect(a.link.connection.state).toBe('closing');
+    expect(a.link.closed).toBe(false);
+    expect(a.link.run((c) => c.sendChatMessage('too late'))).toBeUndefined();
+    await b.next('closed');
+    expect(b.events.filter((e) => e.type === 'chat-message')).toEqual([]);
+  });
+
   it('a transport reset closes the connection as peer-closed', async () => {
     const sockets = await socketPair();
     cleanups.push(sockets.close);

@@ -71,6 +71,8 @@ const FORBIDDEN = [
   'ADD_ONION NEW:ED25519-V3 Port=9878,127.0.0.1:4000',
   `ADD_ONION ED25519-V3:${'A'.repeat(86)}== Flags=Detach MaxStreams=16 Port=9878,127.0.0.1:4000`,
   `ADD_ONION ED25519-V3:${'A'.repeat(86)}== MaxStreams=16 Port=80,127.0.0.1:4000`,
+  // MaxStreams=0 means unlimited streams per circuit: a stream flood the cap of 16 prevents.
+  `ADD_ONION ED25519-V3:${'A'.repeat(86)}== MaxStreams=0 Port=9878,127.0.0.1:4000`,
   `ADD_ONION ED25519-V3:${'A'.repeat(86)}== MaxStreams=16 Port=9878,127.0.0.1:4000 Port=22,127.0.0.1:22`,
   'DEL_ONION x',
   'SETEVENTS CIRC',

@@ -1,6 +1,6 @@
 // The private Tor network from the global setup works: a client tor joins it and bootstraps to
 // 100%. A second, small network proves start/stop hygiene: exactly its PIDs end, its dir is removed.
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -8,17 +8,7 @@ import { startTestNetwork, TestNetworkError } from '../../tor/testnet.js';
 import { CommandFailedError } from '../../tor/tor-process.js';
 import { findFreePortBlock } from '../../tor/free-ports.js';
 import { startClientTor } from './client-tor.js';
-
-/** PIDs of running processes whose command line mentions `needle`. */
-async function processesMentioning(needle: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(needle)) pids.push(Number(entry));
-  }
-  return pids;
-}
+import { processesMentioning } from '../support/processes.js';
 
 /** Inside the block of SOTTO_TESTNET_PORT_BASE when set (the global network uses its start). */
 function portBaseAt(offset: number): number | undefined {

@@ -5,6 +5,7 @@ import { MAX_PENDING_REQUESTS, type CoreEvent } from '../../../src/api/core-api.
 import type { UiAction } from '../../../src/tui/state/actions.js';
 import { listEntries } from '../../../src/tui/state/contacts.js';
 import { initialState, reducer } from '../../../src/tui/state/reducer.js';
+import { FINISHED_TRANSFERS_KEPT } from '../../../src/tui/state/transfers.js';
 import type { UiState } from '../../../src/tui/state/types.js';
 
 const A = `ricochet:${'a'.repeat(56)}`;
@@ -190,6 +191,30 @@ describe('composer', () => {
 });
 
 describe('transfers', () => {
+  it('stays bounded: every active transfer, and only the last finished ones', () => {
+    // A peer that offers file after file and cancels each (the core forgets each at file-done).
+    let s = run([
+      core({ type: 'file-offer', address: B, fileId: 1, name: 'still-offered.pdf', size: 10 }),
+    ]);
+    for (let id = 1; id <= 1000; id++) {
+      s = run(
+        [
+          core({ type: 'file-offer', address: A, fileId: id, name: `f${id}.bin`, size: 10 }),
+          core({ type: 'file-done', address: A, fileId: id, direction: 'in', result: 'cancelled' }),
+        ],
+        s,
+      );
+    }
+    expect(s.transfers).toHaveLength(FINISHED_TRANSFERS_KEPT + 1);
+    expect(s.transfers[0]).toMatchObject({ address: B, fileId: 1, state: 'offered' });
+    expect(s.transfers.slice(1).map((t) => t.fileId)).toEqual(
+      Array.from(
+        { length: FINISHED_TRANSFERS_KEPT },
+        (_, i) => 1000 - FINISHED_TRANSFERS_KEPT + 1 + i,
+      ),
+    );
+  });
+
   it('follows an offer through progress to done, with a sanitised name', () => {
     let s = run([
       core({ type: 'file-offer', address: A, fileId: 3, name: 'a\u202Efdp.exe', size: 1000 }),
