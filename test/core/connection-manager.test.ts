@@ -144,8 +144,8 @@ describe('ConnectionManager', () => {
     // RicochetConnection can be made for it. That must surface, not read as "unreachable".
     const target = await makePeer(BOB);
     const bogus = 'not-a-service-id';
-    const port = registry.get(BOB.serviceId);
-    if (port !== undefined) registry.set(bogus, port);
+    const port = network.portOf(BOB.serviceId);
+    if (port !== undefined) network.publish(bogus, port);
     const errors: unknown[] = [];
     const dialFailures: unknown[] = [];
     const manager = new ConnectionManager({
