@@ -29,7 +29,7 @@ export interface ContactRecord {
   addedAt: number;
 }
 
-/** Plain, JSON-safe form for the vault (H6's vault-state converts to and from this). */
+/** Plain, JSON-safe form for the vault (src/core/vault-mapping.ts converts it to and from the vault state). */
 export interface ContactBookState {
   readonly version: 1;
   readonly contacts: readonly {

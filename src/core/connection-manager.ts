@@ -14,8 +14,8 @@ import type { TorProvider } from '../onion/tor-provider.js';
 import { ReconnectPolicy, type BackoffOptions, type FailureKind } from './backoff.js';
 import { PeerLink } from './peer-link.js';
 import { InboundSlots, type InboundLimits, type InboundLoad } from './inbound-slots.js';
+import { RICOCHET_PORT } from '../identity/service-id.js';
 
-export const RICOCHET_PORT = 9878;
 export const DEFAULT_MAX_DIALS = 4;
 /** From starting a dial until the peer authenticated (SOCKS, rendezvous, introduction, auth). */
 export const DEFAULT_DIAL_TIMEOUT_MS = 120_000;

@@ -7,6 +7,10 @@ import { IdentityError } from './errors.js';
 
 /** Length of a v3 service id in base32 characters (35 bytes × 8 / 5). */
 export const SERVICE_ID_LENGTH = 56;
+/** The shape of a service id (56 lower-case base32 characters); the checksum is not checked. */
+export const SERVICE_ID_PATTERN = /^[a-z2-7]{56}$/;
+/** The onion port Ricochet peers listen on and dial (`<service id>.onion:9878`). */
+export const RICOCHET_PORT = 9878;
 /** The only onion address version Sotto (and Ricochet protocol v3) accepts. */
 export const ONION_VERSION = 0x03;
 

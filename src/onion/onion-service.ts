@@ -10,8 +10,10 @@ import type { TorSession } from './tor-session.js';
 import { addOnion, delOnion } from './control/commands.js';
 import { ControlProtocolError, TorControlError } from './control/errors.js';
 import { parseHsDesc, type HsDescEvent } from './control/events.js';
+import { RICOCHET_PORT } from '../identity/service-id.js';
 
-export const RICOCHET_VIRTUAL_PORT = 9878;
+/** Our onion's virtual port: the port Ricochet peers dial. */
+export const RICOCHET_VIRTUAL_PORT = RICOCHET_PORT;
 export const DEFAULT_PUBLISH_TIMEOUT_MS = 120_000;
 /** Streams one rendezvous circuit may open: a peer needs one; this caps a flood per circuit. */
 export const MAX_STREAMS_PER_CIRCUIT = 16;

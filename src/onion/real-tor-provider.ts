@@ -8,17 +8,14 @@ import type { TorAsyncEvent } from './control/control-connection.js';
 import { OnionService } from './onion-service.js';
 import { IsolationCredentials, socksConnect } from './socks-connect.js';
 import { attachTor } from './tor-attach.js';
-import { BootstrapProblemReporter, bootstrapContextFromTorrc } from './bootstrap-reporter.js';
+import { abortError, untilAborted } from './abort.js';
+import { BootstrapProgress } from './bootstrap-progress.js';
 import { TorNotRunningError, TorStartError } from './tor-errors.js';
 import { launchTor, shutdownLaunchedTor, type LaunchOptions } from './tor-launcher.js';
 import type { InboundConnection, OnionListener, TorEvent, TorProvider } from './tor-provider.js';
 import { ControlProtocolError } from './control/errors.js';
-import {
-  parseBootstrapPhase,
-  parseTorEvent,
-  type BootstrapStatus,
-  type ParsedTorEvent,
-} from './control/events.js';
+import { parseBootstrapPhase, parseTorEvent, type ParsedTorEvent } from './control/events.js';
+import { TOR_STOP_GRACE_MS } from './tor-process.js';
 import { getInfoValue, isFiltered, type TorSession } from './tor-session.js';
 
 interface CommonOptions {
@@ -29,7 +26,7 @@ interface CommonOptions {
   readonly listen?: { readonly host?: string; readonly port?: number };
   /** A bootstrap stuck this long in one phase is reported as a `bootstrap-problem` (30 s). */
   readonly stallAfterMs?: number;
-  /** Clock of the stall detector (tests). */
+  /** Clock of the stall detector and the bootstrap deadline (tests). */
   readonly now?: () => number;
 }
 
@@ -59,37 +56,6 @@ export function createTorProvider(options: TorProviderOptions): RealTorProvider 
   return new TorRuntime(options);
 }
 
-/** What an aborted call rejects with: the signal's reason (an AbortError DOMException by default). */
-function abortError(signal: AbortSignal | undefined): Error {
-  return signal?.reason instanceof Error
-    ? signal.reason
-    : new DOMException('The operation was aborted', 'AbortError');
-}
-
-/**
- * Settles like `work`, or rejects with the signal's reason as soon as it aborts. `work` itself is
- * not cancelled (the caller closes what it runs on), so a shared control connection is not torn
- * down by the abort before the caller has detached from it.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
 class TorRuntime implements RealTorProvider {
   readonly #options: TorProviderOptions;
   readonly #listeners = new Set<(event: TorEvent) => void>();
@@ -97,13 +63,18 @@ class TorRuntime implements RealTorProvider {
   readonly #isolation = new IsolationCredentials(randomBytes(32));
   #session: TorSession | undefined;
   #starting: Promise<TorSession> | undefined;
-  #phase: BootstrapStatus | undefined;
-  #phaseWaiters = new Set<() => void>();
-  #problems: BootstrapProblemReporter | undefined;
+  readonly #now: () => number;
+  readonly #progress: BootstrapProgress;
   #closing = false;
 
   constructor(options: TorProviderOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#progress = new BootstrapProgress({
+      emit: (event) => this.#emit(event),
+      now: this.#now,
+      ...(options.stallAfterMs === undefined ? {} : { stallAfterMs: options.stallAfterMs }),
+    });
   }
 
   get torPid(): number | undefined {
@@ -152,15 +123,7 @@ class TorRuntime implements RealTorProvider {
 
   async #start(signal?: AbortSignal): Promise<TorSession> {
     const options = this.#options;
-    this.#phase = undefined;
-    this.#problems = new BootstrapProblemReporter(
-      bootstrapContextFromTorrc(options.mode === 'launch' ? (options.extraTorrcLines ?? []) : []),
-      (event) => this.#emit(event),
-      {
-        now: options.now ?? Date.now,
-        ...(options.stallAfterMs === undefined ? {} : { stallAfterMs: options.stallAfterMs }),
-      },
-    );
+    this.#progress.restart(options.mode === 'launch' ? (options.extraTorrcLines ?? []) : []);
     let session: TorSession;
     if (options.mode === 'launch') {
       session = await launchTor(options, signal);
@@ -189,7 +152,7 @@ class TorRuntime implements RealTorProvider {
       return;
     }
     if (parsed?.type === 'bootstrap') {
-      this.#onPhase(parsed);
+      this.#progress.onPhase(parsed);
     } else if (parsed?.type === 'network-liveness') {
       this.#emit({ type: 'network-liveness', up: parsed.up });
     } else if (parsed?.type === 'hs-desc' && parsed.action === 'FAILED') {
@@ -200,40 +163,17 @@ class TorRuntime implements RealTorProvider {
     }
   }
 
-  #onPhase(phase: BootstrapStatus): void {
-    // Warnings and stalls become `bootstrap-problem` events in words (bootstrap-reporter.ts).
-    if (phase.warning !== undefined || phase.severity === 'WARN') {
-      this.#problems?.onPhase(phase);
-      return;
-    }
-    const previous = this.#phase?.progress ?? -1;
-    // Tor's progress only grows. A GETINFO answer can be older than an event handled while that
-    // answer was in flight (both arrive in one chunk); it must not move progress backwards.
-    if (phase.progress < previous) return;
-    this.#phase = phase;
-    this.#problems?.onPhase(phase);
-    if (phase.progress !== previous) {
-      this.#emit({
-        type: 'bootstrap',
-        progress: phase.progress,
-        tag: phase.tag,
-        summary: phase.summary,
-      });
-    }
-    for (const wake of [...this.#phaseWaiters]) wake();
-  }
-
   #onControlClosed(session: TorSession): void {
     if (this.#session !== session) return;
     this.#session = undefined;
-    for (const wake of [...this.#phaseWaiters]) wake();
+    this.#progress.wakeAll();
     if (this.#closing) return;
     if (session.process !== undefined) {
       void session.process.exited.then((exit) => {
         if (!this.#closing)
           this.#emit({ type: 'tor-exited', code: exit.code, signal: exit.signal });
       });
-      void session.process.stop(2_000);
+      void session.process.stop();
     } else {
       this.#emit({ type: 'tor-exited', code: null, signal: null });
     }
@@ -247,7 +187,7 @@ class TorRuntime implements RealTorProvider {
         getInfoValue(session.control, 'status/bootstrap-phase'),
         signal,
       );
-      this.#onPhase(parseBootstrapPhase(phase));
+      this.#progress.onPhase(parseBootstrapPhase(phase));
     } catch (error) {
       if (signal?.aborted === true) {
         await this.#abortStart(session);
@@ -263,8 +203,8 @@ class TorRuntime implements RealTorProvider {
       this.#emit({ type: 'ready' });
       return;
     }
-    const deadline = Date.now() + timeoutMs;
-    while ((this.#phase?.progress ?? 0) < 100) {
+    const deadline = this.#now() + timeoutMs;
+    while (this.#progress.progress < 100) {
       if (signal?.aborted === true) {
         await this.#abortStart(session);
         throw abortError(signal);
@@ -275,25 +215,15 @@ class TorRuntime implements RealTorProvider {
           (await session.process?.logTail()) ?? [],
         );
       }
-      const left = deadline - Date.now();
+      const left = deadline - this.#now();
       if (left <= 0) {
         throw new TorStartError(
           `tor did not finish bootstrapping within ${timeoutMs} ms`,
           (await session.process?.logTail()) ?? [],
         );
       }
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', wake);
-          this.#phaseWaiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, Math.min(left, STALL_CHECK_INTERVAL_MS));
-        signal?.addEventListener('abort', wake, { once: true });
-        this.#phaseWaiters.add(wake);
-      });
-      if (this.#session === session) this.#problems?.check();
+      await this.#progress.changed(Math.min(left, STALL_CHECK_INTERVAL_MS), signal);
+      if (this.#session === session) this.#progress.checkStall();
     }
     this.#emit({ type: 'ready' });
   }
@@ -301,7 +231,7 @@ class TorRuntime implements RealTorProvider {
   /** Aborted during bootstrap: a launched tor is stopped; an attached one is left alone. */
   async #abortStart(session: TorSession): Promise<void> {
     if (this.#session === session) this.#session = undefined;
-    if (session.process !== undefined) await shutdownLaunchedTor(session, 2_000);
+    if (session.process !== undefined) await shutdownLaunchedTor(session, TOR_STOP_GRACE_MS);
     else session.control.close();
   }
 
@@ -377,7 +307,7 @@ class TorRuntime implements RealTorProvider {
     const old = this.#session;
     if (old !== undefined) {
       this.#session = undefined;
-      if (old.process !== undefined) await shutdownLaunchedTor(old, 2_000);
+      if (old.process !== undefined) await shutdownLaunchedTor(old, TOR_STOP_GRACE_MS);
       else old.control.close();
     }
     await this.bootstrap(signal);
@@ -405,7 +335,7 @@ class TorRuntime implements RealTorProvider {
     if (starting !== undefined && starting !== this.#session) await this.#stopSession(starting);
     const session = this.#session;
     this.#session = undefined;
-    for (const wake of [...this.#phaseWaiters]) wake();
+    this.#progress.wakeAll();
     if (session !== undefined) await this.#stopSession(session);
   }
 }

@@ -5,7 +5,7 @@ import { authenticate } from './control/authenticate.js';
 import { setConf, setEvents, signal as sendSignal, takeOwnership } from './control/commands.js';
 import { TorControlConnection } from './control/control-connection.js';
 import { TorStartError } from './tor-errors.js';
-import { findTor, TorProcess } from './tor-process.js';
+import { findTor, TOR_STOP_GRACE_MS, TorProcess } from './tor-process.js';
 import { getInfoValue, parseSocksListeners, type TorSession } from './tor-session.js';
 
 export interface LaunchOptions {
@@ -58,7 +58,7 @@ export async function launchTor(options: LaunchOptions, signal?: AbortSignal): P
     };
   } catch (error) {
     control?.close();
-    const exit = await tor.stop(2_000);
+    const exit = await tor.stop();
     if (error instanceof TorStartError || signal?.aborted === true) throw error;
     throw new TorStartError(
       `tor started but could not be configured (exit code ${exit.code}, signal ${exit.signal})`,
@@ -76,7 +76,7 @@ export async function shutdownLaunchedTor(session: TorSession, graceMs = 5_000):
   const tor = session.process;
   if (!session.control.closed) {
     try {
-      await sendSignal(session.control, 'SHUTDOWN', { timeoutMs: 2_000 });
+      await sendSignal(session.control, 'SHUTDOWN', { timeoutMs: TOR_STOP_GRACE_MS });
     } catch {
       // Tor may already be gone; closing the owning connection below also shuts it down.
     }
@@ -87,5 +87,5 @@ export async function shutdownLaunchedTor(session: TorSession, graceMs = 5_000):
     tor.exited,
     new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), graceMs).unref()),
   ]);
-  if (exited === undefined) await tor.stop(2_000);
+  if (exited === undefined) await tor.stop();
 }

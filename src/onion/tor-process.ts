@@ -92,6 +92,9 @@ export interface SpawnTorOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How long a stopping tor gets (to answer SHUTDOWN, to exit before SIGTERM, then SIGKILL). */
+export const TOR_STOP_GRACE_MS = 2_000;
+
 /** One running tor child. `exited` settles when the process is gone. */
 export class TorProcess {
   readonly files: TorrcFiles;
@@ -161,7 +164,7 @@ export class TorProcess {
       const control = await tor.#waitForControlPort(options.startTimeoutMs, options.signal);
       return { process: tor, control };
     } catch (error) {
-      await tor.stop(2_000);
+      await tor.stop();
       throw error;
     }
   }
@@ -206,7 +209,7 @@ export class TorProcess {
   }
 
   /** SIGTERM, then SIGKILL after `graceMs` — sent to this child only. Resolves once it is gone. */
-  async stop(graceMs: number): Promise<TorExit> {
+  async stop(graceMs = TOR_STOP_GRACE_MS): Promise<TorExit> {
     if (this.#exit !== undefined) return this.#exit;
     this.#child.kill('SIGTERM');
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), graceMs);

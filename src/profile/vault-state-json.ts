@@ -9,6 +9,7 @@ import {
   type IdentityRecord,
   type VaultState,
 } from './vault-state.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
 
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const ALPHABET_CODES = Uint8Array.from(BASE64_ALPHABET, (c) => c.charCodeAt(0));
@@ -78,17 +79,14 @@ export function cloneVaultState(state: VaultState, ownIdentity?: IdentityRecord)
 }
 
 function sameIdentity(a: IdentityRecord, b: IdentityRecord): boolean {
-  return equalBytes(a.expandedKey, b.expandedKey) && equalOptional(a.seed, b.seed);
+  return sameBytes(a.expandedKey, b.expandedKey) && equalOptional(a.seed, b.seed);
 }
 
 function equalOptional(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return equalBytes(a, b);
+  return sameBytes(a, b);
 }
 
-function equalBytes(a: unknown, b: Uint8Array): boolean {
-  if (!(a instanceof Uint8Array) || a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
+function sameBytes(a: unknown, b: Uint8Array): boolean {
+  return a instanceof Uint8Array && equalBytes(a, b);
 }

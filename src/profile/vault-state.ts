@@ -10,6 +10,7 @@ import {
   type NetworkSettings,
 } from '../onion/network-settings.js';
 import { ProfileError } from './errors.js';
+import { SERVICE_ID_PATTERN } from '../identity/service-id.js';
 
 export const VAULT_STATE_VERSION = 1;
 
@@ -169,7 +170,6 @@ export function emptyVaultState(identity: IdentityRecord): VaultState {
 // ---- primitive checks -------------------------------------------------------------------------
 
 type Obj = Record<string, unknown>;
-const SERVICE_ID = /^[a-z2-7]{56}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MAX_TIME = 8.64e15; // the largest valid Date value (ms)
 
@@ -216,7 +216,7 @@ const time = (value: unknown, path: string): number => integer(value, path, 0, M
 
 function serviceId(value: unknown, path: string): string {
   const id = text(value, path, 56);
-  if (!SERVICE_ID.test(id)) fail(path, 'not a v3 onion service id');
+  if (!SERVICE_ID_PATTERN.test(id)) fail(path, 'not a v3 onion service id');
   return id;
 }
 

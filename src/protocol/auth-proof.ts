@@ -5,12 +5,15 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { IdentityKey } from '../identity/identity-key.js';
 import { verifySignature } from '../identity/identity-key.js';
-import { InvalidAddressError, publicKeyFromServiceId } from '../identity/service-id.js';
+import {
+  InvalidAddressError,
+  SERVICE_ID_PATTERN,
+  publicKeyFromServiceId,
+} from '../identity/service-id.js';
 import { COOKIE_SIZE } from './messages-control.js';
 import { ProtocolViolationError } from './errors.js';
 
 export const AUTH_PROOF_SIZE = 32;
-const SERVICE_ID_PATTERN = /^[a-z2-7]{56}$/;
 
 function checkCookie(cookie: Uint8Array, which: string): void {
   if (!(cookie instanceof Uint8Array) || cookie.length !== COOKIE_SIZE) {

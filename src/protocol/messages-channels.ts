@@ -24,11 +24,10 @@ import {
 import { LimitExceededError, ProtocolViolationError } from './errors.js';
 import { exactlyOne, strictDecode } from './messages-control.js';
 import { MAX_FILE_CHUNK } from './limits.js';
+import { SERVICE_ID_PATTERN } from '../identity/service-id.js';
 
 export const SIGNATURE_SIZE = 64;
-export const SERVICE_ID_LENGTH = 56;
 export const FILE_HASH_SIZE = 64;
-const SERVICE_ID_PATTERN = /^[a-z2-7]{56}$/;
 
 export type AuthMessage =
   | { readonly kind: 'proof'; readonly signature: Uint8Array; readonly serviceId: string }

@@ -16,6 +16,7 @@ import { PeerLink } from '../../src/core/peer-link.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
 import { formatRicochetId } from '../../src/identity/service-id.js';
 import { ALICE, BOB, seededRandom } from '../protocol/connection-harness.js';
+import { until as waitUntil } from '../support/wait.js';
 
 /** Called after each wrapped file-system call completed (resolved or rejected), by name. */
 const fsSteps = vi.hoisted(() => ({ after: undefined as ((name: string) => void) | undefined }));
@@ -96,9 +97,8 @@ async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100_000 && !condition(); i++) await turns(1);
-}
+const until = (condition: () => boolean): Promise<void> =>
+  waitUntil(condition, undefined, { intervalMs: 0 });
 
 type Interruption = 'peer-cancels' | 'link-drops' | 'user-cancels' | 'shutdown';
 

@@ -5,6 +5,7 @@ import type { ControlSendOptions, TorControlConnection } from './control-connect
 import { ControlArgumentError, MalformedControlFieldError } from './errors.js';
 import { quoteString, unquoteString } from './quote.js';
 import type { ControlReply } from './reply-parser.js';
+import { SERVICE_ID_PATTERN } from '../../identity/service-id.js';
 
 export { protocolInfo, type ProtocolInfo } from './authenticate.js';
 
@@ -15,7 +16,6 @@ const CONF_KEY = /^[A-Za-z0-9_]+$/;
 /** §3.4 EventCode = 1*(ALPHA / "_") */
 const EVENT_CODE = /^[A-Za-z_]+$/;
 /** v3 onion service id: 56 base32 characters (lower case as tor prints it). */
-const SERVICE_ID = /^[a-z2-7]{56}$/;
 /** base64 of a 64-byte expanded ed25519 secret key: 88 characters ending in "==". */
 const ED25519_V3_BLOB = /^[A-Za-z0-9+/]{86}==$/;
 const FLAG = /^[A-Za-z]+$/;
@@ -260,7 +260,7 @@ export async function addOnion(
   }
   const values = keyValueLines(await conn.send(`ADD_ONION ${parts.join(' ')}`, options));
   const serviceId = values.get('ServiceID');
-  if (serviceId === undefined || !SERVICE_ID.test(serviceId)) {
+  if (serviceId === undefined || !SERVICE_ID_PATTERN.test(serviceId)) {
     throw new MalformedControlFieldError('ADD_ONION reply lacks a valid ServiceID');
   }
   const privateKey = values.get('PrivateKey');
@@ -279,6 +279,6 @@ export async function delOnion(
   serviceId: string,
   options?: ControlSendOptions,
 ): Promise<void> {
-  checkKey(serviceId, SERVICE_ID, 'onion service id');
+  checkKey(serviceId, SERVICE_ID_PATTERN, 'onion service id');
   await conn.send(`DEL_ONION ${serviceId}`, options);
 }

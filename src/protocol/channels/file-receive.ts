@@ -14,6 +14,7 @@ import { ChannelType, decodeFilePacket, encodeFilePacket } from '../messages.js'
 import { isSafeFileName } from '../limits.js';
 import { ConnectionStateError, FILE_TRANSFER_IDLE_TIMEOUT_MS } from '../connection-types.js';
 import type { ChannelHandler, ChannelHost } from './channel.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
 
 export const MAX_INCOMING_TRANSFERS = 16;
 /** Ids of ended transfers remembered so chunks still in flight are dropped, not fatal. */
@@ -28,13 +29,6 @@ interface IncomingTransfer {
   hasher: Hash | undefined;
   /** When the transfer last moved on (our acceptance, a chunk); for the idle deadline. */
   lastProgressAt: number;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
 }
 
 export class FileReceiveChannel implements ChannelHandler {
