@@ -5,10 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
-import {
-  torConfigForNetworkSettings,
-  type NetworkSettings,
-} from '../src/onion/network-settings.js';
+import { type NetworkSettings } from '../src/onion/network-settings.js';
+import { torConfigForNetworkSettings } from '../src/onion/network-torrc.js';
 import { createTorProvider } from '../src/onion/real-tor-provider.js';
 import { findTransportPrograms, transportLookup } from '../src/onion/transport-binaries.js';
 import { startObfs4Bridge } from '../tor/testnet-bridge.js';

@@ -3,11 +3,8 @@
 // and then into tor options with the transport programs found on this machine.
 import { readBounded } from '../fs/read-bounded.js';
 import { BRIDGE_LIMITS, parseBridgeList, type BridgeLineProblem } from '../onion/bridges.js';
-import {
-  torConfigForNetworkSettings,
-  type NetworkSettings,
-  type NetworkTorConfig,
-} from '../onion/network-settings.js';
+import { type NetworkSettings } from '../onion/network-settings.js';
+import { torConfigForNetworkSettings, type NetworkTorConfig } from '../onion/network-torrc.js';
 import { findTransportPrograms, transportLookup } from '../onion/transport-binaries.js';
 import { CliError } from './errors.js';
 

@@ -4,7 +4,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import * as path from 'node:path';
-import { TRANSPORT_PROGRAMS, type TransportLookup } from './network-settings.js';
+import { TRANSPORT_PROGRAMS, type TransportLookup } from './network-torrc.js';
 
 const WELL_KNOWN_DIRS = ['/usr/bin', '/usr/local/bin', '/usr/sbin'];
 

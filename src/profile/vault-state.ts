@@ -4,11 +4,8 @@
 // The identity secrets are bytes (Uint8Array) in memory, so they can be zeroed; the JSON form
 // (base64 text) exists only at the sealing edge (vault-state-json.ts).
 
-import {
-  NetworkSettingsError,
-  networkSettingsFromJson,
-  type NetworkSettings,
-} from '../onion/network-settings.js';
+import { NetworkSettingsError, type NetworkSettings } from '../onion/network-settings.js';
+import { networkSettingsFromJson } from '../onion/network-settings-json.js';
 import { ProfileError } from './errors.js';
 import { SERVICE_ID_PATTERN } from '../identity/service-id.js';
 

@@ -2,7 +2,7 @@
 // or explicitly unprotected) and unlock one. Passphrase checking stays with the caller.
 import { render } from 'ink';
 import { useState, type ReactElement } from 'react';
-import { passphraseStrength } from '../profile/passphrase.js';
+import { passphraseStrength } from '../profile/passphrase-strength.js';
 import { CreateProfile } from './components/CreateProfile.js';
 import { Unlock } from './components/Unlock.js';
 import { ThemeContext, colourFromEnv } from './theme.js';
@@ -18,7 +18,7 @@ export type NewProfileChoice =
   | { readonly kind: 'unprotected' }
   | { readonly kind: 'quit' };
 
-/** The strength hint shown while typing a new passphrase (src/profile/passphrase.ts). */
+/** The strength hint shown while typing a new passphrase (src/profile/passphrase-strength.ts). */
 export function defaultStrengthHint(passphrase: string): string {
   const strength = passphraseStrength(passphrase);
   return [strength.label, ...strength.warnings].join(' — ');

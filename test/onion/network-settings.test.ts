@@ -6,13 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { BUILTIN_BRIDGES } from '../../src/onion/builtin-bridges.js';
 import {
   NetworkSettingsError,
-  TransportNotFoundError,
   checkNetworkSettings,
-  networkSettingsFromJson,
-  torConfigForNetworkSettings,
-  torrcLinesForNetworkSettings,
   type NetworkSettings,
 } from '../../src/onion/network-settings.js';
+import {
+  TransportNotFoundError,
+  torConfigForNetworkSettings,
+  torrcLinesForNetworkSettings,
+} from '../../src/onion/network-torrc.js';
+import { networkSettingsFromJson } from '../../src/onion/network-settings-json.js';
 import { findTransportPrograms, transportLookup } from '../../src/onion/transport-binaries.js';
 import { validateExtraTorrcLine } from '../../src/onion/torrc.js';
 

@@ -8,12 +8,12 @@ import {
   PassphraseFileError,
   PassphraseInputError,
   applyTerminalInput,
-  passphraseStrength,
   promptPassphrase,
   readPassphraseFd,
   readPassphraseFile,
 } from '../../src/profile/passphrase.js';
 import { tempDir } from './helpers.js';
+import { passphraseStrength } from '../../src/profile/passphrase-strength.js';
 
 async function passFile(content: string | Buffer, mode = 0o600): Promise<string> {
   const path = join(await tempDir(), 'pass');

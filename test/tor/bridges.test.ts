@@ -18,10 +18,8 @@ import {
 } from '../../src/onion/bootstrap-problems.js';
 import { authenticate, getInfo, TorControlConnection } from '../../src/onion/control/index.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
-import {
-  torConfigForNetworkSettings,
-  type NetworkSettings,
-} from '../../src/onion/network-settings.js';
+import { type NetworkSettings } from '../../src/onion/network-settings.js';
+import { torConfigForNetworkSettings } from '../../src/onion/network-torrc.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
 import { SocksConnectError, TorStartError } from '../../src/onion/tor-errors.js';
 import { parseControlPortFile } from '../../src/onion/tor-process.js';

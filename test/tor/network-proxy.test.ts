@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { explainStall, explainTorLogLine } from '../../src/onion/bootstrap-problems.js';
-import { torConfigForNetworkSettings } from '../../src/onion/network-settings.js';
+import { torConfigForNetworkSettings } from '../../src/onion/network-torrc.js';
 import { createTorProvider } from '../../src/onion/real-tor-provider.js';
 import { TorStartError } from '../../src/onion/tor-errors.js';
 import type { TorEvent } from '../../src/onion/tor-provider.js';
