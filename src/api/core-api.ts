@@ -2,6 +2,14 @@
 // --json`): the commands a front end gives and the events the core emits. Plain data only, so the
 // headless mode can write events as JSON lines; docs/HEADLESS.md documents the JSON form.
 
+import { LIMITS } from '../schema/limits.js';
+
+/**
+ * Unanswered incoming requests the core keeps (the oldest is dropped, with a `request-dropped`
+ * event, when a new one arrives); a front end never needs to hold more.
+ */
+export const MAX_PENDING_REQUESTS = LIMITS.incomingRequests;
+
 /** A Ricochet ID in canonical form: `ricochet:<56 lower-case base32 chars>`. */
 export type RicochetId = string;
 
@@ -9,7 +17,7 @@ export type ContactStatus =
   | 'online'
   | 'offline'
   | 'request-pending' // we asked them; waiting for an answer
-  | 'request-rejected' // they rejected us (or closed while pending)
+  | 'request-rejected' // they rejected us (or refused our connection before answering)
   | 'request-failed' // could not deliver our request (network), will retry
   | 'removed-us' // authenticated as unknown with no pending request
   | 'blocked';
@@ -118,6 +126,8 @@ export type CoreEvent =
       readonly nickname: string;
       readonly message: string;
     }
+  /** A pending incoming request left the store without a user decision (the oldest, when full). */
+  | { readonly type: 'request-dropped'; readonly address: RicochetId; readonly reason: 'evicted' }
   | {
       readonly type: 'contact';
       readonly address: RicochetId;

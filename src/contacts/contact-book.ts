@@ -51,10 +51,15 @@ export class ContactBookFullError extends ContactBookError {
   override name = 'ContactBookFullError';
 }
 
+/** Contacts and outgoing requests together (the saved-data limit, src/schema/limits.ts). */
 export const MAX_CONTACTS = LIMITS.contacts;
-/** lastError of a "closed while pending" rejection (how Ricochet Refresh 3.0.41 rejects). */
+/**
+ * lastError of a refusal at connection level: the peer closed right after authentication, before
+ * answering our request (kind `closed-while-pending`, kept for saved vaults). A close after Pending
+ * is not a rejection (docs/PROTOCOL.md "Pending requests").
+ */
 export const CLOSED_WHILE_PENDING_TEXT =
-  'the contact closed the connection while the request was pending (likely rejected)';
+  'the contact closed the connection before answering the request (likely rejected)';
 /** lastError of an explicit rejection (the peer answered Rejected). */
 export const EXPLICIT_REJECTION_TEXT = 'the contact rejected the request';
 const PREFIX = 'ricochet:';

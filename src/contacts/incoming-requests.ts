@@ -88,6 +88,7 @@ export class IncomingRequests {
   /** An unknown peer authenticated (before it has asked anything): may it stay connected? */
   admitUnknownConnection(now: number, address?: RicochetId): AdmitDecision {
     if (address !== undefined && this.#blocked.has(address)) return deny('blocked');
+    if (address !== undefined && this.#rejected.has(address)) return deny('rejected-before');
     if (this.blockUnknown) return deny('unknown-peers-blocked');
     if (!this.#connections.tryTake(now)) return deny('connection-rate');
     return ALLOW;
@@ -107,7 +108,8 @@ export class IncomingRequests {
 
   /**
    * Stores an admitted request (a repeat from the same address replaces the text, keeps its place).
-   * When full, the oldest unanswered request is evicted and counted.
+   * When full, the oldest unanswered request is evicted and counted: a `request-dropped` event for
+   * it comes before the new `request`, so a front end mirrors the store and stays as bounded.
    */
   add(address: RicochetId, nickname: string, message: string, now: number): CoreEvent[] {
     validateMessageText(message, MAX_REQUEST_MESSAGE_UNITS, 0);
@@ -118,15 +120,18 @@ export class IncomingRequests {
       message,
       receivedAt: existing?.receivedAt ?? now,
     };
+    const events: CoreEvent[] = [];
     if (existing === undefined && this.#pending.size >= this.limits.maxPending) {
       const oldest = this.#pending.keys().next();
       if (oldest.done !== true) {
         this.#pending.delete(oldest.value);
         this.#evicted++;
+        events.push({ type: 'request-dropped', address: oldest.value, reason: 'evicted' });
       }
     }
     this.#pending.set(address, request);
-    return [{ type: 'request', address, nickname, message }];
+    events.push({ type: 'request', address, nickname, message });
+    return events;
   }
 
   has(address: RicochetId): boolean {

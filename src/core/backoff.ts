@@ -1,6 +1,8 @@
 // Reconnect policy for contacts: exponential backoff with full jitter (delay uniform in
 // [min, min(cap, base·2^failures)]), reset on success, "retry now", reset on tor restart / network
-// up; a contact that likely rejected us is retried only rarely (notes "Connection rules"). Pure.
+// up; a contact that likely rejected us is retried only rarely (notes "Connection rules"); a
+// request whose connection the peer closed while Pending is re-sent from [cap/2, cap] on, doubling
+// per closure up to the likely-rejected interval (docs/PROTOCOL.md "Pending requests"). Pure.
 
 import type { RicochetId } from '../api/core-api.js';
 
@@ -20,10 +22,18 @@ export const DEFAULT_BACKOFF: BackoffOptions = {
   likelyRejectedMs: 6 * 60 * 60_000,
 };
 
-export type FailureKind = 'network' | 'likely-rejected';
+/**
+ * - `network`: could not connect, or a live connection dropped;
+ * - `likely-rejected`: the peer refused us right after authentication (or answered Rejected);
+ * - `request-closed`: the peer closed our request's connection after answering Pending. Not a
+ *   rejection: the request stays pending (the peer may accept later and dial us); we re-send it.
+ */
+export type FailureKind = 'network' | 'likely-rejected' | 'request-closed';
 
 interface Entry {
   failures: number;
+  /** Request connections closed while Pending, in a row; kept across connection successes. */
+  requestClosures: number;
   retryAt: number;
   kind: FailureKind | 'due';
 }
@@ -45,7 +55,7 @@ export class ReconnectPolicy {
   /** Starts tracking a contact: due at once. */
   track(address: RicochetId, now: number): void {
     if (!this.#entries.has(address)) {
-      this.#entries.set(address, { failures: 0, retryAt: now, kind: 'due' });
+      this.#entries.set(address, { failures: 0, requestClosures: 0, retryAt: now, kind: 'due' });
     }
   }
 
@@ -55,11 +65,21 @@ export class ReconnectPolicy {
 
   /** The attempt failed; returns when to try again. */
   onFailure(address: RicochetId, now: number, kind: FailureKind = 'network'): number {
-    const entry = this.#entries.get(address) ?? { failures: 0, retryAt: now, kind: 'due' };
+    const entry = this.#entries.get(address) ?? {
+      failures: 0,
+      requestClosures: 0,
+      retryAt: now,
+      kind: 'due',
+    };
     let delay: number;
     if (kind === 'likely-rejected') {
       const long = this.options.likelyRejectedMs;
       delay = long / 2 + this.#jitter() * (long / 2);
+    } else if (kind === 'request-closed') {
+      const { capMs, likelyRejectedMs } = this.options;
+      const ceiling = Math.min(likelyRejectedMs, capMs * 2 ** Math.min(entry.requestClosures, 52));
+      delay = ceiling / 2 + this.#jitter() * (ceiling / 2);
+      entry.requestClosures = Math.min(entry.requestClosures + 1, 1_000);
     } else {
       const { baseMs, capMs, minMs } = this.options;
       const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(entry.failures, 52));
@@ -72,23 +92,27 @@ export class ReconnectPolicy {
     return entry.retryAt;
   }
 
-  /** Connected (or the request got an answer): next failure starts from the base again. */
+  /**
+   * Connected (or the request got an answer): next failure starts from the base again. Request
+   * closures are kept: a peer that keeps closing our pending request is asked ever more rarely.
+   */
   onSuccess(address: RicochetId, now: number): void {
-    this.#entries.set(address, { failures: 0, retryAt: now, kind: 'due' });
+    const requestClosures = this.#entries.get(address)?.requestClosures ?? 0;
+    this.#entries.set(address, { failures: 0, requestClosures, retryAt: now, kind: 'due' });
   }
 
   /** The user asked to retry: due at once, counters reset (also for a likely rejection). */
   retryNow(address: RicochetId, now: number): void {
-    this.onSuccess(address, now);
+    this.#entries.set(address, { failures: 0, requestClosures: 0, retryAt: now, kind: 'due' });
   }
 
   /**
    * Tor restarted or the network came back: every contact is due at once, except the likely
-   * rejected ones, which keep their long interval (we do not hammer them).
+   * rejected ones and closed pending requests, which keep their interval (we do not hammer them).
    */
   resetAll(now: number): void {
     for (const entry of this.#entries.values()) {
-      if (entry.kind === 'likely-rejected') continue;
+      if (entry.kind === 'likely-rejected' || entry.kind === 'request-closed') continue;
       entry.failures = 0;
       entry.retryAt = now;
       entry.kind = 'due';

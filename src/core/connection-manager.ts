@@ -1,6 +1,7 @@
 // One live Ricochet connection per peer (notes "Connection rules"): dials contacts through Tor with
 // bounded concurrency, a per-contact isolation key, a timeout and an AbortSignal; takes inbound
-// onion connections; applies the 3.0.41 duplicate rule; reconnects with backoff; admits unknowns.
+// onion connections within the core's inbound slots (inbound-slots.ts: strangers are evicted before
+// a contact is refused); applies the 3.0.41 duplicate rule; reconnects with backoff; admits unknowns.
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { RicochetConnection } from '../protocol/connection.js';
@@ -12,6 +13,7 @@ import {
 import type { TorProvider } from '../onion/tor-provider.js';
 import { ReconnectPolicy, type BackoffOptions, type FailureKind } from './backoff.js';
 import { PeerLink } from './peer-link.js';
+import { InboundSlots, type InboundLimits, type InboundLoad } from './inbound-slots.js';
 import { RICOCHET_PORT } from '../identity/service-id.js';
 
 export const DEFAULT_MAX_DIALS = 4;
@@ -44,6 +46,7 @@ export interface ConnectionManagerOptions {
   readonly maxDials?: number;
   readonly dialTimeoutMs?: number;
   readonly backoff?: Partial<BackoffOptions>;
+  readonly inboundLimits?: Partial<InboundLimits>;
   readonly now?: () => number;
 }
 
@@ -59,6 +62,7 @@ export class ConnectionManager {
   readonly #live = new Map<string, PeerLink>();
   readonly #dials = new Map<string, Dial>();
   readonly #links = new Set<PeerLink>();
+  readonly #slots: InboundSlots;
   #timer: NodeJS.Timeout | undefined;
   #torUp = false;
   #stopped = false;
@@ -66,6 +70,7 @@ export class ConnectionManager {
   constructor(options: ConnectionManagerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#slots = new InboundSlots(options.inboundLimits);
     this.#policy = new ReconnectPolicy(
       () => randomBytes(4).readUInt32BE() / 2 ** 32,
       options.backoff,
@@ -115,9 +120,19 @@ export class ConnectionManager {
     this.#schedule();
   }
 
+  /** Inbound load as the core counts it. */
+  get inboundLoad(): InboundLoad {
+    return this.#slots.load;
+  }
+
+  /** Keep a stranger's inbound link for its pending request (bounded; see InboundSlots). */
+  holdForRequest(link: PeerLink): void {
+    this.#slots.holdForRequest(link);
+  }
+
   /** An inbound onion connection (server role). */
   acceptInbound(socket: Duplex): void {
-    if (this.#stopped) {
+    if (this.#stopped || !this.#slots.makeRoom()) {
       socket.destroy();
       return;
     }
@@ -136,7 +151,7 @@ export class ConnectionManager {
       this.#o.onError?.(error);
       return;
     }
-    this.#attach(socket, connection, undefined);
+    this.#slots.add(this.#attach(socket, connection, undefined));
   }
 
   /** Close everything and stop dialling. */
@@ -250,6 +265,7 @@ export class ConnectionManager {
         const peer = l.connection.peerServiceId;
         if (event.type === 'closed') {
           this.#links.delete(l);
+          this.#slots.remove(l);
           settle(false);
           if (peer !== undefined && this.#live.get(peer) === l) {
             this.#live.delete(peer);

@@ -6,6 +6,8 @@ import type { CoreCommand, CoreEvent, MessengerCore, RicochetId } from '../api/c
 import { errorEvent } from './error-events.js';
 import { runCommand, type CommandContext } from './commands.js';
 import { ConnectionManager } from './connection-manager.js';
+import type { InboundLimits, InboundLoad } from './inbound-slots.js';
+import type { IncomingRequestLimits } from '../contacts/incoming-requests.js';
 import { FileTransfers } from './file-transfers.js';
 import { PeerLink } from './peer-link.js';
 import { SendQueue } from './send-queue.js';
@@ -31,6 +33,13 @@ export interface MessengerOptions {
   readonly features?: readonly string[];
   readonly backoff?: Partial<BackoffOptions>;
   readonly saveDebounceMs?: number;
+  /** Inbound capacity shares (default: src/core/inbound-slots.ts). */
+  readonly inboundLimits?: Partial<InboundLimits>;
+  /**
+   * Rate limits and bounds for strangers (default DEFAULT_INCOMING_LIMITS). Abuse tests use a
+   * large burst to stand for an attacker's budget saved up over many minutes.
+   */
+  readonly incomingLimits?: Partial<IncomingRequestLimits>;
   readonly now?: () => number;
 }
 
@@ -51,15 +60,20 @@ export class Messenger implements MessengerCore {
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
   readonly #supervisor: TorSupervisor;
-  /** Links on which our contact request is out without a final answer. */
-  readonly #requestLinks = new Set<PeerLink>();
+  /** Links on which our contact request is out without a final answer ('pending': answered so). */
+  readonly #requestLinks = new Map<PeerLink, 'sent' | 'pending'>();
 
   constructor(options: MessengerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     this.#key = IdentityKey.fromExpandedKey(options.vault.state.identity.expandedKey); // a copy
     this.address = toAddress(this.#key.serviceId);
-    this.#model = modelFromVault(options.vault.state, this.#key.serviceId, this.#now()).model;
+    this.#model = modelFromVault(
+      options.vault.state,
+      this.#key.serviceId,
+      this.#now(),
+      options.incomingLimits,
+    ).model;
     this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
     const key = this.#key;
     this.#manager = new ConnectionManager({
@@ -79,6 +93,7 @@ export class Messenger implements MessengerCore {
       onError: (error) => this.#emit(errorEvent(error)),
       ...(options.features ? { features: options.features } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
       now: this.#now,
     });
     this.#supervisor = new TorSupervisor(options.tor, {
@@ -107,6 +122,11 @@ export class Messenger implements MessengerCore {
       keyCopy.fill(0);
     }
     this.#manager.setTorUp(true);
+  }
+
+  /** The core's own counters: inbound connections by kind, and requests waiting for the user. */
+  get load(): InboundLoad & { readonly pendingRequests: number } {
+    return { ...this.#manager.inboundLoad, pendingRequests: this.#model.requests.sizes.pending };
   }
 
   onEvent(listener: (event: CoreEvent) => void): () => void {
@@ -230,6 +250,12 @@ export class Messenger implements MessengerCore {
     this.#emit({ type: 'message-state', address, id, state });
   }
 
+  /** Closes a stranger's live link (its pending request was dropped); never a contact's. */
+  #closeStranger(address: RicochetId): void {
+    const link = this.#manager.live(toServiceId(address));
+    if (link !== undefined && !link.connection.isKnownContact) link.close();
+  }
+
   #refuseLink(address: RicochetId): void {
     const link = this.#manager.live(toServiceId(address));
     if (link === undefined || link.connection.isKnownContact) {
@@ -275,10 +301,17 @@ export class Messenger implements MessengerCore {
           link.close();
           return;
         }
-        this.#emitAll(requests.add(address, event.nickname, event.message, this.#now()));
+        const events = requests.add(address, event.nickname, event.message, this.#now());
+        for (const e of events) if (e.type === 'request-dropped') this.#closeStranger(e.address);
+        this.#emitAll(events);
+        // Kept open for the answer, within a bound; past it the request stays, the link goes.
+        this.#manager.holdForRequest(link);
         return this.#changed();
       }
       case 'contact-request-response':
+        if (event.status === 'pending' && this.#requestLinks.has(link)) {
+          this.#requestLinks.set(link, 'pending');
+        }
         if (event.status !== 'pending') this.#requestLinks.delete(link);
         if (event.status === 'accepted') {
           this.#emitAll(book.requestAccepted(address));
@@ -292,10 +325,12 @@ export class Messenger implements MessengerCore {
         }
         return this.#changed();
       case 'contact-request-closed-while-pending':
+        // The peer answered Pending, then closed: not a rejection (a busy listener, a restart, or
+        // its bound of held request connections). The request stays pending and is re-sent later;
+        // if the peer accepts meanwhile it dials us (docs/PROTOCOL.md "Pending requests").
         this.#requestLinks.delete(link);
-        this.#emitAll(book.requestRejected(address, 'closed-while-pending'));
-        this.#manager.noteFailure(toServiceId(address), 'likely-rejected');
-        return this.#changed();
+        this.#manager.noteFailure(toServiceId(address), 'request-closed');
+        return;
       case 'chat-ready':
         this.#queue(address).onConnected(random01);
         return this.#sendQueued(address);
@@ -351,21 +386,24 @@ export class Messenger implements MessengerCore {
     // Our own nickname only if the user set one (settings.ownNickname): default none.
     const nickname = this.#model.settings.ownNickname ?? '';
     link.run((conn) => conn.sendContactRequest(nickname, message));
-    this.#requestLinks.add(link);
+    this.#requestLinks.set(link, 'sent');
     this.#changed();
   }
 
   #onGone(address: RicochetId, link: PeerLink): void {
     this.#files.linkGone(link);
-    if (
-      this.#requestLinks.delete(link) &&
-      this.#model.book.get(address)?.state === 'request-pending'
-    ) {
-      // Closed after authentication before any answer: how blocking peers (and 3.0.41 with
-      // "block unknown") refuse. Treated like a close while Pending: likely rejected.
-      this.#emitAll(this.#model.book.requestRejected(address, 'closed-while-pending'));
-      this.#manager.noteFailure(toServiceId(address), 'likely-rejected');
-      this.#changed();
+    const request = this.#requestLinks.get(link);
+    this.#requestLinks.delete(link);
+    if (request !== undefined && this.#model.book.get(address)?.state === 'request-pending') {
+      if (request === 'pending') {
+        this.#manager.noteFailure(toServiceId(address), 'request-closed');
+      } else {
+        // Closed after authentication before any answer: how peers refuse blocked, rejected and
+        // unknown peers at connection level. Likely rejected: retried only rarely.
+        this.#emitAll(this.#model.book.requestRejected(address, 'closed-while-pending'));
+        this.#manager.noteFailure(toServiceId(address), 'likely-rejected');
+        this.#changed();
+      }
     }
     this.#emitAll(this.#model.book.setOnline(address, false));
     const q = this.#model.queues.get(address);

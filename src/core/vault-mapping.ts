@@ -7,7 +7,7 @@ import {
   type ContactState,
   type RejectionKind,
 } from '../contacts/contact-book.js';
-import { IncomingRequests } from '../contacts/incoming-requests.js';
+import { IncomingRequests, type IncomingRequestLimits } from '../contacts/incoming-requests.js';
 import { defaultNickname } from '../identity/default-nickname.js';
 import { MAX_NICKNAME_UNITS, validateNickname } from '../contacts/text-rules.js';
 import { stripInvisible } from '../text/invisible-chars.js';
@@ -45,10 +45,11 @@ export function modelFromVault(
   state: VaultState,
   selfServiceId: string,
   now: number,
+  incomingLimits: Partial<IncomingRequestLimits> = {},
 ): { model: CoreModel; skipped: string[] } {
   const skipped: string[] = [];
   const book = new ContactBook({ self: toAddress(selfServiceId) });
-  const requests = new IncomingRequests(now);
+  const requests = new IncomingRequests(now, incomingLimits);
   const attempt = (what: string, action: () => void): void => {
     try {
       action();

@@ -10,6 +10,7 @@ import { Duplex } from 'node:stream';
 import { IdentityKey } from '../identity/identity-key.js';
 import { OnionDescriptorNotFoundError, TorNotRunningError } from './tor-errors.js';
 import type { InboundConnection, OnionListener, TorEvent, TorProvider } from './tor-provider.js';
+import { MAX_INBOUND_CONNECTIONS } from './onion-service.js';
 
 /** Which loopback port serves which service id: the "Tor network" loopback providers share. */
 export class LoopbackTorNetwork {
@@ -106,6 +107,7 @@ export class LoopbackTorProvider implements TorProvider {
       this.#record(socket);
       onConnection({ socket });
     });
+    server.maxConnections = MAX_INBOUND_CONNECTIONS; // the real listener's cap (onion-service.ts)
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     this.#servers.add(server);

@@ -53,7 +53,7 @@ export interface OutgoingRequestRecord {
   readonly lastError?: string;
 }
 
-/** `explicit`: the peer answered Rejected; `closed-while-pending`: it closed (3.0.41's way). */
+/** `explicit`: the peer answered Rejected; `closed-while-pending`: it closed before answering. */
 export type RejectionKindRecord = 'explicit' | 'closed-while-pending';
 
 export interface BlockedRecord {

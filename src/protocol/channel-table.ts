@@ -50,6 +50,8 @@ export class ChannelTable {
   #featuresAnswered = false;
   hasContactRequest = false;
   peerClosedConnection = false;
+  /** The peer's contact request was invalid and answered `Error`: the connection should end. */
+  invalidContactRequest = false;
   incomingContactRequest: ContactRequestServerChannel | undefined;
   incomingFiles: FileReceiveChannel | undefined;
   #incomingChat: ChatReceiveChannel | undefined;
@@ -282,6 +284,7 @@ export class ChannelTable {
     this.#accept(id, channel, { contactResponse: valid ? 'pending' : 'error' });
     if (!valid) {
       this.closeLocally(id); // a final answer closes the channel at once
+      this.invalidContactRequest = true;
       return;
     }
     this.incomingContactRequest = channel;

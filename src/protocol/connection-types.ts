@@ -66,7 +66,10 @@ export type ConnectionEvent =
       readonly message: string;
     }
   | { readonly type: 'contact-request-response'; readonly status: ContactRequestStatus }
-  /** Transport ended while our request was Pending: how 3.0.41 peers reject (see notes). */
+  /**
+   * Transport ended while our request was Pending (how 3.0.41 rejects, but also a busy or
+   * restarting peer): not a rejection; see docs/PROTOCOL.md "Pending requests".
+   */
   | { readonly type: 'contact-request-closed-while-pending' }
   | { readonly type: 'chat-ready' }
   | {

@@ -27,7 +27,7 @@ import {
   type ConnectionOptions,
   type Role,
 } from './connection-types.js';
-import { ProtocolError, UnsupportedVersionError } from './errors.js';
+import { InvalidContactRequestError, ProtocolError, UnsupportedVersionError } from './errors.js';
 import { PacketDecoder, encodePacket } from './packet-codec.js';
 import { COOKIE_SIZE, encodeControlPacket } from './messages.js';
 import { isValidServiceId } from '../identity/service-id.js';
@@ -169,6 +169,10 @@ export class RicochetConnection {
         if (this.#state !== 'open') break;
         this.#table.handlePacket(packet);
         if (this.#table.peerClosedConnection) this.#startClosing('peer-closed');
+        if (this.#table.invalidContactRequest) {
+          // Response{Error} is queued; it goes out before the transport ends (no stranger lingers).
+          this.#startClosing(new InvalidContactRequestError('invalid nickname or request text'));
+        }
       }
     });
     this.#guard(() => {

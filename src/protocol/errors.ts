@@ -46,3 +46,12 @@ export class FileTransferStalledError extends ProtocolError {
   readonly code = 'file-transfer-stalled';
   override name = 'FileTransferStalledError';
 }
+
+/**
+ * The peer's contact request carried an invalid nickname or message: it was answered
+ * `Response{Error}` and the connection ends right after that answer.
+ */
+export class InvalidContactRequestError extends ProtocolError {
+  readonly code = 'invalid-contact-request';
+  override name = 'InvalidContactRequestError';
+}

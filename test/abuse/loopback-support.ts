@@ -156,6 +156,18 @@ function reasonOf(e: ConnectionEvent): unknown {
   return e.type === 'closed' ? e.reason : undefined;
 }
 
+/** Rewrites `from` to `to` (same length) in what `socket` writes: a hostile client's bytes. */
+export function rewriteOnWire(socket: Socket, from: string, to: string): void {
+  const write = socket.write.bind(socket);
+  const rewritten = (chunk: Uint8Array): boolean => {
+    const bytes = Buffer.from(chunk);
+    const at = bytes.indexOf(from);
+    if (at >= 0) bytes.write(to, at);
+    return write(bytes);
+  };
+  socket.write = rewritten;
+}
+
 /** Resolves when `socket` closed (the server hung up), rejects after `timeoutMs`. */
 export function closedWithin(socket: Socket, timeoutMs: number): Promise<void> {
   if (socket.destroyed) return Promise.resolve();

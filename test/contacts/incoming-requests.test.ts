@@ -70,7 +70,13 @@ describe('IncomingRequests', () => {
     expect(() => r.accept(A)).toThrow(UnknownRequestError);
     r.reject(B);
     expect(r.admitRequest(B, 10 * MIN)).toEqual({ allow: false, reason: 'rejected-before' });
+    // SECURITY.md: a rejected peer is refused at connection level, right after authentication.
+    expect(r.admitUnknownConnection(10 * MIN, B)).toEqual({
+      allow: false,
+      reason: 'rejected-before',
+    });
     expect(r.forgetRejection(B)).toBe(true);
+    expect(r.admitUnknownConnection(10 * MIN, B)).toEqual({ allow: true });
     expect(r.admitRequest(B, 10 * MIN)).toEqual({ allow: true });
     r.add(B, '', 'b', 0);
     r.block(B);
@@ -109,8 +115,15 @@ describe('IncomingRequests', () => {
 
   it('evicts the oldest unanswered request when full, and counts it', () => {
     const r = new IncomingRequests(0, { maxPending: 3 });
-    for (let i = 0; i < 5; i++) r.add(addressOf(i), '', `m${i}`, i);
+    const events = [];
+    for (let i = 0; i < 5; i++) events.push(...r.add(addressOf(i), '', `m${i}`, i));
     expect(r.list().map((x) => x.message)).toEqual(['m2', 'm3', 'm4']);
+    // Each eviction is announced (before the request that caused it) so front ends can mirror it.
+    expect(events.filter((e) => e.type === 'request-dropped')).toEqual([
+      { type: 'request-dropped', address: addressOf(0), reason: 'evicted' },
+      { type: 'request-dropped', address: addressOf(1), reason: 'evicted' },
+    ]);
+    expect(events.slice(3, 5).map((e) => e.type)).toEqual(['request-dropped', 'request']);
     expect(r.evictedCount).toBe(2);
   });
 

@@ -36,6 +36,30 @@ describe('ReconnectPolicy', () => {
     expect(p.due(2000)).toEqual([A, B]);
   });
 
+  it('re-sends a request whose connection was closed while Pending: from [cap/2, cap], doubling', () => {
+    const p = new ReconnectPolicy(() => 1);
+    const { capMs, likelyRejectedMs } = DEFAULT_BACKOFF;
+    let now = 0;
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const at = p.onFailure(A, now, 'request-closed');
+      delays.push(at - now);
+      now = at;
+      p.onSuccess(A, now); // the retry authenticated: the closures still count
+    }
+    expect(delays).toEqual(
+      [1, 2, 4, 8, 16, 32, 36, 36].map((f) => Math.min(capMs * f, likelyRejectedMs)),
+    );
+    expect(new ReconnectPolicy(() => 0).onFailure(B, 0, 'request-closed')).toBe(capMs / 2);
+    p.resetAll(now + 1);
+    expect(p.retryAt(A)).toBe(now + 1); // due again after a success; closures kept
+    p.onFailure(A, now, 'request-closed');
+    p.resetAll(now + 1); // tor restarts do not hammer a peer that closes our request
+    expect(p.retryAt(A)).toBe(now + likelyRejectedMs);
+    p.retryNow(A, now); // the user's retry starts over
+    expect(p.onFailure(A, now, 'request-closed')).toBe(now + capMs);
+  });
+
   it('tracks, forgets and reports the next wake-up', () => {
     const p = new ReconnectPolicy(() => 0.5);
     expect(p.nextWakeAt()).toBeUndefined();

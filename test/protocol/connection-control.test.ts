@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { RicochetConnection } from '../../src/protocol/connection.js';
 import { WINDOWED_FILE_FEATURE } from '../../src/protocol/connection-types.js';
-import { ProtocolViolationError } from '../../src/protocol/errors.js';
+import { InvalidContactRequestError, ProtocolViolationError } from '../../src/protocol/errors.js';
 import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
 import {
   ChannelType,
@@ -106,7 +106,7 @@ describe('RicochetConnection channel 0', () => {
     expect(client.state).toBe('open');
   });
 
-  it('allows one contact request per connection and refuses invalid ones with Error', () => {
+  it('allows one contact request per connection; an invalid one gets Error, then the close', () => {
     const pair = new Pair({ clock: new FakeClock() });
     pair.pump();
     pair.client.conn.sendContactRequest('', 'first');
@@ -143,9 +143,14 @@ describe('RicochetConnection channel 0', () => {
       contactResponse: 'error',
     });
     expect(out[1]).toEqual({ channel: 3, data: new Uint8Array(0) });
-    expect(invalid.server.conn.takeEvents().map((e) => e.type)).not.toContain(
-      'contact-request-received',
+    const events = invalid.server.conn.takeEvents();
+    expect(events.map((e) => e.type)).not.toContain('contact-request-received');
+    // …and the connection ends right after that answer: an invalid request does not linger.
+    const closing = events.find((e) => e.type === 'closing');
+    expect(closing?.type === 'closing' && closing.reason).toBeInstanceOf(
+      InvalidContactRequestError,
     );
+    expect(invalid.server.conn.state).toBe('closing');
   });
 
   it('refuses with Error a request whose nickname is blank-looking (fillers, Braille blank)', () => {

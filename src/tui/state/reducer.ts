@@ -1,5 +1,5 @@
 // The UI's root reducer: pure (state, action) → state over CoreEvents and user actions.
-import type { CoreEvent } from '../../api/core-api.js';
+import { MAX_PENDING_REQUESTS, type CoreEvent } from '../../api/core-api.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import type { UiAction } from './actions.js';
 import * as composer from './composer.js';
@@ -68,6 +68,15 @@ function withSelection(state: UiState): UiState {
   return { ...state, selected: validSelection(state) };
 }
 
+/** The request is gone (answered by the user, or dropped by the core), with its dialog. */
+function withoutRequest(state: UiState, address: string): UiState {
+  return withSelection({
+    ...state,
+    requests: state.requests.filter((r) => r.address !== address),
+    dialogs: state.dialogs.filter((d) => !(d.kind === 'request' && d.address === address)),
+  });
+}
+
 function reduceMessage(
   state: UiState,
   event: Extract<CoreEvent, { type: 'message' }>,
@@ -116,10 +125,21 @@ export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): 
     case 'request': {
       const request = fromRequestView({ ...event, receivedAt: now });
       const requests = [...state.requests.filter((r) => r.address !== event.address), request];
-      return withSelection({ ...state, requests, alerts: state.alerts + 1 });
+      // The core drops its oldest with `request-dropped` first; this bound only guards against a
+      // core that does not: the UI never holds more requests than the core keeps.
+      return withSelection({
+        ...state,
+        requests: requests.slice(-MAX_PENDING_REQUESTS),
+        alerts: state.alerts + 1,
+      });
     }
+    case 'request-dropped':
+      return withoutRequest(state, event.address);
     case 'requests':
-      return withSelection({ ...state, requests: event.requests.map(fromRequestView) });
+      return withSelection({
+        ...state,
+        requests: event.requests.slice(-MAX_PENDING_REQUESTS).map(fromRequestView),
+      });
     case 'contact': {
       const contacts = upsertContact(state.contacts, event.address, {
         status: event.status,
@@ -264,13 +284,7 @@ export function reducer(state: UiState, action: UiAction): UiState {
         scrollBack: 0,
       };
     case 'request-resolved':
-      return withSelection({
-        ...state,
-        requests: state.requests.filter((r) => r.address !== action.address),
-        dialogs: state.dialogs.filter(
-          (d) => !(d.kind === 'request' && d.address === action.address),
-        ),
-      });
+      return withoutRequest(state, action.address);
     case 'toggle-bell':
       return { ...state, bell: !state.bell };
     case 'dismiss-error':

@@ -1,6 +1,7 @@
 // Unit tests for the UI reducers: CoreEvents and user actions in, UI state out (no rendering).
 import { describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../../src/api/core-api.js';
+import { IncomingRequests } from '../../../src/contacts/incoming-requests.js';
+import { MAX_PENDING_REQUESTS, type CoreEvent } from '../../../src/api/core-api.js';
 import type { UiAction } from '../../../src/tui/state/actions.js';
 import { listEntries } from '../../../src/tui/state/contacts.js';
 import { initialState, reducer } from '../../../src/tui/state/reducer.js';
@@ -53,6 +54,45 @@ describe('contact list', () => {
     expect(s.alerts).toBe(1);
     s = run([{ type: 'request-resolved', address: C }], s);
     expect(s.requests).toHaveLength(0);
+  });
+
+  it('mirrors the core request store: requests the core drops leave the UI too (bounded)', () => {
+    // The real store's own events, for more strangers than it keeps (issue 10: 968 shown, 100 held).
+    const store = new IncomingRequests(0);
+    let s = run([contactsEvent]);
+    const addressOf = (i: number): string => `ricochet:${i.toString(32).padStart(56, 'a')}`;
+    for (let i = 0; i < 3 * MAX_PENDING_REQUESTS + 17; i++) {
+      s = run(
+        store.add(addressOf(i), '', `m${i}`, i).map((e) => core(e)),
+        s,
+      );
+    }
+    expect(store.sizes.pending).toBe(MAX_PENDING_REQUESTS);
+    expect(s.requests.map((r) => r.address)).toEqual(store.list().map((r) => r.address));
+    // An open dialog for a dropped request closes with it.
+    const oldest = store.list()[0]!.address;
+    s = run([{ type: 'open-dialog', dialog: { kind: 'request', address: oldest } }], s);
+    s = run(
+      store.add(addressOf(10_000), '', 'late', 1).map((e) => core(e)),
+      s,
+    );
+    expect(s.requests.map((r) => r.address)).not.toContain(oldest);
+    expect(s.dialogs.some((d) => d.kind === 'request' && d.address === oldest)).toBe(false);
+  });
+
+  it('never holds more requests than the core keeps, even from a list or unmatched events', () => {
+    const addressOf = (i: number): string => `ricochet:${i.toString(32).padStart(56, 'b')}`;
+    const many = Array.from({ length: MAX_PENDING_REQUESTS + 5 }, (_, i) => ({
+      address: addressOf(i),
+      nickname: '',
+      message: 'x',
+      receivedAt: i,
+    }));
+    let s = run([core({ type: 'requests', requests: many })]);
+    expect(s.requests).toHaveLength(MAX_PENDING_REQUESTS);
+    s = run([core({ type: 'request', address: A, nickname: '', message: 'new' })], s);
+    expect(s.requests).toHaveLength(MAX_PENDING_REQUESTS);
+    expect(s.requests.at(-1)?.address).toBe(A);
   });
 
   it('moves the selection within bounds', () => {
