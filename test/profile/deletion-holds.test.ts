@@ -1,7 +1,10 @@
 // Deletion that holds (issue 12), from the outside in: a real profile directory, history written
 // by the messenger, a deletion through the core command — then every file in the profile directory
-// is opened with the passphrase (and read as raw bytes) and the deleted text is in none of them.
+// is opened with the passphrase (and read as raw bytes) and the deleted text is in none of them —
+// also when a real child process (dist/) is SIGKILLed the moment the deletion is reported done.
+import { spawn } from 'node:child_process';
 import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreCommand } from '../../src/api/core-api.js';
@@ -12,6 +15,7 @@ import { openProfileDir, type OpenProfileDir } from '../../src/profile/profile-d
 import { createVault, damagedCopies, openVault } from '../../src/profile/vault.js';
 import { emptyVaultState } from '../../src/profile/vault-state.js';
 import { TEST_SCRYPT, tempDir } from './helpers.js';
+import { buildDist } from '../tor/headless-process.js';
 
 const PASS = 'correct horse';
 const SECRET = 'the meeting is at the old mill';
@@ -103,4 +107,45 @@ describe('deletion that holds', () => {
       await messenger.close();
     });
   }
+
+  it('holds when the process is SIGKILLed the moment "remove contact" is reported done', async () => {
+    const { messenger, dir, vault } = await profileWithHistory();
+    await messenger.close();
+    await buildDist();
+    const dist = (path: string): string =>
+      JSON.stringify(
+        pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'src', path)).href,
+      );
+    const script = `
+      const { openVault } = await import(${dist('profile/vault.js')});
+      const { Messenger } = await import(${dist('core/messenger.js')});
+      const { LoopbackTorProvider } = await import(${dist('onion/loopback-tor-provider.js')});
+      let pass = '';
+      for await (const chunk of process.stdin) pass += chunk;
+      const vault = await openVault(process.argv[1], pass);
+      const tor = new LoopbackTorProvider({ offline: true });
+      const m = new Messenger({ tor, vault, downloadsDir: process.argv[2] });
+      await m.dispatch({ type: 'remove', address: process.argv[3] });
+      process.stdout.write('done\\n');
+      setInterval(() => undefined, 1000);
+    `;
+    const child = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', script, vault, join(dir, 'downloads'), address],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    child.stdin.end(PASS);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('done')) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.once('exit', () => reject(new Error('the child ended before reporting done')));
+    });
+    await exited;
+    expect(await filesRevealing(dir)).toEqual([]);
+  }, 180_000);
 });
