@@ -23,7 +23,8 @@ import { IdentityKey } from '../identity/identity-key.js';
 import type { OnionListener, TorProvider } from '../onion/tor-provider.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
-import type { SaveOptions, Vault } from '../profile/vault.js';
+import type { Vault } from '../profile/vault.js';
+import { DebouncedVaultSaver } from './vault-saver.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
@@ -56,8 +57,7 @@ export class Messenger implements MessengerCore {
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #unsubscribeTor: () => void;
   #listener: OnionListener | undefined;
-  #saveTimer: NodeJS.Timeout | undefined;
-  #saving: Promise<void> = Promise.resolve();
+  readonly #saver: DebouncedVaultSaver;
   #closed = false;
   readonly #supervisor: TorSupervisor;
   /** Links on which our contact request is out without a final answer ('pending': answered so). */
@@ -74,6 +74,13 @@ export class Messenger implements MessengerCore {
       this.#now(),
       options.incomingLimits,
     ).model;
+    this.#saver = new DebouncedVaultSaver({
+      debounceMs: options.saveDebounceMs ?? 100,
+      snapshot: () => vaultFromModel(this.#model, options.vault.state, this.#now()),
+      save: (state, saveOptions) => options.vault.save(state, saveOptions),
+      onError: (error) => this.#emit(errorEvent(error)),
+      isClosed: () => this.#closed,
+    });
     this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
     const key = this.#key;
     this.#manager = new ConnectionManager({
@@ -157,12 +164,7 @@ export class Messenger implements MessengerCore {
 
   /** Writes pending state changes to the vault now. */
   async flush(): Promise<void> {
-    if (this.#saveTimer !== undefined) {
-      clearTimeout(this.#saveTimer);
-      this.#saveTimer = undefined;
-      this.#saveNow();
-    }
-    await this.#saving;
+    await this.#saver.flush();
   }
 
   // ---- commands ----
@@ -185,12 +187,7 @@ export class Messenger implements MessengerCore {
         this.#changed();
         await this.flush();
       },
-      persistDeletion: async () => {
-        if (this.#saveTimer !== undefined) clearTimeout(this.#saveTimer);
-        this.#saveTimer = undefined;
-        this.#saveNow({ forget: true });
-        await this.#saving;
-      },
+      persistDeletion: () => this.#saver.saveNow({ forget: true }),
       queue: (a) => this.#queue(a),
       sendQueued: (a) => this.#sendQueued(a),
       messageState: (a, id, state) => this.#messageState(a, id, state),
@@ -423,22 +420,7 @@ export class Messenger implements MessengerCore {
   // ---- state and events ----
 
   #changed(): void {
-    if (this.#closed && this.#saveTimer === undefined) {
-      this.#saveNow();
-      return;
-    }
-    if (this.#saveTimer !== undefined) return;
-    this.#saveTimer = setTimeout(() => {
-      this.#saveTimer = undefined;
-      this.#saveNow();
-    }, this.#o.saveDebounceMs ?? 100);
-  }
-
-  #saveNow(options: SaveOptions = {}): void {
-    const state = vaultFromModel(this.#model, this.#o.vault.state, this.#now());
-    this.#saving = this.#saving
-      .then(() => this.#o.vault.save(state, options))
-      .catch((error: unknown) => this.#emit(errorEvent(error)));
+    this.#saver.changed();
   }
 
   #emitAll(events: readonly CoreEvent[]): void {
