@@ -17,14 +17,8 @@ export class UnknownCommandError extends CoreError {
   override name = 'UnknownCommandError';
 }
 
-export interface CommandContext {
-  readonly address: RicochetId;
-  readonly model: CoreModel;
-  readonly manager: ConnectionManager;
-  readonly files: FileTransfers;
-  now(): number;
-  emit(event: CoreEvent): void;
-  emitAll(events: readonly CoreEvent[]): void;
+/** How commands make a change durable (src/core/vault-saver.ts behind it). */
+export interface Persistence {
   /** Something the vault stores changed (saved after a short debounce). */
   changed(): void;
   /** Save now and wait until the vault file holds the change. */
@@ -34,11 +28,35 @@ export interface CommandContext {
    * temp files) holds what was deleted.
    */
   persistDeletion(): Promise<void>;
+}
+
+/** Outgoing messages: each contact's send queue, sending what is due, and state changes. */
+export interface Delivery {
   queue(address: RicochetId): SendQueue;
   sendQueued(address: RicochetId): void;
   messageState(address: RicochetId, id: number, state: DeliveryState): void;
+}
+
+/** The live links commands act on. */
+export interface Links {
+  /** Closes the peer's live link; a stranger is told 'rejected' first (contact-requests.ts). */
   refuseLink(address: RicochetId): void;
+  /** The live connection of an accepted contact, if it is a known-contact connection. */
   knownLink(address: RicochetId): PeerLink | undefined;
+}
+
+/** What the commands need from the Messenger. */
+export interface CommandContext {
+  readonly address: RicochetId;
+  readonly model: CoreModel;
+  readonly manager: ConnectionManager;
+  readonly files: FileTransfers;
+  readonly persistence: Persistence;
+  readonly delivery: Delivery;
+  readonly links: Links;
+  now(): number;
+  emit(event: CoreEvent): void;
+  emitAll(events: readonly CoreEvent[]): void;
   close(): Promise<void>;
 }
 
@@ -60,7 +78,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       ctx.emitAll(book.addOutgoing(address, command.nickname, command.message, now));
       book.setHistoryEnabled(address, ctx.model.settings.historyDefault);
       ctx.manager.track(toServiceId(address));
-      return ctx.changed();
+      return ctx.persistence.changed();
     }
     case 'accept': {
       const address = parse(command.address);
@@ -78,21 +96,21 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
         if (link.connection.isKnownContact) ctx.emitAll(book.setOnline(address, true));
       }
       ctx.manager.track(toServiceId(address));
-      return ctx.changed();
+      return ctx.persistence.changed();
     }
     case 'reject': {
       const address = parse(command.address);
       requests.reject(address);
-      ctx.refuseLink(address);
-      return ctx.changed();
+      ctx.links.refuseLink(address);
+      return ctx.persistence.changed();
     }
     case 'block': {
       const address = parse(command.address);
       requests.block(address); // a full block list throws here, before anything changed
       if (book.has(address)) ctx.emitAll(book.block(address));
-      ctx.refuseLink(address);
+      ctx.links.refuseLink(address);
       ctx.manager.forget(toServiceId(address));
-      return ctx.changed();
+      return ctx.persistence.changed();
     }
     case 'unblock': {
       const address = parse(command.address);
@@ -101,7 +119,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
         ctx.emitAll(book.unblock(address));
         ctx.manager.track(toServiceId(address));
       }
-      return ctx.changed();
+      return ctx.persistence.changed();
     }
     case 'remove': {
       const address = parse(command.address);
@@ -110,13 +128,13 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       ctx.model.conversations.forget(address);
       ctx.manager.forget(toServiceId(address));
       // Reported done only once no kept file holds the contact's history any more.
-      await ctx.persistDeletion();
+      await ctx.persistence.persistDeletion();
       return ctx.emitAll(events);
     }
     case 'rename': {
       const address = parse(command.address);
       ctx.emitAll(book.rename(address, command.nickname));
-      return ctx.changed();
+      return ctx.persistence.changed();
     }
     case 'retry': {
       const address = parse(command.address);
@@ -125,23 +143,23 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       book.view(address); // throws UnknownContactError for strangers
       ctx.manager.track(toServiceId(address));
       ctx.manager.retryNow(toServiceId(address));
-      return ctx.changed();
+      return ctx.persistence.changed();
     }
     case 'send': {
       const address = parse(command.address);
       book.view(address);
-      const m = ctx.queue(address).enqueue(command.text, now);
+      const m = ctx.delivery.queue(address).enqueue(command.text, now);
       ctx.model.conversations.of(address).recordOutgoing(outgoingView(address, m));
       // `queued` promises the message survives a crash: it is in the vault file before we say so.
-      await ctx.persist();
+      await ctx.persistence.persist();
       ctx.emit({ type: 'queued', address, id: m.localId, text: m.text });
-      ctx.sendQueued(address);
+      ctx.delivery.sendQueued(address);
       return;
     }
     case 'send-file': {
       const address = parse(command.address);
       book.view(address);
-      await ctx.files.send(address, ctx.knownLink(address), command.path);
+      await ctx.files.send(address, ctx.links.knownLink(address), command.path);
       return;
     }
     case 'accept-file':
@@ -155,13 +173,15 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       const wasEnabled = book.historyEnabled(address);
       book.setHistoryEnabled(address, command.enabled);
       // Turning history off drops the saved history: the same promise as clear-history.
-      return wasEnabled && !command.enabled ? ctx.persistDeletion() : ctx.changed();
+      return wasEnabled && !command.enabled
+        ? ctx.persistence.persistDeletion()
+        : ctx.persistence.changed();
     }
     case 'clear-history': {
       const address = parse(command.address);
       book.view(address);
       ctx.model.conversations.of(address).clear();
-      return ctx.persistDeletion();
+      return ctx.persistence.persistDeletion();
     }
     case 'contacts':
       return ctx.emit({ type: 'contacts', contacts: book.list() });
@@ -175,27 +195,27 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     }
     case 'retry-message': {
       const address = parse(command.address);
-      const m = ctx.queue(address).retry(command.id);
-      ctx.messageState(address, m.localId, m.state);
-      ctx.sendQueued(address);
-      return ctx.changed();
+      const m = ctx.delivery.queue(address).retry(command.id);
+      ctx.delivery.messageState(address, m.localId, m.state);
+      ctx.delivery.sendQueued(address);
+      return ctx.persistence.changed();
     }
     case 'discard-message': {
       const address = parse(command.address);
-      ctx.queue(address).discard(command.id);
-      return ctx.changed();
+      ctx.delivery.queue(address).discard(command.id);
+      return ctx.persistence.changed();
     }
     case 'mark-read':
       book.markRead(parse(command.address));
-      return ctx.changed();
+      return ctx.persistence.changed();
     case 'block-unknown':
       requests.blockUnknown = command.enabled;
-      return ctx.changed();
+      return ctx.persistence.changed();
     case 'set-nickname': {
       const nickname = command.nickname === '' ? '' : validateNickname(command.nickname);
       const { ownNickname: _previous, ...settings } = ctx.model.settings;
       ctx.model.settings = nickname === '' ? settings : { ...settings, ownNickname: nickname };
-      ctx.changed();
+      ctx.persistence.changed();
       return ctx.emit({ type: 'own-nickname', nickname });
     }
     case 'own-nickname':

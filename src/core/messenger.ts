@@ -1,10 +1,13 @@
 // The messenger core (implements MessengerCore of src/api/core-api.ts): owns the vault state and the
 // models, publishes our onion, keeps connections through the ConnectionManager, and maps every
 // CoreCommand to actions and every Ricochet connection event to CoreEvents (notes "Messenger").
+// Commands run in commands.ts, the contact-request flow in contact-requests.ts, vault writes in
+// vault-saver.ts.
 import { randomBytes } from 'node:crypto';
 import type { CoreCommand, CoreEvent, MessengerCore, RicochetId } from '../api/core-api.js';
 import { errorEvent } from './error-events.js';
 import { runCommand, type CommandContext } from './commands.js';
+import { ContactRequests } from './contact-requests.js';
 import { ConnectionManager } from './connection-manager.js';
 import type { InboundLimits, InboundLoad } from './inbound-slots.js';
 import type { IncomingRequestLimits } from '../contacts/incoming-requests.js';
@@ -60,8 +63,8 @@ export class Messenger implements MessengerCore {
   readonly #saver: DebouncedVaultSaver;
   #closed = false;
   readonly #supervisor: TorSupervisor;
-  /** Links on which our contact request is out without a final answer ('pending': answered so). */
-  readonly #requestLinks = new Map<PeerLink, 'sent' | 'pending'>();
+  readonly #requests: ContactRequests;
+  readonly #context: CommandContext;
 
   constructor(options: MessengerOptions) {
     this.#o = options;
@@ -109,6 +112,40 @@ export class Messenger implements MessengerCore {
       manager: this.#manager,
       isPublished: () => this.#listener !== undefined,
     });
+    this.#requests = new ContactRequests({
+      model: this.#model,
+      manager: this.#manager,
+      now: this.#now,
+      emitAll: (e) => this.#emitAll(e),
+      changed: () => this.#changed(),
+    });
+    this.#context = {
+      address: this.address,
+      model: this.#model,
+      manager: this.#manager,
+      files: this.#files,
+      now: this.#now,
+      emit: (e) => this.#emit(e),
+      emitAll: (e) => this.#emitAll(e),
+      persistence: {
+        changed: () => this.#changed(),
+        persist: async () => {
+          this.#changed();
+          await this.flush();
+        },
+        persistDeletion: () => this.#saver.saveNow({ forget: true }),
+      },
+      delivery: {
+        queue: (a) => this.#queue(a),
+        sendQueued: (a) => this.#sendQueued(a),
+        messageState: (a, id, state) => this.#messageState(a, id, state),
+      },
+      links: {
+        refuseLink: (a) => this.#requests.refuseLink(a),
+        knownLink: (a) => this.#knownLink(a),
+      },
+      close: () => this.close(),
+    };
     this.#unsubscribeTor = options.tor.onEvent((e) =>
       this.#guard(() => this.#supervisor.onTorEvent(e)),
     );
@@ -173,30 +210,6 @@ export class Messenger implements MessengerCore {
     return runCommand(this.#context, command);
   }
 
-  get #context(): CommandContext {
-    return {
-      address: this.address,
-      model: this.#model,
-      manager: this.#manager,
-      files: this.#files,
-      now: this.#now,
-      emit: (e) => this.#emit(e),
-      emitAll: (e) => this.#emitAll(e),
-      changed: () => this.#changed(),
-      persist: async () => {
-        this.#changed();
-        await this.flush();
-      },
-      persistDeletion: () => this.#saver.saveNow({ forget: true }),
-      queue: (a) => this.#queue(a),
-      sendQueued: (a) => this.#sendQueued(a),
-      messageState: (a, id, state) => this.#messageState(a, id, state),
-      refuseLink: (a) => this.#refuseLink(a),
-      knownLink: (a) => this.#knownLink(a),
-      close: () => this.close(),
-    };
-  }
-
   #queue(address: RicochetId): SendQueue {
     let q = this.#model.queues.get(address);
     if (q === undefined) {
@@ -247,22 +260,6 @@ export class Messenger implements MessengerCore {
     this.#emit({ type: 'message-state', address, id, state });
   }
 
-  /** Closes a stranger's live link (its pending request was dropped); never a contact's. */
-  #closeStranger(address: RicochetId): void {
-    const link = this.#manager.live(toServiceId(address));
-    if (link !== undefined && !link.connection.isKnownContact) link.close();
-  }
-
-  #refuseLink(address: RicochetId): void {
-    const link = this.#manager.live(toServiceId(address));
-    if (link === undefined || link.connection.isKnownContact) {
-      link?.close();
-      return;
-    }
-    link.run((c) => c.respondToContactRequest('rejected'));
-    link.close();
-  }
-
   // ---- connection events ----
 
   #wantsConnection(address: RicochetId): boolean {
@@ -279,55 +276,17 @@ export class Messenger implements MessengerCore {
   }
 
   #onConnectionEvent(address: RicochetId, link: PeerLink, event: ConnectionEvent): void {
-    const { book, requests } = this.#model;
+    const { book } = this.#model;
     if (this.#files.handle(address, link, event)) return;
     switch (event.type) {
       case 'authenticated':
         return this.#onAuthenticated(address, link, event.isKnownContact);
-      case 'contact-request-received': {
-        if (book.has(address)) {
-          // We asked them too: their request answers ours.
-          link.run((c) => c.respondToContactRequest('accepted'));
-          this.#emitAll(book.requestAccepted(address));
-          this.#emitAll(book.setOnline(address, true));
-          return this.#changed();
-        }
-        const decision = requests.admitRequest(address, this.#now());
-        if (!decision.allow) {
-          link.run((c) => c.respondToContactRequest('rejected'));
-          link.close();
-          return;
-        }
-        const events = requests.add(address, event.nickname, event.message, this.#now());
-        for (const e of events) if (e.type === 'request-dropped') this.#closeStranger(e.address);
-        this.#emitAll(events);
-        // Kept open for the answer, within a bound; past it the request stays, the link goes.
-        this.#manager.holdForRequest(link);
-        return this.#changed();
-      }
+      case 'contact-request-received':
+        return this.#requests.onRequest(address, link, event.nickname, event.message);
       case 'contact-request-response':
-        if (event.status === 'pending' && this.#requestLinks.has(link)) {
-          this.#requestLinks.set(link, 'pending');
-        }
-        if (event.status !== 'pending') this.#requestLinks.delete(link);
-        if (event.status === 'accepted') {
-          this.#emitAll(book.requestAccepted(address));
-          this.#emitAll(book.setOnline(address, true));
-        } else if (event.status === 'rejected') {
-          this.#emitAll(book.requestRejected(address, 'explicit'));
-          this.#manager.noteFailure(toServiceId(address), 'likely-rejected');
-          link.close();
-        } else if (event.status === 'error') {
-          this.#emitAll(book.requestFailed(address, 'the contact could not take the request'));
-        }
-        return this.#changed();
+        return this.#requests.onResponse(address, link, event.status);
       case 'contact-request-closed-while-pending':
-        // The peer answered Pending, then closed: not a rejection (a busy listener, a restart, or
-        // its bound of held request connections). The request stays pending and is re-sent later;
-        // if the peer accepts meanwhile it dials us (docs/PROTOCOL.md "Pending requests").
-        this.#requestLinks.delete(link);
-        this.#manager.noteFailure(toServiceId(address), 'request-closed');
-        return;
+        return this.#requests.onClosedWhilePending(address, link);
       case 'chat-ready':
         this.#queue(address).onConnected(random01);
         return this.#sendQueued(address);
@@ -378,30 +337,12 @@ export class Messenger implements MessengerCore {
       link.close();
       return this.#changed();
     }
-    if (c.state !== 'request-pending') this.#emitAll(book.retryRequest(address));
-    const message = c.requestMessage ?? '';
-    // Our own nickname only if the user set one (settings.ownNickname): default none.
-    const nickname = this.#model.settings.ownNickname ?? '';
-    link.run((conn) => conn.sendContactRequest(nickname, message));
-    this.#requestLinks.set(link, 'sent');
-    this.#changed();
+    this.#requests.send(address, link);
   }
 
   #onGone(address: RicochetId, link: PeerLink): void {
     this.#files.linkGone(link);
-    const request = this.#requestLinks.get(link);
-    this.#requestLinks.delete(link);
-    if (request !== undefined && this.#model.book.get(address)?.state === 'request-pending') {
-      if (request === 'pending') {
-        this.#manager.noteFailure(toServiceId(address), 'request-closed');
-      } else {
-        // Closed after authentication before any answer: how peers refuse blocked, rejected and
-        // unknown peers at connection level. Likely rejected: retried only rarely.
-        this.#emitAll(this.#model.book.requestRejected(address, 'closed-while-pending'));
-        this.#manager.noteFailure(toServiceId(address), 'likely-rejected');
-        this.#changed();
-      }
-    }
+    this.#requests.linkGone(address, link);
     this.#emitAll(this.#model.book.setOnline(address, false));
     const q = this.#model.queues.get(address);
     for (const m of q?.onDisconnected() ?? []) this.#messageState(address, m.localId, 'failed');
