@@ -3,7 +3,6 @@
 import type {
   ContactStatus,
   DeliveryState,
-  FileDirection,
   FileTransferView,
   IncomingRequestView,
   RicochetId,
@@ -35,17 +34,9 @@ export interface Conversation {
 
 export type TransferState = FileTransferView['state'];
 
-export interface TransferEntry {
+/** A transfer as the UI lists it: the core's view plus a key unique within the list. */
+export interface TransferEntry extends FileTransferView {
   readonly key: string; // `${address}|${direction}|${fileId}`
-  readonly address: RicochetId;
-  readonly fileId: number;
-  readonly direction: FileDirection;
-  readonly name: string;
-  readonly size: number;
-  readonly transferred: number;
-  readonly bytesPerSecond: number;
-  readonly state: TransferState;
-  readonly path?: string;
 }
 
 export type TorProblemKind = 'tor-missing' | 'bootstrap-stuck' | 'control-filtered' | 'other';
