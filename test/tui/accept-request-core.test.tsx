@@ -5,15 +5,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
-import { App } from '../../src/tui/components/App.js';
 import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
+import { renderApp } from './support/render-app.js';
 import { KEY, frameWhere, press, settle, until } from './support/ui.js';
 
 const dirs: string[] = [];
@@ -41,19 +40,14 @@ async function appOver(patch: (s: VaultState) => VaultState) {
   messengers.push(messenger);
   const events: CoreEvent[] = [];
   messenger.onEvent((e) => events.push(e));
-  const r = render(
-    <App
-      core={messenger}
-      protectedProfile={false}
-      ownAddress={messenger.address}
-      bell={false}
-      colour={false}
-      published
-      onQuit={() => undefined}
-      width={100}
-      height={30}
-    />,
-  );
+  const r = renderApp({
+    core: messenger,
+    protectedProfile: false,
+    ownAddress: messenger.address,
+    published: true,
+    width: 100,
+    height: 30,
+  });
   await settle();
   return { r, events, messenger };
 }

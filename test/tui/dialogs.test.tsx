@@ -6,6 +6,7 @@ import { App } from '../../src/tui/components/App.js';
 import { KEYMAP } from '../../src/tui/keymap.js';
 import { FakeCore } from './support/fake-core.js';
 import { ricochetIdFor } from './support/ids.js';
+import { renderApp } from './support/render-app.js';
 import { KEY, frameWhere, press, settle, until } from './support/ui.js';
 
 const ME = ricochetIdFor(1);
@@ -14,18 +15,7 @@ const BARE = ALICE.slice('ricochet:'.length);
 
 async function setup() {
   const core = new FakeCore();
-  const r = render(
-    <App
-      core={core}
-      protectedProfile
-      ownAddress={ME}
-      bell={false}
-      colour={false}
-      onQuit={() => undefined}
-      width={80}
-      height={24}
-    />,
-  );
+  const r = renderApp({ core, ownAddress: ME });
   await settle();
   core.emit(
     { type: 'published', address: ME },

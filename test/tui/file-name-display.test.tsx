@@ -2,13 +2,12 @@
 // '.sh'` showed as `invoice.pdf …` in the offer dialog. Offers are emitted as the core emits them,
 // the user presses the real keys (t, Enter) and the rendered frames are checked.
 import fc from 'fast-check';
-import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { App } from '../../src/tui/components/App.js';
 import { fileNameForDisplay, showWhitespace } from '../../src/tui/file-name-display.js';
 import { sanitizeForTerminal } from '../../src/tui/sanitize.js';
 import { FakeCore } from './support/fake-core.js';
 import { ricochetIdFor } from './support/ids.js';
+import { renderApp } from './support/render-app.js';
 import { KEY, frameWhere, press, settle } from './support/ui.js';
 
 const ME = ricochetIdFor(1);
@@ -16,18 +15,7 @@ const ALICE = ricochetIdFor(2);
 
 async function offer(name: string, width = 80) {
   const core = new FakeCore();
-  const r = render(
-    <App
-      core={core}
-      protectedProfile
-      ownAddress={ME}
-      bell={false}
-      colour={false}
-      onQuit={() => undefined}
-      width={width}
-      height={30}
-    />,
-  );
+  const r = renderApp({ core, ownAddress: ME, width, height: 30 });
   await settle();
   core.emit(
     { type: 'published', address: ME },
