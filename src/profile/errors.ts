@@ -119,12 +119,7 @@ export function shellQuote(path: string): string {
 }
 
 export type SealedLogCorruptionReason =
-  | 'bad-magic'
-  | 'truncated'
-  | 'wrong-log'
-  | 'bad-length'
-  | 'too-large'
-  | 'tag-mismatch';
+  'bad-magic' | 'truncated' | 'wrong-log' | 'bad-length' | 'too-large' | 'tag-mismatch';
 
 /**
  * A sealed log (history, queue journal) is damaged before its last record, belongs to another
