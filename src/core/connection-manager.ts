@@ -2,6 +2,9 @@
 // bounded concurrency, a per-contact isolation key, a timeout and an AbortSignal; takes inbound
 // onion connections within the core's inbound slots (inbound-slots.ts: strangers are evicted before
 // a contact is refused); applies the 3.0.41 duplicate rule; reconnects with backoff; admits unknowns.
+// Routes (docs/SEAMS.md §4, docs/ENDPOINTS.md §2): a contact is dialled along the Route its owner
+// picks, on its identity onion or its endpoint onion (Gosling endpoint handshake first); inbound
+// endpoint streams arrive through acceptEndpointInbound, already the contact's.
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { RicochetConnection } from '../protocol/connection.js';
@@ -14,7 +17,9 @@ import type { TorProvider } from '../onion/tor-provider.js';
 import { ReconnectPolicy, type BackoffOptions, type FailureKind } from './backoff.js';
 import { PeerLink } from './peer-link.js';
 import { InboundSlots, type InboundLimits, type InboundLoad } from './inbound-slots.js';
-import { RICOCHET_PORT } from '../identity/service-id.js';
+import type { IdentityKey } from '../identity/identity-key.js';
+import { identityRoute, type Route } from './routes.js';
+import { endpointClientStream, endpointServerStream } from './endpoint-connections.js';
 
 export const DEFAULT_MAX_DIALS = 4;
 /** From starting a dial until the peer authenticated (SOCKS, rendezvous, introduction, auth). */
@@ -43,6 +48,12 @@ export interface ConnectionManagerOptions {
    */
   readonly onError?: (error: unknown) => void;
   readonly features?: readonly string[];
+  /** Where to dial a peer (default: its identity onion); endpoint routes need `endpointIdentity`. */
+  readonly routeFor?: (serviceId: string) => Route;
+  /** Our identity key, for the Gosling endpoint handshake's proof. */
+  readonly endpointIdentity?: IdentityKey;
+  /** How a dial along a route ended: authenticated, or not (`upgrade`: a move, see upgrade()). */
+  readonly onRouteResult?: (serviceId: string, route: Route, ok: boolean, upgrade: boolean) => void;
   readonly maxDials?: number;
   readonly dialTimeoutMs?: number;
   readonly backoff?: Partial<BackoffOptions>;
@@ -53,6 +64,8 @@ export interface ConnectionManagerOptions {
 interface Dial {
   readonly abort: AbortController;
   link?: PeerLink;
+  /** A move of a live identity connection to the endpoint (the live one stays meanwhile). */
+  readonly upgrade: boolean;
 }
 
 export class ConnectionManager {
@@ -63,6 +76,7 @@ export class ConnectionManager {
   readonly #dials = new Map<string, Dial>();
   readonly #links = new Set<PeerLink>();
   readonly #slots: InboundSlots;
+  readonly #handshakes = new Set<AbortController>();
   #timer: NodeJS.Timeout | undefined;
   #torUp = false;
   #stopped = false;
@@ -154,9 +168,51 @@ export class ConnectionManager {
     this.#slots.add(this.#attach(socket, connection, undefined));
   }
 
+  /**
+   * Move a live identity connection to the peer's endpoint: dial the endpoint while the live one
+   * stays; an endpoint connection beats an identity one in the duplicate rule, so it takes over.
+   */
+  upgrade(serviceId: string): void {
+    const live = this.#live.get(serviceId);
+    if (this.#stopped || !this.#torUp || live === undefined || this.#dials.has(serviceId)) return;
+    if (live.connection.isEndpointSession) return;
+    if (this.#routeOf(serviceId).via !== 'endpoint') return;
+    this.#dial(serviceId, true);
+  }
+
+  /** An inbound stream on the endpoint onion `endpointServiceId` we host for `contact`. */
+  acceptEndpointInbound(socket: Duplex, contact: string, endpointServiceId: string): void {
+    const slot = this.#stopped ? undefined : this.#slots.admitContact();
+    if (slot === undefined) {
+      socket.destroy();
+      return;
+    }
+    const abort = new AbortController();
+    this.#handshakes.add(abort);
+    const opts = { endpointServiceId, contact, now: this.#now, signal: abort.signal };
+    endpointServerStream(socket, opts).then(
+      (remainder) => {
+        this.#handshakes.delete(abort);
+        slot.release();
+        if (this.#stopped || !this.#o.isKnownContact(contact)) {
+          socket.destroy();
+          return;
+        }
+        const connection = this.#connection('server', contact, true, socket);
+        if (connection) this.#slots.add(this.#attach(socket, connection, undefined, remainder));
+      },
+      () => {
+        // A failed proof, a stranger with the key, a timeout: the socket is already closed.
+        this.#handshakes.delete(abort);
+        slot.release();
+      },
+    );
+  }
+
   /** Close everything and stop dialling. */
   stop(): void {
     this.#stopped = true;
+    for (const abort of this.#handshakes) abort.abort(new Error('shutting down'));
     if (this.#timer) clearTimeout(this.#timer);
     for (const dial of this.#dials.values()) dial.abort.abort(new Error('shutting down'));
     for (const link of [...this.#links]) link.destroy();
@@ -186,9 +242,43 @@ export class ConnectionManager {
     this.#timer.unref();
   }
 
-  #dial(serviceId: string): void {
+  #routeOf(serviceId: string): Route {
+    const route = this.#o.routeFor?.(serviceId) ?? identityRoute(serviceId);
+    return route.via === 'endpoint' && this.#o.endpointIdentity === undefined
+      ? identityRoute(serviceId)
+      : route;
+  }
+
+  /** A RicochetConnection for a socket, or undefined (socket closed, reported) if it refuses. */
+  #connection(
+    role: 'client' | 'server',
+    peer: string,
+    endpoint: boolean,
+    socket: Duplex,
+  ): RicochetConnection | undefined {
+    try {
+      return new RicochetConnection({
+        role,
+        identity: this.#o.identity,
+        ...(role === 'client' ? { peerServiceId: peer } : {}),
+        ...(endpoint ? { endpointPeer: peer } : {}),
+        isKnownContact: (id) => this.#o.isKnownContact(id),
+        now: this.#now,
+        random: (n) => new Uint8Array(randomBytes(n)),
+        ...(this.#o.features ? { features: this.#o.features } : {}),
+      });
+    } catch (error) {
+      socket.destroy();
+      this.#o.onError?.(error);
+      return undefined;
+    }
+  }
+
+  #dial(serviceId: string, upgrade = false): void {
     const abort = new AbortController();
-    const dial: Dial = { abort };
+    const dial: Dial = { abort, upgrade };
+    const route = this.#routeOf(serviceId);
+    const endpoint = route.via === 'endpoint';
     this.#dials.set(serviceId, dial);
     const timeout = setTimeout(
       () => abort.abort(new Error('timed out connecting')),
@@ -199,43 +289,58 @@ export class ConnectionManager {
       clearTimeout(timeout);
       if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
       if (this.#stopped) return;
+      this.#o.onRouteResult?.(serviceId, route, false, upgrade);
+      if (upgrade) return; // the live connection stays; the owner may try again later
       this.#policy.onFailure(serviceId, this.#now(), 'network');
       if (ours) this.#o.onError?.(error);
       else this.#o.onDialFailed?.(serviceId, error);
       this.#schedule();
     };
     abort.signal.addEventListener('abort', () => dial.link?.destroy(), { once: true });
-    this.#o.tor.connect(serviceId, RICOCHET_PORT, `contact:${serviceId}`, abort.signal).then(
-      (socket) => {
-        if (abort.signal.aborted || this.#stopped) {
-          socket.destroy();
-          fail(abort.signal.reason);
-          return;
-        }
-        let connection: RicochetConnection;
-        try {
-          connection = new RicochetConnection({
-            role: 'client',
-            identity: this.#o.identity,
-            peerServiceId: serviceId,
-            now: this.#now,
-            random: (n) => new Uint8Array(randomBytes(n)),
-            ...(this.#o.features ? { features: this.#o.features } : {}),
-          });
-        } catch (error) {
-          socket.destroy();
-          fail(error, true); // not the network: never reported as "could not reach"
-          return;
-        }
-        dial.link = this.#attach(socket, connection, (authenticated) => {
-          clearTimeout(timeout);
-          if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
-          if (!authenticated) fail(new Error('the connection closed before authentication'));
-          else this.#schedule();
+    const isolation = `${endpoint ? 'endpoint' : 'contact'}:${serviceId}`;
+    const connected = async (socket: Duplex): Promise<void> => {
+      let remainder: Uint8Array | undefined;
+      if (endpoint) {
+        const identity = this.#o.endpointIdentity as IdentityKey;
+        const opts = { identity, endpointServiceId: route.serviceId, now: this.#now };
+        remainder = await endpointClientStream(socket, { ...opts, signal: abort.signal });
+      }
+      if (abort.signal.aborted || this.#stopped) {
+        socket.destroy();
+        fail(abort.signal.reason);
+        return;
+      }
+      let connection: RicochetConnection;
+      try {
+        connection = new RicochetConnection({
+          role: 'client',
+          identity: this.#o.identity,
+          peerServiceId: serviceId,
+          ...(endpoint ? { endpointPeer: serviceId } : {}),
+          now: this.#now,
+          random: (n) => new Uint8Array(randomBytes(n)),
+          ...(this.#o.features ? { features: this.#o.features } : {}),
         });
-      },
-      (error: unknown) => fail(error),
-    );
+      } catch (error) {
+        socket.destroy();
+        fail(error, true); // not the network: never reported as "could not reach"
+        return;
+      }
+      const settled = (authenticated: boolean): void => {
+        clearTimeout(timeout);
+        if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
+        if (!authenticated) fail(new Error('the connection closed before authentication'));
+        else {
+          this.#o.onRouteResult?.(serviceId, route, true, upgrade);
+          this.#schedule();
+        }
+      };
+      dial.link = this.#attach(socket, connection, settled, remainder);
+    };
+    this.#o.tor
+      .connect(route.serviceId, route.port, isolation, abort.signal)
+      .then(connected)
+      .catch((error: unknown) => fail(error));
   }
 
   // ---- connections ----
@@ -244,6 +349,7 @@ export class ConnectionManager {
     socket: Duplex,
     connection: RicochetConnection,
     onDialSettled: ((authenticated: boolean) => void) | undefined,
+    initialInput?: Uint8Array,
   ): PeerLink {
     let settled = false;
     const settle = (authenticated: boolean): void => {
@@ -254,6 +360,7 @@ export class ConnectionManager {
     const link = new PeerLink({
       socket,
       connection,
+      ...(initialInput ? { initialInput } : {}),
       now: this.#now,
       onEvent: (l, event) => {
         if (event.type === 'authenticated') {
@@ -312,12 +419,16 @@ export class ConnectionManager {
         establishedAt: l.authenticatedAt ?? this.#now(),
         connected: !l.closed && l.connection.state === 'open',
       });
-      const survivor = chooseSurvivingConnection(
-        candidate(existing),
-        candidate(link),
-        me,
-        this.#now(),
-      );
+      // An endpoint connection beats an identity one (both peers see the same pair, so both
+      // keep the endpoint one); between two of a kind, the 3.0.41 rule.
+      const endpoint = (l: PeerLink): boolean => l.connection.isEndpointSession;
+      const existingAlive = !existing.closed && existing.connection.state === 'open';
+      const survivor =
+        existingAlive && endpoint(existing) !== endpoint(link)
+          ? endpoint(existing)
+            ? 'existing'
+            : 'incoming'
+          : chooseSurvivingConnection(candidate(existing), candidate(link), me, this.#now());
       if (survivor === 'existing') {
         link.close();
         return;
