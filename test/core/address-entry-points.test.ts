@@ -20,7 +20,11 @@ import {
   parseRicochetAddress,
 } from '../../src/identity/service-id.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
-import { parseRicochetSettings } from '../../src/profile/import-ricochet.js';
+import {
+  RicochetTooManyContactsError,
+  parseRicochetSettings,
+} from '../../src/profile/import-ricochet.js';
+import { LIMITS } from '../../src/schema/limits.js';
 import { openVault } from '../../src/profile/vault.js';
 import { emptyVaultState } from '../../src/profile/vault-state.js';
 import { verifyAuthProof } from '../../src/protocol/auth-proof.js';
@@ -137,6 +141,24 @@ describe('behind the entry points, no id is checked twice', () => {
     });
     expect(loaded).toBe(200);
     expect(checks).toBe(0);
+  });
+
+  it('import-ricochet refuses a file over the limit before checking any key', async () => {
+    const fixture = JSON.parse(await readFile(FIXTURE, 'utf8')) as { identity: unknown };
+    const file = (count: number): string =>
+      JSON.stringify({
+        identity: fixture.identity,
+        users: Object.fromEntries(
+          serviceIds(count).map((id, i) => [id, { nickname: `u${i}`, type: 'allowed' }]),
+        ),
+      });
+    const oversize = file(LIMITS.contacts + 1);
+    const empty = file(0);
+    const base = await pointChecksDuring(() => parseRicochetSettings(empty));
+    const checks = await pointChecksDuring(() => {
+      expect(() => parseRicochetSettings(oversize)).toThrow(RicochetTooManyContactsError);
+    });
+    expect(checks).toBe(base);
   });
 
   it('import-ricochet checks each imported id once', async () => {
