@@ -121,6 +121,9 @@ export interface BridgeSettings {
   readonly lines: readonly string[];
 }
 
+/** Whether our identity onion is published: always, until a time (ms), or not at all (dark). */
+export type IdentityOnlineRecord = 'always' | 'dark' | { readonly until: number };
+
 export interface SettingsRecord {
   readonly historyDefault: boolean;
   readonly blockUnknown: boolean;
@@ -129,6 +132,8 @@ export interface SettingsRecord {
   readonly bridges?: BridgeSettings;
   /** How the launched tor reaches the network (src/onion/network-settings.ts); absent: direct. */
   readonly network?: NetworkSettings;
+  /** The dark identity onion (src/core/identity-onion.ts); absent: 'always'. */
+  readonly identityOnline?: IdentityOnlineRecord;
 }
 
 export interface VaultState {
@@ -468,8 +473,13 @@ function settings(value: unknown, path: string): SettingsRecord {
     value,
     path,
     ['historyDefault', 'blockUnknown'],
-    ['bridges', 'network', 'ownNickname'],
+    ['bridges', 'network', 'ownNickname', 'identityOnline'],
   );
+  const identityOnline = optional(o, 'identityOnline', (v): IdentityOnlineRecord => {
+    if (v === 'always' || v === 'dark') return v;
+    const w = object(v, `${path}.identityOnline`, ['until']);
+    return { until: time(w['until'], `${path}.identityOnline.until`) };
+  });
   const ownNickname = optional(o, 'ownNickname', (v) =>
     text(v, `${path}.ownNickname`, LIMITS.nickname),
   );
@@ -496,6 +506,7 @@ function settings(value: unknown, path: string): SettingsRecord {
     ...(ownNickname === undefined ? {} : { ownNickname }),
     ...(bridges === undefined ? {} : { bridges }),
     ...(network === undefined ? {} : { network }),
+    ...(identityOnline === undefined ? {} : { identityOnline }),
   };
 }
 
