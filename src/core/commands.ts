@@ -11,6 +11,7 @@ import { outgoingView, type SendQueue } from './send-queue.js';
 import { parseRicochetAddress } from '../identity/service-id.js';
 import { validateNickname } from '../contacts/text-rules.js';
 import { CoreError } from './errors.js';
+import { settingFromCommand, type IdentityOnion } from './identity-onion.js';
 
 export class UnknownCommandError extends CoreError {
   readonly code: string = 'unknown-command';
@@ -54,6 +55,8 @@ export interface CommandContext {
   readonly persistence: Persistence;
   readonly delivery: Delivery;
   readonly links: Links;
+  /** The dark identity onion setting (identity-onion.ts). */
+  readonly identity: IdentityOnion;
   now(): number;
   emit(event: CoreEvent): void;
   emitAll(events: readonly CoreEvent[]): void;
@@ -220,6 +223,13 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     }
     case 'own-nickname':
       return ctx.emit({ type: 'own-nickname', nickname: ctx.model.settings.ownNickname ?? '' });
+    case 'identity-online':
+      return ctx.emit(ctx.identity.view());
+    case 'set-identity-online':
+      // Saved and answered at once; tor publishes or removes the onion in the background.
+      ctx.identity.set(settingFromCommand(command.mode, command.minutes, now), false);
+      await ctx.persistence.persist();
+      return ctx.emit(ctx.identity.view());
     case 'quit':
       await ctx.close();
       return ctx.emit({ type: 'quit' });
