@@ -175,7 +175,9 @@ export class EndpointNegotiator {
           s.link.run((c) => c.closeEndpointChannel(s.channelId));
           this.#end(s, true);
         }
-        // The server's side ends when the client closes the channel.
+        // The server's side ends when the client closes the channel. A contact that asked again
+        // may have lost its keys: we may want to ask it in turn (hooks.wantsEndpoint decides).
+        this.maybeStart(s.contact, s.link);
         continue;
       }
       this.#hooks.failed(s.contact, event.error);

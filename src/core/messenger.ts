@@ -29,6 +29,8 @@ import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
+import { Endpoints } from './endpoints.js';
+import { ENDPOINTS_FEATURE, SOTTO_FEATURES } from '../protocol/connection-types.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
@@ -61,6 +63,7 @@ export class Messenger implements MessengerCore {
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #unsubscribeTor: () => void;
   readonly #identity: IdentityOnion;
+  readonly #endpoints: Endpoints;
   readonly #saver: DebouncedVaultSaver;
   #closed = false;
   readonly #supervisor: TorSupervisor;
@@ -87,14 +90,30 @@ export class Messenger implements MessengerCore {
     });
     this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
     const key = this.#key;
+    const isContact = (id: string): boolean => {
+      const c = this.#model.book.get(toAddress(id));
+      return c !== undefined && !c.blocked;
+    };
+    this.#endpoints = new Endpoints({
+      tor: options.tor,
+      identity: key,
+      book: this.#model.endpoints,
+      enabled: (options.features ?? SOTTO_FEATURES).includes(ENDPOINTS_FEATURE),
+      now: this.#now,
+      manager: () => this.#manager,
+      isContact,
+      changed: () => this.#changed(),
+      emit: (e) => this.#emit(e),
+    });
     this.#manager = new ConnectionManager({
       tor: options.tor,
       identity: { serviceId: key.serviceId, sign: (m) => key.sign(m) },
       wantsConnection: (id) => this.#wantsConnection(toAddress(id)),
-      isKnownContact: (id) => {
-        const c = this.#model.book.get(toAddress(id));
-        return c !== undefined && !c.blocked;
-      },
+      isKnownContact: isContact,
+      routeFor: (id) => this.#endpoints.routes.route(id),
+      endpointIdentity: key,
+      onRouteResult: (id, route, ok, upgrade) =>
+        this.#guard(() => this.#endpoints.routeResult(id, route, ok, upgrade)),
       admitUnknown: (id) => this.#admitUnknown(toAddress(id)),
       onEvent: (id, link, event) =>
         this.#guard(() => this.#onConnectionEvent(toAddress(id), link, event)),
@@ -117,7 +136,10 @@ export class Messenger implements MessengerCore {
         this.#model.settings = { ...this.#model.settings, identityOnline };
         this.#changed();
       },
-      identityOnly: () => identityOnlyContacts(this.#model.book.list()),
+      identityOnly: () =>
+        identityOnlyContacts(this.#model.book.list(), (a) =>
+          this.#endpoints.hasEndpoint(toServiceId(a)),
+        ),
       emit: (e) => this.#emit(e),
       onError: (error) => this.#emit(errorEvent(error)),
     });
@@ -148,7 +170,10 @@ export class Messenger implements MessengerCore {
           this.#changed();
           await this.flush();
         },
-        persistDeletion: () => this.#saver.saveNow({ forget: true }),
+        persistDeletion: () => {
+          this.#endpoints.prune();
+          return this.#saver.saveNow({ forget: true });
+        },
       },
       delivery: {
         queue: (a) => this.#queue(a),
@@ -171,6 +196,7 @@ export class Messenger implements MessengerCore {
   /** Bootstrap tor and publish our onion (unless dark); connections start once it is up. */
   async start(signal?: AbortSignal): Promise<void> {
     await this.#o.tor.bootstrap(signal);
+    await this.#endpoints.start(signal); // before the identity onion: contacts find them first
     await this.#identity.start(signal);
     this.#manager.setTorUp(true);
   }
@@ -178,6 +204,13 @@ export class Messenger implements MessengerCore {
   /** The core's own counters: inbound connections by kind, and requests waiting for the user. */
   get load(): InboundLoad & { readonly pendingRequests: number } {
     return { ...this.#manager.inboundLoad, pendingRequests: this.#model.requests.sizes.pending };
+  }
+
+  /** How a contact's live connection runs, if it has one (diagnostics and tests). */
+  liveRoute(address: RicochetId): { via: 'identity' | 'endpoint'; windowed: boolean } | undefined {
+    const c = this.#manager.live(toServiceId(address))?.connection;
+    if (c === undefined) return undefined;
+    return { via: c.isEndpointSession ? 'endpoint' : 'identity', windowed: c.windowedFileTransfer };
   }
 
   onEvent(listener: (event: CoreEvent) => void): () => void {
@@ -202,6 +235,7 @@ export class Messenger implements MessengerCore {
     await this.#files.closeAll();
     await this.flush();
     await this.#identity.stop();
+    await this.#endpoints.close();
     await this.#o.tor.close().catch(() => undefined);
     this.#key.wipe();
   }
@@ -284,6 +318,7 @@ export class Messenger implements MessengerCore {
 
   #onConnectionEvent(address: RicochetId, link: PeerLink, event: ConnectionEvent): void {
     const { book } = this.#model;
+    if (this.#endpoints.handle(toServiceId(address), link, event)) return;
     if (this.#files.handle(address, link, event)) return;
     switch (event.type) {
       case 'authenticated':
@@ -349,6 +384,7 @@ export class Messenger implements MessengerCore {
 
   #onGone(address: RicochetId, link: PeerLink): void {
     this.#files.linkGone(link);
+    this.#endpoints.linkGone(link);
     this.#requests.linkGone(address, link);
     this.#emitAll(this.#model.book.setOnline(address, false));
     const q = this.#model.queues.get(address);
@@ -368,6 +404,7 @@ export class Messenger implements MessengerCore {
   // ---- state and events ----
 
   #changed(): void {
+    this.#endpoints.prune(); // a removed or blocked contact's endpoint goes at once
     this.#saver.changed();
   }
 

@@ -1,0 +1,271 @@
+// The endpoint onions of a Messenger (issue 13, docs/ENDPOINTS.md §2): owns the endpoint book,
+// the route policy and the negotiator, and talks to tor for them — one onion per contact we host
+// (ADD_ONION with the contact's ClientAuthV3 key), one client-auth credential per contact that
+// hosts one for us (ONION_CLIENT_AUTH_ADD). Everything is re-added on start (launch and attach
+// mode). Where tor refuses client authorization (UnsupportedByTorError: Tails/Whonix filters, an
+// old tor) it says so once (`endpoints-unsupported` + log) and every contact stays on identity.
+import type { CoreEvent } from '../api/core-api.js';
+import { IdentityKey } from '../identity/identity-key.js';
+import type { OnionListener, TorProvider } from '../onion/tor-provider.js';
+import { UnsupportedByTorError } from '../onion/tor-errors.js';
+import type { GoslingError } from '../gosling/errors.js';
+import type { ConnectionEvent } from '../protocol/connection-types.js';
+import type { ConnectionManager } from './connection-manager.js';
+import { EndpointBook } from './endpoint-book.js';
+import { EndpointNegotiator } from './endpoint-negotiation.js';
+import type { PeerLink } from './peer-link.js';
+import { ENDPOINT_PORT, RoutePolicy, type Route } from './routes.js';
+import { toAddress } from './vault-mapping.js';
+
+/** Tries of moving a live identity connection onto a fresh endpoint (its descriptor may lag). */
+export const UPGRADE_ATTEMPTS = 6;
+export const UPGRADE_FIRST_DELAY_MS = 2_000;
+
+export interface EndpointsOptions {
+  readonly tor: TorProvider;
+  readonly identity: IdentityKey;
+  readonly book: EndpointBook;
+  /** False with --ricochet-compat (no Sotto features): identity only, nothing hosted. */
+  readonly enabled: boolean;
+  readonly now: () => number;
+  readonly manager: () => ConnectionManager;
+  readonly isContact: (serviceId: string) => boolean;
+  readonly changed: () => void;
+  readonly emit: (event: CoreEvent) => void;
+}
+
+export class Endpoints {
+  readonly routes: RoutePolicy;
+  readonly negotiator: EndpointNegotiator;
+  readonly #o: EndpointsOptions;
+  readonly #listeners = new Map<string, Promise<OnionListener | undefined>>();
+  readonly #renegotiate = new Set<string>();
+  readonly #upgradeTimers = new Map<string, NodeJS.Timeout>();
+  #unsupported = false;
+  #closed = false;
+
+  constructor(options: EndpointsOptions) {
+    this.#o = options;
+    this.routes = new RoutePolicy(options.book, () => this.#usable());
+    this.negotiator = new EndpointNegotiator({
+      identity: options.identity,
+      now: options.now,
+      canHost: () => this.#usable(),
+      wantsEndpoint: (c) =>
+        options.book.peer(c) === undefined ||
+        this.routes.needsRenegotiation(c) ||
+        this.#renegotiate.has(c),
+      hostFor: (c, key) => this.#hostFor(c, key),
+      learned: (c, id, secret) => this.#learned(c, id, secret),
+      failed: (c, error) => this.#failed(c, error),
+    });
+  }
+
+  /** Whether a contact has an endpoint for us (it no longer needs our identity onion). */
+  hasEndpoint(serviceId: string): boolean {
+    return this.#usable() && this.#o.book.peer(serviceId) !== undefined;
+  }
+
+  /** Re-adds every endpoint we host and every credential we hold (tor is bootstrapped). */
+  async start(signal?: AbortSignal): Promise<void> {
+    if (!this.#o.enabled) return;
+    const { book } = this.#o;
+    const work: Promise<unknown>[] = [];
+    for (const contact of book.contacts()) {
+      if (!this.#o.isContact(contact)) continue;
+      const peer = book.peer(contact);
+      if (peer !== undefined)
+        work.push(this.#authorize(peer.serviceId, peer.clientAuthSecret, signal));
+      if (book.hosted(contact) !== undefined) work.push(this.#listen(contact));
+    }
+    await Promise.all(work);
+  }
+
+  /** ConnectionManager hook: how a dial along a route ended. */
+  routeResult(contact: string, route: Route, ok: boolean, upgrade: boolean): void {
+    if (upgrade) {
+      if (!ok) this.#scheduleUpgrade(contact);
+      return;
+    }
+    if (ok) this.routes.succeeded(contact, route);
+    else {
+      this.routes.failed(contact, route);
+      if (route.via === 'endpoint') {
+        this.#o.emit({ type: 'endpoint', address: toAddress(contact), state: 'fallback' });
+      }
+    }
+  }
+
+  /** Events of a contact's live link; true if consumed. */
+  handle(contact: string, link: PeerLink, event: ConnectionEvent): boolean {
+    if (event.type === 'authenticated' && link.connection.isEndpointSession) {
+      this.#cancelUpgrade(contact);
+      this.#o.emit({ type: 'endpoint', address: toAddress(contact), state: 'connected' });
+    }
+    return this.negotiator.handle(contact, link, event);
+  }
+
+  linkGone(link: PeerLink): void {
+    this.negotiator.linkGone(link);
+  }
+
+  /** Drops what belongs to contacts that are gone (removed or blocked): onions, credentials, keys. */
+  prune(): void {
+    for (const contact of this.#o.book.contacts()) {
+      if (this.#o.isContact(contact)) continue;
+      const peer = this.#o.book.peer(contact);
+      if (peer !== undefined)
+        void this.#o.tor.removeClientAuth(peer.serviceId).catch(() => undefined);
+      this.#unlisten(contact);
+      this.#cancelUpgrade(contact);
+      this.routes.reset(contact);
+      this.#o.book.erase(contact);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.negotiator.close();
+    for (const timer of this.#upgradeTimers.values()) clearTimeout(timer);
+    const listeners = await Promise.all(this.#listeners.values());
+    await Promise.all(listeners.map((l) => l?.close().catch(() => undefined)));
+    this.#o.book.wipeAll();
+  }
+
+  #usable(): boolean {
+    return this.#o.enabled && !this.#unsupported && !this.#closed;
+  }
+
+  #hostFor(contact: string, peerClientAuthKey: Uint8Array): string {
+    const replaced = this.#o.book.hosted(contact) !== undefined;
+    const key = IdentityKey.generate();
+    const serviceId = key.serviceId;
+    this.#o.book.setHosted(contact, { key: key.expandedKey(), peerClientAuthKey }, this.#o.now());
+    key.wipe();
+    this.#o.changed();
+    this.#unlisten(contact);
+    void this.#listen(contact);
+    // A contact that asks again lost (some of) its keys: ours from it may be stale too.
+    if (replaced) this.#renegotiate.add(contact);
+    return serviceId;
+  }
+
+  #learned(contact: string, endpointServiceId: string, secret: Uint8Array): void {
+    this.#renegotiate.delete(contact);
+    this.routes.reset(contact);
+    const old = this.#o.book.peer(contact);
+    if (old !== undefined && old.serviceId !== endpointServiceId) {
+      void this.#o.tor.removeClientAuth(old.serviceId).catch(() => undefined);
+    }
+    this.#o.book.setPeer(
+      contact,
+      { serviceId: endpointServiceId, clientAuthSecret: secret },
+      this.#o.now(),
+    );
+    this.#o.changed();
+    this.#o.emit({ type: 'endpoint', address: toAddress(contact), state: 'negotiated' });
+    void this.#authorize(endpointServiceId, secret).then((ok) => {
+      if (ok) this.#scheduleUpgrade(contact, 0);
+    });
+  }
+
+  #failed(contact: string, error: GoslingError): void {
+    this.#o.emit({
+      type: 'endpoint',
+      address: toAddress(contact),
+      state: 'negotiation-failed',
+      code: error.code,
+    });
+  }
+
+  #scheduleUpgrade(contact: string, attempt?: number): void {
+    const previous = this.#upgradeTimers.get(contact) as
+      (NodeJS.Timeout & { attempt?: number }) | undefined;
+    const next = attempt ?? (previous?.attempt ?? 0) + 1;
+    if (previous) clearTimeout(previous);
+    if (next >= UPGRADE_ATTEMPTS || this.#closed) {
+      this.#upgradeTimers.delete(contact);
+      return;
+    }
+    const delay = next === 0 ? 0 : UPGRADE_FIRST_DELAY_MS * 2 ** (next - 1);
+    const timer = setTimeout(() => this.#o.manager().upgrade(contact), delay) as NodeJS.Timeout & {
+      attempt?: number;
+    };
+    timer.attempt = next;
+    timer.unref();
+    this.#upgradeTimers.set(contact, timer);
+  }
+
+  #cancelUpgrade(contact: string): void {
+    clearTimeout(this.#upgradeTimers.get(contact));
+    this.#upgradeTimers.delete(contact);
+  }
+
+  /** Adds our credential for a contact's endpoint; false if tor refused (or we closed). */
+  async #authorize(serviceId: string, secret: Uint8Array, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.#o.tor.addClientAuth(serviceId, secret, signal);
+      return true;
+    } catch (error) {
+      this.#refused(error);
+      return false;
+    }
+  }
+
+  #listen(contact: string): Promise<OnionListener | undefined> {
+    const hosted = this.#o.book.hosted(contact);
+    if (hosted === undefined) return Promise.resolve(undefined);
+    const key = hosted.key.slice(); // the provider keeps its own copy
+    const options = { clientAuthV3: [hosted.peerClientAuthKey.slice()], port: ENDPOINT_PORT };
+    const serviceId = IdentityKey.fromExpandedKey(hosted.key.slice());
+    const endpointServiceId = serviceId.serviceId;
+    serviceId.wipe();
+    const listening = this.#o.tor
+      .listen(
+        key,
+        ({ socket }) => this.#o.manager().acceptEndpointInbound(socket, contact, endpointServiceId),
+        options,
+      )
+      .then(
+        (listener) => {
+          if (this.#closed || this.#listeners.get(contact) !== listening) {
+            void listener.close().catch(() => undefined);
+            return undefined;
+          }
+          return listener;
+        },
+        (error: unknown) => {
+          this.#refused(error);
+          return undefined;
+        },
+      )
+      .finally(() => key.fill(0));
+    this.#listeners.set(contact, listening);
+    return listening;
+  }
+
+  #unlisten(contact: string): void {
+    const listening = this.#listeners.get(contact);
+    this.#listeners.delete(contact);
+    void listening?.then((l) => l?.close().catch(() => undefined));
+  }
+
+  #refused(error: unknown): void {
+    if (this.#closed) return;
+    if (error instanceof UnsupportedByTorError) {
+      if (this.#unsupported) return;
+      this.#unsupported = true;
+      this.#o.emit({
+        type: 'endpoints-unsupported',
+        feature: error.feature,
+        message: error.message,
+      });
+      return;
+    }
+    this.#o.emit({
+      type: 'error',
+      code: 'endpoint-tor',
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
