@@ -53,7 +53,11 @@ export interface ConnectionManagerOptions {
   /** Our identity key, for the Gosling endpoint handshake's proof. */
   readonly endpointIdentity?: IdentityKey;
   /** How a dial along a route ended: authenticated, or not (`upgrade`: a move, see upgrade()). */
-  readonly onRouteResult?: (serviceId: string, route: Route, ok: boolean, upgrade: boolean) => void;
+  readonly onRouteResult?: (
+    serviceId: string,
+    route: Route,
+    result: { readonly ok: boolean; readonly upgrade: boolean; readonly error?: unknown },
+  ) => void;
   readonly maxDials?: number;
   readonly dialTimeoutMs?: number;
   readonly backoff?: Partial<BackoffOptions>;
@@ -289,7 +293,7 @@ export class ConnectionManager {
       clearTimeout(timeout);
       if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
       if (this.#stopped) return;
-      this.#o.onRouteResult?.(serviceId, route, false, upgrade);
+      this.#o.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
       if (upgrade) return; // the live connection stays; the owner may try again later
       this.#policy.onFailure(serviceId, this.#now(), 'network');
       if (ours) this.#o.onError?.(error);
@@ -331,7 +335,7 @@ export class ConnectionManager {
         if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
         if (!authenticated) fail(new Error('the connection closed before authentication'));
         else {
-          this.#o.onRouteResult?.(serviceId, route, true, upgrade);
+          this.#o.onRouteResult?.(serviceId, route, { ok: true, upgrade });
           this.#schedule();
         }
       };

@@ -7,8 +7,13 @@
 import type { CoreEvent } from '../api/core-api.js';
 import { IdentityKey } from '../identity/identity-key.js';
 import type { OnionListener, TorProvider } from '../onion/tor-provider.js';
-import { UnsupportedByTorError } from '../onion/tor-errors.js';
-import type { GoslingError } from '../gosling/errors.js';
+import {
+  OnionBadClientAuthError,
+  OnionDescriptorNotFoundError,
+  OnionMissingClientAuthError,
+  UnsupportedByTorError,
+} from '../onion/tor-errors.js';
+import { GoslingError } from '../gosling/errors.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { ConnectionManager } from './connection-manager.js';
 import { EndpointBook } from './endpoint-book.js';
@@ -51,10 +56,7 @@ export class Endpoints {
       identity: options.identity,
       now: options.now,
       canHost: () => this.#usable(),
-      wantsEndpoint: (c) =>
-        options.book.peer(c) === undefined ||
-        this.routes.needsRenegotiation(c) ||
-        this.#renegotiate.has(c),
+      wantsEndpoint: (c) => options.book.peer(c) === undefined || this.#renegotiate.has(c),
       hostFor: (c, key) => this.#hostFor(c, key),
       learned: (c, id, secret) => this.#learned(c, id, secret),
       failed: (c, error) => this.#failed(c, error),
@@ -81,10 +83,23 @@ export class Endpoints {
     await Promise.all(work);
   }
 
-  /** ConnectionManager hook: how a dial along a route ended. */
-  routeResult(contact: string, route: Route, ok: boolean, upgrade: boolean): void {
+  /**
+   * ConnectionManager hook: how a dial along a route ended. A move to the endpoint that fails
+   * while the contact is live on its identity onion, with tor or Gosling saying the endpoint is
+   * not what we hold (no descriptor, client auth missing or refused, the handshake refused), is
+   * the sign our endpoint from it is lost: we negotiate again on the live connection. Other
+   * failures (a slow circuit) are retried a few times.
+   */
+  routeResult(
+    contact: string,
+    route: Route,
+    result: { readonly ok: boolean; readonly upgrade: boolean; readonly error?: unknown },
+  ): void {
+    const { ok, upgrade, error } = result;
     if (upgrade) {
-      if (!ok) this.#scheduleUpgrade(contact);
+      if (ok) return;
+      if (endpointLost(error)) this.#renegotiateNow(contact);
+      else this.#scheduleUpgrade(contact);
       return;
     }
     if (ok) this.routes.succeeded(contact, route);
@@ -98,9 +113,15 @@ export class Endpoints {
 
   /** Events of a contact's live link; true if consumed. */
   handle(contact: string, link: PeerLink, event: ConnectionEvent): boolean {
-    if (event.type === 'authenticated' && link.connection.isEndpointSession) {
+    const c = link.connection;
+    if (event.type === 'authenticated' && c.isEndpointSession) {
       this.#cancelUpgrade(contact);
       this.#o.emit({ type: 'endpoint', address: toAddress(contact), state: 'connected' });
+    }
+    // A Sotto contact live on its identity onion whose endpoint we hold: move there.
+    const identityLink = !c.isEndpointSession && c.endpointsNegotiated && this.#usable();
+    if (event.type === 'features-enabled' && identityLink && this.#o.book.peer(contact)) {
+      this.#scheduleUpgrade(contact, 0);
     }
     return this.negotiator.handle(contact, link, event);
   }
@@ -167,6 +188,13 @@ export class Endpoints {
     void this.#authorize(endpointServiceId, secret).then((ok) => {
       if (ok) this.#scheduleUpgrade(contact, 0);
     });
+  }
+
+  #renegotiateNow(contact: string): void {
+    this.#cancelUpgrade(contact);
+    this.#renegotiate.add(contact);
+    const link = this.#o.manager().live(contact);
+    if (link !== undefined) this.negotiator.maybeStart(contact, link);
   }
 
   #failed(contact: string, error: GoslingError): void {
@@ -268,4 +296,14 @@ export class Endpoints {
       message: error instanceof Error ? error.message : String(error),
     });
   }
+}
+
+/** Errors that say the endpoint we dialled is not (or no longer) the one we hold keys for. */
+function endpointLost(error: unknown): boolean {
+  return (
+    error instanceof OnionDescriptorNotFoundError ||
+    error instanceof OnionMissingClientAuthError ||
+    error instanceof OnionBadClientAuthError ||
+    error instanceof GoslingError
+  );
 }

@@ -112,8 +112,8 @@ export class Messenger implements MessengerCore {
       isKnownContact: isContact,
       routeFor: (id) => this.#endpoints.routes.route(id),
       endpointIdentity: key,
-      onRouteResult: (id, route, ok, upgrade) =>
-        this.#guard(() => this.#endpoints.routeResult(id, route, ok, upgrade)),
+      onRouteResult: (id, route, result) =>
+        this.#guard(() => this.#endpoints.routeResult(id, route, result)),
       admitUnknown: (id) => this.#admitUnknown(toAddress(id)),
       onEvent: (id, link, event) =>
         this.#guard(() => this.#onConnectionEvent(toAddress(id), link, event)),

@@ -3,8 +3,8 @@
 // was negotiated, endpoints are on (not --ricochet-compat, tor accepts client authorization) and
 // it is not failing; else the identity onion. A failed endpoint dial sends the next dial to the
 // identity onion; a failed identity dial (while the endpoint is failing) tries the endpoint again,
-// so a contact whose identity onion is dark is still reached. An identity connection to a contact
-// whose endpoint failed is the sign that the endpoint is lost: `needsRenegotiation`.
+// so a contact whose identity onion is dark is still reached. (Whether an endpoint is lost is
+// decided in endpoints.ts, while the contact is live on its identity onion.)
 import { RICOCHET_PORT } from '../identity/service-id.js';
 import type { EndpointBook } from './endpoint-book.js';
 
@@ -55,11 +55,6 @@ export class RoutePolicy {
   /** An endpoint connection authenticated: the endpoint works. */
   succeeded(contact: string, route: Route): void {
     if (route.via === 'endpoint') this.#failing.delete(contact);
-  }
-
-  /** The endpoint failed and the contact was reached on its identity onion: negotiate again. */
-  needsRenegotiation(contact: string): boolean {
-    return this.#failing.has(contact);
   }
 
   /** A fresh endpoint was negotiated (or the contact forgotten). */

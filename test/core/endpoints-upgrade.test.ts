@@ -162,4 +162,70 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     }
     await chat(a, b, 'still here');
   }, 60_000);
+
+  it('a restart on both sides brings the endpoints back without a new handshake', async () => {
+    const network = new LoopbackTorNetwork();
+    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
+    const a = await side(network, ka, [kb]);
+    const b = await side(network, kb, [ka]);
+    await onEndpoint(a, b);
+    const before = [await savedEndpoint(a, b), await savedEndpoint(b, a)];
+    await a.stop();
+    await b.stop();
+    await boot(b, network);
+    await boot(a, network); // B is up: A's very first dial goes to B's endpoint
+    await onEndpoint(a, b);
+    await chat(a, b, 'after the restart');
+    expect(endpointEvents(a, 'negotiated', b)).toEqual([]);
+    expect(endpointEvents(b, 'negotiated', a)).toEqual([]);
+    expect([await savedEndpoint(a, b), await savedEndpoint(b, a)]).toEqual(before);
+    // A never fell back to B's identity onion: its first connection ran on the endpoint.
+    expect(endpointEvents(a, 'fallback', b)).toEqual([]);
+  }, 60_000);
+
+  it('a side that lost its endpoint keys falls back to the identity onion and renegotiates', async () => {
+    const network = new LoopbackTorNetwork();
+    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
+    const a = await side(network, ka, [kb]);
+    const b = await side(network, kb, [ka]);
+    await onEndpoint(a, b);
+    const old = await savedEndpoint(b, a);
+    await a.stop();
+    await b.stop();
+    // A's profile loses the endpoint group (an old backup, a damaged record): keys gone.
+    const vault = await openVault(a.vaultPath, null);
+    await vault.save({ ...vault.state, contacts: [contact(kb)] }, { forget: true });
+    vault.close();
+    expect(await savedEndpoint(a, b)).toBeUndefined();
+    await Promise.all([boot(a, network), boot(b, network)]);
+    await until(
+      () =>
+        endpointEvents(a, 'negotiated', b).length > 0 &&
+        endpointEvents(b, 'negotiated', a).length > 0,
+      'both sides negotiated again',
+      { timeoutMs: 20_000 },
+    );
+    await onEndpoint(a, b);
+    await chat(b, a, 'found you again');
+    const renewed = await savedEndpoint(b, a);
+    expect(renewed?.peer).toMatch(/^[a-z2-7]{56}$/);
+    expect(renewed?.peer).not.toBe(old?.peer); // A hosts a fresh endpoint for B
+  }, 60_000);
+
+  it('a Ricochet-compatible contact stays on the identity onion while a Sotto contact moves', async () => {
+    const network = new LoopbackTorNetwork();
+    const [ka, kb, kc] = [IdentityKey.generate(), IdentityKey.generate(), IdentityKey.generate()];
+    const a = await side(network, ka, [kb, kc]);
+    const b = await side(network, kb, [ka]);
+    const c = await side(network, kc, [ka], { features: [] }); // --ricochet-compat
+    await onEndpoint(a, b);
+    await until(() => a.messenger.liveRoute(c.address) !== undefined, 'A and C connected');
+    await chat(a, c, 'plain ricochet');
+    await chat(c, a, 'plain reply');
+    expect(a.messenger.liveRoute(c.address)).toEqual({ via: 'identity', windowed: false });
+    expect(c.messenger.liveRoute(a.address)?.via).toBe('identity');
+    expect(await savedEndpoint(a, c)).toBeUndefined();
+    expect(await savedEndpoint(c, a)).toBeUndefined();
+    expect(c.events.some((e) => e.type === 'endpoint')).toBe(false);
+  }, 60_000);
 });
