@@ -11,6 +11,7 @@ import { outgoingView, type SendQueue } from './send-queue.js';
 import { parseRicochetAddress } from '../identity/service-id.js';
 import { validateNickname } from '../contacts/text-rules.js';
 import { CoreError } from './errors.js';
+import { settingFromCommand, type IdentityOnion } from './identity-onion.js';
 
 export class UnknownCommandError extends CoreError {
   readonly code: string = 'unknown-command';
@@ -54,14 +55,21 @@ export interface CommandContext {
   readonly persistence: Persistence;
   readonly delivery: Delivery;
   readonly links: Links;
+  /** The dark identity onion setting (identity-onion.ts). */
+  readonly identity: IdentityOnion;
   now(): number;
   emit(event: CoreEvent): void;
   emitAll(events: readonly CoreEvent[]): void;
   close(): Promise<void>;
 }
 
-function parse(address: string): RicochetId {
-  return toAddress(parseRicochetAddress(address));
+/**
+ * An address a command acts on. Commands that bring an address into Sotto (`add`, `block`) check
+ * its key fully; the others name a contact, request or block Sotto holds already (fully checked
+ * when it entered), and anything else fails as unknown, so the structure is enough.
+ */
+function parse(address: string, keyCheck: 'full' | 'structure' = 'structure'): RicochetId {
+  return toAddress(parseRicochetAddress(address, { keyCheck }));
 }
 
 export async function runCommand(ctx: CommandContext, command: CoreCommand): Promise<void> {
@@ -71,7 +79,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     case 'id':
       return ctx.emit({ type: 'id', address: ctx.address });
     case 'add': {
-      const address = toAddress(parseRicochetAddress(command.address));
+      const address = parse(command.address, 'full');
       if (requests.has(address)) {
         return runCommand(ctx, { type: 'accept', address, nickname: command.nickname });
       }
@@ -105,7 +113,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       return ctx.persistence.changed();
     }
     case 'block': {
-      const address = parse(command.address);
+      const address = parse(command.address, 'full');
       requests.block(address); // a full block list throws here, before anything changed
       if (book.has(address)) ctx.emitAll(book.block(address));
       ctx.links.refuseLink(address);
@@ -220,6 +228,13 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     }
     case 'own-nickname':
       return ctx.emit({ type: 'own-nickname', nickname: ctx.model.settings.ownNickname ?? '' });
+    case 'identity-online':
+      return ctx.emit(ctx.identity.view());
+    case 'set-identity-online':
+      // Saved and answered at once; tor publishes or removes the onion in the background.
+      ctx.identity.set(settingFromCommand(command.mode, command.minutes, now), false);
+      await ctx.persistence.persist();
+      return ctx.emit(ctx.identity.view());
     case 'quit':
       await ctx.close();
       return ctx.emit({ type: 'quit' });

@@ -24,7 +24,8 @@ import {
   type CoreModel,
 } from './vault-mapping.js';
 import { IdentityKey } from '../identity/identity-key.js';
-import type { OnionListener, TorProvider } from '../onion/tor-provider.js';
+import type { TorProvider } from '../onion/tor-provider.js';
+import { IdentityOnion, identityOnlyContacts } from './identity-onion.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
@@ -63,7 +64,7 @@ export class Messenger implements MessengerCore {
   readonly #bulk: BulkLinks;
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #unsubscribeTor: () => void;
-  #listener: OnionListener | undefined;
+  readonly #identity: IdentityOnion;
   readonly #saver: DebouncedVaultSaver;
   #closed = false;
   readonly #supervisor: TorSupervisor;
@@ -115,11 +116,25 @@ export class Messenger implements MessengerCore {
       ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
       now: this.#now,
     });
+    this.#identity = new IdentityOnion({
+      tor: options.tor,
+      keyCopy: () => key.expandedKey(),
+      onConnection: ({ socket }) => this.#manager.acceptInbound(socket),
+      now: this.#now,
+      load: () => this.#model.settings.identityOnline ?? 'always',
+      store: (identityOnline) => {
+        this.#model.settings = { ...this.#model.settings, identityOnline };
+        this.#changed();
+      },
+      identityOnly: () => identityOnlyContacts(this.#model.book.list()),
+      emit: (e) => this.#emit(e),
+      onError: (error) => this.#emit(errorEvent(error)),
+    });
     this.#supervisor = new TorSupervisor(options.tor, {
       serviceId: key.serviceId,
       emit: (e) => this.#emit(e),
       manager: this.#manager,
-      isPublished: () => this.#listener !== undefined,
+      isPublished: () => this.#identity.started,
     });
     this.#requests = new ContactRequests({
       model: this.#model,
@@ -153,6 +168,7 @@ export class Messenger implements MessengerCore {
         refuseLink: (a) => this.#requests.refuseLink(a),
         knownLink: (a) => this.#knownLink(a),
       },
+      identity: this.#identity,
       close: () => this.close(),
     };
     this.#unsubscribeTor = options.tor.onEvent((e) =>
@@ -161,19 +177,10 @@ export class Messenger implements MessengerCore {
     for (const c of this.#model.book.list()) this.#manager.track(toServiceId(c.address));
   }
 
-  /** Bootstrap tor and publish our onion; connections start once it is up. */
+  /** Bootstrap tor and publish our onion (unless dark); connections start once it is up. */
   async start(signal?: AbortSignal): Promise<void> {
     await this.#o.tor.bootstrap(signal);
-    const keyCopy = this.#key.expandedKey(); // the provider keeps its own copy
-    try {
-      this.#listener = await this.#o.tor.listen(
-        keyCopy,
-        ({ socket }) => this.#manager.acceptInbound(socket),
-        signal,
-      );
-    } finally {
-      keyCopy.fill(0);
-    }
+    await this.#identity.start(signal);
     this.#manager.setTorUp(true);
   }
 
@@ -209,7 +216,7 @@ export class Messenger implements MessengerCore {
     this.#bulk.stop();
     await this.#files.closeAll();
     await this.flush();
-    await this.#listener?.close().catch(() => undefined);
+    await this.#identity.stop();
     await this.#o.tor.close().catch(() => undefined);
     this.#key.wipe();
   }
