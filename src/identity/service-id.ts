@@ -53,7 +53,8 @@ export class AddressPublicKeyError extends InvalidAddressError {
   override name = 'AddressPublicKeyError';
 }
 
-function base32Encode(bytes: Uint8Array): string {
+/** RFC 4648 base32, lower case, no padding (the onion-address alphabet). */
+export function base32Encode(bytes: Uint8Array): string {
   let out = '';
   let buffer = 0;
   let bits = 0;
