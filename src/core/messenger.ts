@@ -12,6 +12,7 @@ import { ConnectionManager } from './connection-manager.js';
 import type { InboundLimits, InboundLoad } from './inbound-slots.js';
 import type { IncomingRequestLimits } from '../contacts/incoming-requests.js';
 import { FileTransfers } from './file-transfers.js';
+import { BulkLinks, type BulkStats } from './bulk-links.js';
 import { PeerLink } from './peer-link.js';
 import { SendQueue } from './send-queue.js';
 import type { BackoffOptions } from './backoff.js';
@@ -28,6 +29,7 @@ import { IdentityOnion, identityOnlyContacts } from './identity-onion.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
+import { replayQueueJournal, type QueueJournal } from '../profile/queue-journal.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
 import { Endpoints } from './endpoints.js';
 import { ENDPOINTS_FEATURE, SOTTO_FEATURES } from '../protocol/connection-types.js';
@@ -35,6 +37,11 @@ import { ENDPOINTS_FEATURE, SOTTO_FEATURES } from '../protocol/connection-types.
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
   readonly vault: Vault;
+  /**
+   * The profile's send-queue journal (src/profile/queue-journal.ts): `queued` then waits for one
+   * fdatasync'ed append, not a whole vault save. Without it, a send saves the vault first.
+   */
+  readonly queueJournal?: QueueJournal;
   readonly downloadsDir: string;
   /** Ricochet features we offer (default: all Sotto features; [] = plain 3.0.41 behaviour). */
   readonly features?: readonly string[];
@@ -42,6 +49,8 @@ export interface MessengerOptions {
   readonly saveDebounceMs?: number;
   /** Inbound capacity shares (default: src/core/inbound-slots.ts). */
   readonly inboundLimits?: Partial<InboundLimits>;
+  /** Files from this size go on a bulk link of their own (default: bulk-links.ts). */
+  readonly bulkMinFileBytes?: number;
   /**
    * Rate limits and bounds for strangers (default DEFAULT_INCOMING_LIMITS). Abuse tests use a
    * large burst to stand for an attacker's budget saved up over many minutes.
@@ -60,6 +69,7 @@ export class Messenger implements MessengerCore {
   readonly #model: CoreModel;
   readonly #manager: ConnectionManager;
   readonly #files: FileTransfers;
+  readonly #bulk: BulkLinks;
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #unsubscribeTor: () => void;
   readonly #identity: IdentityOnion;
@@ -75,21 +85,37 @@ export class Messenger implements MessengerCore {
     this.#now = options.now ?? Date.now;
     this.#key = IdentityKey.fromExpandedKey(options.vault.state.identity.expandedKey); // a copy
     this.address = toAddress(this.#key.serviceId);
+    const journal = options.queueJournal;
+    const saved = options.vault.state;
     this.#model = modelFromVault(
-      options.vault.state,
+      journal === undefined
+        ? saved
+        : replayQueueJournal(saved, journal.pendingAfter(saved.queueJournal)),
       this.#key.serviceId,
       this.#now(),
       options.incomingLimits,
     ).model;
     this.#saver = new DebouncedVaultSaver({
       debounceMs: options.saveDebounceMs ?? 100,
-      snapshot: () => vaultFromModel(this.#model, options.vault.state, this.#now()),
-      save: (state, saveOptions) => options.vault.save(state, saveOptions),
+      snapshot: () => {
+        const state = vaultFromModel(this.#model, options.vault.state, this.#now());
+        return journal === undefined ? state : { ...state, queueJournal: journal.mark() };
+      },
+      save: async (state, saveOptions) => {
+        await options.vault.save(state, saveOptions);
+        // The journal records this state holds may go (at once after a deletion).
+        if (journal !== undefined && state.queueJournal !== undefined) {
+          await journal.folded(state.queueJournal, saveOptions);
+        }
+      },
       onError: (error) => this.#emit(errorEvent(error)),
       isClosed: () => this.#closed,
     });
-    this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
     const key = this.#key;
+    const identity = { serviceId: key.serviceId, sign: (m: Uint8Array) => key.sign(m) };
+    this.#bulk = new BulkLinks({ ...options, identity, files: () => this.#files, now: this.#now });
+    const emit = (e: CoreEvent): void => this.#emit(e);
+    this.#files = new FileTransfers(emit, options.downloadsDir, this.#now, this.#bulk);
     const isContact = (id: string): boolean => {
       const c = this.#model.book.get(toAddress(id));
       return c !== undefined && !c.blocked;
@@ -107,7 +133,7 @@ export class Messenger implements MessengerCore {
     });
     this.#manager = new ConnectionManager({
       tor: options.tor,
-      identity: { serviceId: key.serviceId, sign: (m) => key.sign(m) },
+      identity,
       wantsConnection: (id) => this.#wantsConnection(toAddress(id)),
       isKnownContact: isContact,
       routeFor: (id) => this.#endpoints.routes.route(id),
@@ -118,6 +144,8 @@ export class Messenger implements MessengerCore {
       onEvent: (id, link, event) =>
         this.#guard(() => this.#onConnectionEvent(toAddress(id), link, event)),
       onLive: () => undefined,
+      onBulk: (id, link, known) => this.#bulk.adopt(id, link, known),
+      onBulkEvent: (id, link, e) => this.#bulk.onLinkEvent(id, link, e),
       onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
       onError: (error) => this.#emit(errorEvent(error)),
@@ -170,6 +198,23 @@ export class Messenger implements MessengerCore {
           this.#changed();
           await this.flush();
         },
+        persistQueued: async (address, message) => {
+          if (journal !== undefined) {
+            try {
+              await journal.append({
+                serviceId: toServiceId(address),
+                localId: message.localId,
+                text: message.text,
+                at: message.composedAt,
+              });
+              return this.#changed(); // folded into the vault by the next (debounced) save
+            } catch (error) {
+              this.#emit(errorEvent(error)); // the journal failed: save the whole vault instead
+            }
+          }
+          this.#changed();
+          await this.flush();
+        },
         persistDeletion: () => {
           this.#endpoints.prune();
           return this.#saver.saveNow({ forget: true });
@@ -199,6 +244,11 @@ export class Messenger implements MessengerCore {
     await this.#endpoints.start(signal); // before the identity onion: contacts find them first
     await this.#identity.start(signal);
     this.#manager.setTorUp(true);
+  }
+
+  /** How bulk links were made and used (tests and bench). */
+  get bulkStats(): Readonly<BulkStats> {
+    return this.#bulk.stats;
   }
 
   /** The core's own counters: inbound connections by kind, and requests waiting for the user. */
@@ -232,6 +282,7 @@ export class Messenger implements MessengerCore {
     this.#supervisor.stop();
     this.#unsubscribeTor();
     this.#manager.stop();
+    this.#bulk.stop();
     await this.#files.closeAll();
     await this.flush();
     await this.#identity.stop();

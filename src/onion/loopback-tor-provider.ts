@@ -106,6 +106,8 @@ export class LoopbackTorProvider implements TorProvider {
   dials = 0;
   inFlight = 0;
   maxInFlight = 0;
+  /** Every dial that connected, in order: to whom, its isolation key, its socket (byte counts). */
+  readonly dialled: { serviceId: string; isolationKey: string; socket: Socket }[] = [];
   /** Every inbound connection accepted so far, in order (closed ones included). */
   readonly inbound: Socket[] = [];
   /** Port of the last listener. */
@@ -211,7 +213,7 @@ export class LoopbackTorProvider implements TorProvider {
   async connect(
     serviceId: string,
     _port: number,
-    _isolationKey: string,
+    isolationKey: string,
     signal?: AbortSignal,
   ): Promise<Duplex> {
     if (this.#options.offline === true) throw new TorNotRunningError('offline');
@@ -219,7 +221,7 @@ export class LoopbackTorProvider implements TorProvider {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      return await this.#dial(serviceId, signal);
+      return await this.#dial(serviceId, isolationKey, signal);
     } finally {
       this.inFlight--;
     }
@@ -241,7 +243,11 @@ export class LoopbackTorProvider implements TorProvider {
     return Promise.resolve();
   }
 
-  async #dial(serviceId: string, signal: AbortSignal | undefined): Promise<Duplex> {
+  async #dial(
+    serviceId: string,
+    isolationKey: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Duplex> {
     if (this.hang.has(serviceId)) return await hangUntilAborted(signal);
     const onion = this.network.onion(serviceId);
     if (onion === undefined) {
@@ -263,6 +269,7 @@ export class LoopbackTorProvider implements TorProvider {
     signal?.throwIfAborted();
     const socket = createConnection({ host: '127.0.0.1', port, ...(signal ? { signal } : {}) });
     await once(socket, 'connect');
+    this.dialled.push({ serviceId, isolationKey, socket });
     this.#record(socket);
     if (latency === undefined) return socket;
     return new LatencySocket(socket, this.#pick(latency.maxLatencyMs));

@@ -37,6 +37,8 @@ export interface ChannelTableContext {
   onKeepAliveResponse(): void;
   /** Both peers negotiated ENDPOINTS_FEATURE (the negotiation channel may open). */
   endpointsNegotiated(): boolean;
+  /** A Sotto bulk connection: file transfer only (no chat, no contact request). */
+  isBulk(): boolean;
 }
 
 type OpenExtras = Pick<OpenChannelMessage, 'clientCookie' | 'contactRequest'>;
@@ -257,6 +259,7 @@ export class ChannelTable {
       case ChannelType.FileTransfer: {
         if (!authenticated || !this.context.isKnownContact()) return refuse('unauthorized');
         const chat = message.channelType === ChannelType.Chat;
+        if (chat && this.context.isBulk()) return refuse('bad-usage');
         if (chat ? this.#incomingChat : this.incomingFiles) return refuse('bad-usage');
         if (chat) {
           this.#incomingChat = new ChatReceiveChannel(id, this.host);
@@ -278,6 +281,7 @@ export class ChannelTable {
 
   #inboundContactRequest(message: OpenChannelMessage, refuse: (e: CommonError) => void): void {
     const id = message.channelIdentifier;
+    if (this.context.isBulk()) return refuse('bad-usage');
     if (this.context.isKnownContact()) {
       // 3.0.41: already a contact → refuse the channel but answer Accepted.
       this.host.send(
