@@ -65,6 +65,13 @@ export interface ConnectionManagerOptions {
     route: Route,
     result: { readonly ok: boolean; readonly upgrade: boolean; readonly error?: unknown },
   ) => void;
+  /**
+   * A file transfer runs on `link`. A live connection replaced by an endpoint one while busy is
+   * kept open, no longer live, until its transfers end (its events still reach onEvent), then
+   * closed; `onDrained` is told when it is gone.
+   */
+  readonly isBusy?: (link: PeerLink) => boolean;
+  readonly onDrained?: (serviceId: string, link: PeerLink) => void;
   readonly maxDials?: number;
   readonly dialTimeoutMs?: number;
   readonly backoff?: Partial<BackoffOptions>;
@@ -88,6 +95,8 @@ export class ConnectionManager {
   readonly #links = new Set<PeerLink>();
   readonly #slots: InboundSlots;
   readonly #handshakes = new Set<AbortController>();
+  /** Replaced connections that still carry a file transfer (see `isBusy`). */
+  readonly #draining = new Set<PeerLink>();
   #timer: NodeJS.Timeout | undefined;
   #torUp = false;
   #stopped = false;
@@ -393,6 +402,7 @@ export class ConnectionManager {
           this.#links.delete(l);
           this.#slots.remove(l);
           settle(false);
+          if (peer !== undefined && this.#draining.delete(l)) this.#o.onDrained?.(peer, l);
           if (peer !== undefined && this.#live.get(peer) === l) {
             this.#live.delete(peer);
             if (!this.#stopped) {
@@ -408,6 +418,10 @@ export class ConnectionManager {
           return;
         }
         if (peer !== undefined && this.#live.get(peer) === l) this.#o.onEvent(peer, l, event);
+        else if (peer !== undefined && this.#draining.has(l)) {
+          this.#o.onEvent(peer, l, event);
+          if (!(this.#o.isBusy?.(l) ?? false)) l.close(); // its last transfer ended
+        }
       },
     });
     this.#links.add(link);
@@ -457,9 +471,14 @@ export class ConnectionManager {
         link.close();
         return;
       }
-      this.#live.delete(peer);
-      this.#o.onGone(peer, existing);
-      existing.close();
+      // The successor is live before the owner hears the old one is gone: no "offline" between.
+      this.#live.set(peer, link);
+      if (existingAlive && endpoint(link) && (this.#o.isBusy?.(existing) ?? false)) {
+        this.#draining.add(existing); // a move to the endpoint never cuts a transfer
+      } else {
+        this.#o.onGone(peer, existing);
+        existing.close();
+      }
     }
     this.#live.set(peer, link);
     if (this.#policy.retryAt(peer) !== undefined) this.#policy.onSuccess(peer, this.#now());

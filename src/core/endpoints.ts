@@ -16,7 +16,7 @@ import {
 import { GoslingError } from '../gosling/errors.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { ConnectionManager } from './connection-manager.js';
-import { EndpointBook } from './endpoint-book.js';
+import type { EndpointBook, PeerEndpoint } from './endpoint-book.js';
 import { EndpointNegotiator } from './endpoint-negotiation.js';
 import type { PeerLink } from './peer-link.js';
 import { ENDPOINT_PORT, RoutePolicy, type Route } from './routes.js';
@@ -35,6 +35,8 @@ export interface EndpointsOptions {
   readonly now: () => number;
   readonly manager: () => ConnectionManager;
   readonly isContact: (serviceId: string) => boolean;
+  /** A file transfer runs on this link: a move to the endpoint waits for it (it would cut it). */
+  readonly busy: (link: PeerLink) => boolean;
   readonly changed: () => void;
   readonly emit: (event: CoreEvent) => void;
 }
@@ -76,8 +78,7 @@ export class Endpoints {
     for (const contact of book.contacts()) {
       if (!this.#o.isContact(contact)) continue;
       const peer = book.peer(contact);
-      if (peer !== undefined)
-        work.push(this.#authorize(peer.serviceId, peer.clientAuthSecret, signal));
+      if (peer !== undefined) work.push(this.#authorize(contact, peer, signal));
       if (book.hosted(contact) !== undefined) work.push(this.#listen(contact));
     }
     await Promise.all(work);
@@ -178,14 +179,11 @@ export class Endpoints {
     if (old !== undefined && old.serviceId !== endpointServiceId) {
       void this.#o.tor.removeClientAuth(old.serviceId).catch(() => undefined);
     }
-    this.#o.book.setPeer(
-      contact,
-      { serviceId: endpointServiceId, clientAuthSecret: secret },
-      this.#o.now(),
-    );
+    const peer = { serviceId: endpointServiceId, clientAuthSecret: secret };
+    this.#o.book.setPeer(contact, peer, this.#o.now());
     this.#o.changed();
     this.#o.emit({ type: 'endpoint', address: toAddress(contact), state: 'negotiated' });
-    void this.#authorize(endpointServiceId, secret).then((ok) => {
+    void this.#authorize(contact, peer).then((ok) => {
       if (ok) this.#scheduleUpgrade(contact, 0);
     });
   }
@@ -216,7 +214,16 @@ export class Endpoints {
       return;
     }
     const delay = next === 0 ? 0 : UPGRADE_FIRST_DELAY_MS * 2 ** (next - 1);
-    const timer = setTimeout(() => this.#o.manager().upgrade(contact), delay) as NodeJS.Timeout & {
+    const move = (): void => {
+      const live = this.#o.manager().live(contact);
+      if (live !== undefined && this.#o.busy(live)) {
+        this.#upgradeTimers.delete(contact);
+        this.#scheduleUpgrade(contact, Math.max(1, next)); // not a failed try: wait and ask again
+        return;
+      }
+      this.#o.manager().upgrade(contact);
+    };
+    const timer = setTimeout(move, delay) as NodeJS.Timeout & {
       attempt?: number;
     };
     timer.attempt = next;
@@ -230,12 +237,12 @@ export class Endpoints {
   }
 
   /** Adds our credential for a contact's endpoint; false if tor refused (or we closed). */
-  async #authorize(serviceId: string, secret: Uint8Array, signal?: AbortSignal): Promise<boolean> {
+  async #authorize(contact: string, peer: PeerEndpoint, signal?: AbortSignal): Promise<boolean> {
     try {
-      await this.#o.tor.addClientAuth(serviceId, secret, signal);
+      await this.#o.tor.addClientAuth(peer.serviceId, peer.clientAuthSecret, signal);
       return true;
     } catch (error) {
-      this.#refused(error);
+      this.#refused(error, contact);
       return false;
     }
   }
@@ -263,7 +270,7 @@ export class Endpoints {
           return listener;
         },
         (error: unknown) => {
-          this.#refused(error);
+          this.#refused(error, contact);
           return undefined;
         },
       )
@@ -278,7 +285,8 @@ export class Endpoints {
     void listening?.then((l) => l?.close().catch(() => undefined));
   }
 
-  #refused(error: unknown): void {
+  /** Tor refused: client auth at all (once, for every contact), or this contact's onion/key. */
+  #refused(error: unknown, contact: string): void {
     if (this.#closed) return;
     if (error instanceof UnsupportedByTorError) {
       if (this.#unsupported) return;
@@ -290,10 +298,12 @@ export class Endpoints {
       });
       return;
     }
+    const code = (error as { code?: unknown } | undefined)?.code;
     this.#o.emit({
-      type: 'error',
-      code: 'endpoint-tor',
-      message: error instanceof Error ? error.message : String(error),
+      type: 'endpoint',
+      address: toAddress(contact),
+      state: 'fallback',
+      code: typeof code === 'string' ? code : 'tor-error',
     });
   }
 }

@@ -128,6 +128,7 @@ export class Messenger implements MessengerCore {
       now: this.#now,
       manager: () => this.#manager,
       isContact,
+      busy: (link) => this.#files.activeOn(link),
       changed: () => this.#changed(),
       emit: (e) => this.#emit(e),
     });
@@ -147,6 +148,8 @@ export class Messenger implements MessengerCore {
       onBulk: (id, link, known) => this.#bulk.adopt(id, link, known),
       onBulkEvent: (id, link, e) => this.#bulk.onLinkEvent(id, link, e),
       onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
+      isBusy: (link) => this.#files.activeOn(link),
+      onDrained: (_id, link) => this.#guard(() => this.#files.linkGone(link)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
       onError: (error) => this.#emit(errorEvent(error)),
       ...(options.features ? { features: options.features } : {}),
@@ -437,7 +440,9 @@ export class Messenger implements MessengerCore {
     this.#files.linkGone(link);
     this.#endpoints.linkGone(link);
     this.#requests.linkGone(address, link);
-    this.#emitAll(this.#model.book.setOnline(address, false));
+    // Replaced by a successor (a move to the endpoint, a duplicate): the contact never left.
+    const successor = this.#manager.live(toServiceId(address));
+    if (successor === undefined) this.#emitAll(this.#model.book.setOnline(address, false));
     const q = this.#model.queues.get(address);
     for (const m of q?.onDisconnected() ?? []) this.#messageState(address, m.localId, 'failed');
   }

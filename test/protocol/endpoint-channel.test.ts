@@ -9,6 +9,7 @@ import { RicochetConnection } from '../../src/protocol/connection.js';
 import {
   ConnectionStateError,
   ENDPOINTS_FEATURE,
+  SOTTO_FEATURES,
   WINDOWED_FILE_FEATURE,
 } from '../../src/protocol/connection-types.js';
 import {
@@ -210,7 +211,7 @@ describe('endpoint stream (a connection after the Gosling endpoint handshake)', 
     const packets = new PacketDecoder().push(Uint8Array.from(Buffer.concat(first)));
     expect(decodeControlPacket(packets[0]!.data)).toEqual({
       kind: 'enable-features',
-      features: [WINDOWED_FILE_FEATURE, ENDPOINTS_FEATURE],
+      features: [...SOTTO_FEATURES],
     });
     for (const f of first) pair.server.conn.receive(f);
     pair.pump();
@@ -221,6 +222,7 @@ describe('endpoint stream (a connection after the Gosling endpoint handshake)', 
       { type: 'authenticated', peerServiceId: ALICE.serviceId, isKnownContact: true },
     ]);
     expect(pair.client.conn.windowedFileTransfer).toBe(true);
+    expect(pair.client.conn.endpointsNegotiated).toBe(SOTTO_FEATURES.includes(ENDPOINTS_FEATURE));
     const id = pair.client.conn.sendChatMessage('over the endpoint');
     pair.pump();
     expect(pair.server.of('chat-message')).toMatchObject([{ id, text: 'over the endpoint' }]);
