@@ -170,22 +170,8 @@ export class ConnectionManager {
       socket.destroy();
       return;
     }
-    let connection: RicochetConnection;
-    try {
-      connection = new RicochetConnection({
-        role: 'server',
-        identity: this.#o.identity,
-        isKnownContact: (id) => this.#o.isKnownContact(id),
-        now: this.#now,
-        random: (n) => new Uint8Array(randomBytes(n)),
-        ...(this.#o.features ? { features: this.#o.features } : {}),
-      });
-    } catch (error) {
-      socket.destroy();
-      this.#o.onError?.(error);
-      return;
-    }
-    this.#slots.add(this.#attach(socket, connection, undefined));
+    const connection = this.#connection('server', undefined, false, socket);
+    if (connection) this.#slots.add(this.#attach(socket, connection, undefined));
   }
 
   /**
@@ -269,24 +255,29 @@ export class ConnectionManager {
       : route;
   }
 
-  /** A RicochetConnection for a socket, or undefined (socket closed, reported) if it refuses. */
+  /** A new RicochetConnection (throws if it refuses its options: our mistake). */
+  #build(role: 'client' | 'server', peer: string | undefined, endpoint: boolean) {
+    return new RicochetConnection({
+      role,
+      identity: this.#o.identity,
+      ...(role === 'client' && peer !== undefined ? { peerServiceId: peer } : {}),
+      ...(endpoint && peer !== undefined ? { endpointPeer: peer } : {}),
+      isKnownContact: (id) => this.#o.isKnownContact(id),
+      now: this.#now,
+      random: (n) => new Uint8Array(randomBytes(n)),
+      ...(this.#o.features ? { features: this.#o.features } : {}),
+    });
+  }
+
+  /** A server-side connection, or undefined (socket closed, reported) if it refuses. */
   #connection(
-    role: 'client' | 'server',
-    peer: string,
+    role: 'server',
+    peer: string | undefined,
     endpoint: boolean,
     socket: Duplex,
   ): RicochetConnection | undefined {
     try {
-      return new RicochetConnection({
-        role,
-        identity: this.#o.identity,
-        ...(role === 'client' ? { peerServiceId: peer } : {}),
-        ...(endpoint ? { endpointPeer: peer } : {}),
-        isKnownContact: (id) => this.#o.isKnownContact(id),
-        now: this.#now,
-        random: (n) => new Uint8Array(randomBytes(n)),
-        ...(this.#o.features ? { features: this.#o.features } : {}),
-      });
+      return this.#build(role, peer, endpoint);
     } catch (error) {
       socket.destroy();
       this.#o.onError?.(error);
@@ -332,15 +323,7 @@ export class ConnectionManager {
       }
       let connection: RicochetConnection;
       try {
-        connection = new RicochetConnection({
-          role: 'client',
-          identity: this.#o.identity,
-          peerServiceId: serviceId,
-          ...(endpoint ? { endpointPeer: serviceId } : {}),
-          now: this.#now,
-          random: (n) => new Uint8Array(randomBytes(n)),
-          ...(this.#o.features ? { features: this.#o.features } : {}),
-        });
+        connection = this.#build('client', serviceId, endpoint);
       } catch (error) {
         socket.destroy();
         fail(error, true); // not the network: never reported as "could not reach"
