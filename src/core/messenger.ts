@@ -28,6 +28,7 @@ import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
+import { HistoryWriter } from './history-writer.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
@@ -61,6 +62,7 @@ export class Messenger implements MessengerCore {
   readonly #unsubscribeTor: () => void;
   #listener: OnionListener | undefined;
   readonly #saver: DebouncedVaultSaver;
+  readonly #history: HistoryWriter;
   #closed = false;
   readonly #supervisor: TorSupervisor;
   readonly #requests: ContactRequests;
@@ -84,6 +86,11 @@ export class Messenger implements MessengerCore {
       onError: (error) => this.#emit(errorEvent(error)),
       isClosed: () => this.#closed,
     });
+    this.#history = new HistoryWriter(options.vault, this.#model, (error) =>
+      this.#emit(errorEvent(error)),
+    );
+    this.#model.conversations.onChange = (address, change) =>
+      this.#history.changed(address, change);
     this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
     const key = this.#key;
     this.#manager = new ConnectionManager({
@@ -133,7 +140,11 @@ export class Messenger implements MessengerCore {
           this.#changed();
           await this.flush();
         },
-        persistDeletion: () => this.#saver.saveNow({ forget: true }),
+        persistDeletion: async (address) => {
+          await this.#saver.saveNow({ forget: true });
+          await this.#history.shred(address);
+        },
+        historyEnabled: (address) => this.#history.enabled(address),
       },
       delivery: {
         queue: (a) => this.#queue(a),
@@ -202,6 +213,7 @@ export class Messenger implements MessengerCore {
   /** Writes pending state changes to the vault now. */
   async flush(): Promise<void> {
     await this.#saver.flush();
+    await this.#history.settled();
   }
 
   // ---- commands ----
@@ -303,8 +315,7 @@ export class Messenger implements MessengerCore {
           text: event.text,
           timeDelta: view.timeDelta,
         });
-        if (book.historyEnabled(address)) this.#changed();
-        return;
+        return; // saved by the history log (HistoryWriter), not by a vault save
       }
       case 'chat-ack': {
         const m = this.#queue(address).onAck(event.id, event.accepted);
