@@ -37,6 +37,9 @@ interface RunResult {
   readonly idleChat: number[];
   readonly chatDuringBulk: number[];
   readonly chatDuringControl: number[];
+  /** Raw baseline of the chat ratio: a 64-byte echo on its own circuit, idle and during the raw stream. */
+  readonly echoIdle: number[];
+  readonly echoDuringRaw: number[];
 }
 const results: RunResult[] = [];
 const out: string[] = [];
@@ -86,10 +89,10 @@ function summary(): string {
   const ok = results.filter(meets).length;
   const lines = [
     '==== summary ====',
-    'run | load (1/5/15 min) | raw fresh | Sotto bulk | file ratio | chat p95 idle / during | chat ratio | bulk set-up | control conn. | chat p95 during control | break-even | goal',
+    'run | load (1/5/15 min) | raw fresh | Sotto bulk | file ratio | chat p95 idle / during | chat ratio | raw echo ratio | bulk set-up | control conn. | chat p95 during control | break-even | goal',
     ...results.map((r) => {
       const x = ratios(r);
-      return `${r.run} | ${r.load} | ${mibps(r.rawMs)} | ${mibps(r.bulkMs)} | ${x.file.toFixed(2)}× | ${ms(p95(r.idleChat))} / ${ms(p95(r.chatDuringBulk))} | ${x.chat.toFixed(2)}× | ${ms(r.bulkSetupMs)} (raw dial ${ms(r.rawSetupMs)}) | ${mibps(r.controlMs)} | ${ms(p95(r.chatDuringControl))} | ${mib(breakEvenBytes(r))} | ${meets(r) ? 'met' : 'MISSED'}`;
+      return `${r.run} | ${r.load} | ${mibps(r.rawMs)} | ${mibps(r.bulkMs)} | ${x.file.toFixed(2)}× | ${ms(p95(r.idleChat))} / ${ms(p95(r.chatDuringBulk))} | ${x.chat.toFixed(2)}× | ${(p95(r.echoDuringRaw) / p95(r.echoIdle)).toFixed(2)}× | ${ms(r.bulkSetupMs)} (raw dial ${ms(r.rawSetupMs)}) | ${mibps(r.controlMs)} | ${ms(p95(r.chatDuringControl))} | ${mib(breakEvenBytes(r))} | ${meets(r) ? 'met' : 'MISSED'}`;
     }),
     `worst file run: ${worstFile.run} (${ratios(worstFile).file.toFixed(2)}×); worst chat run: ${worstChat.run} (${ratios(worstChat).chat.toFixed(2)}×)`,
     `goal (file ≥ ${GOAL.file}× and chat p95 ≤ ${GOAL.chat}×) met in ${ok} of ${results.length} runs (needed: ${GOAL.runs} of ${RUNS})`,
@@ -108,23 +111,55 @@ function sinkOnion(host: RealTorProvider, bytes: number) {
   });
 }
 
-/** A raw stream of `bytes` on a fresh circuit (new isolation key): dial time, stream time. */
-async function rawStream(dialer: RealTorProvider, sinkId: string, run: number) {
+/** Echo onion on `host`'s tor. */
+function echoOnion(host: RealTorProvider) {
+  return host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => socket.pipe(socket));
+}
+
+/** One 64-byte round trip on a raw echo stream. */
+function echoOnce(socket: Duplex): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    let got = 0;
+    const onData = (chunk: Buffer): void => {
+      got += chunk.length;
+      if (got < 64) return;
+      socket.off('data', onData);
+      resolve(performance.now() - t0);
+    };
+    socket.on('data', onData);
+    socket.write(Buffer.alloc(64, 7));
+  });
+}
+
+/**
+ * A raw stream of FILE_BYTES on a fresh circuit (new isolation key): dial time, stream time, and
+ * the raw echo's round trips while it runs (the chat ratio's raw counterpart).
+ */
+async function rawStream(dialer: RealTorProvider, sinkId: string, echo: Duplex, run: number) {
   const t0 = performance.now();
   const socket: Duplex = await dialer.connect(sinkId, 9878, `bench-raw-${run}-${Date.now()}`);
   const setupMs = performance.now() - t0;
   const t1 = performance.now();
-  const acked = once(socket, 'data');
-  const block = Buffer.alloc(64 * 1024, 0x5a);
-  for (let sent = 0; sent < FILE_BYTES; sent += block.length) {
-    if (!socket.write(block.subarray(0, Math.min(block.length, FILE_BYTES - sent)))) {
-      await once(socket, 'drain');
+  let finished = false;
+  const acked = once(socket, 'data').then(() => {
+    finished = true;
+    return performance.now();
+  });
+  const sending = (async () => {
+    const block = Buffer.alloc(64 * 1024, 0x5a);
+    for (let sent = 0; sent < FILE_BYTES; sent += block.length) {
+      if (!socket.write(block.subarray(0, Math.min(block.length, FILE_BYTES - sent)))) {
+        await once(socket, 'drain');
+      }
     }
-  }
-  await acked;
-  const streamMs = performance.now() - t1;
+  })();
+  const echoDuring: number[] = [];
+  while (!finished) echoDuring.push(await echoOnce(echo));
+  await sending;
+  const streamMs = (await acked) - t1;
   socket.destroy();
-  return { setupMs, streamMs };
+  return { setupMs, streamMs, echoDuring };
 }
 
 async function chatOnce(a: SottoInstance, b: SottoInstance, text: string): Promise<number> {
@@ -177,12 +212,22 @@ describe('bulk connection against raw Tor, every run', () => {
           await befriend(alice, bob);
           const runLoad = load();
           const sink = await sinkOnion(bob.tor as RealTorProvider, FILE_BYTES);
+          const echoService = await echoOnion(bob.tor as RealTorProvider);
+          const dialer = alice.tor as RealTorProvider;
+          const echo = await dialer.connect(echoService.serviceId, 9878, `bench-echo-${run}`);
+          const echoIdle: number[] = [];
+          for (let i = 0; i < IDLE_ROUNDS + 3; i++) {
+            const rtt = await echoOnce(echo);
+            if (i >= 3) echoIdle.push(rtt);
+          }
           const idleChat: number[] = [];
           for (let i = 0; i < IDLE_ROUNDS + 3; i++) {
             const rtt = await chatOnce(alice, bob, `idle ${i}`);
             if (i >= 3) idleChat.push(rtt);
           }
-          const raw = await rawStream(alice.tor as RealTorProvider, sink.serviceId, run);
+          const raw = await rawStream(dialer, sink.serviceId, echo, run);
+          echo.destroy();
+          await echoService.close();
           const bulk = await fileWithChat(alice, bob, FILE_BYTES);
           const bulkSetupMs = alice.core.bulkStats.setupMs.at(-1) ?? Number.NaN;
           const control = await fileWithChat(alice, bob, FILE_BYTES - 1);
@@ -198,12 +243,15 @@ describe('bulk connection against raw Tor, every run', () => {
             idleChat,
             chatDuringBulk: bulk.chat,
             chatDuringControl: control.chat,
+            echoIdle,
+            echoDuringRaw: raw.echoDuring,
           };
           results.push(r);
           const x = ratios(r);
           say(
             `run ${run} (load ${runLoad}): raw fresh ${mibps(r.rawMs)}, Sotto bulk ${mibps(r.bulkMs)} → ${x.file.toFixed(2)}×; ` +
               `chat p95 idle ${ms(p95(idleChat))}, during ${ms(p95(bulk.chat))} (${bulk.chat.length} samples) → ${x.chat.toFixed(2)}×; ` +
+              `raw echo p95 idle ${ms(p95(echoIdle))}, during the raw stream ${ms(p95(raw.echoDuring))} (${raw.echoDuring.length} samples) → ${(p95(raw.echoDuring) / p95(echoIdle)).toFixed(2)}×; ` +
               `bulk set-up ${ms(bulkSetupMs)} (raw dial ${ms(raw.setupMs)}); control connection ${mibps(r.controlMs)}, ` +
               `chat p95 during it ${ms(p95(control.chat))}; break-even ${mib(breakEvenBytes(r))}; ${meets(r) ? 'met' : 'MISSED'}`,
           );
