@@ -250,6 +250,8 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
     queues,
     history: {}, // saved change by change in the history logs (the vault ignores this field)
     settings: { ...model.settings, blockUnknown: requests.blockUnknown },
+    // The send-queue journal's watermark stays until the Messenger writes a newer one.
+    ...(previous.queueJournal === undefined ? {} : { queueJournal: previous.queueJournal }),
   };
 }
 

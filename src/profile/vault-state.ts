@@ -121,6 +121,9 @@ export interface BridgeSettings {
   readonly lines: readonly string[];
 }
 
+/** Whether our identity onion is published: always, until a time (ms), or not at all (dark). */
+export type IdentityOnlineRecord = 'always' | 'dark' | { readonly until: number };
+
 export interface SettingsRecord {
   readonly historyDefault: boolean;
   readonly blockUnknown: boolean;
@@ -129,6 +132,8 @@ export interface SettingsRecord {
   readonly bridges?: BridgeSettings;
   /** How the launched tor reaches the network (src/onion/network-settings.ts); absent: direct. */
   readonly network?: NetworkSettings;
+  /** The dark identity onion (src/core/identity-onion.ts); absent: 'always'. */
+  readonly identityOnline?: IdentityOnlineRecord;
 }
 
 export interface VaultState {
@@ -149,6 +154,17 @@ export interface VaultState {
    */
   readonly history: Readonly<Record<ServiceIdText, readonly HistoryMessageRecord[]>>;
   readonly settings: SettingsRecord;
+  /**
+   * How much of the send-queue journal (src/profile/queue-journal.ts) this state holds: the
+   * journal file generation and the count of its records folded in. Absent: none.
+   */
+  readonly queueJournal?: QueueJournalMarkRecord;
+}
+
+export interface QueueJournalMarkRecord {
+  /** 32 lower-case hex characters. */
+  readonly generation: string;
+  readonly folded: number;
 }
 
 /** The state failed validation; `path` names the offending field (e.g. `contacts[3].nickname`). */
@@ -473,8 +489,13 @@ function settings(value: unknown, path: string): SettingsRecord {
     value,
     path,
     ['historyDefault', 'blockUnknown'],
-    ['bridges', 'network', 'ownNickname'],
+    ['bridges', 'network', 'ownNickname', 'identityOnline'],
   );
+  const identityOnline = optional(o, 'identityOnline', (v): IdentityOnlineRecord => {
+    if (v === 'always' || v === 'dark') return v;
+    const w = object(v, `${path}.identityOnline`, ['until']);
+    return { until: time(w['until'], `${path}.identityOnline.until`) };
+  });
   const ownNickname = optional(o, 'ownNickname', (v) =>
     text(v, `${path}.ownNickname`, LIMITS.nickname),
   );
@@ -501,7 +522,24 @@ function settings(value: unknown, path: string): SettingsRecord {
     ...(ownNickname === undefined ? {} : { ownNickname }),
     ...(bridges === undefined ? {} : { bridges }),
     ...(network === undefined ? {} : { network }),
+    ...(identityOnline === undefined ? {} : { identityOnline }),
   };
+}
+
+function queueJournalMark(value: unknown, path: string): QueueJournalMarkRecord {
+  const o = object(value, path, ['generation', 'folded']);
+  const generation = text(o['generation'], `${path}.generation`, 32);
+  if (!/^[0-9a-f]{32}$/.test(generation)) fail(`${path}.generation`, 'expected 32 hex characters');
+  return { generation, folded: integer(o['folded'], `${path}.folded`, 0, Number.MAX_SAFE_INTEGER) };
+}
+
+/** `{ [key]: check(value) }` when `obj` has `key`, else `{}` (an absent optional stays absent). */
+function optionalField<K extends string, T>(
+  obj: Obj,
+  key: K,
+  check: (v: unknown) => T,
+): Partial<Record<K, T>> {
+  return Object.hasOwn(obj, key) ? ({ [key]: check(obj[key]) } as Record<K, T>) : {};
 }
 
 const TOP_LEVEL = [
@@ -535,7 +573,7 @@ export function wipeContactSecrets(state: Pick<VaultState, 'contacts'>): void {
  * {@link VaultStateError}.
  */
 export function validateVaultState(value: unknown, ownIdentity?: IdentityRecord): VaultState {
-  const o = object(value, 'state', TOP_LEVEL);
+  const o = object(value, 'state', TOP_LEVEL, ['queueJournal']);
   if (o['version'] !== VAULT_STATE_VERSION) fail('state.version', 'unsupported state version');
   const each = <T>(key: string, max: number, check: (v: unknown, p: string) => T): T[] =>
     list(o[key], `state.${key}`, max).map((v, i) => check(v, `state.${key}[${i}]`));
@@ -573,6 +611,7 @@ export function validateVaultState(value: unknown, ownIdentity?: IdentityRecord)
       ),
       history,
       settings: settings(o['settings'], 'state.settings'),
+      ...optionalField(o, 'queueJournal', (v) => queueJournalMark(v, 'state.queueJournal')),
     };
     // Last, so that no copy of the secrets is left behind when another field fails.
     return { ...state, identity: ownIdentity ?? identity(o['identity'], 'state.identity') };
