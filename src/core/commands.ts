@@ -63,8 +63,13 @@ export interface CommandContext {
   close(): Promise<void>;
 }
 
-function parse(address: string): RicochetId {
-  return toAddress(parseRicochetAddress(address));
+/**
+ * An address a command acts on. Commands that bring an address into Sotto (`add`, `block`) check
+ * its key fully; the others name a contact, request or block Sotto holds already (fully checked
+ * when it entered), and anything else fails as unknown, so the structure is enough.
+ */
+function parse(address: string, keyCheck: 'full' | 'structure' = 'structure'): RicochetId {
+  return toAddress(parseRicochetAddress(address, { keyCheck }));
 }
 
 export async function runCommand(ctx: CommandContext, command: CoreCommand): Promise<void> {
@@ -74,7 +79,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     case 'id':
       return ctx.emit({ type: 'id', address: ctx.address });
     case 'add': {
-      const address = toAddress(parseRicochetAddress(command.address));
+      const address = parse(command.address, 'full');
       if (requests.has(address)) {
         return runCommand(ctx, { type: 'accept', address, nickname: command.nickname });
       }
@@ -108,7 +113,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       return ctx.persistence.changed();
     }
     case 'block': {
-      const address = parse(command.address);
+      const address = parse(command.address, 'full');
       requests.block(address); // a full block list throws here, before anything changed
       if (book.has(address)) ctx.emitAll(book.block(address));
       ctx.links.refuseLink(address);

@@ -35,6 +35,13 @@ export interface ConnectionManagerOptions {
   readonly onLive: (serviceId: string, link: PeerLink) => void;
   /** The live connection of `serviceId` ended. */
   readonly onGone: (serviceId: string, link: PeerLink) => void;
+  /**
+   * An inbound Sotto bulk connection authenticated (docs/PROTOCOL.md "Bulk connections"): it is
+   * handed over here and never becomes live; without this hook it is closed.
+   */
+  readonly onBulk?: (serviceId: string, link: PeerLink, known: boolean) => void;
+  /** Every later event of such a link, `closed` included. */
+  readonly onBulkEvent?: (serviceId: string, link: PeerLink, event: ConnectionEvent) => void;
   /** A dial failed before authentication (network). */
   readonly onDialFailed?: (serviceId: string, error: unknown) => void;
   /**
@@ -263,6 +270,14 @@ export class ConnectionManager {
           return;
         }
         const peer = l.connection.peerServiceId;
+        if (l.connection.purpose === 'bulk' && peer !== undefined) {
+          if (event.type === 'closed') {
+            this.#links.delete(l);
+            this.#slots.remove(l);
+          }
+          this.#o.onBulkEvent?.(peer, l, event);
+          return;
+        }
         if (event.type === 'closed') {
           this.#links.delete(l);
           this.#slots.remove(l);
@@ -289,6 +304,11 @@ export class ConnectionManager {
   }
 
   #authenticated(link: PeerLink, peer: string, known: boolean): void {
+    if (link.connection.purpose === 'bulk') {
+      if (this.#o.onBulk === undefined) link.close();
+      else this.#o.onBulk(peer, link, known);
+      return;
+    }
     const me = this.#o.identity.serviceId;
     if (link.connection.role === 'server' && !known && !this.#o.admitUnknown(peer)) {
       link.close();

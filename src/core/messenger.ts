@@ -12,6 +12,7 @@ import { ConnectionManager } from './connection-manager.js';
 import type { InboundLimits, InboundLoad } from './inbound-slots.js';
 import type { IncomingRequestLimits } from '../contacts/incoming-requests.js';
 import { FileTransfers } from './file-transfers.js';
+import { BulkLinks, type BulkStats } from './bulk-links.js';
 import { PeerLink } from './peer-link.js';
 import { SendQueue } from './send-queue.js';
 import type { BackoffOptions } from './backoff.js';
@@ -40,6 +41,8 @@ export interface MessengerOptions {
   readonly saveDebounceMs?: number;
   /** Inbound capacity shares (default: src/core/inbound-slots.ts). */
   readonly inboundLimits?: Partial<InboundLimits>;
+  /** Files from this size go on a bulk link of their own (default: bulk-links.ts). */
+  readonly bulkMinFileBytes?: number;
   /**
    * Rate limits and bounds for strangers (default DEFAULT_INCOMING_LIMITS). Abuse tests use a
    * large burst to stand for an attacker's budget saved up over many minutes.
@@ -58,6 +61,7 @@ export class Messenger implements MessengerCore {
   readonly #model: CoreModel;
   readonly #manager: ConnectionManager;
   readonly #files: FileTransfers;
+  readonly #bulk: BulkLinks;
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #unsubscribeTor: () => void;
   readonly #identity: IdentityOnion;
@@ -85,11 +89,14 @@ export class Messenger implements MessengerCore {
       onError: (error) => this.#emit(errorEvent(error)),
       isClosed: () => this.#closed,
     });
-    this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
     const key = this.#key;
+    const identity = { serviceId: key.serviceId, sign: (m: Uint8Array) => key.sign(m) };
+    this.#bulk = new BulkLinks({ ...options, identity, files: () => this.#files, now: this.#now });
+    const emit = (e: CoreEvent): void => this.#emit(e);
+    this.#files = new FileTransfers(emit, options.downloadsDir, this.#now, this.#bulk);
     this.#manager = new ConnectionManager({
       tor: options.tor,
-      identity: { serviceId: key.serviceId, sign: (m) => key.sign(m) },
+      identity,
       wantsConnection: (id) => this.#wantsConnection(toAddress(id)),
       isKnownContact: (id) => {
         const c = this.#model.book.get(toAddress(id));
@@ -99,6 +106,8 @@ export class Messenger implements MessengerCore {
       onEvent: (id, link, event) =>
         this.#guard(() => this.#onConnectionEvent(toAddress(id), link, event)),
       onLive: () => undefined,
+      onBulk: (id, link, known) => this.#bulk.adopt(id, link, known),
+      onBulkEvent: (id, link, e) => this.#bulk.onLinkEvent(id, link, e),
       onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
       onError: (error) => this.#emit(errorEvent(error)),
@@ -175,6 +184,11 @@ export class Messenger implements MessengerCore {
     this.#manager.setTorUp(true);
   }
 
+  /** How bulk links were made and used (tests and bench). */
+  get bulkStats(): Readonly<BulkStats> {
+    return this.#bulk.stats;
+  }
+
   /** The core's own counters: inbound connections by kind, and requests waiting for the user. */
   get load(): InboundLoad & { readonly pendingRequests: number } {
     return { ...this.#manager.inboundLoad, pendingRequests: this.#model.requests.sizes.pending };
@@ -199,6 +213,7 @@ export class Messenger implements MessengerCore {
     this.#supervisor.stop();
     this.#unsubscribeTor();
     this.#manager.stop();
+    this.#bulk.stop();
     await this.#files.closeAll();
     await this.flush();
     await this.#identity.stop();
