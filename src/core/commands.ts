@@ -7,7 +7,7 @@ import { safeNickname, toAddress, toServiceId } from './vault-mapping.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { FileTransfers } from './file-transfers.js';
 import type { PeerLink } from './peer-link.js';
-import { outgoingView, type SendQueue } from './send-queue.js';
+import { outgoingView, type OutgoingMessage, type SendQueue } from './send-queue.js';
 import { parseRicochetAddress } from '../identity/service-id.js';
 import { validateNickname } from '../contacts/text-rules.js';
 import { CoreError } from './errors.js';
@@ -24,6 +24,11 @@ export interface Persistence {
   changed(): void;
   /** Save now and wait until the vault file holds the change. */
   persist(): Promise<void>;
+  /**
+   * `message` was just queued for `address`: resolves once a file holds it (an fdatasync'ed
+   * journal append, or a whole vault save), so a crash after `queued` cannot lose it.
+   */
+  persistQueued(address: RicochetId, message: OutgoingMessage): Promise<void>;
   /**
    * Save now after a deletion and wait until no file Sotto keeps (vault, `.prev`, damaged copies,
    * temp files) holds what was deleted.
@@ -159,7 +164,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       const m = ctx.delivery.queue(address).enqueue(command.text, now);
       ctx.model.conversations.of(address).recordOutgoing(outgoingView(address, m));
       // `queued` promises the message survives a crash: it is in the vault file before we say so.
-      await ctx.persistence.persist();
+      await ctx.persistence.persistQueued(address, m);
       ctx.emit({ type: 'queued', address, id: m.localId, text: m.text });
       ctx.delivery.sendQueued(address);
       return;

@@ -29,11 +29,17 @@ import { IdentityOnion, identityOnlyContacts } from './identity-onion.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
+import { replayQueueJournal, type QueueJournal } from '../profile/queue-journal.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
   readonly vault: Vault;
+  /**
+   * The profile's send-queue journal (src/profile/queue-journal.ts): `queued` then waits for one
+   * fdatasync'ed append, not a whole vault save. Without it, a send saves the vault first.
+   */
+  readonly queueJournal?: QueueJournal;
   readonly downloadsDir: string;
   /** Ricochet features we offer (default: all Sotto features; [] = plain 3.0.41 behaviour). */
   readonly features?: readonly string[];
@@ -76,16 +82,29 @@ export class Messenger implements MessengerCore {
     this.#now = options.now ?? Date.now;
     this.#key = IdentityKey.fromExpandedKey(options.vault.state.identity.expandedKey); // a copy
     this.address = toAddress(this.#key.serviceId);
+    const journal = options.queueJournal;
+    const saved = options.vault.state;
     this.#model = modelFromVault(
-      options.vault.state,
+      journal === undefined
+        ? saved
+        : replayQueueJournal(saved, journal.pendingAfter(saved.queueJournal)),
       this.#key.serviceId,
       this.#now(),
       options.incomingLimits,
     ).model;
     this.#saver = new DebouncedVaultSaver({
       debounceMs: options.saveDebounceMs ?? 100,
-      snapshot: () => vaultFromModel(this.#model, options.vault.state, this.#now()),
-      save: (state, saveOptions) => options.vault.save(state, saveOptions),
+      snapshot: () => {
+        const state = vaultFromModel(this.#model, options.vault.state, this.#now());
+        return journal === undefined ? state : { ...state, queueJournal: journal.mark() };
+      },
+      save: async (state, saveOptions) => {
+        await options.vault.save(state, saveOptions);
+        // The journal records this state holds may go (at once after a deletion).
+        if (journal !== undefined && state.queueJournal !== undefined) {
+          await journal.folded(state.queueJournal, saveOptions);
+        }
+      },
       onError: (error) => this.#emit(errorEvent(error)),
       isClosed: () => this.#closed,
     });
@@ -154,6 +173,23 @@ export class Messenger implements MessengerCore {
       persistence: {
         changed: () => this.#changed(),
         persist: async () => {
+          this.#changed();
+          await this.flush();
+        },
+        persistQueued: async (address, message) => {
+          if (journal !== undefined) {
+            try {
+              await journal.append({
+                serviceId: toServiceId(address),
+                localId: message.localId,
+                text: message.text,
+                at: message.composedAt,
+              });
+              return this.#changed(); // folded into the vault by the next (debounced) save
+            } catch (error) {
+              this.#emit(errorEvent(error)); // the journal failed: save the whole vault instead
+            }
+          }
           this.#changed();
           await this.flush();
         },
