@@ -47,7 +47,7 @@ export class Endpoints {
   readonly #o: EndpointsOptions;
   readonly #listeners = new Map<string, Promise<OnionListener | undefined>>();
   readonly #renegotiate = new Set<string>();
-  readonly #upgradeTimers = new Map<string, NodeJS.Timeout>();
+  readonly #upgradeTimers = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   #unsupported = false;
   #closed = false;
 
@@ -148,9 +148,9 @@ export class Endpoints {
   async close(): Promise<void> {
     this.#closed = true;
     this.negotiator.close();
-    for (const timer of this.#upgradeTimers.values()) clearTimeout(timer);
-    const listeners = await Promise.all(this.#listeners.values());
-    await Promise.all(listeners.map((l) => l?.close().catch(() => undefined)));
+    for (const { timer } of this.#upgradeTimers.values()) clearTimeout(timer);
+    const listeners = await Promise.all([...this.#listeners.values()]);
+    await Promise.all(listeners.flatMap((l) => (l ? [l.close().catch(() => undefined)] : [])));
     this.#o.book.wipeAll();
   }
 
@@ -205,34 +205,27 @@ export class Endpoints {
   }
 
   #scheduleUpgrade(contact: string, attempt?: number): void {
-    const previous = this.#upgradeTimers.get(contact) as
-      (NodeJS.Timeout & { attempt?: number }) | undefined;
+    const previous = this.#upgradeTimers.get(contact);
     const next = attempt ?? (previous?.attempt ?? 0) + 1;
-    if (previous) clearTimeout(previous);
-    if (next >= UPGRADE_ATTEMPTS || this.#closed) {
-      this.#upgradeTimers.delete(contact);
-      return;
-    }
+    if (previous) clearTimeout(previous.timer);
+    this.#upgradeTimers.delete(contact);
+    if (next >= UPGRADE_ATTEMPTS || this.#closed) return;
     const delay = next === 0 ? 0 : UPGRADE_FIRST_DELAY_MS * 2 ** (next - 1);
     const move = (): void => {
       const live = this.#o.manager().live(contact);
       if (live !== undefined && this.#o.busy(live)) {
-        this.#upgradeTimers.delete(contact);
         this.#scheduleUpgrade(contact, Math.max(1, next)); // not a failed try: wait and ask again
         return;
       }
       this.#o.manager().upgrade(contact);
     };
-    const timer = setTimeout(move, delay) as NodeJS.Timeout & {
-      attempt?: number;
-    };
-    timer.attempt = next;
+    const timer = setTimeout(move, delay);
     timer.unref();
-    this.#upgradeTimers.set(contact, timer);
+    this.#upgradeTimers.set(contact, { timer, attempt: next });
   }
 
   #cancelUpgrade(contact: string): void {
-    clearTimeout(this.#upgradeTimers.get(contact));
+    clearTimeout(this.#upgradeTimers.get(contact)?.timer);
     this.#upgradeTimers.delete(contact);
   }
 
