@@ -25,7 +25,7 @@ import {
 } from './vault-mapping.js';
 import { IdentityKey } from '../identity/identity-key.js';
 import type { TorProvider } from '../onion/tor-provider.js';
-import { IdentityOnion, identityOnlyContacts } from './identity-onion.js';
+import { identityOnionOf, type IdentityOnion } from './identity-onion.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
@@ -135,19 +135,14 @@ export class Messenger implements MessengerCore {
       ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
       now: this.#now,
     });
-    this.#identity = new IdentityOnion({
+    this.#identity = identityOnionOf({
       tor: options.tor,
-      keyCopy: () => key.expandedKey(),
-      onConnection: ({ socket }) => this.#manager.acceptInbound(socket),
+      key,
+      manager: this.#manager,
+      model: this.#model,
       now: this.#now,
-      load: () => this.#model.settings.identityOnline ?? 'always',
-      store: (identityOnline) => {
-        this.#model.settings = { ...this.#model.settings, identityOnline };
-        this.#changed();
-      },
-      identityOnly: () => identityOnlyContacts(this.#model.book.list()),
+      changed: () => this.#changed(),
       emit: (e) => this.#emit(e),
-      onError: (error) => this.#emit(errorEvent(error)),
     });
     this.#supervisor = new TorSupervisor(options.tor, {
       serviceId: key.serviceId,
