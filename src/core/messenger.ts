@@ -31,6 +31,7 @@ import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
 import { replayQueueJournal, type QueueJournal } from '../profile/queue-journal.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
+import { HistoryWriter } from './history-writer.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
@@ -72,6 +73,7 @@ export class Messenger implements MessengerCore {
   readonly #unsubscribeTor: () => void;
   readonly #identity: IdentityOnion;
   readonly #saver: DebouncedVaultSaver;
+  readonly #history: HistoryWriter;
   #closed = false;
   readonly #supervisor: TorSupervisor;
   readonly #requests: ContactRequests;
@@ -108,6 +110,11 @@ export class Messenger implements MessengerCore {
       onError: (error) => this.#emit(errorEvent(error)),
       isClosed: () => this.#closed,
     });
+    this.#history = new HistoryWriter(options.vault, this.#model, (error) =>
+      this.#emit(errorEvent(error)),
+    );
+    this.#model.conversations.onChange = (address, change) =>
+      this.#history.changed(address, change);
     const key = this.#key;
     const identity = { serviceId: key.serviceId, sign: (m: Uint8Array) => key.sign(m) };
     this.#bulk = new BulkLinks({ ...options, identity, files: () => this.#files, now: this.#now });
@@ -188,7 +195,11 @@ export class Messenger implements MessengerCore {
           this.#changed();
           await this.flush();
         },
-        persistDeletion: () => this.#saver.saveNow({ forget: true }),
+        persistDeletion: async (address) => {
+          await this.#saver.saveNow({ forget: true });
+          await this.#history.shred(address);
+        },
+        historyEnabled: (address) => this.#history.enabled(address),
       },
       delivery: {
         queue: (a) => this.#queue(a),
@@ -255,6 +266,7 @@ export class Messenger implements MessengerCore {
   /** Writes pending state changes to the vault now. */
   async flush(): Promise<void> {
     await this.#saver.flush();
+    await this.#history.settled();
   }
 
   // ---- commands ----
@@ -356,8 +368,7 @@ export class Messenger implements MessengerCore {
           text: event.text,
           timeDelta: view.timeDelta,
         });
-        if (book.historyEnabled(address)) this.#changed();
-        return;
+        return; // saved by the history log (HistoryWriter), not by a vault save
       }
       case 'chat-ack': {
         const m = this.#queue(address).onAck(event.id, event.accepted);
