@@ -265,6 +265,12 @@ export class FileTransfers {
     }
   }
 
+  /** True while a transfer runs on `link` (offered, accepted or moving data). */
+  activeOn(link: PeerLink): boolean {
+    for (const t of this.#transfers.values()) if (t.link === link) return true;
+    return false;
+  }
+
   /** A connection ended: every transfer that ran on it failed. */
   linkGone(link: PeerLink): void {
     for (const t of [...this.#transfers.values()])

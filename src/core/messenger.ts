@@ -28,6 +28,7 @@ import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
+import { CircuitMoves, type CircuitSettings } from './circuit-moves.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
@@ -44,6 +45,8 @@ export interface MessengerOptions {
    * large burst to stand for an attacker's budget saved up over many minutes.
    */
   readonly incomingLimits?: Partial<IncomingRequestLimits>;
+  /** Slow-circuit detection and moves (issue 14, src/core/circuit-moves.ts). */
+  readonly circuits?: CircuitSettings;
   readonly now?: () => number;
 }
 
@@ -65,6 +68,7 @@ export class Messenger implements MessengerCore {
   readonly #supervisor: TorSupervisor;
   readonly #requests: ContactRequests;
   readonly #context: CommandContext;
+  readonly #moves: CircuitMoves;
 
   constructor(options: MessengerOptions) {
     this.#o = options;
@@ -86,6 +90,13 @@ export class Messenger implements MessengerCore {
     });
     this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
     const key = this.#key;
+    const moves = (this.#moves = new CircuitMoves({
+      now: this.#now,
+      replace: (id) => this.#manager.replace(id),
+      files: this.#files,
+      resume: (id) => this.#guard(() => this.#sendQueued(toAddress(id))),
+      settings: options.circuits,
+    }));
     this.#manager = new ConnectionManager({
       tor: options.tor,
       identity: { serviceId: key.serviceId, sign: (m) => key.sign(m) },
@@ -96,8 +107,11 @@ export class Messenger implements MessengerCore {
       },
       admitUnknown: (id) => this.#admitUnknown(toAddress(id)),
       onEvent: (id, link, event) =>
-        this.#guard(() => this.#onConnectionEvent(toAddress(id), link, event)),
-      onLive: () => undefined,
+        this.#guard(() => {
+          moves.onEvent(id, link, event);
+          this.#onConnectionEvent(toAddress(id), link, event);
+        }),
+      ...moves.managerHooks(),
       onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
       onError: (error) => this.#emit(errorEvent(error)),
@@ -199,6 +213,12 @@ export class Messenger implements MessengerCore {
     this.#key.wipe();
   }
 
+  /** Moves a contact to a fresh Tor circuit now (issue 14); false when it cannot start now. */
+  moveToFreshCircuit(address: RicochetId): boolean {
+    const serviceId = toServiceId(address);
+    return this.#moves.requestMove(serviceId, this.#manager.live(serviceId));
+  }
+
   /** Writes pending state changes to the vault now. */
   async flush(): Promise<void> {
     await this.#saver.flush();
@@ -230,7 +250,7 @@ export class Messenger implements MessengerCore {
   #sendQueued(address: RicochetId): void {
     const q = this.#queue(address);
     const link = this.#knownLink(address);
-    if (link === undefined || !q.connected) return;
+    if (link === undefined || !q.connected || this.#moves.holdsSending(link)) return;
     const batch = q.takeSendable(this.#now());
     for (const [i, m] of batch.entries()) {
       // Only a message on the wire is `sent`: one the connection refused (it is closing, too many
@@ -244,6 +264,7 @@ export class Messenger implements MessengerCore {
         if (wireId === undefined) for (const rest of batch.slice(i)) q.notSent(rest.localId);
       }
       if (wireId === undefined) return;
+      this.#moves.sent(link, wireId);
       this.#messageState(address, m.localId, 'sent');
     }
   }
@@ -289,6 +310,7 @@ export class Messenger implements MessengerCore {
         return this.#requests.onClosedWhilePending(address, link);
       case 'chat-ready':
         this.#queue(address).onConnected(random01);
+        this.#moves.onChatReady(toServiceId(address), link); // may resume a move's sending
         return this.#sendQueued(address);
       case 'chat-message': {
         const view = this.#model.conversations
@@ -341,6 +363,7 @@ export class Messenger implements MessengerCore {
   }
 
   #onGone(address: RicochetId, link: PeerLink): void {
+    this.#moves.onGone(toServiceId(address), link);
     this.#files.linkGone(link);
     this.#requests.linkGone(address, link);
     this.#emitAll(this.#model.book.setOnline(address, false));
