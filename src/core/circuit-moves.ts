@@ -29,6 +29,8 @@ export interface CircuitMove {
 /** The messenger's setting: the rule's parameters and a hook on every move (benches, tests). */
 export type CircuitSettings = Partial<SlowCircuitOptions> & {
   readonly onMove?: (move: CircuitMove) => void;
+  /** A move finished: the old link drained, the new one carries the chat. */
+  readonly onMoveDone?: (serviceId: string) => void;
 };
 
 export interface CircuitMovesOptions {
@@ -61,7 +63,7 @@ export class CircuitMoves {
 
   constructor(options: CircuitMovesOptions) {
     this.#o = options;
-    const { onMove: _onMove, ...detector } = options.settings ?? {};
+    const { onMove: _onMove, onMoveDone: _onMoveDone, ...detector } = options.settings ?? {};
     this.detector = new SlowCircuitDetector(detector);
   }
 
@@ -87,7 +89,6 @@ export class CircuitMoves {
   onLive(serviceId: string, link: PeerLink): void {
     this.detector.connectionStarted(serviceId, link.id);
     this.#links.set(link, { probesLeft: PROBES_PER_CONNECTION, sentAt: new Map() });
-    if (link.connection.isKnownContact) this.#probe(link);
   }
 
   /** The live link of a contact ended (not a drained one). */
@@ -104,8 +105,9 @@ export class CircuitMoves {
     this.#maybeResume(serviceId, moving);
   }
 
-  /** The live link's chat channel opened. */
+  /** The live link's chat channel opened (a known contact's link): probe, maybe resume. */
   onChatReady(serviceId: string, link: PeerLink): void {
+    this.#probe(link);
     const moving = this.#moving.get(serviceId);
     if (moving?.next !== link) return;
     moving.chatReady = true;
@@ -147,11 +149,10 @@ export class CircuitMoves {
 
   #sample(serviceId: string, link: PeerLink, ms: number): void {
     if (link.closed || this.#o.files.activeOn(link)) return;
-    const decision = this.detector.sample(serviceId, link.id, ms, this.#o.now());
-    if (decision === undefined) return;
-    if (!this.#start({ serviceId, ...decision })) {
-      this.detector.connectionStarted(serviceId, link.id); // keep watching this link
-    }
+    const now = this.#o.now();
+    const decision = this.detector.sample(serviceId, link.id, ms, now);
+    if (decision === undefined || !this.#start({ serviceId, ...decision })) return;
+    this.detector.moved(serviceId, link.id, decision, now);
   }
 
   #start(move: CircuitMove): boolean {
@@ -170,5 +171,6 @@ export class CircuitMoves {
     if (!moving.drained || !moving.chatReady) return;
     this.#moving.delete(serviceId);
     this.#o.resume(serviceId);
+    this.#o.settings?.onMoveDone?.(serviceId);
   }
 }

@@ -129,7 +129,7 @@ export class SlowCircuitDetector {
 
   /**
    * One round trip (ms) measured on connection `id` of `contact`. Returns a decision to move the
-   * contact to a fresh circuit, or undefined. A returned decision counts as a move started.
+   * contact to a fresh circuit, or undefined. Call `moved` once the move really started.
    */
   sample(contact: string, id: number, rttMs: number, now: number): MoveDecision | undefined {
     if (!Number.isFinite(rttMs) || rttMs < 0) return undefined;
@@ -154,12 +154,18 @@ export class SlowCircuitDetector {
       reason = 'slow';
     }
     if (!this.#mayMove(state, now)) return undefined;
-    if (reason === 'explore') state.explored = true;
+    return { reason, medianMs, referenceMs };
+  }
+
+  /** The move `sample` proposed for connection `id` started: it counts against the limits. */
+  moved(contact: string, id: number, decision: MoveDecision, now: number): void {
+    const state = this.#contacts.get(contact);
+    if (state === undefined) return;
+    if (decision.reason === 'explore') state.explored = true;
     state.moves.push(now);
     this.#lastMoveAt = now;
     // The connection being left is judged by what it showed; its successor starts afresh.
     this.connectionEnded(contact, id, now);
-    return { reason, medianMs, referenceMs };
   }
 
   #mayMove(state: ContactState, now: number): boolean {

@@ -72,6 +72,7 @@ describe('SlowCircuitDetector', () => {
       d.connectionStarted(contact, id);
       let last;
       for (let i = 0; i < 5; i++) last = d.sample(contact, id, 200, now);
+      if (last !== undefined) d.moved(contact, id, last, now);
       return last;
     };
     expect(slowWindow('bob', 2, 100_000)?.reason).toBe('slow');
@@ -88,6 +89,13 @@ describe('SlowCircuitDetector', () => {
     d.connectionStarted('bob', 1);
     const first = [20, 20, 20, 20, 20].map((ms) => d.sample('bob', 1, ms, 0));
     expect(first[4]).toEqual({ reason: 'explore', medianMs: 20, referenceMs: undefined });
+    // a move that could not start (e.g. the peer's link is still young) uses up nothing
+    expect(d.sample('bob', 1, 20, 0)).toEqual(first[4]);
+    d.moved('bob', 1, first[4] as NonNullable<(typeof first)[4]>, 0);
+    d.connectionStarted('bob', 2);
+    expect([20, 20, 20, 20, 20].map((ms) => d.sample('bob', 2, ms, 0))).toEqual(
+      Array(5).fill(undefined),
+    );
     // the explored connection is bob's reference now; carol borrows it
     expect(d.referenceMs('bob', 1)).toBe(20);
     expect(d.referenceMs('carol', 1)).toBe(20);

@@ -1,0 +1,238 @@
+// Chat against raw Tor, ten times over (issue 14): each run starts its own private Tor network
+// (tor/testnet.ts), two Sotto users befriend each other, and chat send → ack is compared with a
+// raw echo over a FRESH circuit between the same two tors, in the same run. Goal: chat p50 ≤ 1.1×
+// and p95 ≤ 1.3× the echo in at least 9 of 10 runs. The first run also compares start-up
+// (launch → onion published, median of 5) with the bare tor layer (goal ≤ 1.2×).
+// Every ratio of every run is printed, then a summary with the worst run.
+//
+//   npm run bench:circuits                       # the 10 runs (≈ 15–25 min on 2 busy cores)
+//   SOTTO_BENCH_RUNS=2 SOTTO_BENCH_LAUNCH_SAMPLES=3 npm run bench:circuits   # a quick look
+//   SOTTO_BENCH_PEER=compat npm run bench:circuits   # the peer offers no extensions
+//   SOTTO_BENCH_MOVES=off npm run bench:circuits     # control: no slow-circuit moves
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { afterAll, bench, describe } from 'vitest';
+import type { CircuitMove } from '../src/core/circuit-moves.js';
+import { IdentityKey } from '../src/identity/identity-key.js';
+import { createTorProvider, type RealTorProvider } from '../src/onion/real-tor-provider.js';
+import { startTestNetwork, type TestNetwork } from '../tor/testnet.js';
+import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
+
+const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 10);
+const ROUNDS = Number(process.env['SOTTO_BENCH_ROUNDS'] ?? 40);
+const LAUNCH_SAMPLES = Number(process.env['SOTTO_BENCH_LAUNCH_SAMPLES'] ?? 5);
+const PEER_FEATURES = process.env['SOTTO_BENCH_PEER'] === 'compat' ? [] : undefined;
+const MOVES_OFF = process.env['SOTTO_BENCH_MOVES'] === 'off';
+const GOAL = { p50: 1.1, p95: 1.3, launch: 1.2, runs: Math.ceil(RUNS * 0.9) };
+
+interface RunResult {
+  readonly run: number;
+  readonly load: string;
+  readonly echo: number[];
+  readonly chat: number[];
+  readonly moves: CircuitMove[];
+}
+const results: RunResult[] = [];
+const out: string[] = [];
+const say = (line: string): void => {
+  out.push(line);
+  console.log(line);
+};
+
+afterAll(() => {
+  console.log(['', '==== chat vs fresh-circuit raw echo: every run ====', ...out].join('\n'));
+  console.log(summary());
+});
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+}
+const p50 = (xs: readonly number[]): number => quantile(xs, 0.5);
+const p95 = (xs: readonly number[]): number => quantile(xs, 0.95);
+const ms = (x: number): string => `${x.toFixed(1)} ms`;
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+const ratios = (r: RunResult) => ({
+  p50: p50(r.chat) / p50(r.echo),
+  p95: p95(r.chat) / p95(r.echo),
+});
+const meets = (r: RunResult): boolean => {
+  const x = ratios(r);
+  return x.p50 <= GOAL.p50 && x.p95 <= GOAL.p95;
+};
+
+function summary(): string {
+  if (results.length === 0) return 'no run finished';
+  const worst = [...results].sort((a, b) => ratios(b).p95 - ratios(a).p95)[0] as RunResult;
+  const ok = results.filter(meets).length;
+  const lines = [
+    '==== summary ====',
+    'run | load (1/5/15 min) | echo p50/p95 | chat p50/p95 | ratio p50 | ratio p95 | moves | goal',
+    ...results.map((r) => {
+      const x = ratios(r);
+      const moves = r.moves.map((m) => m.reason).join(',') || '-';
+      return `${r.run} | ${r.load} | ${ms(p50(r.echo))} / ${ms(p95(r.echo))} | ${ms(p50(r.chat))} / ${ms(p95(r.chat))} | ${x.p50.toFixed(2)}× | ${x.p95.toFixed(2)}× | ${moves} | ${meets(r) ? 'met' : 'MISSED'}`;
+    }),
+    `runs meeting chat p50 ≤ ${GOAL.p50}× and p95 ≤ ${GOAL.p95}×: ${ok} of ${results.length} (goal: ≥ ${GOAL.runs} of ${RUNS})`,
+    `worst run: ${worst.run} (ratio p50 ${ratios(worst).p50.toFixed(2)}×, p95 ${ratios(worst).p95.toFixed(2)}×)`,
+    `verdict: ${results.length === RUNS && ok >= GOAL.runs ? 'GOAL MET' : 'GOAL NOT MET'}`,
+  ];
+  return lines.join('\n');
+}
+
+function readExactly(socket: Duplex, n: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    const onData = (chunk: Buffer): void => {
+      got += chunk.length;
+      if (got < n) return;
+      socket.off('data', onData);
+      socket.off('error', reject);
+      resolve();
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+  });
+}
+
+/** Round trips of a 64-byte echo over a fresh circuit (its own isolation key) to `echoId`. */
+async function echoRtts(dialer: RealTorProvider, echoId: string, run: number): Promise<number[]> {
+  const socket = await dialer.connect(echoId, 9878, `bench-echo-${run}-${Date.now()}`);
+  const rtts: number[] = [];
+  const payload = Buffer.alloc(64, 7);
+  for (let i = 0; i < ROUNDS + 3; i++) {
+    const t0 = performance.now();
+    const back = readExactly(socket, payload.length);
+    socket.write(payload);
+    await back;
+    if (i >= 3) rtts.push(performance.now() - t0);
+  }
+  socket.destroy();
+  return rtts;
+}
+
+async function chatAcks(a: SottoInstance, b: SottoInstance): Promise<number[]> {
+  const rtts: number[] = [];
+  for (let i = 0; i < ROUNDS + 3; i++) {
+    const from = a.events.mark;
+    const t0 = performance.now();
+    await a.core.dispatch({ type: 'send', address: b.address, text: `ping ${i}` });
+    await a.events.waitFor((e) => e.type === 'delivered', 60_000, from);
+    if (i >= 3) rtts.push(performance.now() - t0);
+  }
+  return rtts;
+}
+
+/** launch → published: the bare tor layer vs a whole Sotto core, alternating. */
+async function launchRatio(testnet: string[]): Promise<void> {
+  const bare: number[] = [];
+  const full: number[] = [];
+  for (let i = 0; i < LAUNCH_SAMPLES; i++) {
+    const dir = await mkdtemp(join(tmpdir(), 'sotto-bench-bare-'));
+    let t0 = performance.now();
+    const tor = createTorProvider({ mode: 'launch', dataDir: dir, extraTorrcLines: testnet });
+    await tor.bootstrap();
+    await tor.listen(IdentityKey.generate().expandedKey(), ({ socket }) => socket.destroy());
+    bare.push(performance.now() - t0);
+    await tor.close();
+    await rm(dir, { recursive: true, force: true });
+    const inst = await SottoInstance.create(`launch${i}`, testnet);
+    t0 = performance.now();
+    await inst.start();
+    full.push(performance.now() - t0);
+    await inst.remove();
+  }
+  say(`start-up (launch → published), ${LAUNCH_SAMPLES} each, load ${load()}:`);
+  say(`  bare tor layer ${bare.map(ms).join(', ')}`);
+  say(`  Sotto          ${full.map(ms).join(', ')}`);
+  say(`  ratio of medians ${(p50(full) / p50(bare)).toFixed(2)}× (goal ≤ ${GOAL.launch}×)`);
+}
+
+/** Tor's congestion-control and circuit parameters in this network's consensus. */
+async function consensusParams(network: TestNetwork): Promise<string> {
+  for (const node of network.nodes) {
+    const dir = join(network.dir, node.nickname);
+    for (const name of await readdir(dir).catch(() => [])) {
+      if (!name.startsWith('cached-') || !name.includes('consensus')) continue;
+      const text = await readFile(join(dir, name), 'utf8');
+      const params = /^params (.*)$/m.exec(text);
+      return params ? (params[1] ?? '') : '(no params line: tor defaults)';
+    }
+  }
+  return '(no consensus file found)';
+}
+
+async function oneRun(run: number): Promise<void> {
+  const network = await startTestNetwork({ timeoutMs: 240_000 });
+  try {
+    const testnet = network.clientTorrcLines;
+    if (run === 1) {
+      say(`tor: ${execFileSync('tor', ['--version']).toString().split('\n')[0] ?? ''}`);
+      say(`consensus params: ${await consensusParams(network)}`);
+      await launchRatio(testnet);
+    }
+    const moves: CircuitMove[] = [];
+    const circuits = MOVES_OFF ? { explore: false, factor: 1e9 } : {};
+    const alice = await SottoInstance.create(`run${run}-a`, testnet, {
+      circuits: { ...circuits, onMove: (m) => moves.push(m) },
+    });
+    const bob = await SottoInstance.create(`run${run}-b`, testnet, {
+      circuits,
+      ...(PEER_FEATURES ? { features: PEER_FEATURES } : {}),
+    });
+    try {
+      await Promise.all([alice.start(), bob.start()]);
+      await befriend(alice, bob);
+      const echoHost = bob.tor as RealTorProvider;
+      const echo = await echoHost.listen(IdentityKey.generate().expandedKey(), ({ socket }) =>
+        socket.pipe(socket),
+      );
+      const echoes = await echoRtts(alice.tor as RealTorProvider, echo.serviceId, run);
+      const chat = await chatAcks(alice, bob);
+      await echo.close();
+      const r: RunResult = { run, load: load(), echo: echoes, chat, moves: [...moves] };
+      results.push(r);
+      const x = ratios(r);
+      say(`run ${run} (load ${r.load}):`);
+      say(`  raw echo, fresh circuit: p50 ${ms(p50(echoes))}, p95 ${ms(p95(echoes))}`);
+      say(`  chat send → ack:         p50 ${ms(p50(chat))}, p95 ${ms(p95(chat))}`);
+      say(
+        `  ratio p50 ${x.p50.toFixed(2)}× (goal ≤ ${GOAL.p50}×), p95 ${x.p95.toFixed(2)}× (goal ≤ ${GOAL.p95}×): ${meets(r) ? 'met' : 'MISSED'}`,
+      );
+      const moveText = moves.map(
+        (m) =>
+          `${m.reason} (median ${m.medianMs?.toFixed(1) ?? '?'} ms vs ${m.referenceMs?.toFixed(1) ?? 'none'})`,
+      );
+      say(`  circuit moves: ${moveText.join('; ') || 'none'}`);
+      say(`  chat samples (ms): ${chat.map((v) => v.toFixed(0)).join(' ')}`);
+      say(`  echo samples (ms): ${echoes.map((v) => v.toFixed(0)).join(' ')}`);
+    } finally {
+      await alice.remove();
+      await bob.remove();
+    }
+  } finally {
+    await network.stop();
+  }
+}
+
+describe(`chat vs raw Tor, ${RUNS} runs, one private network each`, () => {
+  bench(
+    'runs',
+    async () => {
+      for (let run = 1; run <= RUNS; run++) {
+        try {
+          await oneRun(run);
+        } catch (error) {
+          say(`run ${run} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    },
+    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
+  );
+});
