@@ -72,6 +72,9 @@ describe('a circuit move over tor', () => {
       fromC,
     );
 
+    await until(() => delivered().length >= all.length + 1, 'the last message delivered', {
+      timeoutMs: 120_000,
+    });
     for (const t of [...all, 'after the move']) expect(received(t), t).toBe(1);
     expect(new Set(delivered()).size).toBe(all.length + 1);
     expect(delivered()).toHaveLength(all.length + 1);
