@@ -1,7 +1,9 @@
 // Chat against raw Tor, ten times over (issue 14): each run starts its own private Tor network
 // (tor/testnet.ts), two Sotto users befriend each other, and chat send → ack is compared with a
-// raw echo over a FRESH circuit between the same two tors, in the same run. Goal: chat p50 ≤ 1.1×
-// and p95 ≤ 1.3× the echo in at least 9 of 10 runs. The first run also compares start-up
+// raw echo over a FRESH circuit between the same two tors, in the same run. Fresh circuits can be
+// slow too (tor's slow mode hits raw sockets alike), so the echo runs on two fresh circuits and the
+// faster one (lower p50) is the baseline: the stricter comparison. Goal: chat p50 ≤ 1.1× and
+// p95 ≤ 1.3× that echo in at least 9 of 10 runs. The first run also compares start-up
 // (launch → onion published, median of 5) with the bare tor layer (goal ≤ 1.2×).
 // Every ratio of every run is printed, then a summary with the worst run.
 //
@@ -103,7 +105,7 @@ function readExactly(socket: Duplex, n: number): Promise<void> {
 
 /** Round trips of a 64-byte echo over a fresh circuit (its own isolation key) to `echoId`. */
 async function echoRtts(dialer: RealTorProvider, echoId: string, run: number): Promise<number[]> {
-  const socket = await dialer.connect(echoId, 9878, `bench-echo-${run}-${Date.now()}`);
+  const socket = await dialer.connect(echoId, 9878, `bench-echo-${run}-${performance.now()}`);
   const rtts: number[] = [];
   const payload = Buffer.alloc(64, 7);
   for (let i = 0; i < ROUNDS + 3; i++) {
@@ -193,14 +195,23 @@ async function oneRun(run: number): Promise<void> {
       const echo = await echoHost.listen(IdentityKey.generate().expandedKey(), ({ socket }) =>
         socket.pipe(socket),
       );
-      const echoes = await echoRtts(alice.tor as RealTorProvider, echo.serviceId, run);
+      const dialer = alice.tor as RealTorProvider;
+      const echoA = await echoRtts(dialer, echo.serviceId, run);
       const chat = await chatAcks(alice, bob);
+      const echoB = await echoRtts(dialer, echo.serviceId, run);
+      const echoes = p50(echoA) <= p50(echoB) ? echoA : echoB;
       await echo.close();
       const r: RunResult = { run, load: load(), echo: echoes, chat, moves: [...moves] };
       results.push(r);
       const x = ratios(r);
       say(`run ${run} (load ${r.load}):`);
-      say(`  raw echo, fresh circuit: p50 ${ms(p50(echoes))}, p95 ${ms(p95(echoes))}`);
+      say(
+        `  raw echo, fresh circuit 1 (before chat): p50 ${ms(p50(echoA))}, p95 ${ms(p95(echoA))}`,
+      );
+      say(
+        `  raw echo, fresh circuit 2 (after chat):  p50 ${ms(p50(echoB))}, p95 ${ms(p95(echoB))}`,
+      );
+      say(`  baseline = the faster: p50 ${ms(p50(echoes))}, p95 ${ms(p95(echoes))}`);
       say(`  chat send → ack:         p50 ${ms(p50(chat))}, p95 ${ms(p95(chat))}`);
       say(
         `  ratio p50 ${x.p50.toFixed(2)}× (goal ≤ ${GOAL.p50}×), p95 ${x.p95.toFixed(2)}× (goal ≤ ${GOAL.p95}×): ${meets(r) ? 'met' : 'MISSED'}`,
@@ -211,7 +222,8 @@ async function oneRun(run: number): Promise<void> {
       );
       say(`  circuit moves: ${moveText.join('; ') || 'none'}`);
       say(`  chat samples (ms): ${chat.map((v) => v.toFixed(0)).join(' ')}`);
-      say(`  echo samples (ms): ${echoes.map((v) => v.toFixed(0)).join(' ')}`);
+      say(`  echo 1 samples (ms): ${echoA.map((v) => v.toFixed(0)).join(' ')}`);
+      say(`  echo 2 samples (ms): ${echoB.map((v) => v.toFixed(0)).join(' ')}`);
     } finally {
       await alice.remove();
       await bob.remove();
