@@ -102,7 +102,29 @@ export type CoreCommand =
   // for it; both answer with `own-nickname`.
   | { readonly type: 'set-nickname'; readonly nickname: string }
   | { readonly type: 'own-nickname' }
+  // Additions (issue 13, the dark identity onion): ask for / change whether our identity onion is
+  // published — `always`, `dark`, or `open` for `minutes` (1..1440) then dark again. Both answer
+  // with `identity-online`.
+  | { readonly type: 'identity-online' }
+  | {
+      readonly type: 'set-identity-online';
+      readonly mode: 'always' | 'dark' | 'open';
+      readonly minutes?: number;
+    }
   | { readonly type: 'quit' };
+
+/**
+ * Whether our identity onion is published: `always`, `open-until` (`until`, ms since epoch, then
+ * dark), or `dark`. `published`: it is in tor right now. `identityOnly`: contacts that can reach
+ * us only on the identity onion (Ricochet Refresh contacts, Sotto contacts without an endpoint),
+ * who will not reach us while it is dark.
+ */
+export interface IdentityOnlineView {
+  readonly mode: 'always' | 'open-until' | 'dark';
+  readonly until?: number;
+  readonly published: boolean;
+  readonly identityOnly: readonly RicochetId[];
+}
 
 export type CoreEvent =
   | { readonly type: 'id'; readonly address: RicochetId }
@@ -199,6 +221,10 @@ export type CoreEvent =
   // Addition: the nickname our contact requests carry ('' = none), after `set-nickname` or
   // `own-nickname`.
   | { readonly type: 'own-nickname'; readonly nickname: string }
+  // Addition (issue 13): the identity onion's setting and state; after `identity-online`,
+  // `set-identity-online`, when the state changes (published, the window ended) and when the
+  // identity-only contacts change.
+  | ({ readonly type: 'identity-online' } & IdentityOnlineView)
   | { readonly type: 'quit' };
 
 /**
@@ -226,6 +252,7 @@ export const COMMAND_ERROR_CODES = [
   'file-error',
   'unknown-command',
   'storage-failed',
+  'invalid-identity-online',
   'internal',
 ] as const;
 export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];

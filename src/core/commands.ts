@@ -7,10 +7,11 @@ import { safeNickname, toAddress, toServiceId } from './vault-mapping.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { FileTransfers } from './file-transfers.js';
 import type { PeerLink } from './peer-link.js';
-import { outgoingView, type SendQueue } from './send-queue.js';
+import { outgoingView, type OutgoingMessage, type SendQueue } from './send-queue.js';
 import { parseRicochetAddress } from '../identity/service-id.js';
 import { validateNickname } from '../contacts/text-rules.js';
 import { CoreError } from './errors.js';
+import { settingFromCommand, type IdentityOnion } from './identity-onion.js';
 
 export class UnknownCommandError extends CoreError {
   readonly code: string = 'unknown-command';
@@ -23,6 +24,11 @@ export interface Persistence {
   changed(): void;
   /** Save now and wait until the vault file holds the change. */
   persist(): Promise<void>;
+  /**
+   * `message` was just queued for `address`: resolves once a file holds it (an fdatasync'ed
+   * journal append, or a whole vault save), so a crash after `queued` cannot lose it.
+   */
+  persistQueued(address: RicochetId, message: OutgoingMessage): Promise<void>;
   /**
    * Save now after a deletion and wait until no file Sotto keeps (vault, `.prev`, damaged copies,
    * temp files) holds what was deleted.
@@ -54,14 +60,21 @@ export interface CommandContext {
   readonly persistence: Persistence;
   readonly delivery: Delivery;
   readonly links: Links;
+  /** The dark identity onion setting (identity-onion.ts). */
+  readonly identity: IdentityOnion;
   now(): number;
   emit(event: CoreEvent): void;
   emitAll(events: readonly CoreEvent[]): void;
   close(): Promise<void>;
 }
 
-function parse(address: string): RicochetId {
-  return toAddress(parseRicochetAddress(address));
+/**
+ * An address a command acts on. Commands that bring an address into Sotto (`add`, `block`) check
+ * its key fully; the others name a contact, request or block Sotto holds already (fully checked
+ * when it entered), and anything else fails as unknown, so the structure is enough.
+ */
+function parse(address: string, keyCheck: 'full' | 'structure' = 'structure'): RicochetId {
+  return toAddress(parseRicochetAddress(address, { keyCheck }));
 }
 
 export async function runCommand(ctx: CommandContext, command: CoreCommand): Promise<void> {
@@ -71,7 +84,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     case 'id':
       return ctx.emit({ type: 'id', address: ctx.address });
     case 'add': {
-      const address = toAddress(parseRicochetAddress(command.address));
+      const address = parse(command.address, 'full');
       if (requests.has(address)) {
         return runCommand(ctx, { type: 'accept', address, nickname: command.nickname });
       }
@@ -105,7 +118,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       return ctx.persistence.changed();
     }
     case 'block': {
-      const address = parse(command.address);
+      const address = parse(command.address, 'full');
       requests.block(address); // a full block list throws here, before anything changed
       if (book.has(address)) ctx.emitAll(book.block(address));
       ctx.links.refuseLink(address);
@@ -151,7 +164,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       const m = ctx.delivery.queue(address).enqueue(command.text, now);
       ctx.model.conversations.of(address).recordOutgoing(outgoingView(address, m));
       // `queued` promises the message survives a crash: it is in the vault file before we say so.
-      await ctx.persistence.persist();
+      await ctx.persistence.persistQueued(address, m);
       ctx.emit({ type: 'queued', address, id: m.localId, text: m.text });
       ctx.delivery.sendQueued(address);
       return;
@@ -220,6 +233,13 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     }
     case 'own-nickname':
       return ctx.emit({ type: 'own-nickname', nickname: ctx.model.settings.ownNickname ?? '' });
+    case 'identity-online':
+      return ctx.emit(ctx.identity.view());
+    case 'set-identity-online':
+      // Saved and answered at once; tor publishes or removes the onion in the background.
+      ctx.identity.set(settingFromCommand(command.mode, command.minutes, now), false);
+      await ctx.persistence.persist();
+      return ctx.emit(ctx.identity.view());
     case 'quit':
       await ctx.close();
       return ctx.emit({ type: 'quit' });

@@ -40,8 +40,11 @@ export interface ConnectionManagerOptions {
   readonly onEvent: (serviceId: string, link: PeerLink, event: ConnectionEvent) => void;
   /** A connection became the live one for `serviceId` (authenticated, survived the duplicate rule). */
   readonly onLive: (serviceId: string, link: PeerLink) => void;
-  /** The live connection of `serviceId` ended. */
-  readonly onGone: (serviceId: string, link: PeerLink) => void;
+  /**
+   * The live connection of `serviceId` ended; `replacedBy`: a newer connection of the same peer
+   * took its place (the duplicate rule), so the peer did not go offline.
+   */
+  readonly onGone: (serviceId: string, link: PeerLink, replacedBy?: PeerLink) => void;
   /**
    * A move (`replace`) succeeded: `next` is live, `previous` drains (its chat acks and messages
    * still come through `onEvent`) until `onDrained`. No `onGone`: the peer never went offline.
@@ -49,6 +52,13 @@ export interface ConnectionManagerOptions {
   readonly onMoved?: (serviceId: string, previous: PeerLink, next: PeerLink) => void;
   /** The link a move left has closed: what it left unacked may go on the live link now. */
   readonly onDrained?: (serviceId: string, previous: PeerLink) => void;
+  /**
+   * An inbound Sotto bulk connection authenticated (docs/PROTOCOL.md "Bulk connections"): it is
+   * handed over here and never becomes live; without this hook it is closed.
+   */
+  readonly onBulk?: (serviceId: string, link: PeerLink, known: boolean) => void;
+  /** Every later event of such a link, `closed` included. */
+  readonly onBulkEvent?: (serviceId: string, link: PeerLink, event: ConnectionEvent) => void;
   /** A dial failed before authentication (network). */
   readonly onDialFailed?: (serviceId: string, error: unknown) => void;
   /**
@@ -322,6 +332,14 @@ export class ConnectionManager {
         if (peer !== undefined && this.#moves.isDraining(peer, l)) {
           return this.#moves.drainEvent(peer, l, event);
         }
+        if (l.connection.purpose === 'bulk' && peer !== undefined) {
+          if (event.type === 'closed') {
+            this.#links.delete(l);
+            this.#slots.remove(l);
+          }
+          this.#o.onBulkEvent?.(peer, l, event);
+          return;
+        }
         if (event.type === 'closed') {
           this.#links.delete(l);
           this.#slots.remove(l);
@@ -343,6 +361,11 @@ export class ConnectionManager {
   }
 
   #authenticated(link: PeerLink, peer: string, known: boolean): void {
+    if (link.connection.purpose === 'bulk') {
+      if (this.#o.onBulk === undefined) link.close();
+      else this.#o.onBulk(peer, link, known);
+      return;
+    }
     const me = this.#o.identity.serviceId;
     if (link.connection.role === 'server' && !known && !this.#o.admitUnknown(peer)) {
       link.close();
@@ -378,7 +401,7 @@ export class ConnectionManager {
       }
       this.#live.delete(peer);
       if (!this.#moves.takeOver(peer, existing, link)) {
-        this.#o.onGone(peer, existing);
+        this.#o.onGone(peer, existing, link);
         existing.close();
       }
     }

@@ -73,6 +73,8 @@ export const COMMAND_SCHEMAS: Readonly<Record<CoreCommand['type'], Schema>> = {
   'block-unknown': { enabled: bool },
   'set-nickname': { nickname: str },
   'own-nickname': {},
+  'identity-online': {},
+  'set-identity-online': { mode: str, minutes: { kind: 'uint32', optional: true } },
   quit: {},
 };
 

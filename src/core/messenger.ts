@@ -12,6 +12,7 @@ import { ConnectionManager } from './connection-manager.js';
 import type { InboundLimits, InboundLoad } from './inbound-slots.js';
 import type { IncomingRequestLimits } from '../contacts/incoming-requests.js';
 import { FileTransfers } from './file-transfers.js';
+import { BulkLinks, type BulkStats } from './bulk-links.js';
 import { PeerLink } from './peer-link.js';
 import { SendQueue } from './send-queue.js';
 import type { BackoffOptions } from './backoff.js';
@@ -23,16 +24,23 @@ import {
   type CoreModel,
 } from './vault-mapping.js';
 import { IdentityKey } from '../identity/identity-key.js';
-import type { OnionListener, TorProvider } from '../onion/tor-provider.js';
+import type { TorProvider } from '../onion/tor-provider.js';
+import { IdentityOnion, identityOnlyContacts } from './identity-onion.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
+import { replayQueueJournal, type QueueJournal } from '../profile/queue-journal.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
 import { CircuitMoves, type CircuitSettings } from './circuit-moves.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
   readonly vault: Vault;
+  /**
+   * The profile's send-queue journal (src/profile/queue-journal.ts): `queued` then waits for one
+   * fdatasync'ed append, not a whole vault save. Without it, a send saves the vault first.
+   */
+  readonly queueJournal?: QueueJournal;
   readonly downloadsDir: string;
   /** Ricochet features we offer (default: all Sotto features; [] = plain 3.0.41 behaviour). */
   readonly features?: readonly string[];
@@ -40,6 +48,8 @@ export interface MessengerOptions {
   readonly saveDebounceMs?: number;
   /** Inbound capacity shares (default: src/core/inbound-slots.ts). */
   readonly inboundLimits?: Partial<InboundLimits>;
+  /** Files from this size go on a bulk link of their own (default: bulk-links.ts). */
+  readonly bulkMinFileBytes?: number;
   /**
    * Rate limits and bounds for strangers (default DEFAULT_INCOMING_LIMITS). Abuse tests use a
    * large burst to stand for an attacker's budget saved up over many minutes.
@@ -60,9 +70,10 @@ export class Messenger implements MessengerCore {
   readonly #model: CoreModel;
   readonly #manager: ConnectionManager;
   readonly #files: FileTransfers;
+  readonly #bulk: BulkLinks;
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #unsubscribeTor: () => void;
-  #listener: OnionListener | undefined;
+  readonly #identity: IdentityOnion;
   readonly #saver: DebouncedVaultSaver;
   #closed = false;
   readonly #supervisor: TorSupervisor;
@@ -75,21 +86,37 @@ export class Messenger implements MessengerCore {
     this.#now = options.now ?? Date.now;
     this.#key = IdentityKey.fromExpandedKey(options.vault.state.identity.expandedKey); // a copy
     this.address = toAddress(this.#key.serviceId);
+    const journal = options.queueJournal;
+    const saved = options.vault.state;
     this.#model = modelFromVault(
-      options.vault.state,
+      journal === undefined
+        ? saved
+        : replayQueueJournal(saved, journal.pendingAfter(saved.queueJournal)),
       this.#key.serviceId,
       this.#now(),
       options.incomingLimits,
     ).model;
     this.#saver = new DebouncedVaultSaver({
       debounceMs: options.saveDebounceMs ?? 100,
-      snapshot: () => vaultFromModel(this.#model, options.vault.state, this.#now()),
-      save: (state, saveOptions) => options.vault.save(state, saveOptions),
+      snapshot: () => {
+        const state = vaultFromModel(this.#model, options.vault.state, this.#now());
+        return journal === undefined ? state : { ...state, queueJournal: journal.mark() };
+      },
+      save: async (state, saveOptions) => {
+        await options.vault.save(state, saveOptions);
+        // The journal records this state holds may go (at once after a deletion).
+        if (journal !== undefined && state.queueJournal !== undefined) {
+          await journal.folded(state.queueJournal, saveOptions);
+        }
+      },
       onError: (error) => this.#emit(errorEvent(error)),
       isClosed: () => this.#closed,
     });
-    this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
     const key = this.#key;
+    const identity = { serviceId: key.serviceId, sign: (m: Uint8Array) => key.sign(m) };
+    this.#bulk = new BulkLinks({ ...options, identity, files: () => this.#files, now: this.#now });
+    const emit = (e: CoreEvent): void => this.#emit(e);
+    this.#files = new FileTransfers(emit, options.downloadsDir, this.#now, this.#bulk);
     const moves = (this.#moves = new CircuitMoves({
       now: this.#now,
       replace: (id) => this.#manager.replace(id),
@@ -99,7 +126,7 @@ export class Messenger implements MessengerCore {
     }));
     this.#manager = new ConnectionManager({
       tor: options.tor,
-      identity: { serviceId: key.serviceId, sign: (m) => key.sign(m) },
+      identity,
       wantsConnection: (id) => this.#wantsConnection(toAddress(id)),
       isKnownContact: (id) => {
         const c = this.#model.book.get(toAddress(id));
@@ -112,7 +139,9 @@ export class Messenger implements MessengerCore {
           this.#onConnectionEvent(toAddress(id), link, event);
         }),
       ...moves.managerHooks(),
-      onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
+      onBulk: (id, link, known) => this.#bulk.adopt(id, link, known),
+      onBulkEvent: (id, link, e) => this.#bulk.onLinkEvent(id, link, e),
+      onGone: (id, link, next) => this.#guard(() => this.#onGone(toAddress(id), link, next)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
       onError: (error) => this.#emit(errorEvent(error)),
       ...(options.features ? { features: options.features } : {}),
@@ -120,11 +149,25 @@ export class Messenger implements MessengerCore {
       ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
       now: this.#now,
     });
+    this.#identity = new IdentityOnion({
+      tor: options.tor,
+      keyCopy: () => key.expandedKey(),
+      onConnection: ({ socket }) => this.#manager.acceptInbound(socket),
+      now: this.#now,
+      load: () => this.#model.settings.identityOnline ?? 'always',
+      store: (identityOnline) => {
+        this.#model.settings = { ...this.#model.settings, identityOnline };
+        this.#changed();
+      },
+      identityOnly: () => identityOnlyContacts(this.#model.book.list()),
+      emit: (e) => this.#emit(e),
+      onError: (error) => this.#emit(errorEvent(error)),
+    });
     this.#supervisor = new TorSupervisor(options.tor, {
       serviceId: key.serviceId,
       emit: (e) => this.#emit(e),
       manager: this.#manager,
-      isPublished: () => this.#listener !== undefined,
+      isPublished: () => this.#identity.started,
     });
     this.#requests = new ContactRequests({
       model: this.#model,
@@ -147,6 +190,23 @@ export class Messenger implements MessengerCore {
           this.#changed();
           await this.flush();
         },
+        persistQueued: async (address, message) => {
+          if (journal !== undefined) {
+            try {
+              await journal.append({
+                serviceId: toServiceId(address),
+                localId: message.localId,
+                text: message.text,
+                at: message.composedAt,
+              });
+              return this.#changed(); // folded into the vault by the next (debounced) save
+            } catch (error) {
+              this.#emit(errorEvent(error)); // the journal failed: save the whole vault instead
+            }
+          }
+          this.#changed();
+          await this.flush();
+        },
         persistDeletion: () => this.#saver.saveNow({ forget: true }),
       },
       delivery: {
@@ -158,6 +218,7 @@ export class Messenger implements MessengerCore {
         refuseLink: (a) => this.#requests.refuseLink(a),
         knownLink: (a) => this.#knownLink(a),
       },
+      identity: this.#identity,
       close: () => this.close(),
     };
     this.#unsubscribeTor = options.tor.onEvent((e) =>
@@ -166,20 +227,16 @@ export class Messenger implements MessengerCore {
     for (const c of this.#model.book.list()) this.#manager.track(toServiceId(c.address));
   }
 
-  /** Bootstrap tor and publish our onion; connections start once it is up. */
+  /** Bootstrap tor and publish our onion (unless dark); connections start once it is up. */
   async start(signal?: AbortSignal): Promise<void> {
     await this.#o.tor.bootstrap(signal);
-    const keyCopy = this.#key.expandedKey(); // the provider keeps its own copy
-    try {
-      this.#listener = await this.#o.tor.listen(
-        keyCopy,
-        ({ socket }) => this.#manager.acceptInbound(socket),
-        signal,
-      );
-    } finally {
-      keyCopy.fill(0);
-    }
+    await this.#identity.start(signal);
     this.#manager.setTorUp(true);
+  }
+
+  /** How bulk links were made and used (tests and bench). */
+  get bulkStats(): Readonly<BulkStats> {
+    return this.#bulk.stats;
   }
 
   /** The core's own counters: inbound connections by kind, and requests waiting for the user. */
@@ -206,9 +263,10 @@ export class Messenger implements MessengerCore {
     this.#supervisor.stop();
     this.#unsubscribeTor();
     this.#manager.stop();
+    this.#bulk.stop();
     await this.#files.closeAll();
     await this.flush();
-    await this.#listener?.close().catch(() => undefined);
+    await this.#identity.stop();
     await this.#o.tor.close().catch(() => undefined);
     this.#key.wipe();
   }
@@ -362,11 +420,14 @@ export class Messenger implements MessengerCore {
     this.#requests.send(address, link);
   }
 
-  #onGone(address: RicochetId, link: PeerLink): void {
+  #onGone(address: RicochetId, link: PeerLink, replacedBy?: PeerLink): void {
     this.#moves.onGone(toServiceId(address), link);
     this.#files.linkGone(link);
     this.#requests.linkGone(address, link);
-    this.#emitAll(this.#model.book.setOnline(address, false));
+    // A newer known-contact link of the same peer took over (the duplicate rule): still online.
+    if (replacedBy?.connection.isKnownContact !== true) {
+      this.#emitAll(this.#model.book.setOnline(address, false));
+    }
     const q = this.#model.queues.get(address);
     for (const m of q?.onDisconnected() ?? []) this.#messageState(address, m.localId, 'failed');
   }

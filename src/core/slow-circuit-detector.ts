@@ -6,7 +6,8 @@
 // `factor` × the reference and the reference + `marginMs`. The reference is the best (lowest)
 // median of the contact's recent connections (at most `history`, at most `historyMaxAgeMs` old);
 // a contact without one borrows the best reference of any other contact; with no data at all the
-// first full window of a contact triggers one exploratory move, so two circuits are compared.
+// first full window of a contact whose median is at least `exploreAboveMs` triggers one
+// exploratory move, so two circuits are compared.
 // Moves are rate limited per contact (`minMoveIntervalMs`, `maxMoves` per `movesWindowMs`) and
 // across contacts (`globalMinIntervalMs`), so a network that is slow everywhere causes no storm.
 
@@ -24,8 +25,10 @@ export interface SlowCircuitOptions {
   readonly maxMoves: number;
   readonly movesWindowMs: number;
   readonly globalMinIntervalMs: number;
-  /** With no reference anywhere, move once per contact to compare two circuits. */
+  /** With no reference anywhere, move once per contact to compare two circuits ... */
   readonly explore: boolean;
+  /** ... when its first circuit's median is at least this (a fast one is not worth a look). */
+  readonly exploreAboveMs: number;
 }
 
 export const DEFAULT_SLOW_CIRCUIT: SlowCircuitOptions = {
@@ -39,6 +42,7 @@ export const DEFAULT_SLOW_CIRCUIT: SlowCircuitOptions = {
   movesWindowMs: 10 * 60_000,
   globalMinIntervalMs: 2_000,
   explore: true,
+  exploreAboveMs: 50,
 };
 
 export interface MoveDecision {
@@ -144,6 +148,7 @@ export class SlowCircuitDetector {
     let reason: MoveDecision['reason'];
     if (referenceMs === undefined) {
       if (!this.options.explore || state.explored) return undefined;
+      if (medianMs < this.options.exploreAboveMs) return undefined;
       reason = 'explore';
     } else {
       const threshold = Math.max(

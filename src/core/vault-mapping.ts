@@ -262,6 +262,8 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
     queues,
     history,
     settings: { ...model.settings, blockUnknown: requests.blockUnknown },
+    // The send-queue journal's watermark stays until the Messenger writes a newer one.
+    ...(previous.queueJournal === undefined ? {} : { queueJournal: previous.queueJournal }),
   };
 }
 

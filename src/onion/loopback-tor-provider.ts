@@ -1,39 +1,74 @@
 // The in-memory TorProvider (src/onion/tor-provider.ts), beside the real one, as gosling's
 // tor-interface ships one: its "onions" are plain TCP listeners on 127.0.0.1, registered by service
 // id in a LoopbackTorNetwork, so the real Messenger, ConnectionManager and PeerLink run unchanged
-// over loopback sockets. For tests and benchmarks: no tor, no circuits, no anonymity. Options give
+// over loopback sockets. For tests and benchmarks: no tor, no circuits, no anonymity. It enforces
+// what tor enforces for onions: v3 client authorization (a dial without the credential fails like
+// SOCKS 0xF4, with a wrong one like 0xF5) and dark or closed onions (0xF0). Options give
 // dials that hang until aborted, seeded latency (dial delay and one-way socket latency, so runs
 // repeat), an offline tor, byte recording for wire scans, and counters.
 import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { IdentityKey } from '../identity/identity-key.js';
-import { OnionDescriptorNotFoundError, TorNotRunningError } from './tor-errors.js';
-import type { InboundConnection, OnionListener, TorEvent, TorProvider } from './tor-provider.js';
+import { x25519 } from '@noble/curves/ed25519.js';
+import {
+  OnionBadClientAuthError,
+  OnionDescriptorNotFoundError,
+  OnionMissingClientAuthError,
+  TorNotRunningError,
+} from './tor-errors.js';
+import {
+  checkClientAuthSecret,
+  checkListenOptions,
+  listenArguments,
+  type InboundConnection,
+  type ListenOptions,
+  type OnionListener,
+  type TorEvent,
+  type TorProvider,
+} from './tor-provider.js';
 import { MAX_INBOUND_CONNECTIONS } from './onion-service.js';
 
 /** One dial as the provider made it; `setLatencyMs` makes its "circuit" slower (or faster). */
 export interface LoopbackDial {
   readonly serviceId: string;
   readonly isolationKey: string;
-  readonly socket: Duplex;
+  /** The TCP socket (byte counts, ports). */
+  readonly socket: Socket;
+  /** What the dialler got: the socket itself, or the latency wrapper around it. */
+  readonly stream: Duplex;
   /** One-way latency each way from now on (only with the `latency` option; order is kept). */
   setLatencyMs(ms: number): void;
+}
+
+/** A published loopback onion: its local port and, with client authorization, who may read it. */
+interface LoopbackOnion {
+  readonly port: number;
+  /** Hex x25519 public keys of the authorized clients; undefined: anyone. */
+  readonly clientAuth: ReadonlySet<string> | undefined;
 }
 
 /** Which loopback port serves which service id: the "Tor network" loopback providers share. */
 export class LoopbackTorNetwork {
   /** The network every provider uses unless given its own. */
   static readonly shared = new LoopbackTorNetwork();
-  readonly #onions = new Map<string, number>();
+  readonly #onions = new Map<string, LoopbackOnion>();
 
-  publish(serviceId: string, port: number): void {
-    this.#onions.set(serviceId, port);
+  /** Publishes an onion; `clientAuthV3` (x25519 public keys) restricts who can reach it. */
+  publish(serviceId: string, port: number, clientAuthV3?: readonly Uint8Array[]): void {
+    const keys = clientAuthV3 ?? [];
+    this.#onions.set(serviceId, {
+      port,
+      clientAuth: keys.length === 0 ? undefined : new Set(keys.map(hex)),
+    });
   }
   unpublish(serviceId: string): void {
     this.#onions.delete(serviceId);
   }
   portOf(serviceId: string): number | undefined {
+    return this.#onions.get(serviceId)?.port;
+  }
+  onion(serviceId: string): LoopbackOnion | undefined {
     return this.#onions.get(serviceId);
   }
   clear(): void {
@@ -83,7 +118,7 @@ export class LoopbackTorProvider implements TorProvider {
   dials = 0;
   inFlight = 0;
   maxInFlight = 0;
-  /** Every dial that connected, in order (closed ones included). */
+  /** Every dial that connected, in order: to whom, its isolation key, its socket (byte counts). */
   readonly dialled: LoopbackDial[] = [];
   /** Every inbound connection accepted so far, in order (closed ones included). */
   readonly inbound: Socket[] = [];
@@ -93,6 +128,8 @@ export class LoopbackTorProvider implements TorProvider {
   readonly #random: (() => number) | undefined;
   readonly #listeners = new Set<(event: TorEvent) => void>();
   readonly #servers = new Set<Server>();
+  /** Client-auth credentials held, as the hex x25519 PUBLIC key of each secret (never the secret). */
+  readonly #clientAuth = new Map<string, string>();
 
   constructor(options: LoopbackTorOptions = {}) {
     this.#options = options;
@@ -107,12 +144,25 @@ export class LoopbackTorProvider implements TorProvider {
     return Promise.resolve();
   }
 
-  async listen(
+  listen(
     expandedKeyBlob: Uint8Array,
     onConnection: (connection: InboundConnection) => void,
+    optionsOrSignal?: ListenOptions | AbortSignal,
+    maybeSignal?: AbortSignal,
+  ): Promise<OnionListener> {
+    const { options } = listenArguments(optionsOrSignal, maybeSignal);
+    return this.#listen(expandedKeyBlob, onConnection, options);
+  }
+
+  async #listen(
+    expandedKeyBlob: Uint8Array,
+    onConnection: (connection: InboundConnection) => void,
+    options: ListenOptions,
   ): Promise<OnionListener> {
     if (this.#options.offline === true) throw new TorNotRunningError('offline');
+    checkListenOptions(options);
     const serviceId = IdentityKey.fromExpandedKey(expandedKeyBlob.slice()).serviceId;
+    const clientAuthV3 = (options.clientAuthV3 ?? []).map((key) => Uint8Array.from(key));
     const server = createServer((socket) => {
       this.inbound.push(socket);
       this.#record(socket);
@@ -123,19 +173,53 @@ export class LoopbackTorProvider implements TorProvider {
     await once(server, 'listening');
     this.#servers.add(server);
     const address = server.address();
-    this.port = typeof address === 'object' && address !== null ? address.port : 0;
-    this.network.publish(serviceId, this.port);
-    this.emit({ type: 'onion-published', serviceId });
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    this.port = port;
+    let published = false;
+    let closed = false;
+    const setPublished = (publish: boolean): Promise<void> => {
+      if (closed) return Promise.reject(new TorNotRunningError('the onion listener is closed'));
+      if (publish && !published) {
+        this.network.publish(serviceId, port, clientAuthV3);
+        this.emit({ type: 'onion-published', serviceId });
+      } else if (!publish && published) {
+        this.network.unpublish(serviceId);
+      }
+      published = publish;
+      return Promise.resolve();
+    };
+    if (options.publish !== false) await setPublished(true);
     return {
       serviceId,
+      get published() {
+        return published;
+      },
+      setPublished,
       // Stops accepting at once; connections already made stay until their owners close them.
       close: () => {
-        this.network.unpublish(serviceId);
+        if (published) this.network.unpublish(serviceId);
+        published = false;
+        closed = true;
         this.#servers.delete(server);
         server.close();
         return Promise.resolve();
       },
     };
+  }
+
+  /** Holds the credential for `serviceId` (only its public key is kept, as tor needs no more). */
+  addClientAuth(serviceId: string, x25519Secret: Uint8Array): Promise<void> {
+    if (this.#options.offline === true) return Promise.reject(new TorNotRunningError('offline'));
+    return Promise.resolve().then(() => {
+      checkClientAuthSecret(x25519Secret);
+      this.#clientAuth.set(serviceId, hex(x25519.getPublicKey(x25519Secret)));
+    });
+  }
+
+  removeClientAuth(serviceId: string): Promise<void> {
+    if (this.#options.offline === true) return Promise.reject(new TorNotRunningError('offline'));
+    this.#clientAuth.delete(serviceId);
+    return Promise.resolve();
   }
 
   async connect(
@@ -149,12 +233,7 @@ export class LoopbackTorProvider implements TorProvider {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      const socket = await this.#dial(serviceId, signal);
-      const setLatencyMs = (ms: number): void => {
-        if (socket instanceof LatencySocket) socket.latencyMs = ms;
-      };
-      this.dialled.push({ serviceId, isolationKey, socket, setLatencyMs });
-      return socket;
+      return await this.#dial(serviceId, isolationKey, signal);
     } finally {
       this.inFlight--;
     }
@@ -176,21 +255,40 @@ export class LoopbackTorProvider implements TorProvider {
     return Promise.resolve();
   }
 
-  async #dial(serviceId: string, signal: AbortSignal | undefined): Promise<Duplex> {
+  async #dial(
+    serviceId: string,
+    isolationKey: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Duplex> {
     if (this.hang.has(serviceId)) return await hangUntilAborted(signal);
-    const port = this.network.portOf(serviceId);
-    if (port === undefined) {
+    const onion = this.network.onion(serviceId);
+    if (onion === undefined) {
       await delay(this.#options.unknownOnionDelayMs ?? 5);
       throw new OnionDescriptorNotFoundError(`no loopback onion for ${serviceId}`, 0xf0);
     }
+    if (onion.clientAuth !== undefined) {
+      const held = this.#clientAuth.get(serviceId);
+      if (held === undefined) {
+        throw new OnionMissingClientAuthError(`${serviceId} needs client authorization`, 0xf4);
+      }
+      if (!onion.clientAuth.has(held)) {
+        throw new OnionBadClientAuthError(`client authorization for ${serviceId} refused`, 0xf5);
+      }
+    }
+    const port = onion.port;
     const latency = this.#options.latency;
     if (latency !== undefined) await delay(this.#pick(latency.maxDialDelayMs));
     signal?.throwIfAborted();
     const socket = createConnection({ host: '127.0.0.1', port, ...(signal ? { signal } : {}) });
     await once(socket, 'connect');
     this.#record(socket);
-    if (latency === undefined) return socket;
-    return new LatencySocket(socket, this.#pick(latency.maxLatencyMs));
+    const stream =
+      latency === undefined ? socket : new LatencySocket(socket, this.#pick(latency.maxLatencyMs));
+    const setLatencyMs = (ms: number): void => {
+      if (stream instanceof LatencySocket) stream.latencyMs = ms;
+    };
+    this.dialled.push({ serviceId, isolationKey, socket, stream, setLatencyMs });
+    return stream;
   }
 
   #pick(max: number): number {
@@ -201,6 +299,10 @@ export class LoopbackTorProvider implements TorProvider {
     if (this.#options.recordBytes !== true) return;
     socket.on('data', (chunk: Buffer) => this.received.push(Buffer.from(chunk)));
   }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 // Our v3 onion service: a local TCP listener plus `ADD_ONION ED25519-V3:<key> Port=9878,<target>`
-// (control-spec §3.27), considered published once tor reports `HS_DESC UPLOADED` (§5.5.15). Can be
-// re-added to a restarted tor with the same key and listener.
+// (control-spec §3.27), with `ClientAuthV3=` keys when only some clients may read its descriptor,
+// considered published once tor reports `HS_DESC UPLOADED` (§5.5.15). Can be taken out of tor and
+// put back (dark), and re-added to a restarted tor with the same key and listener.
 import * as net from 'node:net';
 import type { HostPort } from './attach-config.js';
 import type { InboundConnection } from './tor-provider.js';
@@ -9,6 +10,7 @@ import { OnionPublishFailedError, OnionPublishTimeoutError } from './tor-errors.
 import type { TorSession } from './tor-session.js';
 import { addOnion, delOnion } from './control/commands.js';
 import { ControlProtocolError, TorControlError } from './control/errors.js';
+import { unsupportedByTor } from './client-auth-registry.js';
 import { parseHsDesc, type HsDescEvent } from './control/events.js';
 import { RICOCHET_PORT } from '../identity/service-id.js';
 
@@ -31,6 +33,10 @@ export interface OnionServiceOptions {
   /** When HS_DESC events are filtered: how long to wait before assuming the upload happened. */
   readonly unconfirmedPublishWaitMs?: number;
   readonly onWarning?: (message: string) => void;
+  /** The onion's virtual port (default 9878). */
+  readonly virtualPort?: number;
+  /** `ClientAuthV3=` values (base32 x25519 public keys); empty: no client authorization. */
+  readonly clientAuthV3?: readonly string[];
 }
 
 function waitAbortable(ms: number, signal?: AbortSignal): Promise<void> {
@@ -104,6 +110,11 @@ export class OnionService {
     return service;
   }
 
+  /** Whether the onion is in tor now (added and not removed since). */
+  get published(): boolean {
+    return this.#session !== undefined;
+  }
+
   get localAddress(): HostPort {
     const address = this.#server.address();
     if (address === null || typeof address === 'string') throw new Error('listener is closed');
@@ -156,15 +167,20 @@ export class OnionService {
     try {
       signal?.throwIfAborted();
       const key = this.#key.torKeyBlob().slice('ED25519-V3:'.length);
+      const clientAuthV3 = this.#options.clientAuthV3 ?? [];
+      const virtualPort = this.#options.virtualPort ?? RICOCHET_VIRTUAL_PORT;
       const { serviceId } = await addOnion(
         session.control,
         {
           key: { type: 'ED25519-V3', blob: key },
-          ports: [{ virtualPort: RICOCHET_VIRTUAL_PORT, target: targetText }],
+          ports: [{ virtualPort, target: targetText }],
           maxStreams: MAX_STREAMS_PER_CIRCUIT,
+          ...(clientAuthV3.length > 0 ? { clientAuthV3 } : {}),
         },
         { timeoutMs: 30_000, ...(signal !== undefined ? { signal } : {}) },
-      );
+      ).catch((error: unknown) => {
+        throw clientAuthV3.length > 0 ? unsupportedByTor(error, 'client-auth-v3') : error;
+      });
       if (serviceId !== this.serviceId) {
         await delOnion(session.control, serviceId).catch(() => undefined);
         throw new TorControlError(250, 'ADD_ONION answered with another ServiceID', 'ADD_ONION');
@@ -197,6 +213,13 @@ export class OnionService {
       // 552 (already gone after a restart), 510 (filtered), a timeout or a closed connection: the
       // onion is bound to this control connection, so tor removes it when the connection closes.
     });
+  }
+
+  /** DEL_ONION, but keep the local listener, its sockets and the key (dark: publish again later). */
+  async unpublish(): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    if (session !== undefined) await this.#delOnion(session);
   }
 
   /** DEL_ONION, stop accepting and close every inbound socket; wipes the key copy. */

@@ -1,5 +1,6 @@
 // The real TorProvider: drives a launched (tor-launcher) or attached (tor-attach) tor over its
-// control port, publishes onion services (onion-service) and dials peers over SOCKS5
+// control port, publishes onion services (onion-service, with client authorization or dark), holds
+// client-auth credentials for peers' onions (client-auth-registry) and dials peers over SOCKS5
 // (socks-connect). Translates tor's async events into TorEvents; restarts a launched tor on demand.
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -12,7 +13,18 @@ import { abortError, untilAborted } from './abort.js';
 import { BootstrapProgress } from './bootstrap-progress.js';
 import { TorNotRunningError, TorStartError } from './tor-errors.js';
 import { launchTor, shutdownLaunchedTor, type LaunchOptions } from './tor-launcher.js';
-import type { InboundConnection, OnionListener, TorEvent, TorProvider } from './tor-provider.js';
+import {
+  checkListenOptions,
+  listenArguments,
+  type InboundConnection,
+  type ListenOptions,
+  type OnionListener,
+  type TorEvent,
+  type TorProvider,
+} from './tor-provider.js';
+import { ClientAuthRegistry } from './client-auth-registry.js';
+import { OnionListeners } from './onion-listeners.js';
+import { clientAuthV3Key } from './control/client-auth-commands.js';
 import { ControlProtocolError } from './control/errors.js';
 import { parseBootstrapPhase, parseTorEvent, type ParsedTorEvent } from './control/events.js';
 import { TOR_STOP_GRACE_MS } from './tor-process.js';
@@ -59,7 +71,11 @@ export function createTorProvider(options: TorProviderOptions): RealTorProvider 
 class TorRuntime implements RealTorProvider {
   readonly #options: TorProviderOptions;
   readonly #listeners = new Set<(event: TorEvent) => void>();
-  readonly #services = new Set<OnionService>();
+  readonly #services = new OnionListeners(
+    (event) => this.#emit(event),
+    () => this.#requireSession(),
+  );
+  readonly #clientAuth = new ClientAuthRegistry();
   readonly #isolation = new IsolationCredentials(randomBytes(32));
   #session: TorSession | undefined;
   #starting: Promise<TorSession> | undefined;
@@ -157,7 +173,7 @@ class TorRuntime implements RealTorProvider {
       this.#emit({ type: 'network-liveness', up: parsed.up });
     } else if (parsed?.type === 'hs-desc' && parsed.action === 'FAILED') {
       const serviceId = parsed.address;
-      if ([...this.#services].some((service) => service.serviceId === serviceId)) {
+      if (this.#services.has(serviceId)) {
         this.#emit({ type: 'onion-publish-failed', serviceId, reason: parsed.reason ?? 'UNKNOWN' });
       }
     }
@@ -240,13 +256,26 @@ class TorRuntime implements RealTorProvider {
     return { host: listen?.host ?? '127.0.0.1', port: listen?.port ?? 0 };
   }
 
-  async listen(
+  listen(
     expandedKeyBlob: Uint8Array,
     onConnection: (connection: InboundConnection) => void,
-    signal?: AbortSignal,
+    optionsOrSignal?: ListenOptions | AbortSignal,
+    maybeSignal?: AbortSignal,
   ): Promise<OnionListener> {
-    const session = this.#requireSession();
+    const { options, signal } = listenArguments(optionsOrSignal, maybeSignal);
+    return this.#listen(expandedKeyBlob, onConnection, options, signal);
+  }
+
+  async #listen(
+    expandedKeyBlob: Uint8Array,
+    onConnection: (connection: InboundConnection) => void,
+    listenOptions: ListenOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<OnionListener> {
+    this.#requireSession();
+    checkListenOptions(listenOptions);
     const options = this.#options;
+    const clientAuthV3 = (listenOptions.clientAuthV3 ?? []).map(clientAuthV3Key);
     const service = await OnionService.open(expandedKeyBlob, onConnection, {
       listen: this.#listenOptions(),
       ...(options.mode === 'attach' && options.onionTarget !== undefined
@@ -258,23 +287,23 @@ class TorRuntime implements RealTorProvider {
       ...(options.mode === 'attach' && options.unconfirmedPublishWaitMs !== undefined
         ? { unconfirmedPublishWaitMs: options.unconfirmedPublishWaitMs }
         : {}),
+      ...(listenOptions.port !== undefined ? { virtualPort: listenOptions.port } : {}),
+      ...(clientAuthV3.length > 0 ? { clientAuthV3 } : {}),
       onWarning: (message) => this.#emit({ type: 'warning', message }),
     });
-    try {
-      await service.publish(session, signal);
-    } catch (error) {
-      await service.close();
-      throw error;
-    }
-    this.#services.add(service);
-    this.#emit({ type: 'onion-published', serviceId: service.serviceId });
-    return {
-      serviceId: service.serviceId,
-      close: async () => {
-        this.#services.delete(service);
-        await service.close();
-      },
-    };
+    return this.#services.add(service, listenOptions.publish !== false, signal);
+  }
+
+  async addClientAuth(
+    serviceId: string,
+    x25519Secret: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.#clientAuth.add(this.#requireSession(), serviceId, x25519Secret, signal);
+  }
+
+  async removeClientAuth(serviceId: string, signal?: AbortSignal): Promise<void> {
+    await this.#clientAuth.remove(this.#requireSession(), serviceId, signal);
   }
 
   async connect(
@@ -312,25 +341,22 @@ class TorRuntime implements RealTorProvider {
     }
     await this.bootstrap(signal);
     const session = this.#requireSession();
-    for (const service of this.#services) {
-      try {
-        await service.publish(session, signal);
-        this.#emit({ type: 'onion-published', serviceId: service.serviceId });
-      } catch (error) {
-        if (signal?.aborted === true) throw error;
-        const reason = error instanceof Error ? error.name : 'unknown';
-        this.#emit({ type: 'onion-publish-failed', serviceId: service.serviceId, reason });
-      }
+    for (const [serviceId, error] of await this.#clientAuth.readdAll(session, signal)) {
+      const reason = error instanceof Error ? error.name : 'unknown';
+      this.#emit({
+        type: 'warning',
+        message: `client auth for ${serviceId} not re-added: ${reason}`,
+      });
     }
+    await this.#services.republish(session, signal);
     this.#emit({ type: 'tor-restarted' });
   }
 
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    const services = [...this.#services];
-    this.#services.clear();
-    for (const service of services) await service.close();
+    await this.#services.closeAll();
+    await this.#clientAuth.clear(this.#session);
     const starting = await this.#starting?.catch(() => undefined);
     if (starting !== undefined && starting !== this.#session) await this.#stopSession(starting);
     const session = this.#session;

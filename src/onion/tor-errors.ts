@@ -145,3 +145,40 @@ export class OnionAddressRejectedError extends SocksConnectError {
 export class OnionIntroductionTimeoutError extends SocksConnectError {
   override name = 'OnionIntroductionTimeoutError';
 }
+
+/** What a filtered or too old tor refused: the identity onion keeps working without it. */
+export type TorFeature = 'client-auth-v3' | 'onion-client-auth';
+
+/**
+ * The control port refused a command Sotto needs for a feature (control-spec §4: 510 unrecognized
+ * or filtered, as onion-grater on Tails and Whonix answers; 511 unimplemented; 513 unrecognized
+ * argument, a tor older than 0.4.6 given `ClientAuthV3=`; 552 unrecognized key type for
+ * ONION_CLIENT_AUTH_ADD). The caller stays on the identity onion and says so. `cause` is the
+ * TorControlError.
+ */
+export class UnsupportedByTorError extends OnionError {
+  readonly code: string = 'unsupported-by-tor';
+  override name = 'UnsupportedByTorError';
+  constructor(
+    readonly feature: TorFeature,
+    /** The control command tor refused (its keyword only: arguments may hold a secret). */
+    readonly commandKeyword: string,
+    readonly status: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the tor control port refused ${commandKeyword} (${status}): ${
+        feature === 'client-auth-v3'
+          ? 'onion services with client authorization'
+          : 'client authorization for onions'
+      } are not available through this tor`,
+      options,
+    );
+  }
+}
+
+/** An argument no tor would accept: a port outside 1–65535, an x25519 key that is not 32 bytes. */
+export class InvalidOnionArgumentError extends OnionError {
+  readonly code: string = 'invalid-onion-argument';
+  override name = 'InvalidOnionArgumentError';
+}

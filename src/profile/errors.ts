@@ -117,3 +117,29 @@ export class ProfileDirError extends ProfileError {
 export function shellQuote(path: string): string {
   return `'${path.replace(/'/g, `'\\''`)}'`;
 }
+
+export type SealedLogCorruptionReason =
+  'bad-magic' | 'truncated' | 'wrong-log' | 'bad-length' | 'too-large' | 'tag-mismatch';
+
+/**
+ * A sealed log (history, queue journal) is damaged before its last record, belongs to another
+ * log, or is larger than allowed. A torn last record is not an error (it is dropped and reported).
+ */
+export class SealedLogCorruptedError extends ProfileError {
+  readonly code: string = 'log-corrupted';
+  override name = 'SealedLogCorruptedError';
+  readonly reason: SealedLogCorruptionReason;
+  constructor(reason: SealedLogCorruptionReason, detail: string, options?: ErrorOptions) {
+    super(`log is corrupted (${reason}): ${detail}`, options);
+    this.reason = reason;
+  }
+}
+
+/** The log was used after close(). */
+export class SealedLogClosedError extends ProfileError {
+  readonly code: string = 'log-closed';
+  override name = 'SealedLogClosedError';
+  constructor() {
+    super('log is closed');
+  }
+}

@@ -10,6 +10,7 @@ import {
   type VaultState,
 } from './vault-state.js';
 import { equalBytes } from '@noble/ciphers/utils.js';
+import { randomBytes } from 'node:crypto';
 
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const ALPHABET_CODES = Uint8Array.from(BASE64_ALPHABET, (c) => c.charCodeAt(0));
@@ -32,25 +33,69 @@ function base64Ascii(bytes: Uint8Array): Uint8Array {
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 
+/**
+ * JSON of `value` in which every Uint8Array (the contacts' endpoint secrets) stands as a marker
+ * string holding a fresh random nonce (no saved text can forge it) and its index in `secrets`.
+ */
+function withSecretMarkers(value: unknown): {
+  json: string;
+  secrets: Uint8Array[];
+  marker: RegExp;
+  revive: (key: string, v: unknown) => unknown;
+} {
+  const nonce = randomBytes(12).toString('hex');
+  const prefix = `sotto-secret:${nonce}:`;
+  const secrets: Uint8Array[] = [];
+  const json = JSON.stringify(value, (_key, v: unknown) => {
+    if (!(v instanceof Uint8Array)) return v;
+    secrets.push(v);
+    return `${prefix}${secrets.length - 1}`;
+  });
+  const revive = (_key: string, v: unknown): unknown =>
+    typeof v === 'string' && v.startsWith(prefix) ? secrets[Number(v.slice(prefix.length))] : v;
+  return { json, secrets, marker: new RegExp(`"${prefix}(\\d+)"`, 'g'), revive };
+}
+
+/** The JSON with each secret marker replaced by the secret's base64, built as bytes. */
+function spliceSecrets(json: string, secrets: Uint8Array[], marker: RegExp): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (const match of json.matchAll(marker)) {
+    parts.push(ascii(json.slice(at, match.index)), ascii('"'));
+    parts.push(base64Ascii(secrets[Number(match[1])] as Uint8Array), ascii('"'));
+    at = match.index + match[0].length;
+  }
+  parts.push(ascii(json.slice(at)));
+  return parts;
+}
+
 /** The state as the UTF-8 JSON that is sealed; the caller zeroes the result after use. */
 export function encodeVaultState(state: VaultState): Uint8Array {
   const { identity, ...rest } = state;
-  const restJson = ascii(JSON.stringify(rest)); // `{"version":1,…}`: never empty
-  const secrets = [base64Ascii(identity.expandedKey)];
-  const parts = [ascii('{"identity":{"expandedKey":"'), secrets[0] as Uint8Array, ascii('"')];
+  const marked = withSecretMarkers(rest); // `{"version":1,…}`: never empty
+  const restParts = spliceSecrets(marked.json, marked.secrets, marked.marker);
+  const restJson = concat(restParts);
+  for (const part of restParts) part.fill(0);
+  const secrets = [restJson, base64Ascii(identity.expandedKey)];
+  const parts = [ascii('{"identity":{"expandedKey":"'), secrets[1] as Uint8Array, ascii('"')];
   if (identity.seed !== undefined) {
     const seed = base64Ascii(identity.seed);
     secrets.push(seed);
     parts.push(ascii(',"seed":"'), seed, ascii('"'));
   }
   parts.push(ascii('},'), restJson.subarray(1));
+  const out = concat(parts);
+  for (const secret of secrets) secret.fill(0);
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const part of parts) {
     out.set(part, offset);
     offset += part.length;
   }
-  for (const secret of secrets) secret.fill(0);
   return out;
 }
 
@@ -74,7 +119,10 @@ export function cloneVaultState(state: VaultState, ownIdentity?: IdentityRecord)
   if (ownIdentity !== undefined && !sameIdentity(identity, ownIdentity)) {
     throw new VaultStateError('state.identity', 'the identity of an open vault cannot change');
   }
-  const plain = JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+  // JSON drops undefined fields as a save does; the secret bytes pass by reference and the
+  // validator copies them.
+  const marked = withSecretMarkers(rest);
+  const plain = JSON.parse(marked.json, marked.revive) as Record<string, unknown>;
   return validateVaultState({ ...plain, identity }, ownIdentity);
 }
 

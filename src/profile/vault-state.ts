@@ -30,6 +30,27 @@ export interface ContactRecord {
   readonly historyEnabled: boolean;
   readonly lastConnectedAt?: number;
   readonly origin?: 'request-sent' | 'request-accepted' | 'imported-ricochet';
+  /** The contact's endpoint onions (docs/ENDPOINTS.md §2, docs/SEAMS.md §2); absent: identity. */
+  readonly endpoint?: EndpointRecord;
+}
+
+/**
+ * What two Sotto contacts negotiated (docs/ENDPOINTS.md §2). Each half is present or absent as a
+ * whole: the onion we host for the contact (its key, and the contact's client-authorization
+ * key), and the onion the contact hosts for us (its service id, and our client-authorization
+ * secret for its descriptor). The secrets are bytes, zeroed on close and erased with the contact.
+ */
+export interface EndpointRecord {
+  /** Expanded ed25519 key (64 bytes) of the onion we host for this contact. */
+  readonly ourEndpointKey?: Uint8Array;
+  /** The contact's x25519 public key (32 bytes): it alone may read our endpoint's descriptor. */
+  readonly peerClientAuthKey?: Uint8Array;
+  /** The onion the contact hosts for us. */
+  readonly peerEndpointServiceId?: ServiceIdText;
+  /** Our x25519 secret (32 bytes) that decrypts the contact's endpoint descriptor. */
+  readonly ourClientAuthSecret?: Uint8Array;
+  /** When either half last changed (ms). */
+  readonly negotiatedAt: number;
 }
 
 export interface IncomingRequestRecord {
@@ -100,6 +121,9 @@ export interface BridgeSettings {
   readonly lines: readonly string[];
 }
 
+/** Whether our identity onion is published: always, until a time (ms), or not at all (dark). */
+export type IdentityOnlineRecord = 'always' | 'dark' | { readonly until: number };
+
 export interface SettingsRecord {
   readonly historyDefault: boolean;
   readonly blockUnknown: boolean;
@@ -108,6 +132,8 @@ export interface SettingsRecord {
   readonly bridges?: BridgeSettings;
   /** How the launched tor reaches the network (src/onion/network-settings.ts); absent: direct. */
   readonly network?: NetworkSettings;
+  /** The dark identity onion (src/core/identity-onion.ts); absent: 'always'. */
+  readonly identityOnline?: IdentityOnlineRecord;
 }
 
 export interface VaultState {
@@ -123,6 +149,17 @@ export interface VaultState {
   /** Saved history (only for contacts with history enabled), keyed by service id. */
   readonly history: Readonly<Record<ServiceIdText, readonly HistoryMessageRecord[]>>;
   readonly settings: SettingsRecord;
+  /**
+   * How much of the send-queue journal (src/profile/queue-journal.ts) this state holds: the
+   * journal file generation and the count of its records folded in. Absent: none.
+   */
+  readonly queueJournal?: QueueJournalMarkRecord;
+}
+
+export interface QueueJournalMarkRecord {
+  /** 32 lower-case hex characters. */
+  readonly generation: string;
+  readonly folded: number;
 }
 
 /** The state failed validation; `path` names the offending field (e.g. `contacts[3].nickname`). */
@@ -276,16 +313,64 @@ function identity(value: unknown, path: string): IdentityRecord {
 
 const ORIGINS = ['request-sent', 'request-accepted', 'imported-ricochet'] as const;
 
+function endpointGroup(value: unknown, path: string): EndpointRecord {
+  const o = object(
+    value,
+    path,
+    ['negotiatedAt'],
+    ['ourEndpointKey', 'peerClientAuthKey', 'peerEndpointServiceId', 'ourClientAuthSecret'],
+  );
+  const pair = (a: string, b: string): void => {
+    if (Object.hasOwn(o, a) !== Object.hasOwn(o, b)) fail(`${path}.${b}`, `goes with ${a}`);
+  };
+  pair('ourEndpointKey', 'peerClientAuthKey');
+  pair('peerEndpointServiceId', 'ourClientAuthSecret');
+  const negotiatedAt = time(o['negotiatedAt'], `${path}.negotiatedAt`);
+  const peerEndpointServiceId = optional(o, 'peerEndpointServiceId', (v) =>
+    serviceId(v, `${path}.peerEndpointServiceId`),
+  );
+  // The secrets last, each wiped again if a later one fails.
+  const copies: Uint8Array[] = [];
+  try {
+    const bytes = (key: string, length: number): Uint8Array | undefined =>
+      optional(o, key, (v) => {
+        const copy = secretBytes(v, `${path}.${key}`, length);
+        copies.push(copy);
+        return copy;
+      });
+    const ourEndpointKey = bytes('ourEndpointKey', 64);
+    const peerClientAuthKey = bytes('peerClientAuthKey', 32);
+    const ourClientAuthSecret = bytes('ourClientAuthSecret', 32);
+    return {
+      ...(ourEndpointKey && peerClientAuthKey ? { ourEndpointKey, peerClientAuthKey } : {}),
+      ...(peerEndpointServiceId !== undefined && ourClientAuthSecret
+        ? { peerEndpointServiceId, ourClientAuthSecret }
+        : {}),
+      negotiatedAt,
+    };
+  } catch (error) {
+    for (const copy of copies) copy.fill(0);
+    throw error;
+  }
+}
+
+/** Zeroes the secret bytes of an endpoint group. */
+export function wipeEndpoint(endpoint: EndpointRecord | undefined): void {
+  endpoint?.ourEndpointKey?.fill(0);
+  endpoint?.peerClientAuthKey?.fill(0);
+  endpoint?.ourClientAuthSecret?.fill(0);
+}
+
 function contact(value: unknown, path: string): ContactRecord {
   const o = object(
     value,
     path,
     ['serviceId', 'nickname', 'addedAt', 'historyEnabled'],
-    ['lastConnectedAt', 'origin'],
+    ['lastConnectedAt', 'origin', 'endpoint'],
   );
   const lastConnectedAt = optional(o, 'lastConnectedAt', (v) => time(v, `${path}.lastConnectedAt`));
   const origin = optional(o, 'origin', (v) => oneOf(v, `${path}.origin`, ORIGINS));
-  return {
+  const record = {
     serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
     nickname: text(o['nickname'], `${path}.nickname`, LIMITS.storedNickname),
     addedAt: time(o['addedAt'], `${path}.addedAt`),
@@ -293,6 +378,8 @@ function contact(value: unknown, path: string): ContactRecord {
     ...(lastConnectedAt === undefined ? {} : { lastConnectedAt }),
     ...(origin === undefined ? {} : { origin }),
   };
+  const endpoint = optional(o, 'endpoint', (v) => endpointGroup(v, `${path}.endpoint`));
+  return endpoint === undefined ? record : { ...record, endpoint };
 }
 
 function incoming(value: unknown, path: string): IncomingRequestRecord {
@@ -397,8 +484,13 @@ function settings(value: unknown, path: string): SettingsRecord {
     value,
     path,
     ['historyDefault', 'blockUnknown'],
-    ['bridges', 'network', 'ownNickname'],
+    ['bridges', 'network', 'ownNickname', 'identityOnline'],
   );
+  const identityOnline = optional(o, 'identityOnline', (v): IdentityOnlineRecord => {
+    if (v === 'always' || v === 'dark') return v;
+    const w = object(v, `${path}.identityOnline`, ['until']);
+    return { until: time(w['until'], `${path}.identityOnline.until`) };
+  });
   const ownNickname = optional(o, 'ownNickname', (v) =>
     text(v, `${path}.ownNickname`, LIMITS.nickname),
   );
@@ -425,7 +517,24 @@ function settings(value: unknown, path: string): SettingsRecord {
     ...(ownNickname === undefined ? {} : { ownNickname }),
     ...(bridges === undefined ? {} : { bridges }),
     ...(network === undefined ? {} : { network }),
+    ...(identityOnline === undefined ? {} : { identityOnline }),
   };
+}
+
+function queueJournalMark(value: unknown, path: string): QueueJournalMarkRecord {
+  const o = object(value, path, ['generation', 'folded']);
+  const generation = text(o['generation'], `${path}.generation`, 32);
+  if (!/^[0-9a-f]{32}$/.test(generation)) fail(`${path}.generation`, 'expected 32 hex characters');
+  return { generation, folded: integer(o['folded'], `${path}.folded`, 0, Number.MAX_SAFE_INTEGER) };
+}
+
+/** `{ [key]: check(value) }` when `obj` has `key`, else `{}` (an absent optional stays absent). */
+function optionalField<K extends string, T>(
+  obj: Obj,
+  key: K,
+  check: (v: unknown) => T,
+): Partial<Record<K, T>> {
+  return Object.hasOwn(obj, key) ? ({ [key]: check(obj[key]) } as Record<K, T>) : {};
 }
 
 const TOP_LEVEL = [
@@ -447,6 +556,11 @@ export function wipeIdentity(identity: IdentityRecord): void {
   identity.seed?.fill(0);
 }
 
+/** Zeroes every secret of a state but the identity: the contacts' endpoint keys. */
+export function wipeContactSecrets(state: Pick<VaultState, 'contacts'>): void {
+  for (const c of state.contacts) wipeEndpoint(c.endpoint);
+}
+
 /**
  * Validate a state (in memory: identity as bytes; parsed JSON: identity as base64) and return a
  * fresh, clean copy (unknown keys refused, not dropped) whose identity bytes are new copies; with
@@ -454,33 +568,47 @@ export function wipeIdentity(identity: IdentityRecord): void {
  * {@link VaultStateError}.
  */
 export function validateVaultState(value: unknown, ownIdentity?: IdentityRecord): VaultState {
-  const o = object(value, 'state', TOP_LEVEL);
+  const o = object(value, 'state', TOP_LEVEL, ['queueJournal']);
   if (o['version'] !== VAULT_STATE_VERSION) fail('state.version', 'unsupported state version');
   const each = <T>(key: string, max: number, check: (v: unknown, p: string) => T): T[] =>
     list(o[key], `state.${key}`, max).map((v, i) => check(v, `state.${key}[${i}]`));
-  const contacts = each('contacts', LIMITS.contacts, contact);
-  uniqueIds(contacts, 'state.contacts');
-  const outgoingRequests = each('outgoingRequests', LIMITS.contacts, outgoing);
-  // The contact book holds contacts and outgoing requests together.
-  if (contacts.length + outgoingRequests.length > LIMITS.contacts) {
-    fail('state.outgoingRequests', `more than ${LIMITS.contacts} contacts and requests together`);
+  // Contacts may carry endpoint secrets: every copy made is wiped if anything later fails.
+  const contacts: ContactRecord[] = [];
+  try {
+    for (const [i, v] of list(o['contacts'], 'state.contacts', LIMITS.contacts).entries()) {
+      contacts.push(contact(v, `state.contacts[${i}]`));
+    }
+    return withRest(contacts);
+  } catch (error) {
+    wipeContactSecrets({ contacts });
+    throw error;
   }
-  const history = recordMap(o['history'], 'state.history', (v, p) =>
-    list(v, p, LIMITS.historyPerContact).map((e, i) => historyMessage(e, `${p}[${i}]`)),
-  );
-  const state: Omit<VaultState, 'identity'> = {
-    version: 1,
-    contacts,
-    incomingRequests: each('incomingRequests', LIMITS.incomingRequests, incoming),
-    outgoingRequests,
-    blocked: each('blocked', LIMITS.blocked, blockedEntry),
-    rejected: each('rejected', LIMITS.rejected, rejectedEntry),
-    queues: recordMap(o['queues'], 'state.queues', (v, p) =>
-      list(v, p, LIMITS.queuePerContact).map((e, i) => queued(e, `${p}[${i}]`)),
-    ),
-    history,
-    settings: settings(o['settings'], 'state.settings'),
-  };
-  // Last, so that no copy of the secrets is left behind when another field fails.
-  return { ...state, identity: ownIdentity ?? identity(o['identity'], 'state.identity') };
+
+  function withRest(contacts: ContactRecord[]): VaultState {
+    uniqueIds(contacts, 'state.contacts');
+    const outgoingRequests = each('outgoingRequests', LIMITS.contacts, outgoing);
+    // The contact book holds contacts and outgoing requests together.
+    if (contacts.length + outgoingRequests.length > LIMITS.contacts) {
+      fail('state.outgoingRequests', `more than ${LIMITS.contacts} contacts and requests together`);
+    }
+    const history = recordMap(o['history'], 'state.history', (v, p) =>
+      list(v, p, LIMITS.historyPerContact).map((e, i) => historyMessage(e, `${p}[${i}]`)),
+    );
+    const state: Omit<VaultState, 'identity'> = {
+      version: 1,
+      contacts,
+      incomingRequests: each('incomingRequests', LIMITS.incomingRequests, incoming),
+      outgoingRequests,
+      blocked: each('blocked', LIMITS.blocked, blockedEntry),
+      rejected: each('rejected', LIMITS.rejected, rejectedEntry),
+      queues: recordMap(o['queues'], 'state.queues', (v, p) =>
+        list(v, p, LIMITS.queuePerContact).map((e, i) => queued(e, `${p}[${i}]`)),
+      ),
+      history,
+      settings: settings(o['settings'], 'state.settings'),
+      ...optionalField(o, 'queueJournal', (v) => queueJournalMark(v, 'state.queueJournal')),
+    };
+    // Last, so that no copy of the secrets is left behind when another field fails.
+    return { ...state, identity: ownIdentity ?? identity(o['identity'], 'state.identity') };
+  }
 }

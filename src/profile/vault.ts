@@ -34,7 +34,12 @@ import {
   type ScryptParams,
 } from './vault-format.js';
 import { cloneVaultState, decodeVaultState, encodeVaultState } from './vault-state-json.js';
-import { VaultStateError, wipeIdentity, type VaultState } from './vault-state.js';
+import {
+  VaultStateError,
+  wipeContactSecrets,
+  wipeIdentity,
+  type VaultState,
+} from './vault-state.js';
 
 /** ~0.5 s and 128 MiB on the reference machine (see bench/vault.bench.ts). */
 export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { logN: 17, r: 8, p: 1 };
@@ -197,6 +202,7 @@ export async function createVault(
   } catch (error) {
     material?.key.fill(0);
     wipeIdentity(state.identity);
+    wipeContactSecrets(state);
     throw error;
   }
   return makeVault(path, state, material, 'main', options);
@@ -335,8 +341,15 @@ function makeVault(
       serial(async () => {
         const keys = live();
         const next = cloneVaultState(newState, state.identity);
-        await write(next, keys);
+        try {
+          await write(next, keys);
+        } catch (error) {
+          wipeContactSecrets(next);
+          throw error;
+        }
+        const previous = state;
         state = next;
+        wipeContactSecrets(previous); // the vault's own copies of what the new state replaced
         if (saveOptions.forget === true) await forgetOlderCopies(path, seal(keys, next));
       }),
     changePassphrase: (newPassphrase, changeOptions = {}) =>
@@ -365,6 +378,7 @@ function makeVault(
       if (material.kdf.name === 'none') material.kdf.key.fill(0);
       material = null;
       wipeIdentity(state.identity);
+      wipeContactSecrets(state);
     },
   };
 }

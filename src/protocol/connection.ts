@@ -22,17 +22,28 @@ import {
   SOTTO_FEATURES,
   UNKNOWN_PURPOSE_TIMEOUT_MS,
   WINDOWED_FILE_FEATURE,
+  BULK_CONNECTION_FEATURE,
   type CloseReason,
   type ConnectionEvent,
   type ConnectionOptions,
   type Role,
 } from './connection-types.js';
-import { InvalidContactRequestError, ProtocolError, UnsupportedVersionError } from './errors.js';
+import {
+  InvalidContactRequestError,
+  ProtocolError,
+  UnauthorizedError,
+  UnsupportedVersionError,
+} from './errors.js';
 import { PacketDecoder, encodePacket } from './packet-codec.js';
 import { COOKIE_SIZE, encodeControlPacket } from './messages.js';
 import { isValidServiceId } from '../identity/service-id.js';
 import { isValidNickname, isValidRequestText } from './limits.js';
-import { IntroductionParser, encodeIntroduction, parseIntroductionReply } from './introduction.js';
+import {
+  IntroductionParser,
+  introductionFor,
+  parseIntroductionReply,
+  type ConnectionPurpose,
+} from './introduction.js';
 import { ChannelTable } from './channel-table.js';
 import type { ChannelHost } from './channels/channel.js';
 import { AuthClientChannel } from './channels/auth-hidden-service.js';
@@ -51,6 +62,7 @@ export class RicochetConnection {
   readonly role: Role;
   readonly features: readonly string[];
   #state: State = 'introduction';
+  #purpose: ConnectionPurpose;
   readonly #options: ConnectionOptions;
   readonly #intro = new IntroductionParser();
   readonly #decoder = new PacketDecoder();
@@ -86,6 +98,7 @@ export class RicochetConnection {
     this.role = options.role;
     this.#options = options;
     this.features = options.features ?? SOTTO_FEATURES;
+    this.#purpose = options.role === 'client' ? (options.purpose ?? 'control') : 'control';
     this.#peerServiceId = options.role === 'client' ? options.peerServiceId : undefined;
     this.#createdAt = this.#lastInputAt = options.now();
     this.#host = {
@@ -116,8 +129,9 @@ export class RicochetConnection {
           this.#events.push({ type: 'round-trip', ms: options.now() - sentAt });
         }
       },
+      isBulk: () => this.#purpose === 'bulk',
     });
-    if (this.role === 'client') this.#priority.push(encodeIntroduction());
+    if (this.role === 'client') this.#priority.push(introductionFor(this.#purpose));
   }
 
   get isAuthenticated(): boolean {
@@ -132,6 +146,14 @@ export class RicochetConnection {
   }
   get state(): 'introduction' | 'open' | 'closing' | 'closed' {
     return this.#state;
+  }
+  /** 'bulk': a Sotto bulk connection (one file transfer; no chat, never the control link). */
+  get purpose(): ConnectionPurpose {
+    return this.#purpose;
+  }
+  /** True when both peers negotiated bulk connections (docs/PROTOCOL.md "Bulk connections"). */
+  get bulkConnections(): boolean {
+    return this.#negotiated.has(BULK_CONNECTION_FEATURE);
   }
   /** True when both peers negotiated several file chunks in flight. */
   get windowedFileTransfer(): boolean {
@@ -167,6 +189,7 @@ export class RicochetConnection {
           const step = this.#intro.push(bytes);
           if (!step.done) return;
           this.#priority.push(step.reply);
+          this.#purpose = step.purpose;
           if (step.version === null) {
             throw new UnsupportedVersionError('the client offers no version we speak');
           }
@@ -283,6 +306,7 @@ export class RicochetConnection {
 
   openChat(): void {
     this.#requireKnown();
+    if (this.#purpose === 'bulk') throw new ConnectionStateError('no chat on a bulk connection');
     this.#chat ??= this.#table.openOutbound((id) => new ChatSendChannel(id, this.#host));
   }
 
@@ -383,6 +407,7 @@ export class RicochetConnection {
     // 3.0.41 opens its own channels once the whole input at hand is handled (after echoing the
     // auth close and answering the server's opens); doing the same keeps our bytes identical.
     if (known) this.#afterInput.push(() => this.#openOwnChannels());
+    else if (this.#purpose === 'bulk') this.#afterInput.push(() => this.#strangerOnBulk());
   }
 
   #serverAuthenticated(serviceId: string): boolean {
@@ -393,7 +418,13 @@ export class RicochetConnection {
     this.#events.push({ type: 'authenticated', peerServiceId: serviceId, isKnownContact: known });
     // Result and the auth channel close go first; our channels open right after, as in 3.0.41.
     if (known) this.#table.afterPacket(() => this.#openOwnChannels());
+    else if (this.#purpose === 'bulk') this.#table.afterPacket(() => this.#strangerOnBulk());
     return known;
+  }
+
+  /** Only contacts may hold a bulk connection: it ends right after the auth Result. */
+  #strangerOnBulk(): never {
+    throw new UnauthorizedError('a bulk connection with a peer who is not a contact');
   }
 
   #becomeKnownContact(): void {
@@ -403,6 +434,7 @@ export class RicochetConnection {
 
   #openOwnChannels(): void {
     if (this.#state !== 'open' || this.#options.autoOpenChannels === false) return;
+    if (this.#purpose === 'bulk') return; // the sender opens its file channel when it offers
     this.openChat();
     this.openFileChannel();
   }

@@ -59,7 +59,12 @@ async function side(key: IdentityKey, peer: IdentityKey, features?: string[]): P
     vault,
     downloadsDir: dir,
     backoff: { baseMs: 200, capMs: 400, minMs: 50, likelyRejectedMs: 60_000 },
-    circuits: { globalMinIntervalMs: 0, minMoveIntervalMs: 0, onMove: (m) => moves.push(m) },
+    circuits: {
+      globalMinIntervalMs: 0,
+      minMoveIntervalMs: 0,
+      exploreAboveMs: 0, // loopback round trips are a few ms: explore anyway
+      onMove: (m) => moves.push(m),
+    },
     ...(features ? { features } : {}),
   });
   cleanup.push(async () => {
@@ -155,8 +160,10 @@ describe.each([
     expect(keys).toHaveLength(3);
     expect(new Set(keys).size).toBe(3);
     expect(openDials(a)).toEqual([a.tor.dialled[2]]);
-    // The mover never showed the contact offline, and the peer never saw anything refused.
+    // The mover never showed the contact offline, and no message failed.
     expect(a.events.filter((e) => e.type === 'offline')).toEqual([]);
+    // Nor did the peer: a newer link of the same contact took over, it never went away.
+    expect(b.events.filter((e) => e.type === 'offline')).toEqual([]);
     expect(a.events.filter((e) => e.type === 'message-state' && e.state === 'failed')).toEqual([]);
   }, 60_000);
 

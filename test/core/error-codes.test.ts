@@ -29,6 +29,7 @@ import {
   UnsafeDownloadsDirError,
 } from '../../src/core/downloads.js';
 import { errorEvent } from '../../src/core/error-events.js';
+import { InvalidIdentityOnlineError } from '../../src/core/identity-onion.js';
 import {
   FileTransferError,
   PeerOfflineError,
@@ -84,6 +85,7 @@ const PINNED: readonly (readonly [ErrorClass, string])[] = [
   [UnknownTransferError, 'unknown-transfer'],
   [FileTransferError, 'file-error'],
   [UnknownCommandError, 'unknown-command'],
+  [InvalidIdentityOnlineError, 'invalid-identity-online'],
 ];
 
 /** Errors a front end never sees the code of: they are `internal`. */

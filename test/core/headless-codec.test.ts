@@ -32,10 +32,13 @@ describe('parseCommandLine', () => {
       { type: 'set-nickname', nickname: 'Al' },
       { type: 'set-nickname', nickname: '' },
       { type: 'own-nickname' },
+      { type: 'identity-online' },
+      { type: 'set-identity-online', mode: 'dark' },
+      { type: 'set-identity-online', mode: 'open', minutes: 30 },
       { type: 'quit' },
     ];
     for (const c of samples) expect(parseCommandLine(JSON.stringify(c))).toEqual(c);
-    expect(Object.keys(COMMAND_SCHEMAS)).toHaveLength(26);
+    expect(Object.keys(COMMAND_SCHEMAS)).toHaveLength(28);
   });
 
   it.each([
@@ -58,6 +61,9 @@ describe('parseCommandLine', () => {
     ['{"type":"accept-file","address":"x","fileId":1.5}', 'bad-field-type'],
     ['{"type":"accept-file","address":"x","fileId":4294967296}', 'bad-field-type'],
     ['{"type":"accept-file","address":"x","fileId":"1"}', 'bad-field-type'],
+    ['{"type":"set-identity-online","mode":"open","minutes":"30"}', 'bad-field-type'],
+    ['{"type":"set-identity-online","minutes":30}', 'missing-field'],
+    ['{"type":"set-identity-online","mode":"dark","until":5}', 'unknown-field'],
     ['{"type":"history","address":"x","enabled":"yes"}', 'bad-field-type'],
     ['{"type":"accept","address":"x","nickname":null}', 'bad-field-type'],
     ['{"type":"set-nickname"}', 'missing-field'],

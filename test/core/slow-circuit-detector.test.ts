@@ -87,20 +87,24 @@ describe('SlowCircuitDetector', () => {
   it('with no reference anywhere, explores once per contact; other contacts lend theirs', () => {
     const d = new SlowCircuitDetector({ globalMinIntervalMs: 0, minMoveIntervalMs: 0 });
     d.connectionStarted('bob', 1);
-    const first = [20, 20, 20, 20, 20].map((ms) => d.sample('bob', 1, ms, 0));
-    expect(first[4]).toEqual({ reason: 'explore', medianMs: 20, referenceMs: undefined });
+    expect([5, 5, 5, 5, 5].map((ms) => d.sample('bob', 1, ms, 0))).toEqual(
+      Array(5).fill(undefined),
+    );
+    d.connectionStarted('bob', 1); // a first circuit below exploreAboveMs is not explored
+    const first = [60, 60, 60, 60, 60].map((ms) => d.sample('bob', 1, ms, 0));
+    expect(first[4]).toEqual({ reason: 'explore', medianMs: 60, referenceMs: undefined });
     // a move that could not start (e.g. the peer's link is still young) uses up nothing
-    expect(d.sample('bob', 1, 20, 0)).toEqual(first[4]);
+    expect(d.sample('bob', 1, 60, 0)).toEqual(first[4]);
     d.moved('bob', 1, first[4] as NonNullable<(typeof first)[4]>, 0);
     d.connectionStarted('bob', 2);
-    expect([20, 20, 20, 20, 20].map((ms) => d.sample('bob', 2, ms, 0))).toEqual(
+    expect([60, 60, 60, 60, 60].map((ms) => d.sample('bob', 2, ms, 0))).toEqual(
       Array(5).fill(undefined),
     );
     // the explored connection is bob's reference now; carol borrows it
-    expect(d.referenceMs('bob', 1)).toBe(20);
-    expect(d.referenceMs('carol', 1)).toBe(20);
+    expect(d.referenceMs('bob', 1)).toBe(60);
+    expect(d.referenceMs('carol', 1)).toBe(60);
     d.connectionStarted('carol', 7);
-    expect([20, 21, 19, 22, 20].map((ms) => d.sample('carol', 7, ms, 1))).toEqual(
+    expect([60, 61, 59, 62, 60].map((ms) => d.sample('carol', 7, ms, 1))).toEqual(
       Array(5).fill(undefined),
     );
   });

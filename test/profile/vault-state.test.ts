@@ -37,6 +37,7 @@ describe('validateVaultState', () => {
       settings: {
         historyDefault: true,
         blockUnknown: true,
+        identityOnline: { until: 1_796_433_600_000 },
         bridges: { type: 'obfs4', lines: ['a'] },
       },
     };
@@ -113,6 +114,29 @@ describe('validateVaultState', () => {
       [
         (s) => (s['settings'] = { historyDefault: true, blockUnknown: false, ownNickname: 7 }),
         'state.settings.ownNickname',
+      ],
+      [
+        (s) =>
+          (s['settings'] = { historyDefault: true, blockUnknown: false, identityOnline: 'off' }),
+        'state.settings.identityOnline',
+      ],
+      [
+        (s) =>
+          (s['settings'] = {
+            historyDefault: true,
+            blockUnknown: false,
+            identityOnline: { until: -1 },
+          }),
+        'state.settings.identityOnline.until',
+      ],
+      [
+        (s) =>
+          (s['settings'] = {
+            historyDefault: true,
+            blockUnknown: false,
+            identityOnline: { until: 5, from: 1 },
+          }),
+        'state.settings.identityOnline.from',
       ],
       [
         (s) =>

@@ -26,6 +26,21 @@ export function serviceIds(count: number): string[] {
   return ids;
 }
 
+/** An order-8 point of ed25519 (a well-known torsion-subgroup encoding). */
+const ORDER_8_POINT = 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a';
+
+/**
+ * Service ids with a correct checksum and version whose key tor refuses: a small-order point,
+ * and a prime-order point plus an order-8 point (torsioned). Only the point check catches them.
+ */
+export function weakKeyServiceIds(): { readonly smallOrder: string; readonly torsioned: string } {
+  const torsion = Point.fromHex(ORDER_8_POINT);
+  return {
+    smallOrder: serviceIdOf(torsion.toBytes()),
+    torsioned: serviceIdOf(Point.BASE.multiply(7n).add(torsion).toBytes()),
+  };
+}
+
 /** rend-spec-v3 §6: base32(pubkey ‖ checksum ‖ version) — the encoding only, no point check. */
 function serviceIdOf(publicKey: Uint8Array): string {
   const prefix = new TextEncoder().encode('.onion checksum');

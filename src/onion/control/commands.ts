@@ -1,11 +1,13 @@
 // Typed wrappers for the control commands Sotto uses (torspec control-spec §3: GETINFO §3.9,
 // GETCONF/SETCONF/RESETCONF §3.1–3.3, SETEVENTS §3.4, SIGNAL §3.7, TAKEOWNERSHIP §3.23,
-// DROPOWNERSHIP §3.33, ADD_ONION §3.27, DEL_ONION §3.28). Every argument is validated first.
+// DROPOWNERSHIP §3.33, ADD_ONION §3.27, DEL_ONION §3.28; client authorization in
+// client-auth-commands.ts). Every argument is validated first.
 import type { ControlSendOptions, TorControlConnection } from './control-connection.js';
 import { ControlArgumentError, MalformedControlFieldError } from './errors.js';
 import { quoteString, unquoteString } from './quote.js';
 import type { ControlReply } from './reply-parser.js';
 import { SERVICE_ID_PATTERN } from '../../identity/service-id.js';
+import { CLIENT_AUTH_V3_KEY_PATTERN } from './client-auth-commands.js';
 
 export { protocolInfo, type ProtocolInfo } from './authenticate.js';
 
@@ -18,7 +20,7 @@ const EVENT_CODE = /^[A-Za-z_]+$/;
 /** v3 onion service id: 56 base32 characters (lower case as tor prints it). */
 /** base64 of a 64-byte expanded ed25519 secret key: 88 characters ending in "==". */
 const ED25519_V3_BLOB = /^[A-Za-z0-9+/]{86}==$/;
-const FLAG = /^[A-Za-z]+$/;
+const FLAG = /^[A-Za-z0-9]+$/;
 
 function checkKey(key: string, pattern: RegExp, what: string): void {
   if (!pattern.test(key)) throw new ControlArgumentError(`invalid ${what}: not ${pattern.source}`);
@@ -192,6 +194,12 @@ export interface AddOnionRequest {
   /** e.g. 'DiscardPK', 'Detach', 'MaxStreamsCloseCircuit'. */
   readonly flags?: readonly string[];
   readonly maxStreams?: number;
+  /**
+   * v3 client authorization (tor ≥ 0.4.6): only clients holding one of these keys can read the
+   * descriptor. Each is a `ClientAuthV3=` value (client-auth-commands.ts `clientAuthV3Key`); the
+   * `V3Auth` flag is added with them.
+   */
+  readonly clientAuthV3?: readonly string[];
 }
 
 export interface AddOnionResult {
@@ -237,7 +245,10 @@ export async function addOnion(
   }
   if (request.ports.length === 0) throw new ControlArgumentError('ADD_ONION needs a port');
   const parts = [keyArgument];
-  const flags = request.flags ?? [];
+  // Tor (0.4.9) answers `512 No auth type specified` to ClientAuthV3= without the V3Auth flag.
+  const clientAuth = (request.clientAuthV3 ?? []).length > 0;
+  const flags = [...(request.flags ?? [])];
+  if (clientAuth && !flags.includes('V3Auth')) flags.push('V3Auth');
   for (const flag of flags) checkKey(flag, FLAG, 'ADD_ONION flag');
   if (flags.length > 0) parts.push(`Flags=${flags.join(',')}`);
   if (request.maxStreams !== undefined) {
@@ -257,6 +268,10 @@ export async function addOnion(
         ? `Port=${port.virtualPort}`
         : `Port=${port.virtualPort},${formatTarget(port.target)}`,
     );
+  }
+  for (const key of request.clientAuthV3 ?? []) {
+    checkKey(key, CLIENT_AUTH_V3_KEY_PATTERN, 'ClientAuthV3 key');
+    parts.push(`ClientAuthV3=${key}`);
   }
   const values = keyValueLines(await conn.send(`ADD_ONION ${parts.join(' ')}`, options));
   const serviceId = values.get('ServiceID');

@@ -24,3 +24,4 @@ export {
   type AddOnionResult,
 } from './commands.js';
 export * from './events.js';
+export * from './client-auth-commands.js';

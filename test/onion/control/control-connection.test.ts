@@ -1,6 +1,6 @@
 // TorControlConnection over real loopback sockets against a scripted control-port peer: FIFO
 // matching, async events between replies, error statuses, timeout/abort/garbage/close handling.
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   TorControlConnection,
@@ -17,48 +17,7 @@ import {
   MalformedControlReplyError,
   TorControlError,
 } from '../../../src/onion/control/errors.js';
-
-interface ScriptedPeer {
-  readonly port: number;
-  readonly received: string[];
-  close(): Promise<void>;
-}
-
-/** A loopback server that answers each command line with `script(line)` (or stays silent). */
-async function scriptedPeer(
-  script: (line: string, socket: Socket) => string | undefined,
-): Promise<ScriptedPeer> {
-  const received: string[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let buffer = '';
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let end;
-      while ((end = buffer.indexOf('\r\n')) !== -1) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        received.push(line);
-        const answer = script(line, socket);
-        if (answer !== undefined && !socket.destroyed) socket.write(answer);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return {
-    port: address.port,
-    received,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { scriptedPeer, type ScriptedPeer } from '../../support/scripted-control-peer.js';
 
 let peer: ScriptedPeer | undefined;
 let conn: TorControlConnection | undefined;

@@ -1,0 +1,221 @@
+// An append-only file of individually sealed records (format: sealed-log-format.ts), the storage
+// primitive under per-conversation history and the durable send-queue journal (docs/SEAMS.md §1,
+// docs/PROFILE.md "Sealed logs"). An append is one positional write plus fdatasync and resolves only
+// once the record is on disk; a compaction writes a whole new file (temp, fsync, atomic rename,
+// fsync of the directory). Opening reads and authenticates every record; a torn last record is
+// dropped (reported, never fatal) and overwritten by the next append. Files are 0600.
+import { constants } from 'node:fs';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { readBoundedFrom } from '../fs/read-bounded.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { SealedLogClosedError, SealedLogCorruptedError, VaultExistsError } from './errors.js';
+import {
+  DEFAULT_MAX_RECORD_BYTES,
+  checkLogIdentity,
+  encodeLogHeader,
+  newLogHeader,
+  parseLog,
+  sealRecord,
+  type LogHeader,
+  type LogIdentity,
+  type LogTail,
+} from './sealed-log-format.js';
+
+export { DEFAULT_MAX_RECORD_BYTES, type LogIdentity, type LogTail } from './sealed-log-format.js';
+
+/** The default bound on a whole log file, checked before it is read. */
+export const DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024;
+
+export interface SealedLogOptions extends LogIdentity {
+  /** Bound on one record's sealed length (default 64 KiB); larger appends throw RangeError. */
+  readonly maxRecordBytes?: number;
+  /** Bound on the file (default 256 MiB); a larger file is refused before it is read. */
+  readonly maxFileBytes?: number;
+}
+
+export interface SealedLog {
+  readonly path: string;
+  /** Records in the file (the index the next append gets). */
+  readonly count: number;
+  /** Bytes of the file up to the end of its last record. */
+  readonly size: number;
+  /** Seal `record` at the end; resolves once it is written and fdatasync'ed. Appends are serial. */
+  append(record: Uint8Array): Promise<void>;
+  /** Replace the whole log by `records` (a new file generation), atomically and durably. */
+  compact(records: readonly Uint8Array[]): Promise<void>;
+  /** Waits for pending writes, closes the file and zeroes the log's copy of the key. */
+  close(): Promise<void>;
+}
+
+export interface OpenedLog {
+  readonly log: SealedLog;
+  /** The plaintext of every good record, oldest first. */
+  readonly records: Uint8Array[];
+  readonly tail: LogTail;
+}
+
+function ownIdentity(options: SealedLogOptions): LogIdentity {
+  checkLogIdentity(options);
+  return {
+    key: Uint8Array.from(options.key),
+    logId: Uint8Array.from(options.logId),
+    profileId: Uint8Array.from(options.profileId),
+  };
+}
+
+function wholeFile(
+  id: LogIdentity,
+  header: LogHeader,
+  records: readonly Uint8Array[],
+  maxRecordBytes: number,
+): Uint8Array {
+  const parts = [encodeLogHeader(header)];
+  records.forEach((r, i) => parts.push(sealRecord(id, header, i, r, maxRecordBytes)));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+}
+
+const openForWriting = (path: string): Promise<FileHandle> =>
+  open(path, constants.O_RDWR | constants.O_NOFOLLOW);
+
+/**
+ * Create a new log at `path` holding `records` (written atomically: a crash leaves no file or the
+ * whole one). Refuses to replace an existing file (VaultExistsError).
+ */
+export async function createSealedLog(
+  path: string,
+  options: SealedLogOptions,
+  records: readonly Uint8Array[] = [],
+): Promise<SealedLog> {
+  const id = ownIdentity(options);
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  try {
+    if (await exists(path)) throw new VaultExistsError(path);
+    const header = newLogHeader(id.logId);
+    const file = wholeFile(id, header, records, maxRecordBytes);
+    await writeFileAtomic(path, file, { keepPrevious: false });
+    const handle = await openForWriting(path);
+    return makeLog(path, id, handle, { header, count: records.length, size: file.length }, options);
+  } catch (error) {
+    id.key.fill(0);
+    throw error;
+  }
+}
+
+/**
+ * Open the log at `path` and authenticate every record. Throws SealedLogCorruptedError (damage
+ * before the last record, another log's file, too large), VaultVersionError (a newer format) or
+ * the file system's error (ENOENT). Opening writes nothing; a torn tail is cut by the next append.
+ */
+export async function openSealedLog(path: string, options: SealedLogOptions): Promise<OpenedLog> {
+  const id = ownIdentity(options);
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_LOG_BYTES;
+  let handle: FileHandle | undefined;
+  try {
+    handle = await openForWriting(path);
+    const info = await handle.stat();
+    if (!info.isFile()) throw new SealedLogCorruptedError('bad-magic', 'not a regular file');
+    if (info.size > maxFileBytes) {
+      throw new SealedLogCorruptedError('too-large', `${info.size} bytes`);
+    }
+    const read = await readBoundedFrom(handle, maxFileBytes, { sizeHint: info.size });
+    try {
+      if (read.truncated) throw new SealedLogCorruptedError('too-large', 'the file grew');
+      const file = new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length);
+      const parsed = parseLog(file, id, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
+      const state = { header: parsed.header, count: parsed.records.length, size: parsed.validEnd };
+      const log = makeLog(path, id, handle, state, options);
+      return { log, records: parsed.records, tail: parsed.tail };
+    } finally {
+      read.wipe();
+    }
+  } catch (error) {
+    id.key.fill(0);
+    await handle?.close();
+    throw error;
+  }
+}
+
+interface LogPosition {
+  header: LogHeader;
+  count: number;
+  size: number;
+}
+
+function makeLog(
+  path: string,
+  id: LogIdentity,
+  firstHandle: FileHandle,
+  position: LogPosition,
+  options: SealedLogOptions,
+): SealedLog {
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  let handle: FileHandle | null = firstHandle;
+  let chain: Promise<void> = Promise.resolve();
+  const serial = (task: (h: FileHandle) => Promise<void>): Promise<void> => {
+    const run = chain.then(() => {
+      if (handle === null) throw new SealedLogClosedError();
+      return task(handle);
+    });
+    chain = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    path,
+    get count() {
+      return position.count;
+    },
+    get size() {
+      return position.size;
+    },
+    append: (record) =>
+      serial(async (h) => {
+        const bytes = sealRecord(id, position.header, position.count, record, maxRecordBytes);
+        let written = 0;
+        while (written < bytes.length) {
+          const at = position.size + written;
+          const r = await h.write(bytes, written, bytes.length - written, at);
+          written += r.bytesWritten;
+        }
+        // A torn tail (or a failed earlier append) may lie beyond the new end: cut it.
+        if ((await h.stat()).size > position.size + bytes.length) {
+          await h.truncate(position.size + bytes.length);
+        }
+        await h.datasync();
+        position.size += bytes.length;
+        position.count += 1;
+      }),
+    compact: (records) =>
+      serial(async (h) => {
+        const header = newLogHeader(id.logId);
+        const file = wholeFile(id, header, records, maxRecordBytes);
+        await writeFileAtomic(path, file, { keepPrevious: false });
+        await h.close();
+        handle = null;
+        handle = await openForWriting(path);
+        Object.assign(position, { header, count: records.length, size: file.length });
+      }),
+    close: async () => {
+      await chain;
+      const h = handle;
+      handle = null;
+      id.key.fill(0);
+      await h?.close();
+    },
+  };
+}
