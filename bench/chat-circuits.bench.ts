@@ -12,16 +12,16 @@
 //   SOTTO_BENCH_PEER=compat npm run bench:circuits   # the peer offers no extensions
 //   SOTTO_BENCH_MOVES=off npm run bench:circuits     # control: no slow-circuit moves
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { afterAll, bench, describe } from 'vitest';
 import type { CircuitMove } from '../src/core/circuit-moves.js';
 import { IdentityKey } from '../src/identity/identity-key.js';
-import { createTorProvider, type RealTorProvider } from '../src/onion/real-tor-provider.js';
+import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { startTestNetwork, type TestNetwork } from '../tor/testnet.js';
 import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
+import { chatAckMs, echoRtts, launchSamples, quantile } from './tor-bench-support.js';
 
 const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 10);
 const ROUNDS = Number(process.env['SOTTO_BENCH_ROUNDS'] ?? 40);
@@ -49,10 +49,6 @@ afterAll(() => {
   console.log(summary());
 });
 
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
-}
 const p50 = (xs: readonly number[]): number => quantile(xs, 0.5);
 const p95 = (xs: readonly number[]): number => quantile(xs, 0.95);
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
@@ -88,68 +84,9 @@ function summary(): string {
   return lines.join('\n');
 }
 
-function readExactly(socket: Duplex, n: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let got = 0;
-    const onData = (chunk: Buffer): void => {
-      got += chunk.length;
-      if (got < n) return;
-      socket.off('data', onData);
-      socket.off('error', reject);
-      resolve();
-    };
-    socket.on('data', onData);
-    socket.once('error', reject);
-  });
-}
-
-/** Round trips of a 64-byte echo over a fresh circuit (its own isolation key) to `echoId`. */
-async function echoRtts(dialer: RealTorProvider, echoId: string, run: number): Promise<number[]> {
-  const socket = await dialer.connect(echoId, 9878, `bench-echo-${run}-${performance.now()}`);
-  const rtts: number[] = [];
-  const payload = Buffer.alloc(64, 7);
-  for (let i = 0; i < ROUNDS + 3; i++) {
-    const t0 = performance.now();
-    const back = readExactly(socket, payload.length);
-    socket.write(payload);
-    await back;
-    if (i >= 3) rtts.push(performance.now() - t0);
-  }
-  socket.destroy();
-  return rtts;
-}
-
-async function chatAcks(a: SottoInstance, b: SottoInstance): Promise<number[]> {
-  const rtts: number[] = [];
-  for (let i = 0; i < ROUNDS + 3; i++) {
-    const from = a.events.mark;
-    const t0 = performance.now();
-    await a.core.dispatch({ type: 'send', address: b.address, text: `ping ${i}` });
-    await a.events.waitFor((e) => e.type === 'delivered', 60_000, from);
-    if (i >= 3) rtts.push(performance.now() - t0);
-  }
-  return rtts;
-}
-
 /** launch → published: the bare tor layer vs a whole Sotto core, alternating. */
 async function launchRatio(testnet: string[]): Promise<void> {
-  const bare: number[] = [];
-  const full: number[] = [];
-  for (let i = 0; i < LAUNCH_SAMPLES; i++) {
-    const dir = await mkdtemp(join(tmpdir(), 'sotto-bench-bare-'));
-    let t0 = performance.now();
-    const tor = createTorProvider({ mode: 'launch', dataDir: dir, extraTorrcLines: testnet });
-    await tor.bootstrap();
-    await tor.listen(IdentityKey.generate().expandedKey(), ({ socket }) => socket.destroy());
-    bare.push(performance.now() - t0);
-    await tor.close();
-    await rm(dir, { recursive: true, force: true });
-    const inst = await SottoInstance.create(`launch${i}`, testnet);
-    t0 = performance.now();
-    await inst.start();
-    full.push(performance.now() - t0);
-    await inst.remove();
-  }
+  const { bare, full } = await launchSamples(testnet, LAUNCH_SAMPLES);
   say(`start-up (launch → published), ${LAUNCH_SAMPLES} each, load ${load()}:`);
   say(`  bare tor layer ${bare.map(ms).join(', ')}`);
   say(`  Sotto          ${full.map(ms).join(', ')}`);
@@ -196,9 +133,19 @@ async function oneRun(run: number): Promise<void> {
         socket.pipe(socket),
       );
       const dialer = alice.tor as RealTorProvider;
-      const echoA = await echoRtts(dialer, echo.serviceId, run);
-      const chat = await chatAcks(alice, bob);
-      const echoB = await echoRtts(dialer, echo.serviceId, run);
+      const echoA = await echoRtts(
+        dialer,
+        echo.serviceId,
+        `bench-echo-${run}-${performance.now()}`,
+        ROUNDS,
+      );
+      const chat = await chatAckMs(alice, bob, ROUNDS);
+      const echoB = await echoRtts(
+        dialer,
+        echo.serviceId,
+        `bench-echo-${run}-${performance.now()}`,
+        ROUNDS,
+      );
       const echoes = p50(echoA) <= p50(echoB) ? echoA : echoB;
       await echo.close();
       const r: RunResult = { run, load: load(), echo: echoes, chat, moves: [...moves] };

@@ -102,6 +102,8 @@ export class IdentityOnion {
     await run;
     this.#started = true;
     this.#arm();
+    // Dark, nothing is published: say so (in place of `published`) so front ends stop waiting.
+    if (this.#listener === undefined) this.#emitView();
   }
 
   /**

@@ -94,6 +94,26 @@ function peerEnd(bob: LoopbackSotto, aliceSocket: Socket): Socket {
 const closed = (socket: Socket): Promise<unknown> =>
   socket.destroyed ? Promise.resolve() : once(socket, 'close');
 
+/** A hand-driven bulk connection from `key` to `to` (as a peer's Sotto would open one). */
+function rawBulkClient(key: IdentityKey, to: LoopbackSotto) {
+  const events: ConnectionEvent[] = [];
+  const socket = createConnection({ host: '127.0.0.1', port: to.port });
+  stops.push(() => void socket.destroy());
+  const link = new PeerLink({
+    socket,
+    connection: new RicochetConnection({
+      role: 'client',
+      purpose: 'bulk',
+      identity: key,
+      peerServiceId: to.key.serviceId,
+      now: Date.now,
+      random: (n) => new Uint8Array(randomBytes(n)),
+    }),
+    onEvent: (_l, e) => events.push(e),
+  });
+  return { events, socket, link };
+}
+
 describe('bulk connections between Sotto peers (loopback)', () => {
   it('a big file moves on a fresh bulk connection, which closes at the end; presence unchanged', async () => {
     const { alice, bob } = await pair();
@@ -171,22 +191,7 @@ describe('bulk connections between Sotto peers (loopback)', () => {
 
   it('a stranger cannot open a bulk connection', async () => {
     const { bob } = await pair();
-    const stranger = IdentityKey.generate();
-    const events: ConnectionEvent[] = [];
-    const socket = createConnection({ host: '127.0.0.1', port: bob.port });
-    stops.push(() => void socket.destroy());
-    const link = new PeerLink({
-      socket,
-      connection: new RicochetConnection({
-        role: 'client',
-        purpose: 'bulk',
-        identity: stranger,
-        peerServiceId: bob.key.serviceId,
-        now: Date.now,
-        random: (n) => new Uint8Array(randomBytes(n)),
-      }),
-      onEvent: (_l, e) => events.push(e),
-    });
+    const { events, socket, link } = rawBulkClient(IdentityKey.generate(), bob);
     await closed(socket);
     expect(link.closed).toBe(true);
     expect(events).toContainEqual(
@@ -198,6 +203,25 @@ describe('bulk connections between Sotto peers (loopback)', () => {
     expect(bob.messenger.bulkStats.inbound).toBe(0);
     expect(bob.events.some((e) => e.type === 'request')).toBe(false);
     expect(bob.messenger.load.requestConnections).toBe(0);
+  });
+
+  it('a contact holds at most two bulk connections, counted as contact connections', async () => {
+    const { alice, bob } = await pair();
+    const first = rawBulkClient(alice.key, bob);
+    const second = rawBulkClient(alice.key, bob);
+    for (const c of [first, second]) {
+      await expect.poll(() => c.events.some((e) => e.type === 'features-enabled')).toBe(true);
+    }
+    expect(bob.messenger.bulkStats).toMatchObject({ inbound: 2, refused: 0 });
+    const contactsBefore = bob.messenger.load.contacts;
+    expect(contactsBefore).toBeGreaterThanOrEqual(2);
+    const third = rawBulkClient(alice.key, bob);
+    await closed(third.socket);
+    expect(bob.messenger.bulkStats).toMatchObject({ inbound: 2, refused: 1 });
+    expect(first.link.closed || second.link.closed).toBe(false);
+    // Never presence: Alice stayed online once, no `offline`.
+    const presence = bob.events.filter((e) => e.type === 'online' || e.type === 'offline');
+    expect(presence.map((e) => e.type)).toEqual(['online']);
   });
 
   it('a Ricochet-compatible peer gets the old path: the file goes on the control connection', async () => {
