@@ -31,9 +31,12 @@ export interface Persistence {
   persistQueued(address: RicochetId, message: OutgoingMessage): Promise<void>;
   /**
    * Save now after a deletion and wait until no file Sotto keeps (vault, `.prev`, damaged copies,
-   * temp files) holds what was deleted.
+   * temp files, `address`'s history log) holds what was deleted: the conversation key is erased
+   * from every copy of the vault, then its log file is removed (crypto-shredding).
    */
-  persistDeletion(): Promise<void>;
+  persistDeletion(address: RicochetId): Promise<void>;
+  /** History was turned on: the conversation as shown becomes the saved history. */
+  historyEnabled(address: RicochetId): Promise<void>;
 }
 
 /** Outgoing messages: each contact's send queue, sending what is due, and state changes. */
@@ -141,7 +144,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       ctx.model.conversations.forget(address);
       ctx.manager.forget(toServiceId(address));
       // Reported done only once no kept file holds the contact's history any more.
-      await ctx.persistence.persistDeletion();
+      await ctx.persistence.persistDeletion(address);
       return ctx.emitAll(events);
     }
     case 'rename': {
@@ -186,15 +189,16 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       const wasEnabled = book.historyEnabled(address);
       book.setHistoryEnabled(address, command.enabled);
       // Turning history off drops the saved history: the same promise as clear-history.
-      return wasEnabled && !command.enabled
-        ? ctx.persistence.persistDeletion()
-        : ctx.persistence.changed();
+      if (wasEnabled && !command.enabled) return ctx.persistence.persistDeletion(address);
+      ctx.persistence.changed();
+      if (!wasEnabled && command.enabled) await ctx.persistence.historyEnabled(address);
+      return;
     }
     case 'clear-history': {
       const address = parse(command.address);
       book.view(address);
       ctx.model.conversations.of(address).clear();
-      return ctx.persistence.persistDeletion();
+      return ctx.persistence.persistDeletion(address);
     }
     case 'contacts':
       return ctx.emit({ type: 'contacts', contacts: book.list() });

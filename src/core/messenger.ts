@@ -25,13 +25,14 @@ import {
 } from './vault-mapping.js';
 import { IdentityKey } from '../identity/identity-key.js';
 import type { TorProvider } from '../onion/tor-provider.js';
-import { IdentityOnion, identityOnlyContacts } from './identity-onion.js';
+import { identityOnionOf, type IdentityOnion } from './identity-onion.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
 import { replayQueueJournal, type QueueJournal } from '../profile/queue-journal.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
 import { CircuitMoves, type CircuitSettings } from './circuit-moves.js';
+import { HistoryWriter } from './history-writer.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
@@ -75,6 +76,7 @@ export class Messenger implements MessengerCore {
   readonly #unsubscribeTor: () => void;
   readonly #identity: IdentityOnion;
   readonly #saver: DebouncedVaultSaver;
+  readonly #history: HistoryWriter;
   #closed = false;
   readonly #supervisor: TorSupervisor;
   readonly #requests: ContactRequests;
@@ -112,6 +114,11 @@ export class Messenger implements MessengerCore {
       onError: (error) => this.#emit(errorEvent(error)),
       isClosed: () => this.#closed,
     });
+    this.#history = new HistoryWriter(options.vault, this.#model, (error) =>
+      this.#emit(errorEvent(error)),
+    );
+    this.#model.conversations.onChange = (address, change) =>
+      this.#history.changed(address, change);
     const key = this.#key;
     const identity = { serviceId: key.serviceId, sign: (m: Uint8Array) => key.sign(m) };
     this.#bulk = new BulkLinks({ ...options, identity, files: () => this.#files, now: this.#now });
@@ -149,19 +156,14 @@ export class Messenger implements MessengerCore {
       ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
       now: this.#now,
     });
-    this.#identity = new IdentityOnion({
+    this.#identity = identityOnionOf({
       tor: options.tor,
-      keyCopy: () => key.expandedKey(),
-      onConnection: ({ socket }) => this.#manager.acceptInbound(socket),
+      key,
+      manager: this.#manager,
+      model: this.#model,
       now: this.#now,
-      load: () => this.#model.settings.identityOnline ?? 'always',
-      store: (identityOnline) => {
-        this.#model.settings = { ...this.#model.settings, identityOnline };
-        this.#changed();
-      },
-      identityOnly: () => identityOnlyContacts(this.#model.book.list()),
+      changed: () => this.#changed(),
       emit: (e) => this.#emit(e),
-      onError: (error) => this.#emit(errorEvent(error)),
     });
     this.#supervisor = new TorSupervisor(options.tor, {
       serviceId: key.serviceId,
@@ -207,7 +209,11 @@ export class Messenger implements MessengerCore {
           this.#changed();
           await this.flush();
         },
-        persistDeletion: () => this.#saver.saveNow({ forget: true }),
+        persistDeletion: async (address) => {
+          await this.#saver.saveNow({ forget: true });
+          await this.#history.shred(address);
+        },
+        historyEnabled: (address) => this.#history.enabled(address),
       },
       delivery: {
         queue: (a) => this.#queue(a),
@@ -280,6 +286,7 @@ export class Messenger implements MessengerCore {
   /** Writes pending state changes to the vault now. */
   async flush(): Promise<void> {
     await this.#saver.flush();
+    await this.#history.settled();
   }
 
   // ---- commands ----
@@ -383,8 +390,7 @@ export class Messenger implements MessengerCore {
           text: event.text,
           timeDelta: view.timeDelta,
         });
-        if (book.historyEnabled(address)) this.#changed();
-        return;
+        return; // saved by the history log (HistoryWriter), not by a vault save
       }
       case 'chat-ack': {
         const m = this.#queue(address).onAck(event.id, event.accepted);

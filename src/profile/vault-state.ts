@@ -146,7 +146,12 @@ export interface VaultState {
   readonly rejected: readonly RejectedRecord[];
   /** Messages composed while the contact was offline, keyed by service id. */
   readonly queues: Readonly<Record<ServiceIdText, readonly QueuedMessageRecord[]>>;
-  /** Saved history (only for contacts with history enabled), keyed by service id. */
+  /**
+   * Saved history (only for contacts with history enabled), keyed by service id. It is not sealed
+   * in the vault: each conversation has its own log (history-logs.ts). openVault fills it from the
+   * logs and createVault writes it to new logs; save() ignores it (history is persisted change by
+   * change through `vault.history(id)`), and the vault drops its loaded copy on the first save.
+   */
   readonly history: Readonly<Record<ServiceIdText, readonly HistoryMessageRecord[]>>;
   readonly settings: SettingsRecord;
   /**
@@ -252,7 +257,7 @@ function oneOf<T extends string>(value: unknown, path: string, allowed: readonly
  * A fresh copy of secret bytes: from bytes (the in-memory form) or from base64 text (the JSON form
  * in the sealed file, which cannot be wiped; its decoded temporary is zeroed here).
  */
-function secretBytes(value: unknown, path: string, length: number): Uint8Array {
+export function secretBytes(value: unknown, path: string, length: number): Uint8Array {
   if (value instanceof Uint8Array) {
     if (value.length !== length) fail(path, `expected ${length} bytes`);
     return Uint8Array.from(value);
@@ -465,7 +470,7 @@ function queued(value: unknown, path: string): QueuedMessageRecord {
 const DELIVERY = ['queued', 'sent', 'delivered', 'failed'] as const;
 const DIRECTIONS = ['in', 'out'] as const;
 
-function historyMessage(value: unknown, path: string): HistoryMessageRecord {
+export function historyMessage(value: unknown, path: string): HistoryMessageRecord {
   const o = object(value, path, ['id', 'direction', 'text', 'at', 'timeDelta', 'state']);
   return {
     id: integer(o['id'], `${path}.id`, 0, 0xffff_ffff),
