@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { RicochetConnection } from '../protocol/connection.js';
 import type { ConnectionEvent, LocalIdentity } from '../protocol/connection-types.js';
 import {
+  DUPLICATE_WINDOW_MS,
   chooseSurvivingConnection,
   inboundBeatsPendingOutbound,
 } from '../protocol/duplicate-rule.js';
@@ -20,10 +21,17 @@ import { InboundSlots, type InboundLimits, type InboundLoad } from './inbound-sl
 import type { IdentityKey } from '../identity/identity-key.js';
 import { identityRoute, type Route } from './routes.js';
 import { endpointClientStream, endpointServerStream } from './endpoint-connections.js';
+import { RICOCHET_PORT } from '../identity/service-id.js';
+import { LinkMoves } from './link-moves.js';
 
 export const DEFAULT_MAX_DIALS = 4;
 /** From starting a dial until the peer authenticated (SOCKS, rendezvous, introduction, auth). */
 export const DEFAULT_DIAL_TIMEOUT_MS = 120_000;
+/**
+ * A move (`replace`) leaves a link the peer dialled only once it is this much older than the
+ * duplicate window, so both peers keep the new connection (docs/PROTOCOL.md, duplicate rule).
+ */
+export const MOVE_AGE_MARGIN_MS = 10_000;
 
 export interface ConnectionManagerOptions {
   readonly tor: TorProvider;
@@ -38,8 +46,18 @@ export interface ConnectionManagerOptions {
   readonly onEvent: (serviceId: string, link: PeerLink, event: ConnectionEvent) => void;
   /** A connection became the live one for `serviceId` (authenticated, survived the duplicate rule). */
   readonly onLive: (serviceId: string, link: PeerLink) => void;
-  /** The live connection of `serviceId` ended. */
-  readonly onGone: (serviceId: string, link: PeerLink) => void;
+  /**
+   * The live connection of `serviceId` ended; `replacedBy`: a newer connection of the same peer
+   * took its place (the duplicate rule), so the peer did not go offline.
+   */
+  readonly onGone: (serviceId: string, link: PeerLink, replacedBy?: PeerLink) => void;
+  /**
+   * A move (`replace`) succeeded: `next` is live, `previous` drains (its chat acks and messages
+   * still come through `onEvent`) until `onDrained`. No `onGone`: the peer never went offline.
+   */
+  readonly onMoved?: (serviceId: string, previous: PeerLink, next: PeerLink) => void;
+  /** The link a move left has closed: what it left unacked may go on the live link now. */
+  readonly onDrained?: (serviceId: string, previous: PeerLink) => void;
   /**
    * An inbound Sotto bulk connection authenticated (docs/PROTOCOL.md "Bulk connections"): it is
    * handed over here and never becomes live; without this hook it is closed.
@@ -68,14 +86,15 @@ export interface ConnectionManagerOptions {
   /**
    * A file transfer runs on `link`. A live connection replaced by an endpoint one while busy is
    * kept open, no longer live, until its transfers end (its events still reach onEvent), then
-   * closed; `onDrained` is told when it is gone.
+   * closed; `onReleased` is told when it is gone.
    */
   readonly isBusy?: (link: PeerLink) => boolean;
-  readonly onDrained?: (serviceId: string, link: PeerLink) => void;
+  readonly onReleased?: (serviceId: string, link: PeerLink) => void;
   readonly maxDials?: number;
   readonly dialTimeoutMs?: number;
   readonly backoff?: Partial<BackoffOptions>;
   readonly inboundLimits?: Partial<InboundLimits>;
+  readonly drainTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -84,6 +103,8 @@ interface Dial {
   link?: PeerLink;
   /** A move of a live identity connection to the endpoint (the live one stays meanwhile). */
   readonly upgrade: boolean;
+  /** The live link this dial is to replace (a move to a fresh circuit). */
+  readonly replaces?: PeerLink;
 }
 
 export class ConnectionManager {
@@ -97,6 +118,7 @@ export class ConnectionManager {
   readonly #handshakes = new Set<AbortController>();
   /** Replaced connections that still carry a file transfer (see `isBusy`). */
   readonly #draining = new Set<PeerLink>();
+  readonly #moves: LinkMoves;
   #timer: NodeJS.Timeout | undefined;
   #torUp = false;
   #stopped = false;
@@ -109,11 +131,43 @@ export class ConnectionManager {
       () => randomBytes(4).readUInt32BE() / 2 ** 32,
       options.backoff,
     );
+    this.#moves = new LinkMoves(
+      {
+        ...(options.onMoved ? { onMoved: options.onMoved } : {}),
+        ...(options.onDrained ? { onDrained: options.onDrained } : {}),
+        onEvent: (peer, link, event) => this.#o.onEvent(peer, link, event),
+        gone: (peer, link) => this.#gone(peer, link),
+        closed: (link) => {
+          this.#links.delete(link);
+          this.#slots.remove(link);
+        },
+      },
+      options.drainTimeoutMs,
+    );
   }
 
   /** The live connection of a peer, if any. */
   live(serviceId: string): PeerLink | undefined {
     return this.#live.get(serviceId);
+  }
+
+  /**
+   * Moves a peer to a fresh circuit (issue 14): dials it again with a new isolation key while the
+   * live link stays live; the new link wins the duplicate rule on both sides and the old one
+   * drains (`onMoved`, `onDrained`). False when no move can start now: not live, a dial or a move
+   * in progress, or a link the peer dialled still inside the duplicate window (it could win).
+   */
+  replace(serviceId: string): boolean {
+    const live = this.#live.get(serviceId);
+    if (this.#stopped || !this.#torUp || live === undefined || live.closed) return false;
+    if (this.#dials.has(serviceId) || this.#moves.busy(serviceId)) return false;
+    const age = this.#now() - (live.authenticatedAt ?? this.#now());
+    if (live.connection.role === 'server' && age <= DUPLICATE_WINDOW_MS + MOVE_AGE_MARGIN_MS) {
+      return false;
+    }
+    this.#moves.renewIsolation(serviceId);
+    this.#dial(serviceId, live);
+    return true;
   }
 
   /** Tor is bootstrapped and our onion is up (or not): dialling starts or pauses. */
@@ -134,6 +188,7 @@ export class ConnectionManager {
     this.#policy.forget(serviceId);
     this.#dials.get(serviceId)?.abort.abort(new Error('contact forgotten'));
     this.#live.get(serviceId)?.close();
+    this.#moves.forget(serviceId);
   }
 
   /** "Retry now" for one peer. */
@@ -183,7 +238,7 @@ export class ConnectionManager {
     if (this.#stopped || !this.#torUp || live === undefined || this.#dials.has(serviceId)) return;
     if (live.connection.isEndpointSession) return;
     if (this.#routeOf(serviceId).via !== 'endpoint') return;
-    this.#dial(serviceId, true);
+    this.#dial(serviceId, undefined, true);
   }
 
   /** An inbound stream on the endpoint onion `endpointServiceId` we host for `contact`. */
@@ -285,9 +340,9 @@ export class ConnectionManager {
     }
   }
 
-  #dial(serviceId: string, upgrade = false): void {
+  #dial(serviceId: string, replaces?: PeerLink, upgrade = false): void {
     const abort = new AbortController();
-    const dial: Dial = { abort, upgrade };
+    const dial: Dial = replaces ? { abort, upgrade, replaces } : { abort, upgrade };
     const route = this.#routeOf(serviceId);
     const endpoint = route.via === 'endpoint';
     this.#dials.set(serviceId, dial);
@@ -302,13 +357,18 @@ export class ConnectionManager {
       if (this.#stopped) return;
       this.#o.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
       if (upgrade) return; // the live connection stays; the owner may try again later
+      // A failed move leaves the live link as it was: no backoff, no "could not reach".
+      if (replaces !== undefined && !replaces.closed) return this.#schedule();
+      this.#moves.orphanGone(serviceId);
       this.#policy.onFailure(serviceId, this.#now(), 'network');
       if (ours) this.#o.onError?.(error);
       else this.#o.onDialFailed?.(serviceId, error);
       this.#schedule();
     };
     abort.signal.addEventListener('abort', () => dial.link?.destroy(), { once: true });
-    const isolation = `${endpoint ? 'endpoint' : 'contact'}:${serviceId}`;
+    // A move renews the key (a fresh circuit); endpoint dials use a key of their own.
+    const key = this.#moves.isolationKey(serviceId);
+    const isolation = endpoint ? key.replace(/^contact:/, 'endpoint:') : key;
     const connected = async (socket: Duplex): Promise<void> => {
       let remainder: Uint8Array | undefined;
       if (endpoint) {
@@ -339,6 +399,7 @@ export class ConnectionManager {
         }
       };
       dial.link = this.#attach(socket, connection, settled, remainder);
+      if (replaces !== undefined) this.#moves.dialled(dial.link, replaces);
     };
     this.#o.tor
       .connect(route.serviceId, route.port, isolation, abort.signal)
@@ -373,6 +434,9 @@ export class ConnectionManager {
           return;
         }
         const peer = l.connection.peerServiceId;
+        if (peer !== undefined && this.#moves.isDraining(peer, l)) {
+          return this.#moves.drainEvent(peer, l, event);
+        }
         if (l.connection.purpose === 'bulk' && peer !== undefined) {
           if (event.type === 'closed') {
             this.#links.delete(l);
@@ -385,18 +449,13 @@ export class ConnectionManager {
           this.#links.delete(l);
           this.#slots.remove(l);
           settle(false);
-          if (peer !== undefined && this.#draining.delete(l)) this.#o.onDrained?.(peer, l);
+          if (peer !== undefined && this.#draining.delete(l)) this.#o.onReleased?.(peer, l);
           if (peer !== undefined && this.#live.get(peer) === l) {
             this.#live.delete(peer);
-            if (!this.#stopped) {
-              // Reconnect soon (unless the owner noted a longer delay before).
-              const at = this.#policy.retryAt(peer);
-              if (at !== undefined && at <= this.#now()) {
-                this.#policy.onFailure(peer, this.#now(), 'network');
-              }
-            }
-            this.#o.onGone(peer, l);
-            this.#schedule();
+            // Closed while its replacement is connecting: wait for that one, not offline.
+            const dial = this.#dials.get(peer);
+            const connecting = dial?.replaces === l && dial.link !== undefined && !this.#stopped;
+            if (!this.#moves.orphan(peer, l, connecting)) this.#gone(peer, l);
           }
           return;
         }
@@ -454,22 +513,37 @@ export class ConnectionManager {
         link.close();
         return;
       }
-      // The successor is live before the owner hears the old one is gone: no "offline" between.
-      this.#live.set(peer, link);
-      if (existingAlive && endpoint(link) && (this.#o.isBusy?.(existing) ?? false)) {
+      this.#live.delete(peer);
+      if (this.#moves.takeOver(peer, existing, link)) {
+        // a move to a fresh circuit: the old link drains (link-moves.ts)
+      } else if (existingAlive && endpoint(link) && (this.#o.isBusy?.(existing) ?? false)) {
         this.#draining.add(existing); // a move to the endpoint never cuts a transfer
       } else {
-        this.#o.onGone(peer, existing);
+        this.#o.onGone(peer, existing, link);
         existing.close();
       }
     }
     this.#live.set(peer, link);
     if (this.#policy.retryAt(peer) !== undefined) this.#policy.onSuccess(peer, this.#now());
+    this.#moves.live(peer, link);
     this.#o.onLive(peer, link);
     this.#o.onEvent(peer, link, {
       type: 'authenticated',
       peerServiceId: peer,
       isKnownContact: known,
     });
+  }
+
+  /** The live link of `peer` ended for good: reconnect soon, tell the owner. */
+  #gone(peer: string, link: PeerLink): void {
+    if (!this.#stopped) {
+      // Reconnect soon (unless the owner noted a longer delay before).
+      const at = this.#policy.retryAt(peer);
+      if (at !== undefined && at <= this.#now()) {
+        this.#policy.onFailure(peer, this.#now(), 'network');
+      }
+    }
+    this.#o.onGone(peer, link);
+    this.#schedule();
   }
 }

@@ -33,6 +33,7 @@ import { replayQueueJournal, type QueueJournal } from '../profile/queue-journal.
 import { DebouncedVaultSaver } from './vault-saver.js';
 import { Endpoints } from './endpoints.js';
 import { ENDPOINTS_FEATURE, SOTTO_FEATURES } from '../protocol/connection-types.js';
+import { CircuitMoves, type CircuitSettings } from './circuit-moves.js';
 import { HistoryWriter } from './history-writer.js';
 
 export interface MessengerOptions {
@@ -57,6 +58,8 @@ export interface MessengerOptions {
    * large burst to stand for an attacker's budget saved up over many minutes.
    */
   readonly incomingLimits?: Partial<IncomingRequestLimits>;
+  /** Slow-circuit detection and moves (issue 14, src/core/circuit-moves.ts). */
+  readonly circuits?: CircuitSettings;
   readonly now?: () => number;
 }
 
@@ -81,6 +84,7 @@ export class Messenger implements MessengerCore {
   readonly #supervisor: TorSupervisor;
   readonly #requests: ContactRequests;
   readonly #context: CommandContext;
+  readonly #moves: CircuitMoves;
 
   constructor(options: MessengerOptions) {
     this.#o = options;
@@ -139,6 +143,13 @@ export class Messenger implements MessengerCore {
       changed: () => this.#changed(),
       emit: (e) => this.#emit(e),
     });
+    const moves = (this.#moves = new CircuitMoves({
+      now: this.#now,
+      replace: (id) => this.#manager.replace(id),
+      files: this.#files,
+      resume: (id) => this.#guard(() => this.#sendQueued(toAddress(id))),
+      settings: options.circuits,
+    }));
     this.#manager = new ConnectionManager({
       tor: options.tor,
       identity,
@@ -150,13 +161,16 @@ export class Messenger implements MessengerCore {
         this.#guard(() => this.#endpoints.routeResult(id, route, result)),
       admitUnknown: (id) => this.#admitUnknown(toAddress(id)),
       onEvent: (id, link, event) =>
-        this.#guard(() => this.#onConnectionEvent(toAddress(id), link, event)),
-      onLive: () => undefined,
+        this.#guard(() => {
+          moves.onEvent(id, link, event);
+          this.#onConnectionEvent(toAddress(id), link, event);
+        }),
+      ...moves.managerHooks(),
       onBulk: (id, link, known) => this.#bulk.adopt(id, link, known),
       onBulkEvent: (id, link, e) => this.#bulk.onLinkEvent(id, link, e),
-      onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
+      onGone: (id, link, next) => this.#guard(() => this.#onGone(toAddress(id), link, next)),
       isBusy: (link) => this.#files.activeOn(link),
-      onDrained: (_id, link) => this.#guard(() => this.#files.linkGone(link)),
+      onReleased: (_id, link) => this.#guard(() => this.#files.linkGone(link)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
       onError: (error) => this.#emit(errorEvent(error)),
       ...(options.features ? { features: options.features } : {}),
@@ -296,6 +310,12 @@ export class Messenger implements MessengerCore {
     this.#key.wipe();
   }
 
+  /** Moves a contact to a fresh Tor circuit now (issue 14); false when it cannot start now. */
+  moveToFreshCircuit(address: RicochetId): boolean {
+    const serviceId = toServiceId(address);
+    return this.#moves.requestMove(serviceId, this.#manager.live(serviceId));
+  }
+
   /** Writes pending state changes to the vault now. */
   async flush(): Promise<void> {
     await this.#saver.flush();
@@ -328,7 +348,7 @@ export class Messenger implements MessengerCore {
   #sendQueued(address: RicochetId): void {
     const q = this.#queue(address);
     const link = this.#knownLink(address);
-    if (link === undefined || !q.connected) return;
+    if (link === undefined || !q.connected || this.#moves.holdsSending(link)) return;
     const batch = q.takeSendable(this.#now());
     for (const [i, m] of batch.entries()) {
       // Only a message on the wire is `sent`: one the connection refused (it is closing, too many
@@ -342,6 +362,7 @@ export class Messenger implements MessengerCore {
         if (wireId === undefined) for (const rest of batch.slice(i)) q.notSent(rest.localId);
       }
       if (wireId === undefined) return;
+      this.#moves.sent(link, wireId);
       this.#messageState(address, m.localId, 'sent');
     }
   }
@@ -388,6 +409,7 @@ export class Messenger implements MessengerCore {
         return this.#requests.onClosedWhilePending(address, link);
       case 'chat-ready':
         this.#queue(address).onConnected(random01);
+        this.#moves.onChatReady(toServiceId(address), link); // may resume a move's sending
         return this.#sendQueued(address);
       case 'chat-message': {
         const view = this.#model.conversations
@@ -438,13 +460,15 @@ export class Messenger implements MessengerCore {
     this.#requests.send(address, link);
   }
 
-  #onGone(address: RicochetId, link: PeerLink): void {
+  #onGone(address: RicochetId, link: PeerLink, replacedBy?: PeerLink): void {
+    this.#moves.onGone(toServiceId(address), link);
     this.#files.linkGone(link);
     this.#endpoints.linkGone(link);
     this.#requests.linkGone(address, link);
-    // Replaced by a successor (a move to the endpoint, a duplicate): the contact never left.
-    const successor = this.#manager.live(toServiceId(address));
-    if (successor === undefined) this.#emitAll(this.#model.book.setOnline(address, false));
+    // A newer known-contact link of the same peer took over (the duplicate rule): still online.
+    if (replacedBy?.connection.isKnownContact !== true) {
+      this.#emitAll(this.#model.book.setOnline(address, false));
+    }
     const q = this.#model.queues.get(address);
     for (const m of q?.onDisconnected() ?? []) this.#messageState(address, m.localId, 'failed');
   }
