@@ -21,7 +21,6 @@ import { InboundSlots, type InboundLimits, type InboundLoad } from './inbound-sl
 import type { IdentityKey } from '../identity/identity-key.js';
 import { identityRoute, type Route } from './routes.js';
 import { endpointClientStream, endpointServerStream } from './endpoint-connections.js';
-import { RICOCHET_PORT } from '../identity/service-id.js';
 import { LinkMoves } from './link-moves.js';
 
 export const DEFAULT_MAX_DIALS = 4;
