@@ -3,8 +3,9 @@
 // Sotto's real TorProvider in launch mode, three tors: the host publishes an endpoint onion that
 // only Alice's x25519 key may read. Alice, holding the secret, connects and moves bytes; a third
 // party given the address but not the key gets tor's 0xF4 ("missing client authorization"), with
-// a wrong key 0xF5, never a connection; after Alice's removeClientAuth she is refused again; an
-// ID whose onion is not listening (never published, or dark) gets 0xF0 ("descriptor not found").
+// a wrong key 0xF5, never a connection; Alice's tor, killed and restarted, has her credential
+// again; after Alice's removeClientAuth she is refused again; an ID whose onion is not listening
+// (never published, or dark) gets 0xF0 ("descriptor not found").
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
@@ -18,6 +19,7 @@ import type { OnionListener } from '../../src/onion/tor-provider.js';
 import {
   dialWithRetry,
   InboundConnections,
+  nextEvent,
   readBytes,
   tempDir,
 } from '../support/tor-test-helpers.js';
@@ -83,6 +85,21 @@ describe('onion client authorization on the private network', () => {
     expect(bytes.toString()).toBe('hello endpoint');
     peer.write('hello alice');
     expect((await readBytes(socket, 11)).toString()).toBe('hello alice');
+    socket.destroy();
+  });
+
+  it("a restarted tor has the client's credential again without a new addClientAuth", async () => {
+    const pid = alice.torPid;
+    if (pid === undefined) throw new Error('no pid');
+    const exited = nextEvent(alice, 'tor-exited');
+    process.kill(pid, 'SIGKILL');
+    await exited;
+    await alice.restart(AbortSignal.timeout(150_000));
+    expect(alice.torPid).not.toBe(pid);
+    const before = inbound.sockets.length;
+    const socket = await dialWithRetry(alice, endpoint.serviceId, 9878, 'alice-2', SPREAD_MS);
+    socket.write('again');
+    await expect.poll(() => inbound.sockets.length, { timeout: 30_000 }).toBeGreaterThan(before);
     socket.destroy();
   });
 
