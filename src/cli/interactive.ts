@@ -2,7 +2,7 @@
 // --passphrase-file / --passphrase-fd / --no-passphrase source without prompting), then runs the
 // terminal UI over the messenger core until the user quits. `sotto demo` lives in demo.ts.
 import type { SottoArgs, SottoOptions } from './args.js';
-import { newIdentityState, openProfileSession, type ProfileSession } from './session.js';
+import { newIdentityState, openProfileSession, sessionOf, type ProfileSession } from './session.js';
 import {
   asError,
   onTerminalGone,
@@ -66,16 +66,7 @@ async function openWithStartScreens(options: SottoOptions): Promise<ProfileSessi
       await profile.close();
       return 'quit';
     }
-    const opened = vault;
-    return {
-      profile,
-      vault: opened,
-      created: !exists,
-      close: async () => {
-        opened.close();
-        await profile.close();
-      },
-    };
+    return await sessionOf(profile, vault, !exists);
   } catch (error) {
     await profile.close();
     throw error;

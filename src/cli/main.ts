@@ -224,6 +224,7 @@ async function headless(args: SottoArgs): Promise<number> {
   const messenger = new Messenger({
     tor,
     vault: session.vault,
+    queueJournal: session.queueJournal,
     downloadsDir: session.profile.paths.downloadsDir,
     ...messengerOptionsFrom(args.options),
   });

@@ -30,6 +30,7 @@ import {
 } from '../profile/passphrase.js';
 import { createVault, damagedCopies, openVault, type Vault } from '../profile/vault.js';
 import { shellQuote } from '../profile/errors.js';
+import { QueueJournal } from '../profile/queue-journal.js';
 import {
   emptyVaultState,
   wipeIdentity,
@@ -41,6 +42,8 @@ import { CliError } from './errors.js';
 export interface ProfileSession {
   readonly profile: OpenProfileDir;
   readonly vault: Vault;
+  /** The durable send-queue journal beside the vault (src/profile/queue-journal.ts). */
+  readonly queueJournal: QueueJournal;
   readonly created: boolean;
   close(): Promise<void>;
 }
@@ -79,6 +82,35 @@ async function readPassphrase(options: SottoOptions, creating: boolean): Promise
 }
 
 /**
+ * The session of an open vault in a locked profile: opens the send-queue journal beside it (the
+ * vault is closed if that fails). Closing it closes the journal, the vault and the profile.
+ */
+export async function sessionOf(
+  profile: OpenProfileDir,
+  vault: Vault,
+  created: boolean,
+): Promise<ProfileSession> {
+  let queueJournal: QueueJournal;
+  try {
+    queueJournal = await QueueJournal.open(vault.path, vault.state.identity.expandedKey);
+  } catch (error) {
+    vault.close();
+    throw error;
+  }
+  return {
+    profile,
+    vault,
+    queueJournal,
+    created,
+    close: async () => {
+      await queueJournal.close();
+      vault.close();
+      await profile.close();
+    },
+  };
+}
+
+/**
  * Locks and opens the profile. `mode: 'open-or-create'` creates a new profile (with `initial`)
  * when none exists; `'create'` refuses an existing one (import).
  */
@@ -100,15 +132,7 @@ export async function openProfileSession(
       ? await createFromInitial(profile.paths.vault, passphrase, initial())
       : await openVault(profile.paths.vault, passphrase);
     await tellAboutDamagedCopies(profile.paths.vault);
-    return {
-      profile,
-      vault,
-      created: creating,
-      close: async () => {
-        vault.close();
-        await profile.close();
-      },
-    };
+    return await sessionOf(profile, vault, creating);
   } catch (error) {
     await profile.close();
     throw error;

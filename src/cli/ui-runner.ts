@@ -131,6 +131,7 @@ export async function runMessengerUi(
   const messenger = new Messenger({
     tor,
     vault: session.vault,
+    queueJournal: session.queueJournal,
     downloadsDir: paths.downloadsDir,
     ...messengerOptionsFrom(options),
   });

@@ -7,7 +7,7 @@ import { safeNickname, toAddress, toServiceId } from './vault-mapping.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { FileTransfers } from './file-transfers.js';
 import type { PeerLink } from './peer-link.js';
-import { outgoingView, type SendQueue } from './send-queue.js';
+import { outgoingView, type OutgoingMessage, type SendQueue } from './send-queue.js';
 import { parseRicochetAddress } from '../identity/service-id.js';
 import { validateNickname } from '../contacts/text-rules.js';
 import { CoreError } from './errors.js';
@@ -25,10 +25,18 @@ export interface Persistence {
   /** Save now and wait until the vault file holds the change. */
   persist(): Promise<void>;
   /**
-   * Save now after a deletion and wait until no file Sotto keeps (vault, `.prev`, damaged copies,
-   * temp files) holds what was deleted.
+   * `message` was just queued for `address`: resolves once a file holds it (an fdatasync'ed
+   * journal append, or a whole vault save), so a crash after `queued` cannot lose it.
    */
-  persistDeletion(): Promise<void>;
+  persistQueued(address: RicochetId, message: OutgoingMessage): Promise<void>;
+  /**
+   * Save now after a deletion and wait until no file Sotto keeps (vault, `.prev`, damaged copies,
+   * temp files, `address`'s history log) holds what was deleted: the conversation key is erased
+   * from every copy of the vault, then its log file is removed (crypto-shredding).
+   */
+  persistDeletion(address: RicochetId): Promise<void>;
+  /** History was turned on: the conversation as shown becomes the saved history. */
+  historyEnabled(address: RicochetId): Promise<void>;
 }
 
 /** Outgoing messages: each contact's send queue, sending what is due, and state changes. */
@@ -136,7 +144,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       ctx.model.conversations.forget(address);
       ctx.manager.forget(toServiceId(address));
       // Reported done only once no kept file holds the contact's history any more.
-      await ctx.persistence.persistDeletion();
+      await ctx.persistence.persistDeletion(address);
       return ctx.emitAll(events);
     }
     case 'rename': {
@@ -159,7 +167,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       const m = ctx.delivery.queue(address).enqueue(command.text, now);
       ctx.model.conversations.of(address).recordOutgoing(outgoingView(address, m));
       // `queued` promises the message survives a crash: it is in the vault file before we say so.
-      await ctx.persistence.persist();
+      await ctx.persistence.persistQueued(address, m);
       ctx.emit({ type: 'queued', address, id: m.localId, text: m.text });
       ctx.delivery.sendQueued(address);
       return;
@@ -181,15 +189,16 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
       const wasEnabled = book.historyEnabled(address);
       book.setHistoryEnabled(address, command.enabled);
       // Turning history off drops the saved history: the same promise as clear-history.
-      return wasEnabled && !command.enabled
-        ? ctx.persistence.persistDeletion()
-        : ctx.persistence.changed();
+      if (wasEnabled && !command.enabled) return ctx.persistence.persistDeletion(address);
+      ctx.persistence.changed();
+      if (!wasEnabled && command.enabled) await ctx.persistence.historyEnabled(address);
+      return;
     }
     case 'clear-history': {
       const address = parse(command.address);
       book.view(address);
       ctx.model.conversations.of(address).clear();
-      return ctx.persistence.persistDeletion();
+      return ctx.persistence.persistDeletion(address);
     }
     case 'contacts':
       return ctx.emit({ type: 'contacts', contacts: book.list() });

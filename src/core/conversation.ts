@@ -1,7 +1,8 @@
 // In-memory chat history per contact: a bounded ring of messages, an incoming duplicate filter
 // that spans reconnects (notes "Chat": the receiver drops duplicates of a recently seen non-zero
-// id). Saved history comes back through restore() (src/core/vault-mapping.ts is the only
-// serialiser; it persists only the contacts whose history the user enabled).
+// id). Saved history comes back through restore(); every new message and delivery-state change is
+// reported to `onChange`, which the messenger appends to the contact's history log when the user
+// enabled history (docs/SEAMS.md §1).
 
 import type { DeliveryState, MessageView, RicochetId } from '../api/core-api.js';
 import { MAX_MESSAGE_UNITS, validateMessageText } from '../contacts/text-rules.js';
@@ -19,6 +20,18 @@ export const DEFAULT_CONVERSATION: ConversationOptions = {
 
 type Entry = { -readonly [K in keyof MessageView]: MessageView[K] };
 
+/** One change to a conversation, as the history log stores it. */
+export type ConversationChange =
+  | { readonly kind: 'message'; readonly message: MessageView }
+  | {
+      readonly kind: 'state';
+      readonly id: number;
+      readonly state: DeliveryState;
+      readonly timeDelta: number;
+    };
+
+export type ConversationChangeListener = (address: RicochetId, change: ConversationChange) => void;
+
 export class Conversation {
   readonly options: ConversationOptions;
   #entries: Entry[] = [];
@@ -26,11 +39,15 @@ export class Conversation {
   readonly #outgoing = new Map<number, Entry>(); // by local id
   readonly #seenIncoming = new Set<number>();
 
+  readonly #onChange: ConversationChangeListener | undefined;
+
   constructor(
     readonly address: RicochetId,
     options: Partial<ConversationOptions> = {},
+    onChange?: ConversationChangeListener,
   ) {
     this.options = { ...DEFAULT_CONVERSATION, ...options };
+    this.#onChange = onChange;
   }
 
   get size(): number {
@@ -61,6 +78,7 @@ export class Conversation {
       state: 'delivered',
     };
     this.#push(entry);
+    this.#onChange?.(this.address, { kind: 'message', message: { ...entry } });
     return { ...entry };
   }
 
@@ -68,12 +86,12 @@ export class Conversation {
   recordOutgoing(view: MessageView): MessageView {
     const existing = this.#outgoing.get(view.id);
     if (existing !== undefined) {
-      existing.state = view.state;
-      existing.timeDelta = view.timeDelta;
+      this.#update(existing, view.state, view.timeDelta);
       return { ...existing };
     }
     const entry: Entry = { ...view, address: this.address, direction: 'out' };
     this.#push(entry);
+    this.#onChange?.(this.address, { kind: 'message', message: { ...entry } });
     return { ...entry };
   }
 
@@ -81,8 +99,15 @@ export class Conversation {
   setOutgoingState(localId: number, state: DeliveryState): MessageView | undefined {
     const entry = this.#outgoing.get(localId);
     if (entry === undefined) return undefined;
-    entry.state = state;
+    this.#update(entry, state, entry.timeDelta);
     return { ...entry };
+  }
+
+  #update(entry: Entry, state: DeliveryState, timeDelta: number): void {
+    if (entry.state === state && entry.timeDelta === timeDelta) return;
+    entry.state = state;
+    entry.timeDelta = timeDelta;
+    this.#onChange?.(this.address, { kind: 'state', id: entry.id, state, timeDelta });
   }
 
   /** Highest local id of an outgoing message in history (0 if none): seeds a new SendQueue. */
@@ -148,16 +173,20 @@ export class Conversation {
   }
 }
 
-/** The conversations of all contacts; persists only those with history enabled. */
+/** The conversations of all contacts (the messenger persists those with history enabled). */
 export class Conversations {
   readonly #byAddress = new Map<RicochetId, Conversation>();
 
-  constructor(readonly options: Partial<ConversationOptions> = {}) {}
+  constructor(
+    readonly options: Partial<ConversationOptions> = {},
+    /** Told of every new message and state change (the messenger's history logs). */
+    public onChange?: ConversationChangeListener,
+  ) {}
 
   of(address: RicochetId): Conversation {
     let c = this.#byAddress.get(address);
     if (c === undefined) {
-      c = new Conversation(address, this.options);
+      c = new Conversation(address, this.options, (a, change) => this.onChange?.(a, change));
       this.#byAddress.set(address, c);
     }
     return c;

@@ -1,6 +1,8 @@
 // File transfers of the messenger core over `im.ricochet.file-transfer` (notes "File transfer"):
 // outgoing files are hashed (SHA3-512, streaming) and read chunk by chunk on demand; incoming
 // files go to a `.sotto-part` in the downloads directory, renamed once the protocol verified them.
+// A big file to a Sotto peer may go on a bulk link of its own (bulk-links.ts); the transfer then
+// lives on that link: accept, acks, cancel and progress are the same as on the control link.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -10,6 +12,7 @@ import type { ConnectionEvent, FileResult } from '../protocol/connection-types.j
 import { isSafeFileName, MAX_FILE_NAME_LENGTH } from '../protocol/limits.js';
 import { removeStalePartials, startDownload, type Download } from './downloads.js';
 import { TransferStats } from './transfer-stats.js';
+import { toServiceId } from './vault-mapping.js';
 import type { PeerLink } from './peer-link.js';
 import { CoreError } from './errors.js';
 
@@ -54,6 +57,13 @@ interface Transfer {
  */
 export const MAX_UNWRITTEN_FILE_BYTES = 4 * 1024 * 1024;
 
+/** Where big files go (bulk-links.ts): a link of their own, or undefined for the control link. */
+export interface BulkRoute {
+  linkFor(serviceId: string, control: PeerLink, size: number): Promise<PeerLink | undefined>;
+  /** No transfer is left on `link`. */
+  released(link: PeerLink): void;
+}
+
 const key = (address: RicochetId, fileId: number, direction: FileDirection): string =>
   `${direction} ${fileId} ${address}`;
 
@@ -64,12 +74,25 @@ export class FileTransfers {
   readonly #now: () => number;
   /** Partial downloads a crash left behind are removed before any new download starts. */
   readonly #staleRemoved: Promise<number>;
+  readonly #bulk: BulkRoute | undefined;
 
-  constructor(emit: (event: CoreEvent) => void, downloadsDir: string, now: () => number) {
+  constructor(
+    emit: (event: CoreEvent) => void,
+    downloadsDir: string,
+    now: () => number,
+    bulk?: BulkRoute,
+  ) {
     this.#emit = emit;
     this.#downloadsDir = downloadsDir;
     this.#now = now;
     this.#staleRemoved = removeStalePartials(downloadsDir);
+    this.#bulk = bulk;
+  }
+
+  /** Whether a transfer still runs on `link`. */
+  activeOn(link: PeerLink): boolean {
+    for (const t of this.#transfers.values()) if (t.link === link) return true;
+    return false;
   }
 
   /** Offers a local file to the peer on `link`; returns the file id. */
@@ -79,8 +102,11 @@ export class FileTransfers {
     if (!isSafeFileName(name)) name = name.replace(/[^\p{L}\p{N}._ -]/gu, '_').slice(0, 200);
     if (!isSafeFileName(name) || name.length > MAX_FILE_NAME_LENGTH) name = 'file';
     const file = await openRegularFile(path);
+    let bulk: Promise<PeerLink | undefined> | undefined;
     try {
       const info = await file.stat();
+      // The bulk link is dialled while the file is hashed.
+      bulk = this.#bulk?.linkFor(toServiceId(address), link, info.size);
       const hasher = createHash('sha3-512'); // native: ~20x the pure-JS hash
       const buffer = Buffer.alloc(1 << 20);
       for (let offset = 0; offset < info.size;) {
@@ -89,9 +115,15 @@ export class FileTransfers {
         hasher.update(buffer.subarray(0, bytesRead));
         offset += bytesRead;
       }
-      const fileId = link.run((c) =>
-        c.offerFile({ name, size: info.size, hash: new Uint8Array(hasher.digest()) }),
-      );
+      const offer = { name, size: info.size, hash: new Uint8Array(hasher.digest()) };
+      const bulkLink = await bulk;
+      let carrier = bulkLink ?? link;
+      let fileId = carrier.run((c) => c.offerFile(offer));
+      if (fileId === undefined && bulkLink !== undefined) {
+        this.#bulk?.released(bulkLink); // it closed meanwhile: the control link takes the file
+        carrier = link;
+        fileId = link.run((c) => c.offerFile(offer));
+      }
       if (fileId === undefined) throw new PeerOfflineError('the connection closed');
       this.#transfers.set(key(address, fileId, 'out'), {
         address,
@@ -99,7 +131,7 @@ export class FileTransfers {
         direction: 'out',
         name,
         size: info.size,
-        link,
+        link: carrier,
         file,
         io: Promise.resolve(),
         failed: false,
@@ -111,6 +143,7 @@ export class FileTransfers {
       return fileId;
     } catch (error) {
       await file.close();
+      void bulk?.then((l) => l !== undefined && !this.activeOn(l) && this.#bulk?.released(l));
       throw error;
     }
   }
@@ -291,6 +324,7 @@ export class FileTransfers {
     await t.setup?.catch(() => undefined);
     await t.io.catch(() => undefined);
     t.link.releaseInput(k);
+    if (!this.activeOn(t.link)) this.#bulk?.released(t.link);
     let path: string | undefined;
     let final: FileResult = result;
     try {

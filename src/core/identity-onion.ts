@@ -5,6 +5,10 @@
 // (and, once endpoints land, reach us on their endpoint onions). An open window closes by a timer
 // that is re-armed from the saved absolute time after a restart.
 import type { ContactView, CoreEvent, RicochetId } from '../api/core-api.js';
+import type { IdentityKey } from '../identity/identity-key.js';
+import type { ConnectionManager } from './connection-manager.js';
+import { errorEvent } from './error-events.js';
+import type { CoreModel } from './vault-mapping.js';
 import type { IdentityOnlineRecord } from '../profile/vault-state.js';
 import type { InboundConnection, OnionListener, TorProvider } from '../onion/tor-provider.js';
 import { CoreError } from './errors.js';
@@ -102,6 +106,8 @@ export class IdentityOnion {
     await run;
     this.#started = true;
     this.#arm();
+    // Dark, nothing is published: say so (in place of `published`) so front ends stop waiting.
+    if (this.#listener === undefined) this.#emitView();
   }
 
   /**
@@ -206,4 +212,33 @@ export class IdentityOnion {
       await listener.close();
     }
   }
+}
+
+/** The Messenger's identity onion: its setting lives in the model's settings (saved by `changed`). */
+export function identityOnionOf(parts: {
+  readonly tor: TorProvider;
+  readonly key: IdentityKey;
+  readonly manager: ConnectionManager;
+  readonly model: CoreModel;
+  readonly now: () => number;
+  readonly changed: () => void;
+  readonly emit: (event: CoreEvent) => void;
+  /** A contact reaches us on an endpoint onion of its own (issue 13's endpoints). */
+  readonly hasEndpoint?: (address: RicochetId) => boolean;
+}): IdentityOnion {
+  const { model } = parts;
+  return new IdentityOnion({
+    tor: parts.tor,
+    keyCopy: () => parts.key.expandedKey(),
+    onConnection: ({ socket }) => parts.manager.acceptInbound(socket),
+    now: parts.now,
+    load: () => model.settings.identityOnline ?? 'always',
+    store: (identityOnline) => {
+      model.settings = { ...model.settings, identityOnline };
+      parts.changed();
+    },
+    identityOnly: () => identityOnlyContacts(model.book.list(), parts.hasEndpoint),
+    emit: parts.emit,
+    onError: (error) => parts.emit(errorEvent(error)),
+  });
 }

@@ -12,6 +12,7 @@ import { ConnectionManager } from './connection-manager.js';
 import type { InboundLimits, InboundLoad } from './inbound-slots.js';
 import type { IncomingRequestLimits } from '../contacts/incoming-requests.js';
 import { FileTransfers } from './file-transfers.js';
+import { BulkLinks, type BulkStats } from './bulk-links.js';
 import { PeerLink } from './peer-link.js';
 import { SendQueue } from './send-queue.js';
 import type { BackoffOptions } from './backoff.js';
@@ -24,15 +25,23 @@ import {
 } from './vault-mapping.js';
 import { IdentityKey } from '../identity/identity-key.js';
 import type { TorProvider } from '../onion/tor-provider.js';
-import { IdentityOnion, identityOnlyContacts } from './identity-onion.js';
+import { identityOnionOf, type IdentityOnion } from './identity-onion.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
+import { replayQueueJournal, type QueueJournal } from '../profile/queue-journal.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
+import { CircuitMoves, type CircuitSettings } from './circuit-moves.js';
+import { HistoryWriter } from './history-writer.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
   readonly vault: Vault;
+  /**
+   * The profile's send-queue journal (src/profile/queue-journal.ts): `queued` then waits for one
+   * fdatasync'ed append, not a whole vault save. Without it, a send saves the vault first.
+   */
+  readonly queueJournal?: QueueJournal;
   readonly downloadsDir: string;
   /** Ricochet features we offer (default: all Sotto features; [] = plain 3.0.41 behaviour). */
   readonly features?: readonly string[];
@@ -40,11 +49,15 @@ export interface MessengerOptions {
   readonly saveDebounceMs?: number;
   /** Inbound capacity shares (default: src/core/inbound-slots.ts). */
   readonly inboundLimits?: Partial<InboundLimits>;
+  /** Files from this size go on a bulk link of their own (default: bulk-links.ts). */
+  readonly bulkMinFileBytes?: number;
   /**
    * Rate limits and bounds for strangers (default DEFAULT_INCOMING_LIMITS). Abuse tests use a
    * large burst to stand for an attacker's budget saved up over many minutes.
    */
   readonly incomingLimits?: Partial<IncomingRequestLimits>;
+  /** Slow-circuit detection and moves (issue 14, src/core/circuit-moves.ts). */
+  readonly circuits?: CircuitSettings;
   readonly now?: () => number;
 }
 
@@ -58,38 +71,69 @@ export class Messenger implements MessengerCore {
   readonly #model: CoreModel;
   readonly #manager: ConnectionManager;
   readonly #files: FileTransfers;
+  readonly #bulk: BulkLinks;
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #unsubscribeTor: () => void;
   readonly #identity: IdentityOnion;
   readonly #saver: DebouncedVaultSaver;
+  readonly #history: HistoryWriter;
   #closed = false;
   readonly #supervisor: TorSupervisor;
   readonly #requests: ContactRequests;
   readonly #context: CommandContext;
+  readonly #moves: CircuitMoves;
 
   constructor(options: MessengerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     this.#key = IdentityKey.fromExpandedKey(options.vault.state.identity.expandedKey); // a copy
     this.address = toAddress(this.#key.serviceId);
+    const journal = options.queueJournal;
+    const saved = options.vault.state;
     this.#model = modelFromVault(
-      options.vault.state,
+      journal === undefined
+        ? saved
+        : replayQueueJournal(saved, journal.pendingAfter(saved.queueJournal)),
       this.#key.serviceId,
       this.#now(),
       options.incomingLimits,
     ).model;
     this.#saver = new DebouncedVaultSaver({
       debounceMs: options.saveDebounceMs ?? 100,
-      snapshot: () => vaultFromModel(this.#model, options.vault.state, this.#now()),
-      save: (state, saveOptions) => options.vault.save(state, saveOptions),
+      snapshot: () => {
+        const state = vaultFromModel(this.#model, options.vault.state, this.#now());
+        return journal === undefined ? state : { ...state, queueJournal: journal.mark() };
+      },
+      save: async (state, saveOptions) => {
+        await options.vault.save(state, saveOptions);
+        // The journal records this state holds may go (at once after a deletion).
+        if (journal !== undefined && state.queueJournal !== undefined) {
+          await journal.folded(state.queueJournal, saveOptions);
+        }
+      },
       onError: (error) => this.#emit(errorEvent(error)),
       isClosed: () => this.#closed,
     });
-    this.#files = new FileTransfers((e) => this.#emit(e), options.downloadsDir, this.#now);
+    this.#history = new HistoryWriter(options.vault, this.#model, (error) =>
+      this.#emit(errorEvent(error)),
+    );
+    this.#model.conversations.onChange = (address, change) =>
+      this.#history.changed(address, change);
     const key = this.#key;
+    const identity = { serviceId: key.serviceId, sign: (m: Uint8Array) => key.sign(m) };
+    this.#bulk = new BulkLinks({ ...options, identity, files: () => this.#files, now: this.#now });
+    const emit = (e: CoreEvent): void => this.#emit(e);
+    this.#files = new FileTransfers(emit, options.downloadsDir, this.#now, this.#bulk);
+    const moves = (this.#moves = new CircuitMoves({
+      now: this.#now,
+      replace: (id) => this.#manager.replace(id),
+      files: this.#files,
+      resume: (id) => this.#guard(() => this.#sendQueued(toAddress(id))),
+      settings: options.circuits,
+    }));
     this.#manager = new ConnectionManager({
       tor: options.tor,
-      identity: { serviceId: key.serviceId, sign: (m) => key.sign(m) },
+      identity,
       wantsConnection: (id) => this.#wantsConnection(toAddress(id)),
       isKnownContact: (id) => {
         const c = this.#model.book.get(toAddress(id));
@@ -97,9 +141,14 @@ export class Messenger implements MessengerCore {
       },
       admitUnknown: (id) => this.#admitUnknown(toAddress(id)),
       onEvent: (id, link, event) =>
-        this.#guard(() => this.#onConnectionEvent(toAddress(id), link, event)),
-      onLive: () => undefined,
-      onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
+        this.#guard(() => {
+          moves.onEvent(id, link, event);
+          this.#onConnectionEvent(toAddress(id), link, event);
+        }),
+      ...moves.managerHooks(),
+      onBulk: (id, link, known) => this.#bulk.adopt(id, link, known),
+      onBulkEvent: (id, link, e) => this.#bulk.onLinkEvent(id, link, e),
+      onGone: (id, link, next) => this.#guard(() => this.#onGone(toAddress(id), link, next)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
       onError: (error) => this.#emit(errorEvent(error)),
       ...(options.features ? { features: options.features } : {}),
@@ -107,19 +156,14 @@ export class Messenger implements MessengerCore {
       ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
       now: this.#now,
     });
-    this.#identity = new IdentityOnion({
+    this.#identity = identityOnionOf({
       tor: options.tor,
-      keyCopy: () => key.expandedKey(),
-      onConnection: ({ socket }) => this.#manager.acceptInbound(socket),
+      key,
+      manager: this.#manager,
+      model: this.#model,
       now: this.#now,
-      load: () => this.#model.settings.identityOnline ?? 'always',
-      store: (identityOnline) => {
-        this.#model.settings = { ...this.#model.settings, identityOnline };
-        this.#changed();
-      },
-      identityOnly: () => identityOnlyContacts(this.#model.book.list()),
+      changed: () => this.#changed(),
       emit: (e) => this.#emit(e),
-      onError: (error) => this.#emit(errorEvent(error)),
     });
     this.#supervisor = new TorSupervisor(options.tor, {
       serviceId: key.serviceId,
@@ -148,7 +192,28 @@ export class Messenger implements MessengerCore {
           this.#changed();
           await this.flush();
         },
-        persistDeletion: () => this.#saver.saveNow({ forget: true }),
+        persistQueued: async (address, message) => {
+          if (journal !== undefined) {
+            try {
+              await journal.append({
+                serviceId: toServiceId(address),
+                localId: message.localId,
+                text: message.text,
+                at: message.composedAt,
+              });
+              return this.#changed(); // folded into the vault by the next (debounced) save
+            } catch (error) {
+              this.#emit(errorEvent(error)); // the journal failed: save the whole vault instead
+            }
+          }
+          this.#changed();
+          await this.flush();
+        },
+        persistDeletion: async (address) => {
+          await this.#saver.saveNow({ forget: true });
+          await this.#history.shred(address);
+        },
+        historyEnabled: (address) => this.#history.enabled(address),
       },
       delivery: {
         queue: (a) => this.#queue(a),
@@ -175,6 +240,11 @@ export class Messenger implements MessengerCore {
     this.#manager.setTorUp(true);
   }
 
+  /** How bulk links were made and used (tests and bench). */
+  get bulkStats(): Readonly<BulkStats> {
+    return this.#bulk.stats;
+  }
+
   /** The core's own counters: inbound connections by kind, and requests waiting for the user. */
   get load(): InboundLoad & { readonly pendingRequests: number } {
     return { ...this.#manager.inboundLoad, pendingRequests: this.#model.requests.sizes.pending };
@@ -199,6 +269,7 @@ export class Messenger implements MessengerCore {
     this.#supervisor.stop();
     this.#unsubscribeTor();
     this.#manager.stop();
+    this.#bulk.stop();
     await this.#files.closeAll();
     await this.flush();
     await this.#identity.stop();
@@ -206,9 +277,16 @@ export class Messenger implements MessengerCore {
     this.#key.wipe();
   }
 
+  /** Moves a contact to a fresh Tor circuit now (issue 14); false when it cannot start now. */
+  moveToFreshCircuit(address: RicochetId): boolean {
+    const serviceId = toServiceId(address);
+    return this.#moves.requestMove(serviceId, this.#manager.live(serviceId));
+  }
+
   /** Writes pending state changes to the vault now. */
   async flush(): Promise<void> {
     await this.#saver.flush();
+    await this.#history.settled();
   }
 
   // ---- commands ----
@@ -237,7 +315,7 @@ export class Messenger implements MessengerCore {
   #sendQueued(address: RicochetId): void {
     const q = this.#queue(address);
     const link = this.#knownLink(address);
-    if (link === undefined || !q.connected) return;
+    if (link === undefined || !q.connected || this.#moves.holdsSending(link)) return;
     const batch = q.takeSendable(this.#now());
     for (const [i, m] of batch.entries()) {
       // Only a message on the wire is `sent`: one the connection refused (it is closing, too many
@@ -251,6 +329,7 @@ export class Messenger implements MessengerCore {
         if (wireId === undefined) for (const rest of batch.slice(i)) q.notSent(rest.localId);
       }
       if (wireId === undefined) return;
+      this.#moves.sent(link, wireId);
       this.#messageState(address, m.localId, 'sent');
     }
   }
@@ -296,6 +375,7 @@ export class Messenger implements MessengerCore {
         return this.#requests.onClosedWhilePending(address, link);
       case 'chat-ready':
         this.#queue(address).onConnected(random01);
+        this.#moves.onChatReady(toServiceId(address), link); // may resume a move's sending
         return this.#sendQueued(address);
       case 'chat-message': {
         const view = this.#model.conversations
@@ -310,8 +390,7 @@ export class Messenger implements MessengerCore {
           text: event.text,
           timeDelta: view.timeDelta,
         });
-        if (book.historyEnabled(address)) this.#changed();
-        return;
+        return; // saved by the history log (HistoryWriter), not by a vault save
       }
       case 'chat-ack': {
         const m = this.#queue(address).onAck(event.id, event.accepted);
@@ -347,10 +426,14 @@ export class Messenger implements MessengerCore {
     this.#requests.send(address, link);
   }
 
-  #onGone(address: RicochetId, link: PeerLink): void {
+  #onGone(address: RicochetId, link: PeerLink, replacedBy?: PeerLink): void {
+    this.#moves.onGone(toServiceId(address), link);
     this.#files.linkGone(link);
     this.#requests.linkGone(address, link);
-    this.#emitAll(this.#model.book.setOnline(address, false));
+    // A newer known-contact link of the same peer took over (the duplicate rule): still online.
+    if (replacedBy?.connection.isKnownContact !== true) {
+      this.#emitAll(this.#model.book.setOnline(address, false));
+    }
     const q = this.#model.queues.get(address);
     for (const m of q?.onDisconnected() ?? []) this.#messageState(address, m.localId, 'failed');
   }

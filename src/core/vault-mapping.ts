@@ -232,18 +232,6 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
     }));
     if (list.length > 0) queues[toServiceId(address)] = list;
   }
-  const history: Record<string, HistoryMessageRecord[]> = {};
-  for (const c of model.conversations.all()) {
-    if (!book.has(c.address) || !book.historyEnabled(c.address)) continue;
-    history[toServiceId(c.address)] = c.list().map((m) => ({
-      id: m.id,
-      direction: m.direction,
-      text: m.text,
-      at: m.at,
-      timeDelta: m.timeDelta,
-      state: m.state,
-    }));
-  }
   return {
     version: 1,
     identity: previous.identity,
@@ -260,8 +248,10 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
       (a) => before.rejected.get(toServiceId(a)) ?? { serviceId: toServiceId(a), rejectedAt: now },
     ),
     queues,
-    history,
+    history: {}, // saved change by change in the history logs (the vault ignores this field)
     settings: { ...model.settings, blockUnknown: requests.blockUnknown },
+    // The send-queue journal's watermark stays until the Messenger writes a newer one.
+    ...(previous.queueJournal === undefined ? {} : { queueJournal: previous.queueJournal }),
   };
 }
 

@@ -43,6 +43,12 @@ export interface SealedLog {
   append(record: Uint8Array): Promise<void>;
   /** Replace the whole log by `records` (a new file generation), atomically and durably. */
   compact(records: readonly Uint8Array[]): Promise<void>;
+  /**
+   * Closes the file descriptor but keeps the log usable: the next append or compaction reopens
+   * the file (checking it is still this generation). Lets a caller keep many logs without as many
+   * open descriptors.
+   */
+  release(): Promise<void>;
   /** Waits for pending writes, closes the file and zeroes the log's copy of the key. */
   close(): Promise<void>;
 }
@@ -157,6 +163,23 @@ interface LogPosition {
   size: number;
 }
 
+async function reopen(path: string, position: LogPosition): Promise<FileHandle> {
+  const handle = await openForWriting(path);
+  try {
+    const expected = encodeLogHeader(position.header);
+    const found = new Uint8Array(expected.length);
+    const { bytesRead } = await handle.read(found, 0, found.length, 0);
+    const same = bytesRead === found.length && found.every((b, i) => b === expected[i]);
+    if (!same || (await handle.stat()).size < position.size) {
+      throw new SealedLogCorruptedError('wrong-log', 'the file was replaced while released');
+    }
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
 function makeLog(
   path: string,
   id: LogIdentity,
@@ -166,14 +189,27 @@ function makeLog(
 ): SealedLog {
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let handle: FileHandle | null = firstHandle;
+  let closed = false;
   let chain: Promise<void> = Promise.resolve();
   const serial = (task: (h: FileHandle) => Promise<void>): Promise<void> => {
-    const run = chain.then(() => {
-      if (handle === null) throw new SealedLogClosedError();
+    const run = chain.then(async () => {
+      if (closed) throw new SealedLogClosedError();
+      handle ??= await reopen(path, position);
       return task(handle);
     });
     chain = run.catch(() => undefined);
     return run;
+  };
+  /** In turn with the writes, without (re)opening the file. */
+  const queued = (task: () => Promise<void>): Promise<void> => {
+    const run = chain.then(task);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+  const dropHandle = async (): Promise<void> => {
+    const h = handle;
+    handle = null;
+    await h?.close();
   };
   return {
     path,
@@ -201,21 +237,19 @@ function makeLog(
         position.count += 1;
       }),
     compact: (records) =>
-      serial(async (h) => {
+      serial(async () => {
         const header = newLogHeader(id.logId);
         const file = wholeFile(id, header, records, maxRecordBytes);
         await writeFileAtomic(path, file, { keepPrevious: false });
-        await h.close();
-        handle = null;
-        handle = await openForWriting(path);
+        await dropHandle();
         Object.assign(position, { header, count: records.length, size: file.length });
       }),
-    close: async () => {
-      await chain;
-      const h = handle;
-      handle = null;
-      id.key.fill(0);
-      await h?.close();
-    },
+    release: () => queued(dropHandle),
+    close: () =>
+      queued(async () => {
+        closed = true;
+        id.key.fill(0);
+        await dropHandle();
+      }),
   };
 }

@@ -1,12 +1,14 @@
 // The binary container of vault.sotto (sans-IO): a fixed 75-byte header, authenticated as AAD,
 // followed by the XChaCha20-Poly1305 ciphertext of the UTF-8 JSON state (tag last, 16 bytes).
-//   0..11 "SOTTO-VAULT" | 11 format version (1) | 12 KDF id (0 none, 1 scrypt) | 13 cipher id
+//   0..11 "SOTTO-VAULT" | 11 format version (2; 1 is read for migration) | 12 KDF id (0 none, 1 scrypt) | 13 cipher id
 //   (1 xchacha20poly1305) | 14 scrypt log2(N) | 15..17 r (u16 BE) | 17..19 p (u16 BE)
 //   19..51 salt (scrypt) or the raw key (KDF none) | 51..75 nonce (24 bytes)
 import { VaultCorruptedError, VaultVersionError } from './errors.js';
 
 export const VAULT_MAGIC = new TextEncoder().encode('SOTTO-VAULT');
-export const VAULT_FORMAT_VERSION = 1;
+export const VAULT_FORMAT_VERSION = 2;
+/** Version 1 held the history inside the vault; it is read once and migrated (vault-migration.ts). */
+export const LEGACY_VAULT_FORMAT_VERSION = 1;
 export const HEADER_LENGTH = 75;
 export const TAG_LENGTH = 16;
 export const NONCE_LENGTH = 24;
@@ -43,6 +45,8 @@ export type KdfHeader =
   | { readonly name: 'none'; readonly key: Uint8Array };
 
 export interface VaultHeader {
+  /** The format version the file was written with (only VAULT_FORMAT_VERSION is written). */
+  readonly version?: number;
   readonly kdf: KdfHeader;
   readonly nonce: Uint8Array;
 }
@@ -108,7 +112,9 @@ export function decodeVault(file: Uint8Array): { header: VaultHeader; ciphertext
     throw new VaultCorruptedError('truncated', `file is ${file.length} bytes`);
   }
   const version = file[11] ?? 0;
-  if (version !== VAULT_FORMAT_VERSION) throw new VaultVersionError(version);
+  if (version !== VAULT_FORMAT_VERSION && version !== LEGACY_VAULT_FORMAT_VERSION) {
+    throw new VaultVersionError(version);
+  }
   if (file.length < HEADER_LENGTH + TAG_LENGTH) {
     throw new VaultCorruptedError('truncated', `file is ${file.length} bytes`);
   }
@@ -123,7 +129,7 @@ export function decodeVault(file: Uint8Array): { header: VaultHeader; ciphertext
     const params = { logN: file[14] ?? 0, r: view.getUint16(15), p: view.getUint16(17) };
     checkScryptParams(params);
     return {
-      header: { kdf: { name: 'scrypt', params, salt: file.slice(19, 51) }, nonce },
+      header: { version, kdf: { name: 'scrypt', params, salt: file.slice(19, 51) }, nonce },
       ciphertext,
     };
   }
@@ -131,7 +137,10 @@ export function decodeVault(file: Uint8Array): { header: VaultHeader; ciphertext
     if (file[14] !== 0 || view.getUint16(15) !== 0 || view.getUint16(17) !== 0) {
       throw new VaultCorruptedError('bad-header', 'KDF "none" with non-zero parameters');
     }
-    return { header: { kdf: { name: 'none', key: file.slice(19, 51) }, nonce }, ciphertext };
+    return {
+      header: { version, kdf: { name: 'none', key: file.slice(19, 51) }, nonce },
+      ciphertext,
+    };
   }
   throw new VaultCorruptedError('bad-header', `unknown KDF id ${kdfId}`);
 }

@@ -1,10 +1,16 @@
 // The JSON edge of the vault state (vault-state.ts): the plaintext that vault.ts seals, as UTF-8
-// bytes. The identity secrets are written into those bytes as base64 straight from the bytes, so
-// a save never makes a JS string of the key (strings cannot be wiped). Opening cannot avoid one:
+// bytes. Format 2 (docs/PROFILE.md): the state without `history`, `"version":2`, plus
+// `historyLogs` — per conversation the 32-byte key and 16-byte log id of its history log
+// (history-logs.ts); format 1 (read for migration only) held `history` and no keys. The identity
+// and conversation keys are written into those bytes as base64 straight from the bytes, so
+// a save never makes a JS string of a key (strings cannot be wiped). Opening cannot avoid one:
 // JSON.parse needs the decoded text, which holds the key's base64 until the garbage collector
 // reuses its memory (SECURITY.md §6 says so).
+import { SERVICE_ID_PATTERN } from '../identity/service-id.js';
+import { LIMITS } from '../schema/limits.js';
 import {
   VaultStateError,
+  secretBytes,
   validateVaultState,
   type IdentityRecord,
   type VaultState,
@@ -69,10 +75,23 @@ function spliceSecrets(json: string, secrets: Uint8Array[], marker: RegExp): Uin
   return parts;
 }
 
-/** The state as the UTF-8 JSON that is sealed; the caller zeroes the result after use. */
-export function encodeVaultState(state: VaultState): Uint8Array {
-  const { identity, ...rest } = state;
-  const marked = withSecretMarkers(rest); // `{"version":1,…}`: never empty
+/** The key and log id of one conversation's history log; the vault owns and zeroes the key. */
+export interface HistoryLogRef {
+  readonly key: Uint8Array;
+  readonly logId: Uint8Array;
+}
+
+export type HistoryLogRefs = ReadonlyMap<string, HistoryLogRef>;
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/** The format-2 state as the UTF-8 JSON that is sealed; the caller zeroes the result after use. */
+export function encodeVaultState(
+  state: VaultState,
+  historyLogs: HistoryLogRefs = new Map(),
+): Uint8Array {
+  const { identity, history: _history, ...rest } = state;
+  const marked = withSecretMarkers({ ...rest, version: 2 }); // `{"version":2,…}`: never empty
   const restParts = spliceSecrets(marked.json, marked.secrets, marked.marker);
   const restJson = concat(restParts);
   for (const part of restParts) part.fill(0);
@@ -82,6 +101,15 @@ export function encodeVaultState(state: VaultState): Uint8Array {
     const seed = base64Ascii(identity.seed);
     secrets.push(seed);
     parts.push(ascii(',"seed":"'), seed, ascii('"'));
+  }
+  parts.push(ascii('},"historyLogs":{'));
+  let first = true;
+  for (const [serviceId, ref] of historyLogs) {
+    const key = base64Ascii(ref.key);
+    secrets.push(key);
+    const opening = `${first ? '' : ','}${JSON.stringify(serviceId)}:{"logId":"${hex(ref.logId)}","key":"`;
+    parts.push(ascii(opening), key, ascii('"}'));
+    first = false;
   }
   parts.push(ascii('},'), restJson.subarray(1));
   const out = concat(parts);
@@ -99,29 +127,99 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** The format-1 JSON (tests and the migration fixture only: Sotto writes format 2). */
+export function encodeLegacyVaultState(state: VaultState): Uint8Array {
+  const { identity, ...rest } = state;
+  const seed =
+    identity.seed === undefined ? {} : { seed: Buffer.from(identity.seed).toString('base64') };
+  const id = { expandedKey: Buffer.from(identity.expandedKey).toString('base64'), ...seed };
+  return ascii(JSON.stringify({ identity: id, ...rest, version: 1 }));
+}
+
+const LOG_ID_HEX = /^[0-9a-f]{32}$/;
+
+function historyLogsFromJson(value: unknown): Map<string, HistoryLogRef> {
+  const path = 'state.historyLogs';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new VaultStateError(path, 'expected an object');
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > LIMITS.contacts) {
+    throw new VaultStateError(path, `more than ${LIMITS.contacts} keys`);
+  }
+  const out = new Map<string, HistoryLogRef>();
+  try {
+    for (const [serviceId, entry] of entries) {
+      const at = `${path}.${serviceId}`;
+      if (!SERVICE_ID_PATTERN.test(serviceId)) throw new VaultStateError(at, 'not a service id');
+      const o = entry as Record<string, unknown> | null;
+      if (typeof o !== 'object' || o === null || Object.keys(o).length !== 2) {
+        throw new VaultStateError(at, 'expected {logId, key}');
+      }
+      const logId = o['logId'];
+      if (typeof logId !== 'string' || !LOG_ID_HEX.test(logId)) {
+        throw new VaultStateError(`${at}.logId`, 'expected 32 hex digits');
+      }
+      const key = secretBytes(o['key'], `${at}.key`, 32);
+      out.set(serviceId, { key, logId: Uint8Array.from(Buffer.from(logId, 'hex')) });
+    }
+  } catch (error) {
+    for (const ref of out.values()) ref.key.fill(0);
+    throw error;
+  }
+  return out;
+}
+
+export interface DecodedVaultState {
+  readonly state: VaultState;
+  readonly historyLogs: Map<string, HistoryLogRef>;
+  /** 1: history inside the state (migrate it to logs); 2: the current format. */
+  readonly stateVersion: 1 | 2;
+}
+
 /**
- * The state from sealed plaintext (UTF-8 JSON): identity decoded to fresh bytes. Throws
- * TypeError (not UTF-8), SyntaxError (not JSON) or VaultStateError; the caller zeroes `plaintext`.
+ * The state from sealed plaintext (UTF-8 JSON, format 1 or 2): secrets decoded to fresh bytes.
+ * Throws TypeError (not UTF-8), SyntaxError (not JSON) or VaultStateError; the caller zeroes
+ * `plaintext`.
  */
-export function decodeVaultState(plaintext: Uint8Array): VaultState {
-  return validateVaultState(
-    JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext)),
-  );
+export function decodeSealedState(plaintext: Uint8Array): DecodedVaultState {
+  const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext));
+  const o = value as Record<string, unknown> | null;
+  if (typeof o !== 'object' || o === null || o['version'] !== 2) {
+    return { state: validateVaultState(value), historyLogs: new Map(), stateVersion: 1 };
+  }
+  if (Object.hasOwn(o, 'history')) throw new VaultStateError('state.history', 'unknown field');
+  const { historyLogs: refs, ...rest } = o;
+  const historyLogs = historyLogsFromJson(refs);
+  try {
+    const state = validateVaultState({ ...rest, version: 1, history: {} });
+    return { state, historyLogs, stateVersion: 2 };
+  } catch (error) {
+    for (const ref of historyLogs.values()) ref.key.fill(0);
+    throw error;
+  }
 }
 
 /**
  * A validated, detached copy of an in-memory state (undefined fields dropped, as JSON does) with
- * new copies of the identity bytes; with `ownIdentity`, the copy holds exactly that record, and
+ * new copies of the identity bytes, its `history` copied only `withHistory` (a save ignores it); with `ownIdentity`, the copy holds exactly that record, and
  * `state` must carry the same key (an open vault's identity never changes).
  */
-export function cloneVaultState(state: VaultState, ownIdentity?: IdentityRecord): VaultState {
-  const { identity, ...rest } = state;
+export function cloneVaultState(
+  state: VaultState,
+  ownIdentity?: IdentityRecord,
+  options: { readonly withHistory?: boolean } = {},
+): VaultState {
+  const { identity, history, ...rest } = state;
   if (ownIdentity !== undefined && !sameIdentity(identity, ownIdentity)) {
     throw new VaultStateError('state.identity', 'the identity of an open vault cannot change');
   }
   // JSON drops undefined fields as a save does; the secret bytes pass by reference and the
   // validator copies them.
-  const marked = withSecretMarkers(rest);
+  const marked = withSecretMarkers({
+    ...rest,
+    history: options.withHistory === true ? history : {},
+  });
   const plain = JSON.parse(marked.json, marked.revive) as Record<string, unknown>;
   return validateVaultState({ ...plain, identity }, ownIdentity);
 }
@@ -137,4 +235,11 @@ function equalOptional(a: Uint8Array | undefined, b: Uint8Array | undefined): bo
 
 function sameBytes(a: unknown, b: Uint8Array): boolean {
   return a instanceof Uint8Array && equalBytes(a, b);
+}
+
+/** The state alone from sealed plaintext (format 1 or 2; conversation keys are zeroed). */
+export function decodeVaultState(plaintext: Uint8Array): VaultState {
+  const decoded = decodeSealedState(plaintext);
+  for (const ref of decoded.historyLogs.values()) ref.key.fill(0);
+  return decoded.state;
 }

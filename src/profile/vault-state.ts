@@ -146,9 +146,25 @@ export interface VaultState {
   readonly rejected: readonly RejectedRecord[];
   /** Messages composed while the contact was offline, keyed by service id. */
   readonly queues: Readonly<Record<ServiceIdText, readonly QueuedMessageRecord[]>>;
-  /** Saved history (only for contacts with history enabled), keyed by service id. */
+  /**
+   * Saved history (only for contacts with history enabled), keyed by service id. It is not sealed
+   * in the vault: each conversation has its own log (history-logs.ts). openVault fills it from the
+   * logs and createVault writes it to new logs; save() ignores it (history is persisted change by
+   * change through `vault.history(id)`), and the vault drops its loaded copy on the first save.
+   */
   readonly history: Readonly<Record<ServiceIdText, readonly HistoryMessageRecord[]>>;
   readonly settings: SettingsRecord;
+  /**
+   * How much of the send-queue journal (src/profile/queue-journal.ts) this state holds: the
+   * journal file generation and the count of its records folded in. Absent: none.
+   */
+  readonly queueJournal?: QueueJournalMarkRecord;
+}
+
+export interface QueueJournalMarkRecord {
+  /** 32 lower-case hex characters. */
+  readonly generation: string;
+  readonly folded: number;
 }
 
 /** The state failed validation; `path` names the offending field (e.g. `contacts[3].nickname`). */
@@ -241,7 +257,7 @@ function oneOf<T extends string>(value: unknown, path: string, allowed: readonly
  * A fresh copy of secret bytes: from bytes (the in-memory form) or from base64 text (the JSON form
  * in the sealed file, which cannot be wiped; its decoded temporary is zeroed here).
  */
-function secretBytes(value: unknown, path: string, length: number): Uint8Array {
+export function secretBytes(value: unknown, path: string, length: number): Uint8Array {
   if (value instanceof Uint8Array) {
     if (value.length !== length) fail(path, `expected ${length} bytes`);
     return Uint8Array.from(value);
@@ -454,7 +470,7 @@ function queued(value: unknown, path: string): QueuedMessageRecord {
 const DELIVERY = ['queued', 'sent', 'delivered', 'failed'] as const;
 const DIRECTIONS = ['in', 'out'] as const;
 
-function historyMessage(value: unknown, path: string): HistoryMessageRecord {
+export function historyMessage(value: unknown, path: string): HistoryMessageRecord {
   const o = object(value, path, ['id', 'direction', 'text', 'at', 'timeDelta', 'state']);
   return {
     id: integer(o['id'], `${path}.id`, 0, 0xffff_ffff),
@@ -510,6 +526,22 @@ function settings(value: unknown, path: string): SettingsRecord {
   };
 }
 
+function queueJournalMark(value: unknown, path: string): QueueJournalMarkRecord {
+  const o = object(value, path, ['generation', 'folded']);
+  const generation = text(o['generation'], `${path}.generation`, 32);
+  if (!/^[0-9a-f]{32}$/.test(generation)) fail(`${path}.generation`, 'expected 32 hex characters');
+  return { generation, folded: integer(o['folded'], `${path}.folded`, 0, Number.MAX_SAFE_INTEGER) };
+}
+
+/** `{ [key]: check(value) }` when `obj` has `key`, else `{}` (an absent optional stays absent). */
+function optionalField<K extends string, T>(
+  obj: Obj,
+  key: K,
+  check: (v: unknown) => T,
+): Partial<Record<K, T>> {
+  return Object.hasOwn(obj, key) ? ({ [key]: check(obj[key]) } as Record<K, T>) : {};
+}
+
 const TOP_LEVEL = [
   'version',
   'identity',
@@ -541,7 +573,7 @@ export function wipeContactSecrets(state: Pick<VaultState, 'contacts'>): void {
  * {@link VaultStateError}.
  */
 export function validateVaultState(value: unknown, ownIdentity?: IdentityRecord): VaultState {
-  const o = object(value, 'state', TOP_LEVEL);
+  const o = object(value, 'state', TOP_LEVEL, ['queueJournal']);
   if (o['version'] !== VAULT_STATE_VERSION) fail('state.version', 'unsupported state version');
   const each = <T>(key: string, max: number, check: (v: unknown, p: string) => T): T[] =>
     list(o[key], `state.${key}`, max).map((v, i) => check(v, `state.${key}[${i}]`));
@@ -579,6 +611,7 @@ export function validateVaultState(value: unknown, ownIdentity?: IdentityRecord)
       ),
       history,
       settings: settings(o['settings'], 'state.settings'),
+      ...optionalField(o, 'queueJournal', (v) => queueJournalMark(v, 'state.queueJournal')),
     };
     // Last, so that no copy of the secrets is left behind when another field fails.
     return { ...state, identity: ownIdentity ?? identity(o['identity'], 'state.identity') };

@@ -1,48 +1,37 @@
 // The encrypted profile vault (format in vault-format.ts): scrypt-derived key (or KDF "none" for
 // --no-passphrase profiles, which is NOT protection: the key sits in the file header),
 // XChaCha20-Poly1305 with the header as AAD, a fresh 24-byte nonce per save, atomic replacement.
-import { randomBytes, scrypt } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
+// History is not in the vault: each conversation has its own sealed log (history-logs.ts) whose key
+// the vault holds; a version-1 vault (history inside) is migrated to that once, when it opens.
+import { randomBytes } from 'node:crypto';
+import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { readBoundedFrom } from '../fs/read-bounded.js';
 import {
   fsyncDirectory,
   previousVersionPath,
   removeStrayTempFiles,
   writeFileAtomic,
 } from './atomic-write.js';
+import { VaultClosedError, VaultCorruptedError, VaultExistsError } from './errors.js';
+import { HistoryLogs, type ConversationHistory, type HistoryProblem } from './history-logs.js';
+import { HEADER_LENGTH, NONCE_LENGTH, encodeHeader, type ScryptParams } from './vault-format.js';
 import {
-  VaultClosedError,
-  VaultCorruptedError,
-  VaultExistsError,
-  VaultNotFoundError,
-  WrongPassphraseError,
-} from './errors.js';
+  cloneVaultState,
+  encodeVaultState,
+  type DecodedVaultState,
+  type HistoryLogRefs,
+} from './vault-state-json.js';
+import { wipeContactSecrets, wipeIdentity, type VaultState } from './vault-state.js';
 import {
-  HEADER_LENGTH,
-  KEY_LENGTH,
-  MAX_VAULT_BYTES,
-  NONCE_LENGTH,
-  SALT_LENGTH,
-  checkScryptParams,
-  decodeVault,
-  encodeHeader,
-  scryptMemoryBytes,
-  type KdfHeader,
-  type ScryptParams,
-} from './vault-format.js';
-import { cloneVaultState, decodeVaultState, encodeVaultState } from './vault-state-json.js';
-import {
-  VaultStateError,
-  wipeContactSecrets,
-  wipeIdentity,
-  type VaultState,
-} from './vault-state.js';
+  DEFAULT_SCRYPT_PARAMS,
+  deriveNewKey,
+  profileIdOf,
+  unsealVault,
+  type KeyMaterial,
+} from './vault-unseal.js';
 
-/** ~0.5 s and 128 MiB on the reference machine (see bench/vault.bench.ts). */
-export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { logN: 17, r: 8, p: 1 };
+export { DEFAULT_SCRYPT_PARAMS } from './vault-unseal.js';
 
 export interface VaultOptions {
   /** scrypt cost for newly written keys (creation, passphrase change). */
@@ -79,57 +68,26 @@ export interface Vault {
   save(newState: VaultState, options?: SaveOptions): Promise<void>;
   /** Re-key with a new passphrase (null: remove protection) and save. */
   changePassphrase(newPassphrase: string | null, options?: VaultOptions): Promise<void>;
-  /** Zeroes the file key and the identity bytes of `state`; later saves throw VaultClosedError. */
+  /**
+   * One conversation's saved history (docs/SEAMS.md §1): append a change, read, rewrite, shred.
+   * `state.history` is what the logs held when the vault opened (createVault: what it was given).
+   */
+  history(serviceId: string): ConversationHistory;
+  /** Conversations whose log could not be opened (they start empty; see docs/PROFILE.md). */
+  readonly historyProblems: readonly HistoryProblem[];
+  /** 1 when this open converted a version-1 vault (history moved to logs). */
+  readonly migratedFrom: 1 | undefined;
+  /** Resolves when every history write started so far is on disk. */
+  historySettled(): Promise<void>;
+  /**
+   * Zeroes the file key, the conversation keys and the identity bytes of `state`; later saves
+   * throw VaultClosedError. Pending history writes finish with the logs' own key copies.
+   */
   close(): void;
 }
 
-interface KeyMaterial {
-  readonly key: Uint8Array; // wiped on close / re-key
-  readonly kdf: KdfHeader;
-}
-
-function passphraseBytes(passphrase: string): Buffer {
-  return Buffer.from(passphrase.normalize('NFC'), 'utf8');
-}
-
-function runScrypt(
-  passphrase: string,
-  salt: Uint8Array,
-  params: ScryptParams,
-): Promise<Uint8Array> {
-  checkScryptParams(params); // before anything is allocated
-  const secret = passphraseBytes(passphrase);
-  const options = {
-    N: 2 ** params.logN,
-    r: params.r,
-    p: params.p,
-    maxmem: scryptMemoryBytes(params) + 1024 * 1024,
-  };
-  return new Promise((resolve, reject) => {
-    scrypt(secret, salt, KEY_LENGTH, options, (error, derived) => {
-      secret.fill(0);
-      if (error) reject(error);
-      else {
-        const key = new Uint8Array(derived);
-        derived.fill(0);
-        resolve(key);
-      }
-    });
-  });
-}
-
-async function deriveNewKey(passphrase: string | null, params: ScryptParams): Promise<KeyMaterial> {
-  if (passphrase === null) {
-    const key = new Uint8Array(randomBytes(KEY_LENGTH));
-    return { key, kdf: { name: 'none', key: key.slice() } };
-  }
-  if (passphrase.length === 0) throw new RangeError('passphrase must not be empty');
-  const salt = new Uint8Array(randomBytes(SALT_LENGTH));
-  return { key: await runScrypt(passphrase, salt, params), kdf: { name: 'scrypt', params, salt } };
-}
-
-function seal(material: KeyMaterial, state: VaultState): Uint8Array {
-  const plaintext = encodeVaultState(state);
+function seal(material: KeyMaterial, state: VaultState, refs: HistoryLogRefs): Uint8Array {
+  const plaintext = encodeVaultState(state, refs);
   const nonce = new Uint8Array(randomBytes(NONCE_LENGTH));
   const header = encodeHeader({ kdf: material.kdf, nonce });
   const sealed = xchacha20poly1305(material.key, nonce, header).encrypt(plaintext);
@@ -150,40 +108,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Read a whole vault file, refusing oversize files and non-regular files before reading. */
-async function readVaultFile(path: string, prevAvailable: boolean): Promise<Uint8Array> {
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new VaultNotFoundError(path, prevAvailable, { cause: error });
-    }
-    throw error;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new VaultCorruptedError('bad-header', 'not a regular file');
-    if (info.size > MAX_VAULT_BYTES) {
-      throw new VaultCorruptedError('too-large', `${info.size} bytes`, prevAvailable);
-    }
-    // Bounded whatever stat said: the file may grow between fstat and the read.
-    const read = await readBoundedFrom(handle, MAX_VAULT_BYTES, { sizeHint: info.size });
-    if (read.truncated) {
-      read.wipe();
-      throw new VaultCorruptedError(
-        'too-large',
-        `more than ${MAX_VAULT_BYTES} bytes`,
-        prevAvailable,
-      );
-    }
-    // A plain Uint8Array view: the format code relies on slice() copying (Buffer's does not).
-    return new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length);
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Create a new vault at `path`; refuses to overwrite an existing vault (or its `.prev`). */
 export async function createVault(
   path: string,
@@ -194,18 +118,31 @@ export async function createVault(
   if ((await exists(path)) || (await exists(previousVersionPath(path)))) {
     throw new VaultExistsError(path);
   }
-  const state = cloneVaultState(initialState); // the vault's own copy of the identity bytes
+  // The vault's own copy of the identity bytes (and of the history, written to new logs).
+  const state = cloneVaultState(initialState, undefined, { withHistory: true });
   let material: KeyMaterial | undefined;
+  let logs: HistoryLogs | undefined;
   try {
     material = await deriveNewKey(passphrase, options.scrypt ?? DEFAULT_SCRYPT_PARAMS);
-    await writeFileAtomic(path, seal(material, state), { keepPrevious: false });
+    logs = (await HistoryLogs.open(path, profileIdOf(state), new Map())).logs;
+    await writeHistory(logs, state);
+    await writeFileAtomic(path, seal(material, state, logs.refs), { keepPrevious: false });
   } catch (error) {
     material?.key.fill(0);
+    await logs?.close();
     wipeIdentity(state.identity);
     wipeContactSecrets(state);
     throw error;
   }
-  return makeVault(path, state, material, 'main', options);
+  return makeVault(path, state, material, logs, { openedFrom: 'main', problems: [] }, options);
+}
+
+/** Write `state.history` into new logs, before the vault that names them is sealed. */
+async function writeHistory(logs: HistoryLogs, state: VaultState): Promise<void> {
+  logs.connect({ persistRefs: () => Promise.resolve() }); // the vault is written after
+  for (const [serviceId, messages] of Object.entries(state.history)) {
+    if (messages.length > 0) await logs.history(serviceId).rewrite(messages);
+  }
 }
 
 function withPrevFlag(error: unknown, prevAvailable: boolean): unknown {
@@ -229,47 +166,63 @@ export async function openVault(
   const fromPrevious = options.usePreviousVersion === true;
   const prevAvailable = !fromPrevious && (await exists(prevPath));
   try {
-    const file = await readVaultFile(fromPrevious ? prevPath : path, prevAvailable);
-    const { header, ciphertext } = decodeVault(file);
-    const material = await keyFor(header.kdf, passphrase);
-    let plaintext: Uint8Array;
-    try {
-      plaintext = xchacha20poly1305(
-        material.key,
-        header.nonce,
-        file.subarray(0, HEADER_LENGTH),
-      ).decrypt(ciphertext);
-    } catch (error) {
-      material.key.fill(0);
-      if (header.kdf.name === 'scrypt') throw new WrongPassphraseError({ cause: error });
-      throw new VaultCorruptedError('tag-mismatch', 'authentication failed', false, {
-        cause: error,
-      });
-    }
-    file.fill(0); // for KDF "none" the header holds the key
-    const state = parseState(plaintext, material);
-    return makeVault(path, state, material, fromPrevious ? 'previous' : 'main', options);
+    const { decoded, material } = await unsealVault(
+      fromPrevious ? prevPath : path,
+      passphrase,
+      prevAvailable,
+    );
+    return await openWithHistory(path, decoded, material, fromPrevious, options);
   } catch (error) {
     throw withPrevFlag(error, prevAvailable);
   }
 }
 
-async function keyFor(kdf: KdfHeader, passphrase: string | null): Promise<KeyMaterial> {
-  if (kdf.name === 'none') return { key: kdf.key.slice(), kdf };
-  if (passphrase === null) throw new WrongPassphraseError();
-  return { key: await runScrypt(passphrase, kdf.salt, kdf.params), kdf };
-}
-
-function parseState(plaintext: Uint8Array, material: KeyMaterial): VaultState {
+/**
+ * Open the history logs the state names (format 2), or move a format-1 state's history into new
+ * logs and seal the format-2 vault over it (migration: logs fsynced first, then the vault; the old
+ * file is replaced only by a complete new one, then forgotten like a deletion).
+ */
+async function openWithHistory(
+  path: string,
+  decoded: DecodedVaultState,
+  material: KeyMaterial,
+  fromPrevious: boolean,
+  options: VaultOptions,
+): Promise<Vault> {
+  const { state, historyLogs, stateVersion } = decoded;
+  let opened;
   try {
-    return decodeVaultState(plaintext);
+    opened = await HistoryLogs.open(path, profileIdOf(state), historyLogs);
   } catch (error) {
     material.key.fill(0);
-    const detail = error instanceof VaultStateError ? error.message : 'state is not valid JSON';
-    throw new VaultCorruptedError('bad-state', detail, false, { cause: error });
-  } finally {
-    plaintext.fill(0);
+    wipeIdentity(state.identity);
+    wipeContactSecrets(state);
+    throw error;
   }
+  const openedFrom = fromPrevious ? 'previous' : 'main';
+  if (stateVersion === 2) {
+    const loaded = { ...state, history: opened.history };
+    const extra = { openedFrom, problems: opened.problems } as const;
+    return makeVault(path, loaded, material, opened.logs, extra, options);
+  }
+  try {
+    await writeHistory(opened.logs, state);
+  } catch (error) {
+    await opened.logs.close();
+    material.key.fill(0);
+    wipeIdentity(state.identity);
+    wipeContactSecrets(state);
+    throw error;
+  }
+  const extra = { openedFrom, problems: [], migratedFrom: 1 } as const;
+  const vault = makeVault(path, state, material, opened.logs, extra, options);
+  try {
+    await vault.save(state, { forget: true });
+  } catch (error) {
+    vault.close();
+    throw error;
+  }
+  return vault;
 }
 
 /** Names of the `.damaged-*` copies of the vault at `path` (evidence of an earlier corruption). */
@@ -292,13 +245,21 @@ async function forgetOlderCopies(path: string, sealedNow: Uint8Array): Promise<v
   await fsyncDirectory(dirname(path));
 }
 
+interface OpenedAs {
+  readonly openedFrom: 'main' | 'previous';
+  readonly problems: readonly HistoryProblem[];
+  readonly migratedFrom?: 1;
+}
+
 function makeVault(
   path: string,
   initialState: VaultState,
   initialMaterial: KeyMaterial,
-  openedFrom: 'main' | 'previous',
+  logs: HistoryLogs,
+  openedAs: OpenedAs,
   options: VaultOptions,
 ): Vault {
+  const { openedFrom } = openedAs;
   let state = initialState;
   let material: KeyMaterial | null = initialMaterial;
   let isProtected = initialMaterial.kdf.name !== 'none';
@@ -315,10 +276,10 @@ function makeVault(
       await rename(path, `${path}.damaged-${Date.now()}`).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       });
-      await writeFileAtomic(path, seal(keys, next), { keepPrevious: false });
+      await writeFileAtomic(path, seal(keys, next, logs.refs), { keepPrevious: false });
       pendingDamagedMove = false;
     } else {
-      await writeFileAtomic(path, seal(keys, next));
+      await writeFileAtomic(path, seal(keys, next, logs.refs));
     }
   };
   // Saves run one after another, so the file order matches the call order.
@@ -328,9 +289,46 @@ function makeVault(
     return run;
   };
 
+  const saveNow = async (next: VaultState, forget: boolean): Promise<void> => {
+    const keys = live();
+    try {
+      await write(next, keys);
+    } catch (error) {
+      if (next !== state) wipeContactSecrets(next);
+      throw error;
+    }
+    if (next !== state) {
+      const previous = state;
+      state = next;
+      wipeContactSecrets(previous); // the vault's own copies of what the new state replaced
+    }
+    if (forget) await forgetOlderCopies(path, seal(keys, next, logs.refs));
+  };
+  logs.connect({ persistRefs: (forget) => serial(() => saveNow(state, forget)) });
+
   return {
     path,
     openedFrom,
+    historyProblems: openedAs.problems,
+    migratedFrom: openedAs.migratedFrom,
+    history: (serviceId) => {
+      const conversation = logs.history(serviceId);
+      return {
+        append: (change) => conversation.append(change),
+        read: () => conversation.read(),
+        rewrite: (messages) => conversation.rewrite(messages),
+        shred: async () => {
+          await conversation.shred();
+          // The copy loaded at open goes too: nothing deleted stays readable through the vault.
+          const { [serviceId]: _dropped, ...rest } = state.history;
+          state = { ...state, history: rest };
+        },
+        get recordCount() {
+          return conversation.recordCount;
+        },
+      };
+    },
+    historySettled: () => logs.settled(),
     get state() {
       return state;
     },
@@ -339,18 +337,10 @@ function makeVault(
     },
     save: (newState, saveOptions = {}) =>
       serial(async () => {
-        const keys = live();
-        const next = cloneVaultState(newState, state.identity);
-        try {
-          await write(next, keys);
-        } catch (error) {
-          wipeContactSecrets(next);
-          throw error;
-        }
-        const previous = state;
-        state = next;
-        wipeContactSecrets(previous); // the vault's own copies of what the new state replaced
-        if (saveOptions.forget === true) await forgetOlderCopies(path, seal(keys, next));
+        live(); // VaultClosedError before anything else
+        // History is not saved here (it goes to the logs change by change): the loaded copy stays.
+        const next = { ...cloneVaultState(newState, state.identity), history: state.history };
+        await saveNow(next, saveOptions.forget === true);
       }),
     changePassphrase: (newPassphrase, changeOptions = {}) =>
       serial(async () => {
@@ -379,6 +369,7 @@ function makeVault(
       material = null;
       wipeIdentity(state.identity);
       wipeContactSecrets(state);
+      void logs.close(); // zeroes the conversation keys now; the logs' own copies after their writes
     },
   };
 }

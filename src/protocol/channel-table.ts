@@ -34,6 +34,8 @@ export interface ChannelTableContext {
   onFeatures(peerFeatures: readonly string[]): void;
   enableFeaturesSent(): boolean;
   onKeepAliveResponse(): void;
+  /** A Sotto bulk connection: file transfer only (no chat, no contact request). */
+  isBulk(): boolean;
 }
 
 type OpenExtras = Pick<OpenChannelMessage, 'clientCookie' | 'contactRequest'>;
@@ -240,6 +242,7 @@ export class ChannelTable {
       case ChannelType.FileTransfer: {
         if (!authenticated || !this.context.isKnownContact()) return refuse('unauthorized');
         const chat = message.channelType === ChannelType.Chat;
+        if (chat && this.context.isBulk()) return refuse('bad-usage');
         if (chat ? this.#incomingChat : this.incomingFiles) return refuse('bad-usage');
         if (chat) {
           this.#incomingChat = new ChatReceiveChannel(id, this.host);
@@ -261,6 +264,7 @@ export class ChannelTable {
 
   #inboundContactRequest(message: OpenChannelMessage, refuse: (e: CommonError) => void): void {
     const id = message.channelIdentifier;
+    if (this.context.isBulk()) return refuse('bad-usage');
     if (this.context.isKnownContact()) {
       // 3.0.41: already a contact → refuse the channel but answer Accepted.
       this.host.send(

@@ -1,6 +1,7 @@
 // Public types of the sans-IO Ricochet v3 connection (src/protocol/connection.ts): construction
 // options, the events it emits, close reasons, and the errors a local caller can get.
 import { ProtocolError } from './errors.js';
+import type { ConnectionPurpose } from './introduction.js';
 
 export type Role = 'client' | 'server';
 
@@ -18,6 +19,11 @@ export interface ConnectionOptions {
   readonly peerServiceId?: string;
   /** Server role: whether an authenticated peer is an accepted contact. */
   readonly isKnownContact?: (serviceId: string) => boolean;
+  /**
+   * Client role: 'bulk' opens a Sotto bulk connection (docs/PROTOCOL.md "Bulk connections"; only
+   * to a peer that negotiated BULK_CONNECTION_FEATURE). Server role: learned from the introduction.
+   */
+  readonly purpose?: ConnectionPurpose;
   /** Features we support for EnableFeatures (default: SOTTO_FEATURES). */
   readonly features?: readonly string[];
   /** Milliseconds, monotonic enough for deadlines. */
@@ -34,7 +40,9 @@ export interface ConnectionOptions {
 
 /** Feature that enables several FileChunks in flight between two Sotto peers. */
 export const WINDOWED_FILE_FEATURE = 'im.sotto.file-transfer.windowed';
-export const SOTTO_FEATURES: readonly string[] = [WINDOWED_FILE_FEATURE];
+/** Feature that lets a Sotto peer send a windowed file on a bulk connection of its own. */
+export const BULK_CONNECTION_FEATURE = 'im.sotto.file-transfer.bulk-connection';
+export const SOTTO_FEATURES: readonly string[] = [WINDOWED_FILE_FEATURE, BULK_CONNECTION_FEATURE];
 
 /** Deadlines of 3.0.41 (Connection.cpp) and our keepalive policy. */
 export const UNKNOWN_PURPOSE_TIMEOUT_MS = 15_000;
@@ -79,6 +87,8 @@ export type ConnectionEvent =
       readonly timeDelta: number;
     }
   | { readonly type: 'chat-ack'; readonly id: number; readonly accepted: boolean }
+  /** A KeepAlive we sent (a probe or the idle one) was answered after `ms` (issue 14). */
+  | { readonly type: 'round-trip'; readonly ms: number }
   /** Our chat channel ended with these messages unacknowledged: re-send them with these ids. */
   | { readonly type: 'chat-undelivered'; readonly ids: readonly number[] }
   | { readonly type: 'file-ready' }

@@ -22,26 +22,44 @@ import {
   SOTTO_FEATURES,
   UNKNOWN_PURPOSE_TIMEOUT_MS,
   WINDOWED_FILE_FEATURE,
+  BULK_CONNECTION_FEATURE,
   type CloseReason,
   type ConnectionEvent,
   type ConnectionOptions,
   type Role,
 } from './connection-types.js';
-import { InvalidContactRequestError, ProtocolError, UnsupportedVersionError } from './errors.js';
+import {
+  InvalidContactRequestError,
+  ProtocolError,
+  UnauthorizedError,
+  UnsupportedVersionError,
+} from './errors.js';
 import { PacketDecoder, encodePacket } from './packet-codec.js';
 import { COOKIE_SIZE, encodeControlPacket } from './messages.js';
 import { isValidServiceId } from '../identity/service-id.js';
 import { isValidNickname, isValidRequestText } from './limits.js';
-import { IntroductionParser, encodeIntroduction, parseIntroductionReply } from './introduction.js';
+import {
+  IntroductionParser,
+  introductionFor,
+  parseIntroductionReply,
+  type ConnectionPurpose,
+} from './introduction.js';
 import { ChannelTable } from './channel-table.js';
 import type { ChannelHost } from './channels/channel.js';
 import { AuthClientChannel } from './channels/auth-hidden-service.js';
 import { ContactRequestClientChannel } from './channels/contact-request.js';
 import { ChatSendChannel, type ChatSendOptions } from './channels/chat.js';
-import { FileSendChannel, type FileOffer } from './channels/file-send.js';
+import {
+  BULK_WINDOW_CHUNKS,
+  FILE_WINDOW_CHUNKS,
+  FileSendChannel,
+  type FileOffer,
+} from './channels/file-send.js';
 
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_INCOMING_FILE_SIZE = Number.MAX_SAFE_INTEGER;
+/** KeepAlives awaiting their answer that we time (probes and the idle one). */
+export const MAX_PROBES_IN_FLIGHT = 4;
 
 type State = 'introduction' | 'open' | 'closing' | 'closed';
 
@@ -49,6 +67,7 @@ export class RicochetConnection {
   readonly role: Role;
   readonly features: readonly string[];
   #state: State = 'introduction';
+  #purpose: ConnectionPurpose;
   readonly #options: ConnectionOptions;
   readonly #intro = new IntroductionParser();
   readonly #decoder = new PacketDecoder();
@@ -60,6 +79,8 @@ export class RicochetConnection {
   readonly #createdAt: number;
   #lastInputAt: number;
   #keepAliveSentAt: number | undefined;
+  /** When each KeepAlive awaiting its answer went out (the peer answers in order). */
+  readonly #probeSentAt: number[] = [];
   #closingSince = 0;
   #closeReason: CloseReason = 'local-close';
   #peerServiceId: string | undefined;
@@ -82,6 +103,7 @@ export class RicochetConnection {
     this.role = options.role;
     this.#options = options;
     this.features = options.features ?? SOTTO_FEATURES;
+    this.#purpose = options.role === 'client' ? (options.purpose ?? 'control') : 'control';
     this.#peerServiceId = options.role === 'client' ? options.peerServiceId : undefined;
     this.#createdAt = this.#lastInputAt = options.now();
     this.#host = {
@@ -105,9 +127,16 @@ export class RicochetConnection {
       features: this.features,
       onFeatures: (features) => this.#featuresNegotiated(features),
       enableFeaturesSent: () => this.#enableFeaturesSent,
-      onKeepAliveResponse: () => (this.#keepAliveSentAt = undefined),
+      onKeepAliveResponse: () => {
+        this.#keepAliveSentAt = undefined;
+        const sentAt = this.#probeSentAt.shift();
+        if (sentAt !== undefined) {
+          this.#events.push({ type: 'round-trip', ms: options.now() - sentAt });
+        }
+      },
+      isBulk: () => this.#purpose === 'bulk',
     });
-    if (this.role === 'client') this.#priority.push(encodeIntroduction());
+    if (this.role === 'client') this.#priority.push(introductionFor(this.#purpose));
   }
 
   get isAuthenticated(): boolean {
@@ -122,6 +151,14 @@ export class RicochetConnection {
   }
   get state(): 'introduction' | 'open' | 'closing' | 'closed' {
     return this.#state;
+  }
+  /** 'bulk': a Sotto bulk connection (one file transfer; no chat, never the control link). */
+  get purpose(): ConnectionPurpose {
+    return this.#purpose;
+  }
+  /** True when both peers negotiated bulk connections (docs/PROTOCOL.md "Bulk connections"). */
+  get bulkConnections(): boolean {
+    return this.#negotiated.has(BULK_CONNECTION_FEATURE);
   }
   /** True when both peers negotiated several file chunks in flight. */
   get windowedFileTransfer(): boolean {
@@ -157,6 +194,7 @@ export class RicochetConnection {
           const step = this.#intro.push(bytes);
           if (!step.done) return;
           this.#priority.push(step.reply);
+          this.#purpose = step.purpose;
           if (step.version === null) {
             throw new UnsupportedVersionError('the client offers no version we speak');
           }
@@ -201,7 +239,7 @@ export class RicochetConnection {
         }
       } else if (nowMs - this.#lastInputAt >= interval) {
         this.#keepAliveSentAt = nowMs;
-        this.#write(0, encodeControlPacket({ kind: 'keep-alive', responseRequested: true }));
+        this.#sendKeepAlive(nowMs);
       }
     });
   }
@@ -229,6 +267,17 @@ export class RicochetConnection {
   close(): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
     this.#startClosing('local-close');
+  }
+
+  /**
+   * Times one round trip: a KeepAlive asking for a response (3.0.41 answers it), answered by a
+   * `round-trip` event. False (nothing sent) before authentication or with too many in flight.
+   */
+  probeRoundTrip(): boolean {
+    this.#requireOpen();
+    if (!this.#authenticated || this.#probeSentAt.length >= MAX_PROBES_IN_FLIGHT) return false;
+    this.#sendKeepAlive(this.#options.now());
+    return true;
   }
 
   sendContactRequest(nickname: string, message: string): void {
@@ -262,13 +311,21 @@ export class RicochetConnection {
 
   openChat(): void {
     this.#requireKnown();
+    if (this.#purpose === 'bulk') throw new ConnectionStateError('no chat on a bulk connection');
     this.#chat ??= this.#table.openOutbound((id) => new ChatSendChannel(id, this.#host));
   }
 
   openFileChannel(): void {
     this.#requireKnown();
     this.#files ??= this.#table.openOutbound(
-      (id) => new FileSendChannel(id, this.#host, () => this.windowedFileTransfer),
+      (id) =>
+        new FileSendChannel(id, this.#host, () =>
+          !this.windowedFileTransfer
+            ? 1
+            : this.#purpose === 'bulk'
+              ? BULK_WINDOW_CHUNKS
+              : FILE_WINDOW_CHUNKS,
+        ),
     );
   }
 
@@ -328,6 +385,11 @@ export class RicochetConnection {
     this.#priority.push(encodePacket({ channel, data }));
   }
 
+  #sendKeepAlive(nowMs: number): void {
+    if (this.#probeSentAt.length < MAX_PROBES_IN_FLIGHT) this.#probeSentAt.push(nowMs);
+    this.#write(0, encodeControlPacket({ kind: 'keep-alive', responseRequested: true }));
+  }
+
   #openAuth(): void {
     const cookie = this.#options.random(COOKIE_SIZE);
     if (cookie.length !== COOKIE_SIZE) throw new RangeError('random(16) returned the wrong size');
@@ -357,6 +419,7 @@ export class RicochetConnection {
     // 3.0.41 opens its own channels once the whole input at hand is handled (after echoing the
     // auth close and answering the server's opens); doing the same keeps our bytes identical.
     if (known) this.#afterInput.push(() => this.#openOwnChannels());
+    else if (this.#purpose === 'bulk') this.#afterInput.push(() => this.#strangerOnBulk());
   }
 
   #serverAuthenticated(serviceId: string): boolean {
@@ -367,7 +430,13 @@ export class RicochetConnection {
     this.#events.push({ type: 'authenticated', peerServiceId: serviceId, isKnownContact: known });
     // Result and the auth channel close go first; our channels open right after, as in 3.0.41.
     if (known) this.#table.afterPacket(() => this.#openOwnChannels());
+    else if (this.#purpose === 'bulk') this.#table.afterPacket(() => this.#strangerOnBulk());
     return known;
+  }
+
+  /** Only contacts may hold a bulk connection: it ends right after the auth Result. */
+  #strangerOnBulk(): never {
+    throw new UnauthorizedError('a bulk connection with a peer who is not a contact');
   }
 
   #becomeKnownContact(): void {
@@ -377,6 +446,7 @@ export class RicochetConnection {
 
   #openOwnChannels(): void {
     if (this.#state !== 'open' || this.#options.autoOpenChannels === false) return;
+    if (this.#purpose === 'bulk') return; // the sender opens its file channel when it offers
     this.openChat();
     this.openFileChannel();
   }

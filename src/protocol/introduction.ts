@@ -1,11 +1,25 @@
 // Ricochet v3 version negotiation (doc/protocol-v3.md "Introduction and version negotiation"):
 // client sends `0x49 0x4D n v1..vn`, server answers one byte, the chosen version or 0xFF. Sans-IO.
+// Sotto extension (docs/PROTOCOL.md "Bulk connections"): a client that also offers the marker
+// BULK_PURPOSE_MARKER opens a bulk connection (one windowed file transfer, never a control link).
 import { MalformedPacketError, ProtocolViolationError, UnsupportedVersionError } from './errors.js';
 
 export const PROTOCOL_VERSION = 3;
 export const NO_VERSION = 0xff;
 const MAGIC_0 = 0x49;
 const MAGIC_1 = 0x4d;
+/**
+ * Not a protocol version: offered beside 3 (`49 4D 02 03 B0`), it marks a Sotto bulk connection.
+ * Only sent to a peer that negotiated BULK_CONNECTION_FEATURE on its control connection.
+ */
+export const BULK_PURPOSE_MARKER = 0xb0;
+export type ConnectionPurpose = 'control' | 'bulk';
+/** The introduction of a connection of `purpose`. */
+export function introductionFor(purpose: ConnectionPurpose): Uint8Array {
+  return encodeIntroduction(
+    purpose === 'bulk' ? [PROTOCOL_VERSION, BULK_PURPOSE_MARKER] : [PROTOCOL_VERSION],
+  );
+}
 /** Most versions we accept in one introduction (3.0.41 offers one). */
 export const MAX_OFFERED_VERSIONS = 16;
 
@@ -26,6 +40,8 @@ export type IntroductionResult =
       readonly done: true;
       /** 3, or null when no offered version is supported (answer 0xFF, then close). */
       readonly version: number | null;
+      /** 'bulk' when the client offered BULK_PURPOSE_MARKER as well. */
+      readonly purpose: ConnectionPurpose;
       /** The single byte to send back. */
       readonly reply: Uint8Array;
       /** Bytes received after the introduction: feed them to the packet decoder. */
@@ -37,6 +53,7 @@ export class IntroductionParser {
   #state: 'magic0' | 'magic1' | 'count' | 'versions' | 'done' = 'magic0';
   #remaining = 0;
   #supported = false;
+  #bulk = false;
 
   push(chunk: Uint8Array): IntroductionResult {
     if (this.#state === 'done') throw new ProtocolViolationError('introduction already complete');
@@ -61,6 +78,7 @@ export class IntroductionParser {
           break;
         case 'versions':
           if (byte === PROTOCOL_VERSION) this.#supported = true;
+          if (byte === BULK_PURPOSE_MARKER) this.#bulk = true;
           this.#remaining -= 1;
           if (this.#remaining === 0) {
             this.#state = 'done';
@@ -68,6 +86,7 @@ export class IntroductionParser {
             return {
               done: true,
               version,
+              purpose: this.#bulk ? 'bulk' : 'control',
               reply: Uint8Array.of(version ?? NO_VERSION),
               rest: chunk.subarray(i + 1),
             };

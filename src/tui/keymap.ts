@@ -11,6 +11,7 @@ export type KeyContext =
   | 'file-offer'
   | 'actions'
   | 'transfers'
+  | 'go-dark'
   | 'start';
 
 export type KeyActionId =
@@ -42,6 +43,10 @@ export type KeyActionId =
   | 'block'
   | 'edit-name'
   | 'cancel-transfer'
+  | 'go-dark'
+  | 'open-identity'
+  | 'identity-always'
+  | 'confirm-dark'
   | 'unprotected';
 
 export interface KeyBinding {
@@ -150,6 +155,27 @@ export const KEYMAP: readonly KeyBinding[] = [
     keys: 'n',
     description: 'Turn the bell on/off',
     matches: letter('n'),
+  },
+  {
+    id: 'go-dark',
+    context: 'contacts',
+    keys: 'd',
+    description: 'Go dark: take my ID offline (no new contacts)',
+    matches: letter('d'),
+  },
+  {
+    id: 'open-identity',
+    context: 'contacts',
+    keys: 'o',
+    description: 'Accept contact requests for the next 30 minutes',
+    matches: letter('o'),
+  },
+  {
+    id: 'identity-always',
+    context: 'contacts',
+    keys: 'O',
+    description: 'Keep my ID online always',
+    matches: letter('O'),
   },
   {
     id: 'dismiss-error',
@@ -306,6 +332,20 @@ export const KEYMAP: readonly KeyBinding[] = [
     matches: letter('x'),
   },
   {
+    id: 'confirm-dark',
+    context: 'go-dark',
+    keys: 'y / Enter',
+    description: 'Go dark',
+    matches: (input, key) => (plain(key) && input === 'y') || key.return,
+  },
+  {
+    id: 'cancel',
+    context: 'go-dark',
+    keys: 'n / Esc',
+    description: 'Stay open',
+    matches: (input, key) => (plain(key) && input === 'n') || key.escape,
+  },
+  {
     id: 'unprotected',
     context: 'start',
     keys: 'Ctrl+N',
@@ -337,6 +377,7 @@ export const CONTEXT_TITLES: Readonly<Record<KeyContext, string>> = {
   'file-offer': 'File offer',
   actions: 'Contact actions',
   transfers: 'Transfers',
+  'go-dark': 'Going dark',
   start: 'Profile screens',
 };
 

@@ -36,10 +36,10 @@ export class LoopbackSotto {
   static async start(
     contacts: readonly IdentityKey[] = [],
     options: Partial<MessengerOptions> = {},
+    key: IdentityKey = IdentityKey.generate(),
   ): Promise<LoopbackSotto> {
     const dir = await mkdtemp(join(tmpdir(), 'sotto-abuse-'));
     await mkdir(join(dir, 'downloads'), { mode: 0o700 });
-    const key = IdentityKey.generate();
     const state = emptyVaultState({
       expandedKey: key.expandedKey(),
     });

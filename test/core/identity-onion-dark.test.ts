@@ -5,9 +5,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { Messenger } from '../../src/core/messenger.js';
+import { runHeadless } from '../../src/core/headless.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { OnionDescriptorNotFoundError } from '../../src/onion/tor-errors.js';
@@ -104,6 +106,10 @@ describe('the dark identity onion over the loopback provider', () => {
       ...s,
       settings: { ...s.settings, identityOnline: 'dark' },
     }));
+    // Starting dark, the core says so at once (there will be no `published`).
+    expect(me.events).toContainEqual(
+      expect.objectContaining({ type: 'identity-online', mode: 'dark', published: false }),
+    );
     expect(await identityView(me)).toMatchObject({ mode: 'dark', published: false });
     const darkDial = await strangerDial(me.key.serviceId);
     expect(darkDial).toBeInstanceOf(OnionDescriptorNotFoundError);
@@ -248,5 +254,41 @@ describe('the dark identity onion over the loopback provider', () => {
       `ricochet:${alice.serviceId}`,
       `ricochet:${carol.serviceId}`,
     ]);
+  });
+
+  it('headless: the JSON lines set, answer and refuse as docs/HEADLESS.md says', async () => {
+    const me = await side(IdentityKey.generate());
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const done = runHeadless(me.messenger, { input, output });
+    input.write('{"type":"set-identity-online","mode":"dark"}\n');
+    input.write('{"type":"set-identity-online","mode":"open","minutes":0}\n');
+    input.write('{"type":"set-identity-online","mode":"open","minutes":"30"}\n');
+    input.write('{"type":"identity-online"}\n');
+    await until(() => lastIdentity(me)?.published === false, 'the identity onion removed');
+    input.write('{"type":"quit"}\n');
+    await done;
+    const lines = ((output.read() as Buffer | null)?.toString('utf8') ?? '')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as CoreEvent);
+    const kinds = lines.flatMap((e) =>
+      e.type === 'identity-online' ? [`${e.mode}`] : e.type === 'error' ? [e.code] : [],
+    );
+    // The reader answers the malformed line itself; the core answers `dark` before refusing the
+    // bad window; every view says dark (one of them after tor removed the onion).
+    const core = kinds.filter((k) => k !== 'bad-field-type');
+    expect(core[0]).toBe('dark');
+    expect(core.indexOf('invalid-identity-online')).toBeGreaterThan(0);
+    expect(kinds).toContain('bad-field-type');
+    expect(kinds.filter((k) => k !== 'dark')).toHaveLength(2);
+    expect(lines).toContainEqual({
+      type: 'identity-online',
+      mode: 'dark',
+      published: false,
+      identityOnly: [],
+    });
+    expect(lines.at(-1)).toEqual({ type: 'quit' });
+    expect(await strangerDial(me.key.serviceId)).toBeInstanceOf(OnionDescriptorNotFoundError);
   });
 });

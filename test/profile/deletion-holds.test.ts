@@ -13,6 +13,8 @@ import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { openProfileDir, type OpenProfileDir } from '../../src/profile/profile-dir.js';
 import { createVault, damagedCopies, openVault } from '../../src/profile/vault.js';
+import { profileIdOf, unsealVault } from '../../src/profile/vault-unseal.js';
+import { parseLog } from '../../src/profile/sealed-log-format.js';
 import { emptyVaultState } from '../../src/profile/vault-state.js';
 import { TEST_SCRYPT, tempDir } from './helpers.js';
 import { buildDist } from '../tor/headless-process.js';
@@ -66,18 +68,42 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Which files still reveal SECRET to someone with the passphrase. */
+/**
+ * Which files still reveal SECRET to someone with the passphrase: a file holding it in clear; a
+ * vault copy (main, `.prev`, damaged, temp) whose state holds it or whose conversation keys open
+ * a log that holds it; and such a log file. Every key is tried on every file, whatever log id its
+ * header names (an attacker would).
+ */
 async function filesRevealing(dir: string): Promise<string[]> {
-  const revealing: string[] = [];
-  for (const file of await filesUnder(dir)) {
-    if ((await readFile(file)).includes(SECRET)) revealing.push(file);
-    const vault = await openVault(file, PASS).catch(() => undefined);
-    if (vault !== undefined && JSON.stringify(vault.state.history).includes(SECRET)) {
-      revealing.push(file);
-    }
-    vault?.close();
+  const files = await filesUnder(dir);
+  const revealing = new Set<string>();
+  const keys: { key: Uint8Array; profileId: Uint8Array; from: string }[] = [];
+  for (const file of files) {
+    if ((await readFile(file)).includes(SECRET)) revealing.add(file);
+    const unsealed = await unsealVault(file, PASS).catch(() => undefined);
+    if (unsealed === undefined) continue;
+    unsealed.material.key.fill(0);
+    const { state, historyLogs } = unsealed.decoded;
+    if (JSON.stringify(state.history).includes(SECRET)) revealing.add(file);
+    const profileId = profileIdOf(state);
+    for (const ref of historyLogs.values()) keys.push({ key: ref.key, profileId, from: file });
   }
-  return revealing;
+  for (const file of files) {
+    const bytes = new Uint8Array(await readFile(file));
+    for (const { key, profileId, from } of keys) {
+      const logId = bytes.subarray(10, 26);
+      const parsed = (() => {
+        try {
+          return parseLog(bytes, { key, logId, profileId });
+        } catch {
+          return undefined;
+        }
+      })();
+      const text = parsed?.records.map((r) => new TextDecoder().decode(r)).join('\n') ?? '';
+      if (text.includes(SECRET)) revealing.add(file).add(from);
+    }
+  }
+  return [...revealing].sort();
 }
 
 const deletions: [string, CoreCommand][] = [
@@ -88,8 +114,13 @@ const deletions: [string, CoreCommand][] = [
 
 describe('deletion that holds', () => {
   it('the test sees the secret before a deletion (it is not blind)', async () => {
-    const { messenger, dir } = await profileWithHistory();
-    expect((await filesRevealing(dir)).length).toBeGreaterThanOrEqual(3);
+    const { messenger, dir, vault } = await profileWithHistory();
+    const revealing = await filesRevealing(dir);
+    // The vault, its `.prev`, the damaged copy (each holds the key) and the history log.
+    expect(revealing).toEqual(
+      expect.arrayContaining([vault, `${vault}.prev`, `${vault}.damaged-1`]),
+    );
+    expect(revealing.filter((f) => f.endsWith('.log'))).toHaveLength(1);
     await messenger.close();
   });
 

@@ -32,9 +32,10 @@ export function sampleState(note = 'hello'): VaultState {
     ...base,
     contacts: [{ serviceId: ALICE, nickname: 'alice', addedAt: 1, historyEnabled: true }],
     history: {
-      [ALICE]: [{ id: 1, direction: 'in', text: note, at: 2, timeDelta: 0, state: 'delivered' }],
+      [ALICE]: [{ id: 1, direction: 'in', text: 'hello', at: 2, timeDelta: 0, state: 'delivered' }],
     },
-    queues: { [BOB]: [{ localId: 1, text: 'later', at: 3 }] },
+    // `note` in the small state (history is saved change by change, not by save()).
+    queues: { [BOB]: [{ localId: 1, text: note, at: 3 }] },
     outgoingRequests: [
       { serviceId: BOB, nickname: 'bob', message: 'hi', createdAt: 4, state: 'pending' },
     ],

@@ -54,7 +54,8 @@ describe('contact endpoint group in the vault', () => {
             Buffer.from(ourClientAuthSecret).toString('base64'),
           );
           const back = decodeVaultState(bytes);
-          expect(back).toEqual(state);
+          expect(back).toEqual({ ...state, history: {} }); // history lives in the logs
+
           expect(back.contacts[0]?.endpoint?.ourEndpointKey).toBeInstanceOf(Uint8Array);
         },
       ),

@@ -7,7 +7,7 @@ import {
   validateVaultState,
   type VaultState,
 } from '../../src/profile/vault-state.js';
-import { encodeVaultState } from '../../src/profile/vault-state-json.js';
+import { encodeLegacyVaultState } from '../../src/profile/vault-state-json.js';
 import { ALICE, BOB, sampleState } from './helpers.js';
 
 function expectInvalid(value: unknown, path: string): void {
@@ -23,7 +23,7 @@ function expectInvalid(value: unknown, path: string): void {
 
 /** The state as the sealed JSON holds it (identity as base64), parsed. */
 const jsonOf = (state: VaultState): Record<string, unknown> =>
-  JSON.parse(new TextDecoder().decode(encodeVaultState(state))) as Record<string, unknown>;
+  JSON.parse(new TextDecoder().decode(encodeLegacyVaultState(state))) as Record<string, unknown>;
 
 const clone = (): Record<string, unknown> => jsonOf(sampleState());
 

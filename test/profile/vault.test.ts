@@ -19,11 +19,14 @@ import { TEST_SCRYPT, sampleState, tempDir } from './helpers.js';
 const PASS = 'correct horse battery staple ☕';
 const opts = { scrypt: TEST_SCRYPT };
 
+/** A hash of every file under `dir` (the history logs' directory included). */
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of (await readdir(dir)).sort()) {
-    out[name] = createHash('sha256')
-      .update(await readFile(join(dir, name)))
+  for (const entry of (await readdir(dir, { withFileTypes: true, recursive: true })).sort()) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out[path] = createHash('sha256')
+      .update(await readFile(path))
       .digest('hex');
   }
   return out;

@@ -2,7 +2,7 @@
 // closed channels, refusals on the client side, one contact request per connection.
 import { describe, expect, it } from 'vitest';
 import { RicochetConnection } from '../../src/protocol/connection.js';
-import { WINDOWED_FILE_FEATURE } from '../../src/protocol/connection-types.js';
+import { SOTTO_FEATURES } from '../../src/protocol/connection-types.js';
 import { InvalidContactRequestError, ProtocolViolationError } from '../../src/protocol/errors.js';
 import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
 import {
@@ -40,7 +40,7 @@ describe('RicochetConnection channel 0', () => {
     expect(both.client.conn.windowedFileTransfer).toBe(true);
     expect(both.server.conn.windowedFileTransfer).toBe(true);
     expect(both.server.of('features-enabled')).toEqual([
-      { type: 'features-enabled', features: [WINDOWED_FILE_FEATURE] },
+      { type: 'features-enabled', features: [...SOTTO_FEATURES] },
     ]);
   });
 

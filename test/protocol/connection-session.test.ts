@@ -5,7 +5,7 @@ import { sha3_512 } from '@noble/hashes/sha3.js';
 import { ALICE, BOB, FakeClock, Pair, seededRandom } from './connection-harness.js';
 import { decodePacket } from '../../src/protocol/packet-codec.js';
 import { MAX_FILE_CHUNK } from '../../src/protocol/limits.js';
-import { WINDOWED_FILE_FEATURE } from '../../src/protocol/connection-types.js';
+import { SOTTO_FEATURES, WINDOWED_FILE_FEATURE } from '../../src/protocol/connection-types.js';
 import { FILE_WINDOW_CHUNKS } from '../../src/protocol/channels/file-send.js';
 import fc from 'fast-check';
 
@@ -197,7 +197,7 @@ describe('RicochetConnection session', () => {
     const pair = new Pair({ clock, known: true });
     pair.connectAsContacts();
     expect(pair.client.of('features-enabled')).toEqual([
-      { type: 'features-enabled', features: [WINDOWED_FILE_FEATURE] },
+      { type: 'features-enabled', features: [...SOTTO_FEATURES] },
     ]);
     pair.client.conn.tick(clock.advance(60_000));
     pair.pump();

@@ -10,7 +10,7 @@ import { Messenger, type MessengerOptions } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
 import { createVault, openVault } from '../../src/profile/vault.js';
-import { emptyVaultState } from '../../src/profile/vault-state.js';
+import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
 
 export const TEST_BACKOFF = { baseMs: 2_000, capMs: 8_000, minMs: 500, likelyRejectedMs: 60_000 };
 
@@ -51,6 +51,7 @@ export class SottoInstance {
     name: string,
     testnet: readonly string[],
     options: Partial<MessengerOptions> = {},
+    settings: Partial<VaultState['settings']> = {},
   ): Promise<SottoInstance> {
     const dir = await mkdtemp(join(tmpdir(), `sotto-msg-${name}-`));
     await mkdir(join(dir, 'tor'), { mode: 0o700 });
@@ -61,12 +62,17 @@ export class SottoInstance {
       expandedKey: key.expandedKey(),
       ...(seed ? { seed } : {}),
     };
-    const vault = await createVault(join(dir, 'vault.sotto'), null, emptyVaultState(identity));
+    const state = emptyVaultState(identity);
+    const vault = await createVault(join(dir, 'vault.sotto'), null, {
+      ...state,
+      settings: { ...state.settings, ...settings },
+    });
     vault.close();
     return new SottoInstance(dir, `ricochet:${key.serviceId}`, testnet, options);
   }
 
-  /** Opens the vault, launches tor, publishes; resolves once `published` was emitted. */
+  /** Opens the vault, launches tor, publishes; resolves once `published` (or, dark, the
+   * `identity-online` that says so) was emitted. */
   async start(): Promise<{ messenger: Messenger; log: EventLog }> {
     const vault = await openVault(join(this.dir, 'vault.sotto'), null);
     const tor = createTorProvider({
@@ -96,7 +102,11 @@ export class SottoInstance {
       vault.close();
       throw error;
     }
-    await log.waitFor((e) => e.type === 'published', 60_000);
+    // A dark identity onion is never published: the core says it is dark instead.
+    await log.waitFor(
+      (e) => e.type === 'published' || (e.type === 'identity-online' && e.mode === 'dark'),
+      60_000,
+    );
     this.#vaultClose = closeVault;
     return { messenger, log };
   }

@@ -14,6 +14,7 @@ import { ThemeContext } from '../theme.js';
 import { DialogHost } from './DialogHost.js';
 import { MainScreen, conversationHeight } from './MainScreen.js';
 import { StatusBar } from './StatusBar.js';
+import { identityWords, mainScreenReady } from '../state/identity.js';
 import { TorProgress } from './TorProgress.js';
 
 export interface AppProps {
@@ -106,7 +107,7 @@ export function App(props: Readonly<AppProps>) {
   }, [state.bell, onBellChange]);
   useMarkRead(state, command);
 
-  const ready = state.tor.published;
+  const ready = mainScreenReady(state);
   const dialog = state.dialogs[state.dialogs.length - 1];
   const statusLines = state.lastError === null ? 1 : 2;
   const bodyHeight = Math.max(4, height - statusLines);
@@ -144,7 +145,8 @@ export function App(props: Readonly<AppProps>) {
           ownAddress={state.ownAddress}
           online={contactsOnline(state.contacts)}
           protectedProfile={state.protectedProfile}
-          tor={state.tor}
+          tor={ready ? { ...state.tor, published: true } : state.tor}
+          identity={identityWords(state.identity)}
           bell={state.bell}
           requests={state.requests.length}
           offers={

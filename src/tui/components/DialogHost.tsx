@@ -6,6 +6,7 @@ import { AddContact } from './AddContact.js';
 import { ContactActions } from './ContactActions.js';
 import { displayName } from './ContactList.js';
 import { FileOffer } from './FileOffer.js';
+import { GoDark } from './GoDark.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { IncomingRequest } from './IncomingRequest.js';
 import { Notice } from './Notice.js';
@@ -32,6 +33,23 @@ export function DialogHost(props: Readonly<DialogHostProps>) {
       return <HelpOverlay onClose={close} height={props.height} />;
     case 'share':
       return <ShareId address={state.ownAddress} onClose={close} />;
+    case 'go-dark': {
+      const only = state.identity?.identityOnly ?? new Set<string>();
+      const names = state.contacts
+        .filter((c) => only.has(c.address))
+        .map((c) => displayName(c.nickname, c.address));
+      return (
+        <GoDark
+          identityOnly={names}
+          maxNames={Math.max(1, props.height - 10)}
+          onConfirm={() => {
+            command({ type: 'set-identity-online', mode: 'dark' });
+            close();
+          }}
+          onCancel={close}
+        />
+      );
+    }
     case 'add':
       return (
         <AddContact

@@ -3,7 +3,7 @@
 import { Text, useInput } from 'ink';
 import { useState } from 'react';
 import { CONTEXT_TITLES, KEYMAP, findBinding, type KeyContext } from '../keymap.js';
-import { STATUS_SYMBOL, STATUS_WORD } from './ContactList.js';
+import { IDENTITY_ONLY_SYMBOL, STATUS_SYMBOL, STATUS_WORD } from './ContactList.js';
 import { DialogFrame } from './DialogFrame.js';
 
 export interface HelpOverlayProps {
@@ -20,6 +20,7 @@ const ORDER: readonly KeyContext[] = [
   'file-offer',
   'transfers',
   'actions',
+  'go-dark',
   'start',
 ];
 
@@ -39,6 +40,10 @@ export function helpLines(): readonly { readonly text: string; readonly title: b
       title: false,
     });
   }
+  lines.push({
+    text: `  ${IDENTITY_ONLY_SYMBOL}  reaches you only on your ID: not while it is dark`,
+    title: false,
+  });
   return lines;
 }
 

@@ -33,6 +33,7 @@ export function MainScreen(props: Readonly<MainScreenProps>) {
         contacts={state.contacts}
         requests={state.requests}
         selected={state.selected}
+        {...(state.identity === null ? {} : { identityOnly: state.identity.identityOnly })}
         focused={state.focus === 'contacts'}
         width={CONTACT_LIST_WIDTH}
         height={props.height}

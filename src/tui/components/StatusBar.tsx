@@ -1,5 +1,6 @@
-// Bottom line: own ID (short), contacts online, profile protection, tor state, bell, pending
-// requests/offers and the last error — all in words, readable without colour.
+// Bottom line: own ID (short) and whether it is open or dark, contacts online, profile protection,
+// tor state, bell, pending requests/offers and the last error — all in words, readable without
+// colour.
 import { Box, Text } from 'ink';
 import { shortenId } from '../state/format.js';
 import type { TorState } from '../state/types.js';
@@ -10,6 +11,8 @@ export interface StatusBarProps {
   readonly online: number;
   readonly protectedProfile: boolean;
   readonly tor: TorState;
+  /** Our ID (identity onion) in words (`open`, `open till 14:30`, `DARK`), once known. */
+  readonly identity?: string | null;
   readonly bell: boolean;
   readonly requests: number;
   readonly offers: number;
@@ -33,7 +36,10 @@ function torWord(tor: TorState): string {
 
 export function StatusBar(props: Readonly<StatusBarProps>) {
   const tone = useTone();
-  const parts = [props.ownAddress === null ? 'ID …' : `ID ${shortenId(props.ownAddress)}`];
+  const id = props.ownAddress === null ? 'ID …' : `ID ${shortenId(props.ownAddress)}`;
+  const parts = [
+    props.identity === undefined || props.identity === null ? id : `${id} ${props.identity}`,
+  ];
   if (props.requests > 0) parts.push(`${props.requests} request(s): r`);
   if (props.offers > 0) parts.push(`${props.offers} file offer(s): t`);
   parts.push(

@@ -21,10 +21,24 @@ export function useCore(
   const [state, dispatch] = useReducer(reducer, options, initialState);
 
   useEffect(() => {
-    const unsubscribe = core.onEvent((event) => dispatch({ type: 'core', event, now: now() }));
+    // Contacts that reach us only on our ID change with the contact book: ask again (once per
+    // burst of contact events).
+    let asking = false;
+    const askIdentity = (): void => {
+      if (asking) return;
+      asking = true;
+      queueMicrotask(() => {
+        asking = false;
+        core.dispatch({ type: 'identity-online' }).catch(() => undefined);
+      });
+    };
+    const unsubscribe = core.onEvent((event) => {
+      dispatch({ type: 'core', event, now: now() });
+      if (event.type === 'contact' || event.type === 'contact-removed') askIdentity();
+    });
     // Ask for what may have been said before we listened: own ID, contacts, pending requests,
-    // the nickname our requests carry.
-    for (const type of ['id', 'contacts', 'requests', 'own-nickname'] as const) {
+    // the nickname our requests carry, whether our ID is open or dark.
+    for (const type of ['id', 'contacts', 'requests', 'own-nickname', 'identity-online'] as const) {
       core.dispatch({ type }).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         dispatch({ type: 'core', event: { type: 'error', code: 'startup', message }, now: now() });

@@ -7,6 +7,7 @@ import { findBinding } from '../keymap.js';
 import type { UiAction } from '../state/actions.js';
 import { isOverLimit } from '../state/composer.js';
 import { selectedContact } from '../state/contacts.js';
+import { OPEN_WINDOW_MINUTES } from '../state/identity.js';
 import type { UiState } from '../state/types.js';
 
 export interface MainKeyDeps {
@@ -68,6 +69,17 @@ function contactsKey(id: string | null, deps: MainKeyDeps): void {
       return;
     case 'dismiss-error':
       dispatch({ type: 'dismiss-error' });
+      return;
+    case 'go-dark':
+      // Ask for the identity-only contacts afresh: the dialog lists who will not reach us.
+      deps.command({ type: 'identity-online' });
+      dispatch({ type: 'open-dialog', dialog: { kind: 'go-dark' } });
+      return;
+    case 'open-identity':
+      deps.command({ type: 'set-identity-online', mode: 'open', minutes: OPEN_WINDOW_MINUTES });
+      return;
+    case 'identity-always':
+      deps.command({ type: 'set-identity-online', mode: 'always' });
       return;
     case 'send-file':
       if (contact !== null)

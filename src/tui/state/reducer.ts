@@ -19,6 +19,7 @@ import {
   replaceHistory,
   setDeliveryState,
 } from './conversations.js';
+import { identityFromEvent } from './identity.js';
 import { initialTor, torProblem, torProgress } from './tor.js';
 import { cleanFileName, resultState, upsertTransfer } from './transfers.js';
 import type { UiState } from './types.js';
@@ -38,6 +39,7 @@ export function initialState(options: InitialStateOptions): UiState {
     protectedProfile: options.protectedProfile,
     tor:
       options.published === true ? { ...initialTor, progress: 100, published: true } : initialTor,
+    identity: null,
     contacts: [],
     requests: [],
     conversations: {},
@@ -228,6 +230,8 @@ export function reduceCoreEvent(state: UiState, event: CoreEvent, now: number): 
       };
     case 'own-nickname':
       return { ...state, ownNickname: cleanNickname(event.nickname) };
+    case 'identity-online':
+      return { ...state, identity: identityFromEvent(event) };
     case 'quit':
       return { ...state, quitting: true };
     default:

@@ -54,6 +54,15 @@ export interface TorState {
   } | null;
 }
 
+/** Our identity onion as the core last said (`identity-online`); null until it said. */
+export interface IdentityState {
+  readonly mode: 'always' | 'open-until' | 'dark';
+  readonly until?: number;
+  readonly published: boolean;
+  /** Contacts that reach us only on the identity onion (not while it is dark). */
+  readonly identityOnly: ReadonlySet<RicochetId>;
+}
+
 export type Focus = 'contacts' | 'composer';
 
 export type Dialog =
@@ -64,7 +73,8 @@ export type Dialog =
   | { readonly kind: 'file-offer'; readonly key: string }
   | { readonly kind: 'transfers' }
   | { readonly kind: 'actions'; readonly address: RicochetId }
-  | { readonly kind: 'help' };
+  | { readonly kind: 'help' }
+  | { readonly kind: 'go-dark' };
 
 export type ListEntry =
   | { readonly kind: 'request'; readonly address: RicochetId }
@@ -82,6 +92,7 @@ export interface UiState {
   readonly ownNickname: string;
   readonly protectedProfile: boolean;
   readonly tor: TorState;
+  readonly identity: IdentityState | null;
   readonly contacts: readonly ContactEntry[];
   readonly requests: readonly IncomingRequestView[];
   readonly conversations: Readonly<Record<string, Conversation>>;

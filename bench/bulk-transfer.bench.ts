@@ -1,0 +1,295 @@
+// Windowed files on a bulk connection against raw Tor, ten times over (issue 14): each run starts
+// its own private Tor network (tor/testnet.ts), two Sotto users befriend each other, and in the
+// same run Sotto's file (on its bulk connection, a fresh circuit) is compared with a raw byte
+// stream over a FRESH circuit between the same two tors. Goals: file ≥ 0.9× the raw stream, and
+// chat send → ack p95 during the transfer ≤ 1.5× idle chat p95, in at least 9 of 10 runs. Also
+// measured: the bulk connection's set-up time, and the same file on the control connection (the
+// threshold below which files stay there). Every ratio of every run is printed, then the worst.
+//
+//   npm run bench:bulk                                  # the 10 runs
+//   SOTTO_BENCH_RUNS=2 npm run bench:bulk               # a quick look
+//   SOTTO_BENCH_FILE_BYTES=33554432 npm run bench:bulk  # another file size (default 8 MiB)
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { afterAll, bench, describe } from 'vitest';
+import type { CoreEvent } from '../src/api/core-api.js';
+import { IdentityKey } from '../src/identity/identity-key.js';
+import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
+import { OnionDescriptorNotFoundError } from '../src/onion/tor-errors.js';
+import { startTestNetwork } from '../tor/testnet.js';
+import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
+
+const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 10);
+const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
+const IDLE_ROUNDS = 40;
+const GOAL = { file: 0.9, chat: 1.5, runs: Math.ceil(RUNS * 0.9) };
+
+interface RunResult {
+  readonly run: number;
+  readonly load: string;
+  readonly rawSetupMs: number;
+  readonly rawMs: number;
+  readonly bulkSetupMs: number;
+  readonly bulkMs: number;
+  readonly controlMs: number;
+  readonly idleChat: number[];
+  readonly chatDuringBulk: number[];
+  readonly chatDuringControl: number[];
+  /** Raw baseline of the chat ratio: a 64-byte echo on its own circuit, idle and during the raw stream. */
+  readonly echoIdle: number[];
+  readonly echoDuringRaw: number[];
+}
+const results: RunResult[] = [];
+const failedRuns: number[] = [];
+const out: string[] = [];
+const say = (line: string): void => {
+  out.push(line);
+  console.log(line);
+};
+
+afterAll(() => {
+  console.log(
+    ['', '==== bulk file vs fresh-circuit raw stream: every run ====', ...out].join('\n'),
+  );
+  console.log(summary());
+});
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+}
+const p95 = (xs: readonly number[]): number => quantile(xs, 0.95);
+const ms = (x: number): string => `${x.toFixed(1)} ms`;
+const mibps = (x: number): string => `${(FILE_BYTES / 1024 / 1024 / (x / 1000)).toFixed(2)} MiB/s`;
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+const ratios = (r: RunResult) => ({
+  file: r.rawMs / r.bulkMs,
+  chat: p95(r.chatDuringBulk) / p95(r.idleChat),
+});
+const meets = (r: RunResult): boolean => {
+  const x = ratios(r);
+  return x.file >= GOAL.file && x.chat <= GOAL.chat;
+};
+/** Size from which the bulk connection pays: set-up < time saved (∞ if it never does). */
+function breakEvenBytes(r: RunResult): number {
+  const saved = r.controlMs / FILE_BYTES - r.bulkMs / FILE_BYTES; // ms per byte
+  return saved > 0 ? r.bulkSetupMs / saved : Number.POSITIVE_INFINITY;
+}
+const mib = (bytes: number): string =>
+  Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(2)} MiB` : 'never';
+
+function summary(): string {
+  if (results.length === 0) return 'no run finished';
+  const worstFile = [...results].sort((a, b) => ratios(a).file - ratios(b).file)[0] as RunResult;
+  const worstChat = [...results].sort((a, b) => ratios(b).chat - ratios(a).chat)[0] as RunResult;
+  const ok = results.filter(meets).length;
+  const lines = [
+    '==== summary ====',
+    'run | load (1/5/15 min) | raw fresh | Sotto bulk | file ratio | chat p95 idle / during | chat ratio | raw echo ratio | bulk set-up | control conn. | chat p95 during control | break-even | goal',
+    ...results.map((r) => {
+      const x = ratios(r);
+      return `${r.run} | ${r.load} | ${mibps(r.rawMs)} | ${mibps(r.bulkMs)} | ${x.file.toFixed(2)}× | ${ms(p95(r.idleChat))} / ${ms(p95(r.chatDuringBulk))} | ${x.chat.toFixed(2)}× | ${(p95(r.echoDuringRaw) / p95(r.echoIdle)).toFixed(2)}× | ${ms(r.bulkSetupMs)} (raw dial ${ms(r.rawSetupMs)}) | ${mibps(r.controlMs)} | ${ms(p95(r.chatDuringControl))} | ${mib(breakEvenBytes(r))} | ${meets(r) ? 'met' : 'MISSED'}`;
+    }),
+    `worst file run: ${worstFile.run} (${ratios(worstFile).file.toFixed(2)}×); worst chat run: ${worstChat.run} (${ratios(worstChat).chat.toFixed(2)}×)`,
+    `runs that failed: ${failedRuns.length === 0 ? 'none' : failedRuns.join(', ')}`,
+    `file ≥ ${GOAL.file}× in ${results.filter((r) => ratios(r).file >= GOAL.file).length} runs; chat p95 ≤ ${GOAL.chat}× in ${results.filter((r) => ratios(r).chat <= GOAL.chat).length} runs`,
+    `goal (file ≥ ${GOAL.file}× and chat p95 ≤ ${GOAL.chat}×) met in ${ok} of ${RUNS} runs (needed: ${GOAL.runs})`,
+  ];
+  return lines.join('\n');
+}
+
+/** Sink onion on `host`'s tor: answers one byte once `bytes` arrived. */
+function sinkOnion(host: RealTorProvider, bytes: number) {
+  return host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => {
+    let got = 0;
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      if (got >= bytes) socket.write(Buffer.of(1));
+    });
+  });
+}
+
+/**
+ * Dials a raw onion just published: its descriptor may not have reached every HSDir yet, so
+ * "descriptor not found" is retried (5 tries, 2 s apart).
+ */
+async function dialFresh(dialer: RealTorProvider, serviceId: string, isolation: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dialer.connect(serviceId, 9878, isolation);
+    } catch (error) {
+      if (!(error instanceof OnionDescriptorNotFoundError) || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
+}
+
+/** Echo onion on `host`'s tor. */
+function echoOnion(host: RealTorProvider) {
+  return host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => socket.pipe(socket));
+}
+
+/** One 64-byte round trip on a raw echo stream. */
+function echoOnce(socket: Duplex): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    let got = 0;
+    const onData = (chunk: Buffer): void => {
+      got += chunk.length;
+      if (got < 64) return;
+      socket.off('data', onData);
+      resolve(performance.now() - t0);
+    };
+    socket.on('data', onData);
+    socket.write(Buffer.alloc(64, 7));
+  });
+}
+
+/**
+ * A raw stream of FILE_BYTES on a fresh circuit (new isolation key): dial time, stream time, and
+ * the raw echo's round trips while it runs (the chat ratio's raw counterpart).
+ */
+async function rawStream(dialer: RealTorProvider, sinkId: string, echo: Duplex, run: number) {
+  const t0 = performance.now();
+  const socket: Duplex = await dialFresh(dialer, sinkId, `bench-raw-${run}-${Date.now()}`);
+  const setupMs = performance.now() - t0;
+  const t1 = performance.now();
+  let finished = false;
+  const acked = once(socket, 'data').then(() => {
+    finished = true;
+    return performance.now();
+  });
+  const sending = (async () => {
+    const block = Buffer.alloc(64 * 1024, 0x5a);
+    for (let sent = 0; sent < FILE_BYTES; sent += block.length) {
+      if (!socket.write(block.subarray(0, Math.min(block.length, FILE_BYTES - sent)))) {
+        await once(socket, 'drain');
+      }
+    }
+  })();
+  const echoDuring: number[] = [];
+  while (!finished) echoDuring.push(await echoOnce(echo));
+  await sending;
+  const streamMs = (await acked) - t1;
+  socket.destroy();
+  return { setupMs, streamMs, echoDuring };
+}
+
+async function chatOnce(a: SottoInstance, b: SottoInstance, text: string): Promise<number> {
+  const from = a.events.mark;
+  const t0 = performance.now();
+  await a.core.dispatch({ type: 'send', address: b.address, text });
+  await a.events.waitFor((e) => e.type === 'delivered', 60_000, from);
+  return performance.now() - t0;
+}
+
+/** Sends a file of `size`, accepted at once; chat send → ack is sampled while it runs. */
+async function fileWithChat(a: SottoInstance, b: SottoInstance, size: number) {
+  const path = join(a.dir, `bench-${size}.bin`);
+  await writeFile(path, Buffer.alloc(size, 0x33));
+  const fromA = a.events.mark;
+  const fromB = b.events.mark;
+  await a.core.dispatch({ type: 'send-file', address: b.address, path });
+  const offer = await b.events.waitFor((e) => e.type === 'file-offer', 120_000, fromB);
+  if (offer.type !== 'file-offer') throw new Error('no offer');
+  const t0 = performance.now();
+  await b.core.dispatch({ type: 'accept-file', address: a.address, fileId: offer.fileId });
+  let finished = false;
+  const done = a.events
+    .waitFor((e) => e.type === 'file-done' && e.direction === 'out', 600_000, fromA)
+    .then((e: CoreEvent) => {
+      finished = true;
+      return { e, at: performance.now() };
+    });
+  const chat: number[] = [];
+  while (!finished) chat.push(await chatOnce(a, b, `during ${chat.length}`));
+  const { e, at } = await done;
+  if (e.type !== 'file-done' || e.result !== 'success') throw new Error('transfer failed');
+  return { ms: at - t0, chat };
+}
+
+describe('bulk connection against raw Tor, every run', () => {
+  bench(
+    'runs',
+    async () => {
+      for (let run = 1; run <= RUNS; run++) {
+        const network = await startTestNetwork({ timeoutMs: 150_000 });
+        const testnet = network.clientTorrcLines;
+        // Files of FILE_BYTES take the bulk connection; FILE_BYTES - 1 stays on the control one.
+        const alice = await SottoInstance.create(`bulk${run}a`, testnet, {
+          bulkMinFileBytes: FILE_BYTES,
+        });
+        const bob = await SottoInstance.create(`bulk${run}b`, testnet);
+        try {
+          await Promise.all([alice.start(), bob.start()]);
+          await befriend(alice, bob);
+          const runLoad = load();
+          const sink = await sinkOnion(bob.tor as RealTorProvider, FILE_BYTES);
+          const echoService = await echoOnion(bob.tor as RealTorProvider);
+          const dialer = alice.tor as RealTorProvider;
+          const echo = await dialFresh(dialer, echoService.serviceId, `bench-echo-${run}`);
+          const echoIdle: number[] = [];
+          for (let i = 0; i < IDLE_ROUNDS + 3; i++) {
+            const rtt = await echoOnce(echo);
+            if (i >= 3) echoIdle.push(rtt);
+          }
+          const idleChat: number[] = [];
+          for (let i = 0; i < IDLE_ROUNDS + 3; i++) {
+            const rtt = await chatOnce(alice, bob, `idle ${i}`);
+            if (i >= 3) idleChat.push(rtt);
+          }
+          const raw = await rawStream(dialer, sink.serviceId, echo, run);
+          echo.destroy();
+          await echoService.close();
+          const bulk = await fileWithChat(alice, bob, FILE_BYTES);
+          const bulkSetupMs = alice.core.bulkStats.setupMs.at(-1) ?? Number.NaN;
+          const control = await fileWithChat(alice, bob, FILE_BYTES - 1);
+          // Idle chat again after the transfers: the idle p95 pools both ends of the run.
+          for (let i = 0; i < IDLE_ROUNDS; i++)
+            idleChat.push(await chatOnce(alice, bob, `idle+${i}`));
+          await sink.close();
+          const r: RunResult = {
+            run,
+            load: runLoad,
+            rawSetupMs: raw.setupMs,
+            rawMs: raw.streamMs,
+            bulkSetupMs,
+            bulkMs: bulk.ms,
+            controlMs: control.ms,
+            idleChat,
+            chatDuringBulk: bulk.chat,
+            chatDuringControl: control.chat,
+            echoIdle,
+            echoDuringRaw: raw.echoDuring,
+          };
+          results.push(r);
+          const x = ratios(r);
+          say(
+            `run ${run} (load ${runLoad}): raw fresh ${mibps(r.rawMs)}, Sotto bulk ${mibps(r.bulkMs)} → ${x.file.toFixed(2)}×; ` +
+              `chat p95 idle ${ms(p95(idleChat))}, during ${ms(p95(bulk.chat))} (${bulk.chat.length} samples) → ${x.chat.toFixed(2)}×; ` +
+              `raw echo p95 idle ${ms(p95(echoIdle))}, during the raw stream ${ms(p95(raw.echoDuring))} (${raw.echoDuring.length} samples) → ${(p95(raw.echoDuring) / p95(echoIdle)).toFixed(2)}×; ` +
+              `bulk set-up ${ms(bulkSetupMs)} (raw dial ${ms(raw.setupMs)}); control connection ${mibps(r.controlMs)}, ` +
+              `chat p95 during it ${ms(p95(control.chat))}; break-even ${mib(breakEvenBytes(r))}; ${meets(r) ? 'met' : 'MISSED'}`,
+          );
+        } catch (error) {
+          // A run that breaks (the network, a dial) is printed and counted as missed; the rest go on.
+          failedRuns.push(run);
+          say(
+            `run ${run} FAILED (load ${load()}): ${error instanceof Error ? error.name : 'error'}`,
+          );
+        } finally {
+          await alice.remove();
+          await bob.remove();
+          await network.stop();
+        }
+      }
+    },
+    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
+  );
+});

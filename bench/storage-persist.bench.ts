@@ -1,0 +1,141 @@
+// Storage cost against the size of the history (issue 12, docs/PERFORMANCE.md "Storage"):
+// 1. persisting one incoming message with history on, at 1,000, 10,000 and 100,000 messages of
+//    history: median, p99 and the worst event-loop stall (goals: 100,000 / 1,000 ≤ 1.5×, no stall
+//    over 20 ms);
+// 2. opening (after the KDF: an unprotected vault) a profile with 1,000 contacts and 100,000
+//    messages, up to the Messenger's models (goal ≤ 2 s).
+// Messages are SOTTO_BENCH_TEXT characters long (default 280). Prints, asserts nothing.
+// Run: npx vitest bench --run --project unit bench/storage-persist.bench.ts
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, bench, describe } from 'vitest';
+import { Messenger } from '../src/core/messenger.js';
+import { modelFromVault, toAddress, vaultFromModel } from '../src/core/vault-mapping.js';
+import { IdentityKey } from '../src/identity/identity-key.js';
+import { LoopbackTorProvider } from '../src/onion/loopback-tor-provider.js';
+import { createVault, openVault } from '../src/profile/vault.js';
+import {
+  historyFor,
+  loadLine,
+  messageText,
+  ms,
+  percentile,
+  stateWith,
+  summary,
+  worstStall,
+} from './storage-support.js';
+
+const TEXT = Number(process.env['SOTTO_BENCH_TEXT'] ?? 280);
+const SIZES = [1_000, 10_000, 100_000];
+/** Samples per size: fewer at 100,000 where one save of the whole vault takes seconds. */
+const SAMPLES: Record<number, number> = { 1_000: 40, 10_000: 20, 100_000: 8 };
+const lines: string[] = [
+  'command: npx vitest bench --run --project unit bench/storage-persist.bench.ts',
+  `messages of ${TEXT} characters`,
+];
+
+afterAll(() => {
+  for (const line of lines) console.log(line);
+});
+
+/** Contacts enough to hold `messages` (at most LIMITS.historyPerContact each), and more. */
+function contactIds(count: number): string[] {
+  return Array.from({ length: count }, () => IdentityKey.generate().serviceId);
+}
+
+/**
+ * The profile's persist of one incoming message: what the Messenger does when a message arrives in
+ * a conversation with history on (the conversation takes it; the store makes it durable).
+ */
+async function persistSamples(historySize: number, samples: number): Promise<number[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'sotto-bench-persist-'));
+  try {
+    const key = IdentityKey.generate();
+    const contacts = contactIds(Math.max(20, Math.ceil(historySize / 5_000)));
+    const state = stateWith(key, contacts, historyFor(contacts, historySize, TEXT));
+    const vault = await createVault(join(dir, 'vault.sotto'), null, state);
+    const { model } = modelFromVault(vault.state, key.serviceId, Date.now());
+    const conversation = model.conversations.of(toAddress(contacts[0] as string));
+    const times: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      conversation.receive(100_000 + i, messageText(i, TEXT), 0, Date.now());
+      await vault.save(vaultFromModel(model, vault.state, Date.now()));
+      times.push(performance.now() - t0);
+    }
+    vault.close();
+    return times;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('storage against the size of the history', () => {
+  bench(
+    'persist one incoming message (history on)',
+    async () => {
+      const medians: Record<number, number> = {};
+      for (const size of SIZES) {
+        const samples = SAMPLES[size] ?? 10;
+        const { result, stallMs } = await worstStall(() => persistSamples(size, samples));
+        medians[size] = percentile(result, 50);
+        lines.push(
+          `persist one incoming message, ${size} messages of history: ${summary(result)}; ` +
+            `worst event-loop stall ${ms(stallMs)} [${loadLine()}]`,
+        );
+      }
+      const ratio = (medians[100_000] ?? NaN) / (medians[1_000] ?? NaN);
+      lines.push(`persist median 100,000 / 1,000: ${ratio.toFixed(2)}× (goal ≤ 1.5×)`);
+    },
+    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
+  );
+
+  bench(
+    'open 1,000 contacts and 100,000 messages (after the KDF)',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'sotto-bench-open-'));
+      try {
+        const key = IdentityKey.generate();
+        const contacts = contactIds(1_000);
+        const path = join(dir, 'vault.sotto');
+        const made = await createVault(
+          path,
+          null,
+          stateWith(key, contacts, historyFor(contacts, 100_000, TEXT)),
+        );
+        made.close();
+        const size = (await stat(path)).size;
+        const opens: number[] = [];
+        const models: number[] = [];
+        let stall = 0;
+        for (let i = 0; i < 3; i++) {
+          const { stallMs } = await worstStall(async () => {
+            const t0 = performance.now();
+            const vault = await openVault(path, null);
+            const t1 = performance.now();
+            const messenger = new Messenger({
+              tor: new LoopbackTorProvider({ offline: true }),
+              vault,
+              downloadsDir: dir,
+            });
+            const t2 = performance.now();
+            opens.push(t2 - t0);
+            models.push(t2 - t1);
+            await messenger.close();
+            vault.close();
+          });
+          stall = Math.max(stall, stallMs);
+        }
+        lines.push(
+          `open 1,000 contacts + 100,000 messages (${(size / 2 ** 20).toFixed(1)} MiB on disk), ` +
+            `open + models: ${summary(opens)}; of which models ${summary(models)}; ` +
+            `worst stall ${ms(stall)} (goal ≤ 2 s) [${loadLine()}]`,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
+  );
+});

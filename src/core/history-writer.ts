@@ -1,0 +1,78 @@
+// The messenger's side of the history logs (docs/SEAMS.md §1, `store.history(contact)`): every new
+// message and delivery-state change of a contact whose history is on becomes one append to its log
+// (O(change), whatever the history holds); a log that has grown well past the conversation it
+// describes (superseded state records, messages the ring dropped) is compacted to the
+// conversation; turning history on writes the conversation as shown; a deletion shreds the log.
+import type { MessageView, RicochetId } from '../api/core-api.js';
+import type { Vault } from '../profile/vault.js';
+import type { HistoryMessageRecord } from '../profile/vault-state.js';
+import type { ConversationChange } from './conversation.js';
+import { toServiceId, type CoreModel } from './vault-mapping.js';
+
+/** Compact once the log holds this many more records than twice the conversation's messages. */
+const COMPACTION_SLACK = 256;
+
+const record = (m: MessageView): HistoryMessageRecord => ({
+  id: m.id,
+  direction: m.direction,
+  text: m.text,
+  at: m.at,
+  timeDelta: m.timeDelta,
+  state: m.state,
+});
+
+export class HistoryWriter {
+  readonly #vault: Vault;
+  readonly #model: CoreModel;
+  readonly #onError: (error: unknown) => void;
+  readonly #compacting = new Set<RicochetId>();
+
+  constructor(vault: Vault, model: CoreModel, onError: (error: unknown) => void) {
+    this.#vault = vault;
+    this.#model = model;
+    this.#onError = onError;
+  }
+
+  /** A conversation changed (Conversations.onChange): append it if history is on. */
+  changed(address: RicochetId, change: ConversationChange): void {
+    if (!this.#model.book.has(address) || !this.#model.book.historyEnabled(address)) return;
+    const history = this.#vault.history(toServiceId(address));
+    const appended =
+      change.kind === 'message'
+        ? history.append({ kind: 'message', message: record(change.message) })
+        : history.append(change);
+    appended.then(
+      () => this.#compactIfGrown(address),
+      (error: unknown) => this.#onError(error),
+    );
+  }
+
+  /** History was turned on: the conversation as it is now becomes the saved history. */
+  async enabled(address: RicochetId): Promise<void> {
+    const messages = this.#model.conversations.of(address).list().map(record);
+    await this.#vault.history(toServiceId(address)).rewrite(messages);
+  }
+
+  /** Crypto-shred the contact's history (after its deletion was saved with `forget`). */
+  shred(address: RicochetId): Promise<void> {
+    return this.#vault.history(toServiceId(address)).shred();
+  }
+
+  /** Every append started so far is on disk. */
+  settled(): Promise<void> {
+    return this.#vault.historySettled();
+  }
+
+  #compactIfGrown(address: RicochetId): void {
+    const history = this.#vault.history(toServiceId(address));
+    const conversation = this.#model.conversations.of(address);
+    if (this.#compacting.has(address)) return;
+    if (history.recordCount <= 2 * conversation.size + COMPACTION_SLACK) return;
+    if (!this.#model.book.has(address) || !this.#model.book.historyEnabled(address)) return;
+    this.#compacting.add(address);
+    history
+      .rewrite(conversation.list().map(record))
+      .catch((error: unknown) => this.#onError(error))
+      .finally(() => this.#compacting.delete(address));
+  }
+}
