@@ -70,18 +70,22 @@ export class Endpoints {
     return this.#usable() && this.#o.book.peer(serviceId) !== undefined;
   }
 
-  /** Re-adds every endpoint we host and every credential we hold (tor is bootstrapped). */
+  /**
+   * Re-adds every credential we hold (awaited: quick) and every endpoint we host (not awaited:
+   * each onion is usable once its own descriptor is up; 200 of them take minutes the first time,
+   * docs/ENDPOINTS.md "Cost"), before the identity onion is published (tor is bootstrapped).
+   */
   async start(signal?: AbortSignal): Promise<void> {
     if (!this.#o.enabled) return;
     const { book } = this.#o;
-    const work: Promise<unknown>[] = [];
+    const credentials: Promise<boolean>[] = [];
     for (const contact of book.contacts()) {
       if (!this.#o.isContact(contact)) continue;
       const peer = book.peer(contact);
-      if (peer !== undefined) work.push(this.#authorize(contact, peer, signal));
-      if (book.hosted(contact) !== undefined) work.push(this.#listen(contact));
+      if (peer !== undefined) credentials.push(this.#authorize(contact, peer, signal));
+      if (book.hosted(contact) !== undefined) void this.#listen(contact);
     }
-    await Promise.all(work);
+    await Promise.all(credentials);
   }
 
   /**
