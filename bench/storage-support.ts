@@ -1,7 +1,7 @@
 // Shared pieces of the storage benches (bench/storage-*.bench.ts, issue 12): profiles with a given
 // amount of history, real Messengers on a loopback Tor network (src/onion/loopback-tor-provider.ts),
 // the figures (median, p99, max) and the load line printed next to every figure.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -28,6 +28,15 @@ export const loadLine = (): string =>
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** Bytes of every file under `dir` (the vault and everything beside it). */
+export async function bytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
 }
 
 export const ms = (value: number): string => `${value.toFixed(2)} ms`;

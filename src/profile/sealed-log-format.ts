@@ -1,5 +1,6 @@
 // The bytes of a sealed log (sans-IO; the file side is sealed-log.ts): an append-only file of
-// individually sealed records, XChaCha20-Poly1305 (@noble/ciphers), a random 24-byte nonce each.
+// individually sealed records, XChaCha20-Poly1305 (xchacha20poly1305.ts: node:crypto under
+// noble's HChaCha20, the bytes of @noble/ciphers), a random 24-byte nonce each.
 //
 //   header (42 bytes): "SOTTO-LOG" | version u8 (1) | log id (16) | file salt (16)
 //   record:            length u32 BE | ~length u32 BE | nonce (24) | ciphertext ‖ tag (16)
@@ -13,7 +14,7 @@
 // length is stored twice (the second as its complement) so a damaged length is told apart from a
 // torn write. docs/PROFILE.md describes the format and what a torn tail is.
 import { randomBytes } from 'node:crypto';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { xchachaOpen, xchachaSeal } from './xchacha20poly1305.js';
 import { SealedLogCorruptedError, VaultVersionError } from './errors.js';
 
 export const LOG_MAGIC = new TextEncoder().encode('SOTTO-LOG');
@@ -109,9 +110,7 @@ export function sealRecord(
     throw new RangeError(`record of ${plaintext.length} bytes exceeds ${maxRecordBytes}`);
   }
   const nonce = new Uint8Array(randomBytes(RECORD_NONCE_LENGTH));
-  const sealed = xchacha20poly1305(id.key, nonce, associatedData(id, header, index)).encrypt(
-    plaintext,
-  );
+  const sealed = xchachaSeal(id.key, nonce, associatedData(id, header, index), plaintext);
   const out = new Uint8Array(RECORD_PREFIX_LENGTH + sealedLength);
   const view = new DataView(out.buffer);
   view.setUint32(0, sealedLength);
@@ -189,7 +188,7 @@ export function parseLog(
     let plaintext: Uint8Array;
     try {
       const ad = associatedData(id, header, records.length);
-      plaintext = xchacha20poly1305(id.key, nonce, ad).decrypt(sealed);
+      plaintext = xchachaOpen(id.key, nonce, ad, sealed);
     } catch (error) {
       if (start + length === file.length) return torn();
       throw new SealedLogCorruptedError(

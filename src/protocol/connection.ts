@@ -49,7 +49,12 @@ import type { ChannelHost } from './channels/channel.js';
 import { AuthClientChannel } from './channels/auth-hidden-service.js';
 import { ContactRequestClientChannel } from './channels/contact-request.js';
 import { ChatSendChannel, type ChatSendOptions } from './channels/chat.js';
-import { FileSendChannel, type FileOffer } from './channels/file-send.js';
+import {
+  BULK_WINDOW_CHUNKS,
+  FILE_WINDOW_CHUNKS,
+  FileSendChannel,
+  type FileOffer,
+} from './channels/file-send.js';
 
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_INCOMING_FILE_SIZE = Number.MAX_SAFE_INTEGER;
@@ -292,7 +297,14 @@ export class RicochetConnection {
   openFileChannel(): void {
     this.#requireKnown();
     this.#files ??= this.#table.openOutbound(
-      (id) => new FileSendChannel(id, this.#host, () => this.windowedFileTransfer),
+      (id) =>
+        new FileSendChannel(id, this.#host, () =>
+          !this.windowedFileTransfer
+            ? 1
+            : this.#purpose === 'bulk'
+              ? BULK_WINDOW_CHUNKS
+              : FILE_WINDOW_CHUNKS,
+        ),
     );
   }
 
