@@ -3,17 +3,16 @@
 // file transfer (windowed) vs a raw byte stream; plain 3.0.41 mode vs its stop-and-wait bound.
 // Run: npx vitest bench --run --project unit bench/tor-ratios.bench.ts   (prints a table at the end)
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { afterAll, bench, describe } from 'vitest';
 import { MAX_FILE_CHUNK } from '../src/protocol/limits.js';
 import { RicochetConnection } from '../src/protocol/connection.js';
 import { IdentityKey } from '../src/identity/identity-key.js';
-import { createTorProvider, type RealTorProvider } from '../src/onion/real-tor-provider.js';
+import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { startTestNetwork } from '../tor/testnet.js';
 import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
+import { chatAckMs, echoRtts, launchSamples, quantile, readExactly } from './tor-bench-support.js';
 
 const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
 const PLAIN_FILE_BYTES = Number(process.env['SOTTO_BENCH_PLAIN_BYTES'] ?? 2 * 1024 * 1024);
@@ -29,33 +28,8 @@ afterAll(async () => {
 });
 
 const median = (xs: number[]): number => quantile(xs, 0.5);
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
-}
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
 const mibps = (bytes: number, msTaken: number): number => bytes / 1024 / 1024 / (msTaken / 1000);
-
-/** Reads exactly `n` bytes from a stream (the raw baselines). */
-function readExactly(socket: Duplex, n: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let got = 0;
-    const onData = (chunk: Buffer): void => {
-      got += chunk.length;
-      if (got >= n) {
-        socket.off('data', onData);
-        socket.off('error', onError);
-        resolve();
-      }
-    };
-    const onError = (error: Error): void => {
-      socket.off('data', onData);
-      reject(error);
-    };
-    socket.on('data', onData);
-    socket.once('error', onError);
-  });
-}
 
 /** Publishes an echo onion and a sink onion (1-byte ack after `n` bytes) on `host`'s tor. */
 async function rawOnions(host: RealTorProvider, sinkBytes: number) {
@@ -157,21 +131,6 @@ RicochetConnection.prototype.sendFileChunk = function (
   originalSendFileChunk.apply(this, args);
 };
 
-async function echoRtts(dialer: RealTorProvider, serviceId: string): Promise<number[]> {
-  const socket = await dialer.connect(serviceId, 9878, `bench-echo-${serviceId}`);
-  const rtts: number[] = [];
-  const payload = Buffer.alloc(64, 7); // about a chat frame
-  for (let i = 0; i < ROUNDS + 3; i++) {
-    const t0 = performance.now();
-    const back = readExactly(socket, payload.length);
-    socket.write(payload);
-    await back;
-    if (i >= 3) rtts.push(performance.now() - t0);
-  }
-  socket.destroy();
-  return rtts;
-}
-
 async function rawStreamMs(dialer: RealTorProvider, sinkId: string, bytes: number) {
   const socket = await dialer.connect(sinkId, 9878, `bench-sink-${bytes}`);
   const t0 = performance.now();
@@ -186,18 +145,6 @@ async function rawStreamMs(dialer: RealTorProvider, sinkId: string, bytes: numbe
   const taken = performance.now() - t0;
   socket.destroy();
   return taken;
-}
-
-async function chatAckMs(a: SottoInstance, b: SottoInstance): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < ROUNDS + 3; i++) {
-    const from = a.events.mark;
-    const t0 = performance.now();
-    await a.core.dispatch({ type: 'send', address: b.address, text: `ping ${i}` });
-    await a.events.waitFor((e) => e.type === 'delivered', 60_000, from);
-    if (i >= 3) out.push(performance.now() - t0);
-  }
-  return out;
 }
 
 async function fileMs(a: SottoInstance, b: SottoInstance, bytes: number): Promise<number> {
@@ -224,23 +171,7 @@ describe('Sotto against its limits on the private Tor network', () => {
     'ratios',
     async () => {
       // 1. launch → online: the tor layer alone vs a whole Sotto core, alternating.
-      const bare: number[] = [];
-      const full: number[] = [];
-      for (let i = 0; i < LAUNCH_SAMPLES; i++) {
-        const dir = await mkdtemp(join(tmpdir(), 'sotto-bench-bare-'));
-        let t0 = performance.now();
-        const tor = createTorProvider({ mode: 'launch', dataDir: dir, extraTorrcLines: testnet });
-        await tor.bootstrap();
-        await tor.listen(IdentityKey.generate().expandedKey(), ({ socket }) => socket.destroy());
-        bare.push(performance.now() - t0);
-        await tor.close();
-        await rm(dir, { recursive: true, force: true });
-        const inst = await SottoInstance.create(`launch${i}`, testnet);
-        t0 = performance.now();
-        await inst.start();
-        full.push(performance.now() - t0);
-        await inst.remove();
-      }
+      const { bare, full } = await launchSamples(testnet, LAUNCH_SAMPLES);
       lines.push(
         `launch → published: bare tor layer ${bare.map(ms).join(', ')}; Sotto ${full.map(ms).join(', ')}`,
         `  ratio of medians ${(median(full) / median(bare)).toFixed(2)}× (target ≤ 1.2×)`,
@@ -253,8 +184,13 @@ describe('Sotto against its limits on the private Tor network', () => {
       await befriend(alice, bob);
       const raw = await rawOnions(bob.tor as RealTorProvider, FILE_BYTES);
       const dialer = alice.tor as RealTorProvider;
-      const echo = await echoRtts(dialer, raw.echo.serviceId);
-      const chat = await chatAckMs(alice, bob);
+      const echo = await echoRtts(
+        dialer,
+        raw.echo.serviceId,
+        `bench-echo-${raw.echo.serviceId}`,
+        ROUNDS,
+      );
+      const chat = await chatAckMs(alice, bob, ROUNDS);
       lines.push(
         `echo RTT (raw, 64 B): p50 ${ms(median(echo))}, p95 ${ms(quantile(echo, 0.95))}`,
         `chat send → ack:      p50 ${ms(median(chat))}, p95 ${ms(quantile(chat, 0.95))}`,
@@ -292,7 +228,9 @@ describe('Sotto against its limits on the private Tor network', () => {
       await befriend(carol, dave);
       const raw2 = await rawOnions(dave.tor as RealTorProvider, PLAIN_FILE_BYTES);
       const dialer2 = carol.tor as RealTorProvider;
-      const rtt2 = median(await echoRtts(dialer2, raw2.echo.serviceId));
+      const rtt2 = median(
+        await echoRtts(dialer2, raw2.echo.serviceId, `bench-echo-${raw2.echo.serviceId}`, ROUNDS),
+      );
       const raw2Ms = await rawStreamMs(dialer2, raw2.sink.serviceId, PLAIN_FILE_BYTES);
       const rawStopWaitMs = await rawChunkedMs(dialer2, raw2.acker.serviceId, PLAIN_FILE_BYTES, 1);
       const plainMs = await fileMs(carol, dave, PLAIN_FILE_BYTES);

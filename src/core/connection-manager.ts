@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { RicochetConnection } from '../protocol/connection.js';
 import type { ConnectionEvent, LocalIdentity } from '../protocol/connection-types.js';
 import {
+  DUPLICATE_WINDOW_MS,
   chooseSurvivingConnection,
   inboundBeatsPendingOutbound,
 } from '../protocol/duplicate-rule.js';
@@ -15,10 +16,16 @@ import { ReconnectPolicy, type BackoffOptions, type FailureKind } from './backof
 import { PeerLink } from './peer-link.js';
 import { InboundSlots, type InboundLimits, type InboundLoad } from './inbound-slots.js';
 import { RICOCHET_PORT } from '../identity/service-id.js';
+import { LinkMoves } from './link-moves.js';
 
 export const DEFAULT_MAX_DIALS = 4;
 /** From starting a dial until the peer authenticated (SOCKS, rendezvous, introduction, auth). */
 export const DEFAULT_DIAL_TIMEOUT_MS = 120_000;
+/**
+ * A move (`replace`) leaves a link the peer dialled only once it is this much older than the
+ * duplicate window, so both peers keep the new connection (docs/PROTOCOL.md, duplicate rule).
+ */
+export const MOVE_AGE_MARGIN_MS = 10_000;
 
 export interface ConnectionManagerOptions {
   readonly tor: TorProvider;
@@ -33,8 +40,18 @@ export interface ConnectionManagerOptions {
   readonly onEvent: (serviceId: string, link: PeerLink, event: ConnectionEvent) => void;
   /** A connection became the live one for `serviceId` (authenticated, survived the duplicate rule). */
   readonly onLive: (serviceId: string, link: PeerLink) => void;
-  /** The live connection of `serviceId` ended. */
-  readonly onGone: (serviceId: string, link: PeerLink) => void;
+  /**
+   * The live connection of `serviceId` ended; `replacedBy`: a newer connection of the same peer
+   * took its place (the duplicate rule), so the peer did not go offline.
+   */
+  readonly onGone: (serviceId: string, link: PeerLink, replacedBy?: PeerLink) => void;
+  /**
+   * A move (`replace`) succeeded: `next` is live, `previous` drains (its chat acks and messages
+   * still come through `onEvent`) until `onDrained`. No `onGone`: the peer never went offline.
+   */
+  readonly onMoved?: (serviceId: string, previous: PeerLink, next: PeerLink) => void;
+  /** The link a move left has closed: what it left unacked may go on the live link now. */
+  readonly onDrained?: (serviceId: string, previous: PeerLink) => void;
   /**
    * An inbound Sotto bulk connection authenticated (docs/PROTOCOL.md "Bulk connections"): it is
    * handed over here and never becomes live; without this hook it is closed.
@@ -54,12 +71,15 @@ export interface ConnectionManagerOptions {
   readonly dialTimeoutMs?: number;
   readonly backoff?: Partial<BackoffOptions>;
   readonly inboundLimits?: Partial<InboundLimits>;
+  readonly drainTimeoutMs?: number;
   readonly now?: () => number;
 }
 
 interface Dial {
   readonly abort: AbortController;
   link?: PeerLink;
+  /** The live link this dial is to replace (a move to a fresh circuit). */
+  readonly replaces?: PeerLink;
 }
 
 export class ConnectionManager {
@@ -70,6 +90,7 @@ export class ConnectionManager {
   readonly #dials = new Map<string, Dial>();
   readonly #links = new Set<PeerLink>();
   readonly #slots: InboundSlots;
+  readonly #moves: LinkMoves;
   #timer: NodeJS.Timeout | undefined;
   #torUp = false;
   #stopped = false;
@@ -82,11 +103,43 @@ export class ConnectionManager {
       () => randomBytes(4).readUInt32BE() / 2 ** 32,
       options.backoff,
     );
+    this.#moves = new LinkMoves(
+      {
+        ...(options.onMoved ? { onMoved: options.onMoved } : {}),
+        ...(options.onDrained ? { onDrained: options.onDrained } : {}),
+        onEvent: (peer, link, event) => this.#o.onEvent(peer, link, event),
+        gone: (peer, link) => this.#gone(peer, link),
+        closed: (link) => {
+          this.#links.delete(link);
+          this.#slots.remove(link);
+        },
+      },
+      options.drainTimeoutMs,
+    );
   }
 
   /** The live connection of a peer, if any. */
   live(serviceId: string): PeerLink | undefined {
     return this.#live.get(serviceId);
+  }
+
+  /**
+   * Moves a peer to a fresh circuit (issue 14): dials it again with a new isolation key while the
+   * live link stays live; the new link wins the duplicate rule on both sides and the old one
+   * drains (`onMoved`, `onDrained`). False when no move can start now: not live, a dial or a move
+   * in progress, or a link the peer dialled still inside the duplicate window (it could win).
+   */
+  replace(serviceId: string): boolean {
+    const live = this.#live.get(serviceId);
+    if (this.#stopped || !this.#torUp || live === undefined || live.closed) return false;
+    if (this.#dials.has(serviceId) || this.#moves.busy(serviceId)) return false;
+    const age = this.#now() - (live.authenticatedAt ?? this.#now());
+    if (live.connection.role === 'server' && age <= DUPLICATE_WINDOW_MS + MOVE_AGE_MARGIN_MS) {
+      return false;
+    }
+    this.#moves.renewIsolation(serviceId);
+    this.#dial(serviceId, live);
+    return true;
   }
 
   /** Tor is bootstrapped and our onion is up (or not): dialling starts or pauses. */
@@ -107,6 +160,7 @@ export class ConnectionManager {
     this.#policy.forget(serviceId);
     this.#dials.get(serviceId)?.abort.abort(new Error('contact forgotten'));
     this.#live.get(serviceId)?.close();
+    this.#moves.forget(serviceId);
   }
 
   /** "Retry now" for one peer. */
@@ -193,9 +247,9 @@ export class ConnectionManager {
     this.#timer.unref();
   }
 
-  #dial(serviceId: string): void {
+  #dial(serviceId: string, replaces?: PeerLink): void {
     const abort = new AbortController();
-    const dial: Dial = { abort };
+    const dial: Dial = replaces ? { abort, replaces } : { abort };
     this.#dials.set(serviceId, dial);
     const timeout = setTimeout(
       () => abort.abort(new Error('timed out connecting')),
@@ -206,13 +260,17 @@ export class ConnectionManager {
       clearTimeout(timeout);
       if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
       if (this.#stopped) return;
+      // A failed move leaves the live link as it was: no backoff, no "could not reach".
+      if (replaces !== undefined && !replaces.closed) return this.#schedule();
+      this.#moves.orphanGone(serviceId);
       this.#policy.onFailure(serviceId, this.#now(), 'network');
       if (ours) this.#o.onError?.(error);
       else this.#o.onDialFailed?.(serviceId, error);
       this.#schedule();
     };
     abort.signal.addEventListener('abort', () => dial.link?.destroy(), { once: true });
-    this.#o.tor.connect(serviceId, RICOCHET_PORT, `contact:${serviceId}`, abort.signal).then(
+    const isolationKey = this.#moves.isolationKey(serviceId);
+    this.#o.tor.connect(serviceId, RICOCHET_PORT, isolationKey, abort.signal).then(
       (socket) => {
         if (abort.signal.aborted || this.#stopped) {
           socket.destroy();
@@ -240,6 +298,7 @@ export class ConnectionManager {
           if (!authenticated) fail(new Error('the connection closed before authentication'));
           else this.#schedule();
         });
+        if (replaces !== undefined) this.#moves.dialled(dial.link, replaces);
       },
       (error: unknown) => fail(error),
     );
@@ -270,6 +329,9 @@ export class ConnectionManager {
           return;
         }
         const peer = l.connection.peerServiceId;
+        if (peer !== undefined && this.#moves.isDraining(peer, l)) {
+          return this.#moves.drainEvent(peer, l, event);
+        }
         if (l.connection.purpose === 'bulk' && peer !== undefined) {
           if (event.type === 'closed') {
             this.#links.delete(l);
@@ -284,15 +346,10 @@ export class ConnectionManager {
           settle(false);
           if (peer !== undefined && this.#live.get(peer) === l) {
             this.#live.delete(peer);
-            if (!this.#stopped) {
-              // Reconnect soon (unless the owner noted a longer delay before).
-              const at = this.#policy.retryAt(peer);
-              if (at !== undefined && at <= this.#now()) {
-                this.#policy.onFailure(peer, this.#now(), 'network');
-              }
-            }
-            this.#o.onGone(peer, l);
-            this.#schedule();
+            // Closed while its replacement is connecting: wait for that one, not offline.
+            const dial = this.#dials.get(peer);
+            const connecting = dial?.replaces === l && dial.link !== undefined && !this.#stopped;
+            if (!this.#moves.orphan(peer, l, connecting)) this.#gone(peer, l);
           }
           return;
         }
@@ -343,16 +400,32 @@ export class ConnectionManager {
         return;
       }
       this.#live.delete(peer);
-      this.#o.onGone(peer, existing);
-      existing.close();
+      if (!this.#moves.takeOver(peer, existing, link)) {
+        this.#o.onGone(peer, existing, link);
+        existing.close();
+      }
     }
     this.#live.set(peer, link);
     if (this.#policy.retryAt(peer) !== undefined) this.#policy.onSuccess(peer, this.#now());
+    this.#moves.live(peer, link);
     this.#o.onLive(peer, link);
     this.#o.onEvent(peer, link, {
       type: 'authenticated',
       peerServiceId: peer,
       isKnownContact: known,
     });
+  }
+
+  /** The live link of `peer` ended for good: reconnect soon, tell the owner. */
+  #gone(peer: string, link: PeerLink): void {
+    if (!this.#stopped) {
+      // Reconnect soon (unless the owner noted a longer delay before).
+      const at = this.#policy.retryAt(peer);
+      if (at !== undefined && at <= this.#now()) {
+        this.#policy.onFailure(peer, this.#now(), 'network');
+      }
+    }
+    this.#o.onGone(peer, link);
+    this.#schedule();
   }
 }

@@ -31,6 +31,7 @@ import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
 import { replayQueueJournal, type QueueJournal } from '../profile/queue-journal.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
+import { CircuitMoves, type CircuitSettings } from './circuit-moves.js';
 import { HistoryWriter } from './history-writer.js';
 
 export interface MessengerOptions {
@@ -55,6 +56,8 @@ export interface MessengerOptions {
    * large burst to stand for an attacker's budget saved up over many minutes.
    */
   readonly incomingLimits?: Partial<IncomingRequestLimits>;
+  /** Slow-circuit detection and moves (issue 14, src/core/circuit-moves.ts). */
+  readonly circuits?: CircuitSettings;
   readonly now?: () => number;
 }
 
@@ -78,6 +81,7 @@ export class Messenger implements MessengerCore {
   readonly #supervisor: TorSupervisor;
   readonly #requests: ContactRequests;
   readonly #context: CommandContext;
+  readonly #moves: CircuitMoves;
 
   constructor(options: MessengerOptions) {
     this.#o = options;
@@ -120,6 +124,13 @@ export class Messenger implements MessengerCore {
     this.#bulk = new BulkLinks({ ...options, identity, files: () => this.#files, now: this.#now });
     const emit = (e: CoreEvent): void => this.#emit(e);
     this.#files = new FileTransfers(emit, options.downloadsDir, this.#now, this.#bulk);
+    const moves = (this.#moves = new CircuitMoves({
+      now: this.#now,
+      replace: (id) => this.#manager.replace(id),
+      files: this.#files,
+      resume: (id) => this.#guard(() => this.#sendQueued(toAddress(id))),
+      settings: options.circuits,
+    }));
     this.#manager = new ConnectionManager({
       tor: options.tor,
       identity,
@@ -130,11 +141,14 @@ export class Messenger implements MessengerCore {
       },
       admitUnknown: (id) => this.#admitUnknown(toAddress(id)),
       onEvent: (id, link, event) =>
-        this.#guard(() => this.#onConnectionEvent(toAddress(id), link, event)),
-      onLive: () => undefined,
+        this.#guard(() => {
+          moves.onEvent(id, link, event);
+          this.#onConnectionEvent(toAddress(id), link, event);
+        }),
+      ...moves.managerHooks(),
       onBulk: (id, link, known) => this.#bulk.adopt(id, link, known),
       onBulkEvent: (id, link, e) => this.#bulk.onLinkEvent(id, link, e),
-      onGone: (id, link) => this.#guard(() => this.#onGone(toAddress(id), link)),
+      onGone: (id, link, next) => this.#guard(() => this.#onGone(toAddress(id), link, next)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
       onError: (error) => this.#emit(errorEvent(error)),
       ...(options.features ? { features: options.features } : {}),
@@ -263,6 +277,12 @@ export class Messenger implements MessengerCore {
     this.#key.wipe();
   }
 
+  /** Moves a contact to a fresh Tor circuit now (issue 14); false when it cannot start now. */
+  moveToFreshCircuit(address: RicochetId): boolean {
+    const serviceId = toServiceId(address);
+    return this.#moves.requestMove(serviceId, this.#manager.live(serviceId));
+  }
+
   /** Writes pending state changes to the vault now. */
   async flush(): Promise<void> {
     await this.#saver.flush();
@@ -295,7 +315,7 @@ export class Messenger implements MessengerCore {
   #sendQueued(address: RicochetId): void {
     const q = this.#queue(address);
     const link = this.#knownLink(address);
-    if (link === undefined || !q.connected) return;
+    if (link === undefined || !q.connected || this.#moves.holdsSending(link)) return;
     const batch = q.takeSendable(this.#now());
     for (const [i, m] of batch.entries()) {
       // Only a message on the wire is `sent`: one the connection refused (it is closing, too many
@@ -309,6 +329,7 @@ export class Messenger implements MessengerCore {
         if (wireId === undefined) for (const rest of batch.slice(i)) q.notSent(rest.localId);
       }
       if (wireId === undefined) return;
+      this.#moves.sent(link, wireId);
       this.#messageState(address, m.localId, 'sent');
     }
   }
@@ -354,6 +375,7 @@ export class Messenger implements MessengerCore {
         return this.#requests.onClosedWhilePending(address, link);
       case 'chat-ready':
         this.#queue(address).onConnected(random01);
+        this.#moves.onChatReady(toServiceId(address), link); // may resume a move's sending
         return this.#sendQueued(address);
       case 'chat-message': {
         const view = this.#model.conversations
@@ -404,10 +426,14 @@ export class Messenger implements MessengerCore {
     this.#requests.send(address, link);
   }
 
-  #onGone(address: RicochetId, link: PeerLink): void {
+  #onGone(address: RicochetId, link: PeerLink, replacedBy?: PeerLink): void {
+    this.#moves.onGone(toServiceId(address), link);
     this.#files.linkGone(link);
     this.#requests.linkGone(address, link);
-    this.#emitAll(this.#model.book.setOnline(address, false));
+    // A newer known-contact link of the same peer took over (the duplicate rule): still online.
+    if (replacedBy?.connection.isKnownContact !== true) {
+      this.#emitAll(this.#model.book.setOnline(address, false));
+    }
     const q = this.#model.queues.get(address);
     for (const m of q?.onDisconnected() ?? []) this.#messageState(address, m.localId, 'failed');
   }

@@ -29,6 +29,18 @@ import {
 } from './tor-provider.js';
 import { MAX_INBOUND_CONNECTIONS } from './onion-service.js';
 
+/** One dial as the provider made it; `setLatencyMs` makes its "circuit" slower (or faster). */
+export interface LoopbackDial {
+  readonly serviceId: string;
+  readonly isolationKey: string;
+  /** The TCP socket (byte counts, ports). */
+  readonly socket: Socket;
+  /** What the dialler got: the socket itself, or the latency wrapper around it. */
+  readonly stream: Duplex;
+  /** One-way latency each way from now on (only with the `latency` option; order is kept). */
+  setLatencyMs(ms: number): void;
+}
+
 /** A published loopback onion: its local port and, with client authorization, who may read it. */
 interface LoopbackOnion {
   readonly port: number;
@@ -107,7 +119,7 @@ export class LoopbackTorProvider implements TorProvider {
   inFlight = 0;
   maxInFlight = 0;
   /** Every dial that connected, in order: to whom, its isolation key, its socket (byte counts). */
-  readonly dialled: { serviceId: string; isolationKey: string; socket: Socket }[] = [];
+  readonly dialled: LoopbackDial[] = [];
   /** Every inbound connection accepted so far, in order (closed ones included). */
   readonly inbound: Socket[] = [];
   /** Port of the last listener. */
@@ -269,10 +281,14 @@ export class LoopbackTorProvider implements TorProvider {
     signal?.throwIfAborted();
     const socket = createConnection({ host: '127.0.0.1', port, ...(signal ? { signal } : {}) });
     await once(socket, 'connect');
-    this.dialled.push({ serviceId, isolationKey, socket });
     this.#record(socket);
-    if (latency === undefined) return socket;
-    return new LatencySocket(socket, this.#pick(latency.maxLatencyMs));
+    const stream =
+      latency === undefined ? socket : new LatencySocket(socket, this.#pick(latency.maxLatencyMs));
+    const setLatencyMs = (ms: number): void => {
+      if (stream instanceof LatencySocket) stream.latencyMs = ms;
+    };
+    this.dialled.push({ serviceId, isolationKey, socket, stream, setLatencyMs });
+    return stream;
   }
 
   #pick(max: number): number {
@@ -303,32 +319,66 @@ function hangUntilAborted(signal: AbortSignal | undefined): Promise<never> {
   });
 }
 
-/** A socket seen with a fixed one-way latency each way (order kept), like a circuit. */
+/**
+ * A socket seen with a one-way latency each way, like a circuit. The latency may change mid-run
+ * (a circuit turning slow); every chunk still leaves after the one before it, each direction.
+ */
 class LatencySocket extends Duplex {
   readonly #inner: Socket;
-  readonly #ms: number;
+  latencyMs: number;
+  readonly #queues = { in: new DelayQueue(), out: new DelayQueue() };
   constructor(inner: Socket, ms: number) {
     super();
     this.#inner = inner;
-    this.#ms = ms;
-    inner.on('data', (chunk: Buffer) => setTimeout(() => this.push(chunk), ms));
-    inner.on('end', () => setTimeout(() => this.push(null), ms));
-    inner.on('close', () => setTimeout(() => this.destroy(), ms + 1));
+    this.latencyMs = ms;
+    inner.on('data', (chunk: Buffer) => this.#later('in', () => this.push(chunk)));
+    inner.on('end', () => this.#later('in', () => this.push(null)));
+    inner.on('close', () => this.#later('in', () => this.destroy()));
     inner.on('error', () => undefined);
   }
   override _read(): void {}
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    setTimeout(() => {
+    this.#later('out', () => {
       if (!this.#inner.destroyed) this.#inner.write(chunk);
-    }, this.#ms);
+    });
     done();
   }
   override _final(done: () => void): void {
-    setTimeout(() => this.#inner.end(), this.#ms);
+    this.#later('out', () => this.#inner.end());
     done();
   }
   override _destroy(error: Error | null, done: (error: Error | null) => void): void {
-    setTimeout(() => this.#inner.destroy(), this.#ms);
+    this.#later('out', () => this.#inner.destroy());
     done(error);
+  }
+  /** Runs `action` one latency from now, never before the previous action of that direction. */
+  #later(direction: 'in' | 'out', action: () => void): void {
+    this.#queues[direction].push(Date.now() + this.latencyMs, action);
+  }
+}
+
+/** Actions run in the order they were queued, each no earlier than its time. */
+class DelayQueue {
+  readonly #items: { readonly at: number; readonly action: () => void }[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  push(at: number, action: () => void): void {
+    this.#items.push({ at, action });
+    this.#arm();
+  }
+
+  #arm(): void {
+    const head = this.#items[0];
+    if (this.#timer !== undefined || head === undefined) return;
+    this.#timer = setTimeout(() => this.#run(), Math.max(0, head.at - Date.now()));
+  }
+
+  #run(): void {
+    this.#timer = undefined;
+    const now = Date.now();
+    while (this.#items.length > 0 && (this.#items[0] as { at: number }).at <= now) {
+      (this.#items.shift() as { action: () => void }).action();
+    }
+    this.#arm();
   }
 }

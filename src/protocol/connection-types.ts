@@ -87,6 +87,8 @@ export type ConnectionEvent =
       readonly timeDelta: number;
     }
   | { readonly type: 'chat-ack'; readonly id: number; readonly accepted: boolean }
+  /** A KeepAlive we sent (a probe or the idle one) was answered after `ms` (issue 14). */
+  | { readonly type: 'round-trip'; readonly ms: number }
   /** Our chat channel ended with these messages unacknowledged: re-send them with these ids. */
   | { readonly type: 'chat-undelivered'; readonly ids: readonly number[] }
   | { readonly type: 'file-ready' }

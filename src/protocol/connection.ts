@@ -58,6 +58,8 @@ import {
 
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_INCOMING_FILE_SIZE = Number.MAX_SAFE_INTEGER;
+/** KeepAlives awaiting their answer that we time (probes and the idle one). */
+export const MAX_PROBES_IN_FLIGHT = 4;
 
 type State = 'introduction' | 'open' | 'closing' | 'closed';
 
@@ -77,6 +79,8 @@ export class RicochetConnection {
   readonly #createdAt: number;
   #lastInputAt: number;
   #keepAliveSentAt: number | undefined;
+  /** When each KeepAlive awaiting its answer went out (the peer answers in order). */
+  readonly #probeSentAt: number[] = [];
   #closingSince = 0;
   #closeReason: CloseReason = 'local-close';
   #peerServiceId: string | undefined;
@@ -123,7 +127,13 @@ export class RicochetConnection {
       features: this.features,
       onFeatures: (features) => this.#featuresNegotiated(features),
       enableFeaturesSent: () => this.#enableFeaturesSent,
-      onKeepAliveResponse: () => (this.#keepAliveSentAt = undefined),
+      onKeepAliveResponse: () => {
+        this.#keepAliveSentAt = undefined;
+        const sentAt = this.#probeSentAt.shift();
+        if (sentAt !== undefined) {
+          this.#events.push({ type: 'round-trip', ms: options.now() - sentAt });
+        }
+      },
       isBulk: () => this.#purpose === 'bulk',
     });
     if (this.role === 'client') this.#priority.push(introductionFor(this.#purpose));
@@ -229,7 +239,7 @@ export class RicochetConnection {
         }
       } else if (nowMs - this.#lastInputAt >= interval) {
         this.#keepAliveSentAt = nowMs;
-        this.#write(0, encodeControlPacket({ kind: 'keep-alive', responseRequested: true }));
+        this.#sendKeepAlive(nowMs);
       }
     });
   }
@@ -257,6 +267,17 @@ export class RicochetConnection {
   close(): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
     this.#startClosing('local-close');
+  }
+
+  /**
+   * Times one round trip: a KeepAlive asking for a response (3.0.41 answers it), answered by a
+   * `round-trip` event. False (nothing sent) before authentication or with too many in flight.
+   */
+  probeRoundTrip(): boolean {
+    this.#requireOpen();
+    if (!this.#authenticated || this.#probeSentAt.length >= MAX_PROBES_IN_FLIGHT) return false;
+    this.#sendKeepAlive(this.#options.now());
+    return true;
   }
 
   sendContactRequest(nickname: string, message: string): void {
@@ -362,6 +383,11 @@ export class RicochetConnection {
 
   #write(channel: number, data: Uint8Array): void {
     this.#priority.push(encodePacket({ channel, data }));
+  }
+
+  #sendKeepAlive(nowMs: number): void {
+    if (this.#probeSentAt.length < MAX_PROBES_IN_FLIGHT) this.#probeSentAt.push(nowMs);
+    this.#write(0, encodeControlPacket({ kind: 'keep-alive', responseRequested: true }));
   }
 
   #openAuth(): void {

@@ -1,0 +1,98 @@
+// Shared by the benches on the private Tor network: quantiles, reading a raw stream, and the
+// launch → published comparison of the bare tor layer with a whole Sotto core.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { IdentityKey } from '../src/identity/identity-key.js';
+import { createTorProvider, type RealTorProvider } from '../src/onion/real-tor-provider.js';
+import { SottoInstance } from '../test/tor/messenger-support.js';
+
+/** The q-quantile (nearest rank below) of `xs`; NaN when empty. */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+}
+
+/** Resolves once `n` more bytes arrived on `socket` (the raw baselines). */
+export function readExactly(socket: Duplex, n: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    const onData = (chunk: Buffer): void => {
+      got += chunk.length;
+      if (got < n) return;
+      socket.off('data', onData);
+      socket.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      socket.off('data', onData);
+      reject(error);
+    };
+    socket.on('data', onData);
+    socket.once('error', onError);
+  });
+}
+
+/** launch → published, `samples` times each, alternating: the bare tor layer, then Sotto (ms). */
+export async function launchSamples(
+  testnet: readonly string[],
+  samples: number,
+): Promise<{ bare: number[]; full: number[] }> {
+  const bare: number[] = [];
+  const full: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const dir = await mkdtemp(join(tmpdir(), 'sotto-bench-bare-'));
+    let t0 = performance.now();
+    const tor = createTorProvider({ mode: 'launch', dataDir: dir, extraTorrcLines: testnet });
+    await tor.bootstrap();
+    await tor.listen(IdentityKey.generate().expandedKey(), ({ socket }) => socket.destroy());
+    bare.push(performance.now() - t0);
+    await tor.close();
+    await rm(dir, { recursive: true, force: true });
+    const inst = await SottoInstance.create(`launch${i}`, testnet);
+    t0 = performance.now();
+    await inst.start();
+    full.push(performance.now() - t0);
+    await inst.remove();
+  }
+  return { bare, full };
+}
+
+/** `rounds` round trips (after 3 warm-up ones) of a 64-byte echo through `dialer` to `echoId`. */
+export async function echoRtts(
+  dialer: RealTorProvider,
+  echoId: string,
+  isolationKey: string,
+  rounds: number,
+): Promise<number[]> {
+  const socket = await dialer.connect(echoId, 9878, isolationKey);
+  const rtts: number[] = [];
+  const payload = Buffer.alloc(64, 7); // about a chat frame
+  for (let i = 0; i < rounds + 3; i++) {
+    const t0 = performance.now();
+    const back = readExactly(socket, payload.length);
+    socket.write(payload);
+    await back;
+    if (i >= 3) rtts.push(performance.now() - t0);
+  }
+  socket.destroy();
+  return rtts;
+}
+
+/** `rounds` chat messages from `a` to `b` (after 3 warm-up ones): send → delivered (ms). */
+export async function chatAckMs(
+  a: SottoInstance,
+  b: SottoInstance,
+  rounds: number,
+): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < rounds + 3; i++) {
+    const from = a.events.mark;
+    const t0 = performance.now();
+    await a.core.dispatch({ type: 'send', address: b.address, text: `ping ${i}` });
+    await a.events.waitFor((e) => e.type === 'delivered', 60_000, from);
+    if (i >= 3) out.push(performance.now() - t0);
+  }
+  return out;
+}

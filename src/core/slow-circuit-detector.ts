@@ -1,0 +1,213 @@
+// Notices a contact connection whose Tor circuit runs far slower than that contact's connections
+// normally do (issue 14, docs/PERFORMANCE.md "Slow circuits"), and says when to move the contact
+// to a fresh circuit. Sans-IO: round-trip samples and the time go in, decisions come out.
+//
+// The rule: a connection is slow when the median of its last `window` round trips is above both
+// `factor` × the reference and the reference + `marginMs`. The reference is the best (lowest)
+// median of the contact's recent connections (at most `history`, at most `historyMaxAgeMs` old);
+// a contact without one borrows the best reference of any other contact; with no data at all the
+// first full window of a contact whose median is at least `exploreAboveMs` triggers one
+// exploratory move, so two circuits are compared.
+// Moves are rate limited per contact (`minMoveIntervalMs`, `maxMoves` per `movesWindowMs`) and
+// across contacts (`globalMinIntervalMs`), so a network that is slow everywhere causes no storm.
+
+export interface SlowCircuitOptions {
+  /** Round trips in the rolling median; a decision needs a full window. */
+  readonly window: number;
+  /** Slow = median above factor × reference ... */
+  readonly factor: number;
+  /** ... and above reference + marginMs (jitter at small round trips is not slowness). */
+  readonly marginMs: number;
+  /** Connections remembered per contact for its reference. */
+  readonly history: number;
+  readonly historyMaxAgeMs: number;
+  readonly minMoveIntervalMs: number;
+  readonly maxMoves: number;
+  readonly movesWindowMs: number;
+  readonly globalMinIntervalMs: number;
+  /** With no reference anywhere, move once per contact to compare two circuits ... */
+  readonly explore: boolean;
+  /** ... when its first circuit's median is at least this (a fast one is not worth a look). */
+  readonly exploreAboveMs: number;
+}
+
+export const DEFAULT_SLOW_CIRCUIT: SlowCircuitOptions = {
+  window: 5,
+  factor: 2,
+  marginMs: 25,
+  history: 4,
+  historyMaxAgeMs: 30 * 60_000,
+  minMoveIntervalMs: 15_000,
+  maxMoves: 3,
+  movesWindowMs: 10 * 60_000,
+  globalMinIntervalMs: 2_000,
+  explore: true,
+  exploreAboveMs: 50,
+};
+
+export interface MoveDecision {
+  readonly reason: 'slow' | 'explore';
+  /** Median of the connection's last window of round trips (ms). */
+  readonly medianMs: number;
+  /** What it was compared with (ms); undefined when exploring. */
+  readonly referenceMs: number | undefined;
+}
+
+/** The most round trips kept per connection for its overall median. */
+const MAX_SAMPLES_PER_CONNECTION = 64;
+
+interface ConnectionSamples {
+  readonly id: number;
+  readonly all: number[];
+}
+
+interface ContactState {
+  current: ConnectionSamples | undefined;
+  readonly history: { readonly medianMs: number; readonly at: number }[];
+  readonly moves: number[];
+  explored: boolean;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  if (s.length === 0) return Number.NaN;
+  return s.length % 2 === 1
+    ? (s[mid] as number)
+    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+export class SlowCircuitDetector {
+  readonly options: SlowCircuitOptions;
+  readonly #contacts = new Map<string, ContactState>();
+  #lastMoveAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: Partial<SlowCircuitOptions> = {}) {
+    this.options = { ...DEFAULT_SLOW_CIRCUIT, ...options };
+    if (!Number.isInteger(this.options.window) || this.options.window < 1) {
+      throw new RangeError('window must be a positive integer');
+    }
+  }
+
+  /** A connection to `contact` became its live one (`id` names it in later calls). */
+  connectionStarted(contact: string, id: number): void {
+    const state = this.#state(contact);
+    state.current = { id, all: [] };
+  }
+
+  /**
+   * The live connection `id` ended (or was replaced): its median joins the contact's history if it
+   * had a full window of samples.
+   */
+  connectionEnded(contact: string, id: number, now: number): void {
+    const state = this.#contacts.get(contact);
+    if (state?.current?.id !== id) return;
+    const { all } = state.current;
+    state.current = undefined;
+    if (all.length < this.options.window) return;
+    state.history.push({ medianMs: median(all), at: now });
+    while (state.history.length > this.options.history) state.history.shift();
+  }
+
+  /** Forget a contact (removed, blocked). */
+  forget(contact: string): void {
+    this.#contacts.delete(contact);
+  }
+
+  /** The reference a contact's connections are judged against now (ms), if any. */
+  referenceMs(contact: string, now: number): number | undefined {
+    const own = this.#ownReference(contact, now);
+    if (own !== undefined) return own;
+    let best: number | undefined;
+    for (const [other, state] of this.#contacts) {
+      if (other === contact) continue;
+      const theirs = this.#ownReference(other, now);
+      const live = state.current && this.#full(state.current) ? this.#recent(state.current) : NaN;
+      for (const x of [theirs, live]) {
+        if (x !== undefined && Number.isFinite(x))
+          best = best === undefined ? x : Math.min(best, x);
+      }
+    }
+    return best;
+  }
+
+  /**
+   * One round trip (ms) measured on connection `id` of `contact`. Returns a decision to move the
+   * contact to a fresh circuit, or undefined. Call `moved` once the move really started.
+   */
+  sample(contact: string, id: number, rttMs: number, now: number): MoveDecision | undefined {
+    if (!Number.isFinite(rttMs) || rttMs < 0) return undefined;
+    const state = this.#contacts.get(contact);
+    const current = state?.current;
+    if (state === undefined || current?.id !== id) return undefined;
+    current.all.push(rttMs);
+    if (current.all.length > MAX_SAMPLES_PER_CONNECTION) current.all.shift();
+    if (!this.#full(current)) return undefined;
+    const medianMs = this.#recent(current);
+    const referenceMs = this.referenceMs(contact, now);
+    let reason: MoveDecision['reason'];
+    if (referenceMs === undefined) {
+      if (!this.options.explore || state.explored) return undefined;
+      if (medianMs < this.options.exploreAboveMs) return undefined;
+      reason = 'explore';
+    } else {
+      const threshold = Math.max(
+        referenceMs * this.options.factor,
+        referenceMs + this.options.marginMs,
+      );
+      if (medianMs <= threshold) return undefined;
+      reason = 'slow';
+    }
+    if (!this.#mayMove(state, now)) return undefined;
+    return { reason, medianMs, referenceMs };
+  }
+
+  /** The move `sample` proposed for connection `id` started: it counts against the limits. */
+  moved(contact: string, id: number, decision: MoveDecision, now: number): void {
+    const state = this.#contacts.get(contact);
+    if (state === undefined) return;
+    if (decision.reason === 'explore') state.explored = true;
+    state.moves.push(now);
+    this.#lastMoveAt = now;
+    // The connection being left is judged by what it showed; its successor starts afresh.
+    this.connectionEnded(contact, id, now);
+  }
+
+  #mayMove(state: ContactState, now: number): boolean {
+    const o = this.options;
+    if (now - this.#lastMoveAt < o.globalMinIntervalMs) return false;
+    while (state.moves.length > 0 && now - (state.moves[0] as number) > o.movesWindowMs) {
+      state.moves.shift();
+    }
+    const last = state.moves.at(-1);
+    if (last !== undefined && now - last < o.minMoveIntervalMs) return false;
+    return state.moves.length < o.maxMoves;
+  }
+
+  #ownReference(contact: string, now: number): number | undefined {
+    const state = this.#contacts.get(contact);
+    let best: number | undefined;
+    for (const h of state?.history ?? []) {
+      if (now - h.at > this.options.historyMaxAgeMs) continue;
+      best = best === undefined ? h.medianMs : Math.min(best, h.medianMs);
+    }
+    return best;
+  }
+
+  #full(c: ConnectionSamples): boolean {
+    return c.all.length >= this.options.window;
+  }
+
+  #recent(c: ConnectionSamples): number {
+    return median(c.all.slice(-this.options.window));
+  }
+
+  #state(contact: string): ContactState {
+    let state = this.#contacts.get(contact);
+    if (state === undefined) {
+      state = { current: undefined, history: [], moves: [], explored: false };
+      this.#contacts.set(contact, state);
+    }
+    return state;
+  }
+}

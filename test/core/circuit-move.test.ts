@@ -1,0 +1,190 @@
+// Moving a contact to a fresh circuit (issue 14, docs/SEAMS.md §4 "Replacement") between two real
+// Messengers over the loopback TorProvider: a connection turns slow mid-conversation, the mover
+// dials a new one with a new isolation key, the old one drains and closes, and every message —
+// including those in flight during the move — reaches the peer exactly once. The peer is a
+// Ricochet-compatible Sotto (`--ricochet-compat`: no extensions) or a Sotto peer. No timing asserts:
+// only deliveries, counts, ids, isolation keys and which connection is still open.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Conversation } from '../../src/core/conversation.js';
+import type { CoreEvent } from '../../src/api/core-api.js';
+import type { CircuitMove } from '../../src/core/circuit-moves.js';
+import { Messenger } from '../../src/core/messenger.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
+import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
+import { createVault } from '../../src/profile/vault.js';
+import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
+import { until } from '../support/wait.js';
+
+const network = new LoopbackTorNetwork();
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+  vi.restoreAllMocks();
+});
+
+interface Side {
+  readonly key: IdentityKey;
+  readonly address: `ricochet:${string}`;
+  readonly tor: LoopbackTorProvider;
+  readonly messenger: Messenger;
+  readonly events: CoreEvent[];
+  readonly moves: CircuitMove[];
+}
+
+const contact = (key: IdentityKey): VaultState['contacts'][number] => ({
+  serviceId: key.serviceId,
+  nickname: 'friend',
+  addedAt: 1,
+  historyEnabled: false,
+});
+
+async function side(key: IdentityKey, peer: IdentityKey, features?: string[]): Promise<Side> {
+  const dir = await mkdtemp(join(tmpdir(), 'sotto-move-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const state = {
+    ...emptyVaultState({ expandedKey: key.expandedKey() }),
+    contacts: [contact(peer)],
+  };
+  const vault = await createVault(join(dir, 'vault.sotto'), null, state);
+  const tor = new LoopbackTorProvider({
+    network,
+    latency: { seed: key.serviceId.charCodeAt(0), maxDialDelayMs: 30, maxLatencyMs: 4 },
+  });
+  const moves: CircuitMove[] = [];
+  const messenger = new Messenger({
+    tor,
+    vault,
+    downloadsDir: dir,
+    backoff: { baseMs: 200, capMs: 400, minMs: 50, likelyRejectedMs: 60_000 },
+    circuits: {
+      globalMinIntervalMs: 0,
+      minMoveIntervalMs: 0,
+      exploreAboveMs: 0, // loopback round trips are a few ms: explore anyway
+      onMove: (m) => moves.push(m),
+    },
+    ...(features ? { features } : {}),
+  });
+  cleanup.push(async () => {
+    await messenger.close();
+    vault.close();
+  });
+  const events: CoreEvent[] = [];
+  messenger.onEvent((e) => events.push(e));
+  return { key, address: `ricochet:${key.serviceId}`, tor, messenger, events, moves };
+}
+
+/** The mover `a` dials, the peer `b` never does (its dials hang): `a`'s links are client links. */
+async function pair(peerFeatures?: string[]): Promise<{ a: Side; b: Side }> {
+  const ka = IdentityKey.generate();
+  const kb = IdentityKey.generate();
+  const a = await side(ka, kb);
+  const b = await side(kb, ka, peerFeatures);
+  b.tor.hang.add(ka.serviceId);
+  await b.messenger.start();
+  await a.messenger.start();
+  return { a, b };
+}
+
+const dump = (a: Side, b: Side) => (): string =>
+  `a moves ${JSON.stringify(a.moves)}\na dials ${a.tor.dialled.map((d) => `${d.isolationKey} ${d.socket.destroyed}`).join('; ')}\na:\n${a.events.map((e) => JSON.stringify(e)).join('\n')}\nb:\n${b.events.map((e) => JSON.stringify(e)).join('\n')}`;
+
+const received = (b: Side, text: string): number =>
+  b.events.filter((e) => e.type === 'message' && e.text === text).length;
+
+async function send(a: Side, b: Side, text: string): Promise<void> {
+  await a.messenger.dispatch({ type: 'send', address: b.address, text });
+}
+
+/** Live = the one dial of `a` whose socket is still open. */
+function openDials(a: Side) {
+  return a.tor.dialled.filter((d) => !d.socket.destroyed);
+}
+
+/** The exploratory move is done: its new link is the only open one. */
+async function explored(a: Side, d: () => string): Promise<void> {
+  await until(
+    () => a.moves.length === 1 && a.tor.dialled.length === 2 && openDials(a).length === 1,
+    d,
+    { timeoutMs: 20_000 },
+  );
+  expect(openDials(a)).toEqual([a.tor.dialled[1]]);
+}
+
+describe.each([
+  ['a Ricochet-compatible peer (no extensions)', []],
+  ['a Sotto peer', undefined],
+])('a circuit move with %s', (_name, peerFeatures) => {
+  it('leaves a circuit that turned slow; messages in flight arrive exactly once', async () => {
+    // Every chat message that reaches a conversation, duplicates included (the peer's view).
+    const onWire = vi.spyOn(Conversation.prototype, 'receive');
+    const { a, b } = await pair(peerFeatures);
+    const d = dump(a, b);
+    // With nothing to compare against, the first circuit is measured (5 KeepAlive probes) and
+    // one exploratory move compares a second one.
+    await explored(a, d);
+    expect(a.moves[0]?.reason).toBe('explore');
+    const before = [...Array(3).keys()].map((i) => `before ${i}`);
+    for (const t of before) await send(a, b, t);
+    await until(() => before.every((t) => received(b, t) === 1), d);
+
+    // The live circuit turns slow (as tor's do now and then), mid-conversation.
+    const live = openDials(a)[0];
+    live?.setLatencyMs(120);
+    const burst = [...Array(8).keys()].map((i) => `in flight ${i}`);
+    const during = [...Array(4).keys()].map((i) => `while moving ${i}`);
+    for (const t of burst) await send(a, b, t);
+    await until(() => a.moves.length === 2, d, { timeoutMs: 20_000 });
+    for (const t of during) await send(a, b, t);
+
+    const all = [...before, ...burst, ...during];
+    await until(() => all.every((t) => received(b, t) >= 1), d, { timeoutMs: 20_000 });
+    await until(() => a.events.filter((e) => e.type === 'delivered').length >= all.length, d);
+    await until(() => openDials(a).length === 1 && live?.socket.destroyed === true, d);
+
+    for (const t of all) expect(received(b, t), d()).toBe(1);
+    const delivered = a.events.flatMap((e) => (e.type === 'delivered' ? [e.id] : []));
+    expect(new Set(delivered).size).toBe(all.length);
+    expect(delivered).toHaveLength(all.length);
+    expect(a.moves[1]?.reason).toBe('slow');
+    // The old link drained before anything was re-sent: no message went on the wire twice.
+    for (const t of all)
+      expect(
+        onWire.mock.calls.filter((c) => c[1] === t),
+        t,
+      ).toHaveLength(1);
+    // Three circuits, each asked for with its own isolation key; only the newest is open.
+    const keys = a.tor.dialled.map((x) => x.isolationKey);
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(3);
+    expect(openDials(a)).toEqual([a.tor.dialled[2]]);
+    // The mover never showed the contact offline, and no message failed.
+    expect(a.events.filter((e) => e.type === 'offline')).toEqual([]);
+    // Nor did the peer: a newer link of the same contact took over, it never went away.
+    expect(b.events.filter((e) => e.type === 'offline')).toEqual([]);
+    expect(a.events.filter((e) => e.type === 'message-state' && e.state === 'failed')).toEqual([]);
+  }, 60_000);
+
+  it('delivers exactly once when the peer disconnects halfway through a move', async () => {
+    const { a, b } = await pair(peerFeatures);
+    const d = dump(a, b);
+    await explored(a, d);
+    openDials(a)[0]?.setLatencyMs(120);
+    const burst = [...Array(8).keys()].map((i) => `burst ${i}`);
+    for (const t of burst) await send(a, b, t);
+    await until(() => a.moves.length === 2, d, { timeoutMs: 20_000 });
+    // The peer drops every connection it has, while the new circuit is being set up.
+    for (const socket of b.tor.inbound) socket.destroy();
+    const after = ['after the drop 1', 'after the drop 2'];
+    for (const t of after) await send(a, b, t);
+    const all = [...burst, ...after];
+    await until(() => all.every((t) => received(b, t) >= 1), d, { timeoutMs: 30_000 });
+    await until(() => a.events.filter((e) => e.type === 'delivered').length >= all.length, d);
+    for (const t of all) expect(received(b, t), d()).toBe(1);
+    const delivered = a.events.flatMap((e) => (e.type === 'delivered' ? [e.id] : []));
+    expect(delivered).toHaveLength(all.length);
+    expect(new Set(delivered).size).toBe(all.length);
+  }, 60_000);
+});

@@ -1,0 +1,122 @@
+// The slow-circuit rule (src/core/slow-circuit-detector.ts): a contact is moved only when its
+// connection's rolling median stays far above what its connections achieved, within rate limits.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SlowCircuitDetector, median } from '../../src/core/slow-circuit-detector.js';
+
+const QUIET = { explore: false, globalMinIntervalMs: 0, minMoveIntervalMs: 0 };
+
+/** A contact with one finished connection whose round trips were `ms` (its reference). */
+function withReference(d: SlowCircuitDetector, contact: string, ms: number, now = 0): void {
+  d.connectionStarted(contact, 1);
+  for (let i = 0; i < d.options.window; i++) expect(d.sample(contact, 1, ms, now)).toBeUndefined();
+  d.connectionEnded(contact, 1, now);
+}
+
+describe('SlowCircuitDetector', () => {
+  it("moves a connection that runs at 6x its contact's usual round trip (the 96 vs 16 ms mode)", () => {
+    const d = new SlowCircuitDetector(QUIET);
+    withReference(d, 'bob', 16);
+    d.connectionStarted('bob', 2);
+    const decisions = [96, 97, 95, 99, 96].map((ms) => d.sample('bob', 2, ms, 1_000));
+    expect(decisions.slice(0, 4)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(decisions[4]).toEqual({ reason: 'slow', medianMs: 96, referenceMs: 16 });
+  });
+
+  it('never moves for jitter: one or two slow round trips in a window stay below the median', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 10, max: 30 }), { minLength: 5, maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 59 }), { maxLength: 12 }),
+        (fast, spikeAt) => {
+          const d = new SlowCircuitDetector(QUIET);
+          withReference(d, 'bob', 16);
+          d.connectionStarted('bob', 2);
+          const rtts = fast.map((ms, i) => (spikeAt.includes(i) && i % 3 === 0 ? 500 : ms));
+          // at most one spike in any 3 consecutive samples: never 3 of 5 slow
+          return rtts.every((ms) => d.sample('bob', 2, ms, 5_000) === undefined);
+        },
+      ),
+    );
+  });
+
+  it('a move is never proposed below the threshold, whatever the samples (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 5, max: 2_000 }),
+        fc.array(fc.double({ min: 0, max: 5_000, noNaN: true }), { maxLength: 80 }),
+        (reference, rtts) => {
+          const d = new SlowCircuitDetector(QUIET);
+          withReference(d, 'bob', reference);
+          d.connectionStarted('bob', 2);
+          const seen: number[] = [];
+          for (const ms of rtts) {
+            seen.push(ms);
+            const decision = d.sample('bob', 2, ms, 1);
+            if (decision === undefined) continue;
+            const threshold = Math.max(reference * 2, reference + 25);
+            expect(decision.medianMs).toBe(median(seen.slice(-5)));
+            expect(decision.medianMs).toBeGreaterThan(threshold);
+            return;
+          }
+        },
+      ),
+    );
+  });
+
+  it('rate limits moves per contact and across contacts', () => {
+    const d = new SlowCircuitDetector({ explore: false, minMoveIntervalMs: 15_000, maxMoves: 2 });
+    withReference(d, 'bob', 16);
+    withReference(d, 'carol', 16);
+    const slowWindow = (contact: string, id: number, now: number) => {
+      d.connectionStarted(contact, id);
+      let last;
+      for (let i = 0; i < 5; i++) last = d.sample(contact, id, 200, now);
+      if (last !== undefined) d.moved(contact, id, last, now);
+      return last;
+    };
+    expect(slowWindow('bob', 2, 100_000)?.reason).toBe('slow');
+    expect(slowWindow('carol', 2, 100_500)).toBeUndefined(); // 2 s across contacts
+    expect(slowWindow('carol', 3, 103_000)?.reason).toBe('slow');
+    expect(slowWindow('bob', 3, 110_000)).toBeUndefined(); // 15 s for the same contact
+    expect(slowWindow('bob', 4, 116_000)?.reason).toBe('slow');
+    expect(slowWindow('bob', 5, 140_000)).toBeUndefined(); // 2 moves per 10 min
+    expect(slowWindow('bob', 6, 100_000 + 10 * 60_000 + 1)?.reason).toBe('slow');
+  });
+
+  it('with no reference anywhere, explores once per contact; other contacts lend theirs', () => {
+    const d = new SlowCircuitDetector({ globalMinIntervalMs: 0, minMoveIntervalMs: 0 });
+    d.connectionStarted('bob', 1);
+    expect([5, 5, 5, 5, 5].map((ms) => d.sample('bob', 1, ms, 0))).toEqual(
+      Array(5).fill(undefined),
+    );
+    d.connectionStarted('bob', 1); // a first circuit below exploreAboveMs is not explored
+    const first = [60, 60, 60, 60, 60].map((ms) => d.sample('bob', 1, ms, 0));
+    expect(first[4]).toEqual({ reason: 'explore', medianMs: 60, referenceMs: undefined });
+    // a move that could not start (e.g. the peer's link is still young) uses up nothing
+    expect(d.sample('bob', 1, 60, 0)).toEqual(first[4]);
+    d.moved('bob', 1, first[4] as NonNullable<(typeof first)[4]>, 0);
+    d.connectionStarted('bob', 2);
+    expect([60, 60, 60, 60, 60].map((ms) => d.sample('bob', 2, ms, 0))).toEqual(
+      Array(5).fill(undefined),
+    );
+    // the explored connection is bob's reference now; carol borrows it
+    expect(d.referenceMs('bob', 1)).toBe(60);
+    expect(d.referenceMs('carol', 1)).toBe(60);
+    d.connectionStarted('carol', 7);
+    expect([60, 61, 59, 62, 60].map((ms) => d.sample('carol', 7, ms, 1))).toEqual(
+      Array(5).fill(undefined),
+    );
+  });
+
+  it('forgets references older than historyMaxAgeMs and ignores samples of other connections', () => {
+    const d = new SlowCircuitDetector({ ...QUIET, historyMaxAgeMs: 1_000 });
+    withReference(d, 'bob', 16, 0);
+    expect(d.referenceMs('bob', 500)).toBe(16);
+    expect(d.referenceMs('bob', 1_001)).toBeUndefined();
+    d.connectionStarted('bob', 2);
+    expect(d.sample('bob', 99, 500, 10)).toBeUndefined();
+    expect(d.sample('bob', 2, Number.NaN, 10)).toBeUndefined();
+    expect(d.sample('bob', 2, -1, 10)).toBeUndefined();
+  });
+});
