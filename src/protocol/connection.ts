@@ -49,12 +49,7 @@ import type { ChannelHost } from './channels/channel.js';
 import { AuthClientChannel } from './channels/auth-hidden-service.js';
 import { ContactRequestClientChannel } from './channels/contact-request.js';
 import { ChatSendChannel, type ChatSendOptions } from './channels/chat.js';
-import {
-  BULK_WINDOW_CHUNKS,
-  FILE_WINDOW_CHUNKS,
-  FileSendChannel,
-  type FileOffer,
-} from './channels/file-send.js';
+import { FileSendChannel, type FileOffer } from './channels/file-send.js';
 
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_INCOMING_FILE_SIZE = Number.MAX_SAFE_INTEGER;
@@ -318,14 +313,7 @@ export class RicochetConnection {
   openFileChannel(): void {
     this.#requireKnown();
     this.#files ??= this.#table.openOutbound(
-      (id) =>
-        new FileSendChannel(id, this.#host, () =>
-          !this.windowedFileTransfer
-            ? 1
-            : this.#purpose === 'bulk'
-              ? BULK_WINDOW_CHUNKS
-              : FILE_WINDOW_CHUNKS,
-        ),
+      (id) => new FileSendChannel(id, this.#host, () => this.windowedFileTransfer),
     );
   }
 

@@ -22,7 +22,6 @@ import {
   type ControlMessage,
 } from '../../src/protocol/messages.js';
 import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
-import { BULK_WINDOW_CHUNKS, FILE_WINDOW_CHUNKS } from '../../src/protocol/channels/file-send.js';
 import { closedReason, FakeClock, Pair } from './connection-harness.js';
 import { hex, toHex } from './session-vectors.js';
 
@@ -185,27 +184,5 @@ describe('bulk connection', () => {
       { kind: 'channel-result', channelIdentifier: 5, opened: false, commonError: 'bad-usage' },
     ]);
     expect(pair.server.conn.state).toBe('open');
-  });
-
-  it('keeps 32 chunks in flight on a bulk connection, 16 on a control connection', () => {
-    const inFlightAfterAccept = (pair: Pair): number => {
-      pair.connectAsContacts();
-      pair.client.autoServeChunks = false;
-      const data = new Uint8Array(40 * 64512);
-      const fileId = pair.client.conn.offerFile({
-        name: 'a.bin',
-        size: data.length,
-        hash: sha3_512(data),
-      });
-      pair.pump();
-      pair.server.conn.acceptFile(fileId);
-      for (const frame of pair.server.conn.takeOutput()) pair.client.conn.receive(frame);
-      return pair.client.drainEvents().filter((e) => e.type === 'file-chunk-needed').length;
-    };
-    expect(inFlightAfterAccept(bulkPair(true))).toBe(BULK_WINDOW_CHUNKS);
-    expect(inFlightAfterAccept(new Pair({ clock: new FakeClock(), known: true }))).toBe(
-      FILE_WINDOW_CHUNKS,
-    );
-    expect([BULK_WINDOW_CHUNKS, FILE_WINDOW_CHUNKS]).toEqual([32, 16]);
   });
 });

@@ -12,8 +12,6 @@ import { randomUint32, type ChannelHandler, type ChannelHost } from './channel.j
 export const FILE_HASH_SIZE = 64;
 /** Chunks in flight (unacknowledged, including requested from the app) in windowed mode. */
 export const FILE_WINDOW_CHUNKS = 16;
-/** The same on a bulk connection (docs/PROTOCOL.md "Bulk connections"): nothing else rides it. */
-export const BULK_WINDOW_CHUNKS = 32;
 export const MAX_OUTGOING_TRANSFERS = 8;
 
 export interface FileOffer {
@@ -49,8 +47,7 @@ export class FileSendChannel implements ChannelHandler {
   constructor(
     readonly id: number,
     private readonly host: ChannelHost,
-    /** Chunks that may be in flight now (1 = stop-and-wait). */
-    private readonly windowChunks: () => number,
+    private readonly windowed: () => boolean,
   ) {
     this.#nextFileId = randomUint32(host);
   }
@@ -223,7 +220,7 @@ export class FileSendChannel implements ChannelHandler {
 
   /** Asks the application for the next chunks the window allows. */
   #pump(transfer: OutgoingTransfer): void {
-    const window = this.windowChunks() * MAX_FILE_CHUNK;
+    const window = (this.windowed() ? FILE_WINDOW_CHUNKS : 1) * MAX_FILE_CHUNK;
     while (transfer.requested < transfer.size && transfer.requested - transfer.acked < window) {
       const length = Math.min(MAX_FILE_CHUNK, transfer.size - transfer.requested);
       this.host.emit({
