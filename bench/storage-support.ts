@@ -69,12 +69,15 @@ export const messageText = (i: number, length: number): string =>
     .slice(0, length);
 
 /** Contact records for `serviceIds`, history on. */
-export const contactRecords = (serviceIds: readonly string[]): ContactRecord[] =>
+export const contactRecords = (
+  serviceIds: readonly string[],
+  historyOff: ReadonlySet<string> = new Set(),
+): ContactRecord[] =>
   serviceIds.map((serviceId, i) => ({
     serviceId,
     nickname: `contact ${i}`,
     addedAt: 1_700_000_000_000 + i,
-    historyEnabled: true,
+    historyEnabled: !historyOff.has(serviceId),
   }));
 
 /**
@@ -109,10 +112,11 @@ export function stateWith(
   key: IdentityKey,
   contacts: readonly string[],
   history: Record<string, HistoryMessageRecord[]>,
+  historyOff: ReadonlySet<string> = new Set(),
 ): VaultState {
   return {
     ...emptyVaultState({ expandedKey: key.expandedKey() }),
-    contacts: contactRecords(contacts),
+    contacts: contactRecords(contacts, historyOff),
     history,
     settings: { historyDefault: true, blockUnknown: false },
   };

@@ -45,18 +45,17 @@ async function sottoWith(
   key: IdentityKey,
   peers: readonly IdentityKey[],
   journal: boolean,
+  peerHistory = true,
 ): Promise<Side> {
   const filler = Array.from({ length: Math.ceil(HISTORY / 5_000) }, () => IdentityKey.generate());
   const ids = [...peers, ...filler].map((k) => k.serviceId);
-  const state = stateWith(
-    key,
-    ids,
-    historyFor(
-      filler.map((k) => k.serviceId),
-      HISTORY,
-      280,
-    ),
+  const off = new Set(peerHistory ? [] : peers.map((k) => k.serviceId));
+  const history = historyFor(
+    filler.map((k) => k.serviceId),
+    HISTORY,
+    280,
   );
+  const state = stateWith(key, ids, history, off);
   return Side.create(key, state, network, journal);
 }
 
@@ -169,26 +168,36 @@ describe('storage under traffic', () => {
       const network = newNetwork();
       const bKey = IdentityKey.generate();
       const [saveKey, journalKey] = [IdentityKey.generate(), IdentityKey.generate()];
+      const quietKey = IdentityKey.generate();
       const saving = await sottoWith(network, saveKey, [bKey], false);
       const journaled = await sottoWith(network, journalKey, [bKey], true);
+      // The same, with this conversation's history off: no history-log append beside the journal.
+      const quiet = await sottoWith(network, quietKey, [bKey], true, false);
       const peer = await Side.create(
         bKey,
-        stateWith(bKey, [saveKey.serviceId, journalKey.serviceId], {}),
+        stateWith(
+          bKey,
+          [saveKey, journalKey, quietKey].map((k) => k.serviceId),
+          {},
+        ),
         network,
         true,
       );
       try {
-        await Promise.all([saving, journaled, peer].map((s) => s.messenger.start()));
+        await Promise.all([saving, journaled, quiet, peer].map((s) => s.messenger.start()));
         await online(saving, peer);
         await online(journaled, peer);
+        await online(quiet, peer);
         const results = {
           saving: { q: [] as number[], a: [] as number[] },
           journal: { q: [] as number[], a: [] as number[] },
+          quiet: { q: [] as number[], a: [] as number[] },
         };
         for (let i = 0; i < ROUNDS + 5; i++) {
           for (const [name, side] of [
             ['saving', saving],
             ['journal', journaled],
+            ['quiet', quiet],
           ] as const) {
             const r = await timedSend(side, peer, messageText(i, 280));
             if (i < 5) continue; // warm-up
@@ -198,13 +207,16 @@ describe('storage under traffic', () => {
         }
         const added = percentile(results.journal.q, 50);
         lines.push(
+          `durable write, journal append, this conversation's history off: dispatch → queued ${summary(results.quiet.q)}; send → ack ${summary(results.quiet.a)} [${loadLine()}]`,
+        );
+        lines.push(
           `durable write, whole-vault save (before the journal): dispatch → queued ${summary(results.saving.q)}; send → ack ${summary(results.saving.a)} [${loadLine()}]`,
           `durable write, journal append: dispatch → queued ${summary(results.journal.q)}; send → ack ${summary(results.journal.a)} [${loadLine()}]`,
           `durable write: the journal adds ${ms(added)} (median dispatch → queued, goal ≤ 2 ms); ` +
             `send → ack median ${ms(percentile(results.journal.a, 50))} vs ${ms(percentile(results.saving.a, 50))} with the whole-vault save`,
         );
       } finally {
-        for (const s of [saving, journaled, peer]) await s.close();
+        for (const s of [saving, journaled, quiet, peer]) await s.close();
       }
     },
     { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },

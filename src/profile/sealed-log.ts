@@ -1,7 +1,8 @@
 // An append-only file of individually sealed records (format: sealed-log-format.ts), the storage
 // primitive under per-conversation history and the durable send-queue journal (docs/SEAMS.md §1,
 // docs/PROFILE.md "Sealed logs"). An append is one positional write plus fdatasync and resolves only
-// once the record is on disk; a compaction writes a whole new file (temp, fsync, atomic rename,
+// once the record is on disk (appends made while a write is under way share the next write and
+// fdatasync: group commit, so a flood of appends costs one fdatasync per batch); a compaction writes a whole new file (temp, fsync, atomic rename,
 // fsync of the directory). Opening reads and authenticates every record; a torn last record is
 // dropped (reported, never fatal) and overwritten by the next append. Files are 0600.
 import { constants } from 'node:fs';
@@ -39,7 +40,10 @@ export interface SealedLog {
   readonly count: number;
   /** Bytes of the file up to the end of its last record. */
   readonly size: number;
-  /** Seal `record` at the end; resolves once it is written and fdatasync'ed. Appends are serial. */
+  /**
+   * Seal `record` at the end; resolves once it is written and fdatasync'ed. Appends are serial;
+   * those made while a write is under way share the next write and fdatasync (group commit).
+   */
   append(record: Uint8Array): Promise<void>;
   /** Replace the whole log by `records` (a new file generation), atomically and durably. */
   compact(records: readonly Uint8Array[]): Promise<void>;
@@ -157,6 +161,22 @@ export async function openSealedLog(path: string, options: SealedLogOptions): Pr
   }
 }
 
+interface PendingAppend {
+  readonly record: Uint8Array;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 interface LogPosition {
   header: LogHeader;
   count: number;
@@ -206,6 +226,38 @@ function makeLog(
     chain = run.catch(() => undefined);
     return run;
   };
+  /** Appends waiting for the next write: they share one write and one fdatasync (group commit). */
+  let batch: PendingAppend[] | null = null;
+  const writeBatch = async (h: FileHandle, appends: readonly PendingAppend[]): Promise<void> => {
+    const sealed: Uint8Array[] = [];
+    const kept: PendingAppend[] = [];
+    for (const p of appends) {
+      try {
+        sealed.push(
+          sealRecord(id, position.header, position.count + kept.length, p.record, maxRecordBytes),
+        );
+        kept.push(p);
+      } catch (error) {
+        p.reject(error); // this record alone (too large): the others are written
+      }
+    }
+    if (kept.length === 0) return;
+    const bytes = sealed.length === 1 ? (sealed[0] as Uint8Array) : concat(sealed);
+    let written = 0;
+    while (written < bytes.length) {
+      const at = position.size + written;
+      const r = await h.write(bytes, written, bytes.length - written, at);
+      written += r.bytesWritten;
+    }
+    // A torn tail (or a failed earlier append) may lie beyond the new end: cut it.
+    if ((await h.stat()).size > position.size + bytes.length) {
+      await h.truncate(position.size + bytes.length);
+    }
+    await h.datasync();
+    position.size += bytes.length;
+    position.count += kept.length;
+    for (const p of kept) p.resolve();
+  };
   const dropHandle = async (): Promise<void> => {
     const h = handle;
     handle = null;
@@ -220,21 +272,20 @@ function makeLog(
       return position.size;
     },
     append: (record) =>
-      serial(async (h) => {
-        const bytes = sealRecord(id, position.header, position.count, record, maxRecordBytes);
-        let written = 0;
-        while (written < bytes.length) {
-          const at = position.size + written;
-          const r = await h.write(bytes, written, bytes.length - written, at);
-          written += r.bytesWritten;
+      new Promise<void>((resolve, reject) => {
+        const waiting = { record, resolve, reject };
+        if (batch !== null) {
+          batch.push(waiting);
+          return;
         }
-        // A torn tail (or a failed earlier append) may lie beyond the new end: cut it.
-        if ((await h.stat()).size > position.size + bytes.length) {
-          await h.truncate(position.size + bytes.length);
-        }
-        await h.datasync();
-        position.size += bytes.length;
-        position.count += 1;
+        const mine: PendingAppend[] = [waiting];
+        batch = mine;
+        serial(async (h) => {
+          batch = null; // appends from now on go to the next write
+          await writeBatch(h, mine);
+        }).catch((error: unknown) => {
+          for (const p of mine) p.reject(error);
+        });
       }),
     compact: (records) =>
       serial(async () => {
