@@ -6,12 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { addOnion, delOnion, getInfo, setEvents } from '../../src/onion/control/commands.js';
+import {
+  clientAuthV3Key,
+  onionClientAuthAdd,
+  onionClientAuthRemove,
+} from '../../src/onion/control/client-auth-commands.js';
 import type { TorControlConnection } from '../../src/onion/control/control-connection.js';
 import { ControlReplyParser, type ControlReply } from '../../src/onion/control/reply-parser.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { MAX_STREAMS_PER_CIRCUIT, RICOCHET_VIRTUAL_PORT } from '../../src/onion/onion-service.js';
 import { ATTACH_EVENTS } from '../../src/onion/tor-attach.js';
 import { judge, parseGraterProfile, type GraterProfile } from '../support/grater-profile.js';
+import { ALICE_PUBLIC, ALICE_SECRET } from '../support/x25519-vectors.js';
 
 const TAILS = parseGraterProfile(readFileSync('contrib/tails/sotto.yml', 'utf8'));
 const WHONIX = parseGraterProfile(readFileSync('contrib/whonix/40_sotto.yml', 'utf8'));
@@ -38,7 +44,10 @@ function recordingConnection(serviceId: string): { conn: TorControlConnection; l
   return { conn, lines };
 }
 
-/** The lines attach mode sends: subscriptions, the two GETINFO keys, ADD_ONION, DEL_ONION. */
+/**
+ * The lines attach mode sends: subscriptions, the two GETINFO keys, ADD_ONION for the identity
+ * onion and for an endpoint onion (client authorization), DEL_ONION, and a peer's credential.
+ */
 async function linesSottoSends(target: string): Promise<string[]> {
   const key = IdentityKey.generate();
   const { conn, lines } = recordingConnection(key.serviceId);
@@ -52,7 +61,16 @@ async function linesSottoSends(target: string): Promise<string[]> {
     ports: [{ virtualPort: RICOCHET_VIRTUAL_PORT, target }],
     maxStreams: MAX_STREAMS_PER_CIRCUIT,
   });
+  await addOnion(conn, {
+    key: { type: 'ED25519-V3', blob: key.torKeyBlob().slice('ED25519-V3:'.length) },
+    ports: [{ virtualPort: RICOCHET_VIRTUAL_PORT, target }],
+    maxStreams: MAX_STREAMS_PER_CIRCUIT,
+    clientAuthV3: [clientAuthV3Key(ALICE_PUBLIC)],
+  });
   await delOnion(conn, key.serviceId);
+  // As ClientAuthRegistry sends them.
+  await onionClientAuthAdd(conn, key.serviceId, ALICE_SECRET);
+  await onionClientAuthRemove(conn, key.serviceId);
   key.wipe();
   return lines;
 }
@@ -79,6 +97,16 @@ const FORBIDDEN = [
   'SETEVENTS STREAM',
   'SETEVENTS HS_DESC ADDRMAP',
   'ONION_CLIENT_AUTH_VIEW',
+  `ONION_CLIENT_AUTH_VIEW ${'a'.repeat(56)}`,
+  // Never on disk, no nickname, no other key type.
+  `ONION_CLIENT_AUTH_ADD ${'a'.repeat(56)} x25519:${'A'.repeat(43)}= Flags=Permanent`,
+  `ONION_CLIENT_AUTH_ADD ${'a'.repeat(56)} x25519:${'A'.repeat(43)}= ClientName=x`,
+  `ONION_CLIENT_AUTH_ADD ${'a'.repeat(56)} ed25519:${'A'.repeat(43)}=`,
+  'ONION_CLIENT_AUTH_REMOVE x',
+  // Client authorization only for one contact's key, only with our own key and stream cap.
+  `ADD_ONION ED25519-V3:${'A'.repeat(86)}== Flags=V3Auth MaxStreams=16 Port=9878,127.0.0.1:4000 ClientAuthV3=${'A'.repeat(52)} ClientAuthV3=${'B'.repeat(52)}`,
+  `ADD_ONION NEW:ED25519-V3 Flags=V3Auth MaxStreams=16 Port=9878,127.0.0.1:4000 ClientAuthV3=${'A'.repeat(52)}`,
+  `ADD_ONION ED25519-V3:${'A'.repeat(86)}== Flags=V3Auth,Detach MaxStreams=16 Port=9878,127.0.0.1:4000 ClientAuthV3=${'A'.repeat(52)}`,
 ];
 
 describe.each([
@@ -92,7 +120,13 @@ describe.each([
   });
 
   it('allows exactly those commands and events, nothing more', () => {
-    expect([...profile.commands.keys()].sort()).toEqual(['ADD_ONION', 'DEL_ONION', 'GETINFO']);
+    expect([...profile.commands.keys()].sort()).toEqual([
+      'ADD_ONION',
+      'DEL_ONION',
+      'GETINFO',
+      'ONION_CLIENT_AUTH_ADD',
+      'ONION_CLIENT_AUTH_REMOVE',
+    ]);
     expect([...profile.events.keys()].sort()).toEqual([...ATTACH_EVENTS].sort());
     expect([...profile.events.values()].every((e) => !e.suppress)).toBe(true);
     for (const line of FORBIDDEN)
@@ -103,20 +137,29 @@ describe.each([
 describe('contrib/tails/sotto.yml', () => {
   it('lets the onion point only at a loopback listener', async () => {
     const lines = await linesSottoSends('10.0.0.5:41234');
-    const addOnionLine = lines.find((line) => line.startsWith('ADD_ONION'));
-    expect(judge(TAILS, addOnionLine ?? '', '127.0.0.1')).toEqual({ kind: 'filtered' });
+    const addOnionLines = lines.filter((line) => line.startsWith('ADD_ONION'));
+    expect(addOnionLines).toHaveLength(2);
+    for (const line of addOnionLines)
+      expect(judge(TAILS, line, '127.0.0.1')).toEqual({ kind: 'filtered' });
   });
 });
 
 describe('contrib/whonix/40_sotto.yml', () => {
   it("rewrites the onion's target to the workstation's own address", async () => {
     const lines = await linesSottoSends('0.0.0.0:9878');
-    const addOnionLine = lines.find((line) => line.startsWith('ADD_ONION')) ?? '';
-    const verdict = judge(WHONIX, addOnionLine, '10.152.152.11');
+    const [identityLine = '', endpointLine = ''] = lines.filter((l) => l.startsWith('ADD_ONION'));
+    const verdict = judge(WHONIX, identityLine, '10.152.152.11');
     expect(verdict.kind).toBe('pass');
     const forwarded = verdict.kind === 'pass' ? verdict.line : '';
     expect(forwarded).toMatch(/ Port=9878,10\.152\.152\.11:9878$/u);
     // The key itself is passed on unchanged.
-    expect(forwarded.split(' ')[1]).toBe(addOnionLine.split(' ')[1]);
+    expect(forwarded.split(' ')[1]).toBe(identityLine.split(' ')[1]);
+    // An endpoint onion: the same rewrite, the contact's key passed on unchanged.
+    const endpoint = judge(WHONIX, endpointLine, '10.152.152.11');
+    expect(endpoint).toEqual({
+      kind: 'pass',
+      line: endpointLine.replace(' Port=9878,0.0.0.0:9878 ', ' Port=9878,10.152.152.11:9878 '),
+    });
+    expect(endpointLine).toContain(` ClientAuthV3=${clientAuthV3Key(ALICE_PUBLIC)}`);
   });
 });
