@@ -237,7 +237,7 @@ export class ConnectionManager {
     if (this.#stopped || !this.#torUp || live === undefined || this.#dials.has(serviceId)) return;
     if (live.connection.isEndpointSession) return;
     if (this.#routeOf(serviceId).via !== 'endpoint') return;
-    this.#dial(serviceId, undefined, true);
+    this.#dial(serviceId, live, true); // a move (link-moves.ts), to the endpoint route
   }
 
   /** An inbound stream on the endpoint onion `endpointServiceId` we host for `contact`. */
@@ -355,7 +355,6 @@ export class ConnectionManager {
       if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
       if (this.#stopped) return;
       this.#o.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
-      if (upgrade) return; // the live connection stays; the owner may try again later
       // A failed move leaves the live link as it was: no backoff, no "could not reach".
       if (replaces !== undefined && !replaces.closed) return this.#schedule();
       this.#moves.orphanGone(serviceId);
@@ -513,10 +512,10 @@ export class ConnectionManager {
         return;
       }
       this.#live.delete(peer);
-      if (this.#moves.takeOver(peer, existing, link)) {
-        // a move to a fresh circuit: the old link drains (link-moves.ts)
-      } else if (existingAlive && endpoint(link) && (this.#o.isBusy?.(existing) ?? false)) {
+      if (existingAlive && endpoint(link) && (this.#o.isBusy?.(existing) ?? false)) {
         this.#draining.add(existing); // a move to the endpoint never cuts a transfer
+      } else if (this.#moves.takeOver(peer, existing, link)) {
+        // a move: the old link drains until the peer closes it (link-moves.ts)
       } else {
         this.#o.onGone(peer, existing, link);
         existing.close();
