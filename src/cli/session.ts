@@ -132,6 +132,7 @@ export async function openProfileSession(
       ? await createFromInitial(profile.paths.vault, passphrase, initial())
       : await openVault(profile.paths.vault, passphrase);
     await tellAboutDamagedCopies(profile.paths.vault);
+    tellAboutHistory(vault);
     return await sessionOf(profile, vault, creating);
   } catch (error) {
     await profile.close();
@@ -152,6 +153,23 @@ async function tellAboutDamagedCopies(vaultPath: string): Promise<void> {
       `vault kept as evidence may hold deleted history; delete with: rm -- ` +
       `${copies.map(shellQuote).join(' ')}\n`,
   );
+}
+
+/** A one-time conversion of the profile, and conversations whose history could not be read. */
+function tellAboutHistory(vault: Vault): void {
+  if (vault.migratedFrom !== undefined) {
+    process.stderr.write(
+      `sotto: profile converted from storage format ${vault.migratedFrom}: ` +
+        `saved history is now kept in one encrypted log per conversation\n`,
+    );
+  }
+  const unreadable = vault.historyProblems.length;
+  if (unreadable > 0) {
+    process.stderr.write(
+      `sotto: warning: the saved history of ${unreadable} conversation` +
+        `${unreadable === 1 ? '' : 's'} could not be read (damaged log); it starts empty\n`,
+    );
+  }
 }
 
 /** createVault keeps its own copy of the identity bytes: the initial state's copy is zeroed. */

@@ -17,6 +17,7 @@ import type { HistoryMessageRecord } from './vault-state.js';
 export type { HistoryChange } from './history-record.js';
 
 const OPEN_DESCRIPTORS = 32;
+const OPEN_AT_ONCE = 8;
 const LOG_FILE = /^([0-9a-f]{32})\.log$/;
 
 /** The store's view of one conversation (docs/SEAMS.md §1: `store.history(contact)`). */
@@ -86,17 +87,23 @@ export class HistoryLogs {
     await logs.#removeUnreferenced();
     const history: Record<string, HistoryMessageRecord[]> = {};
     const problems: HistoryProblem[] = [];
-    for (const [serviceId, ref] of refs) {
-      try {
-        const opened = await openSealedLog(logs.#path(ref), logs.#identity(ref));
-        await opened.log.release();
-        logs.#logs.set(serviceId, opened.log);
-        const replayed = replayHistory(opened.records);
-        if (replayed.messages.length > 0) history[serviceId] = replayed.messages;
-      } catch (error) {
-        problems.push({ serviceId, error });
+    // A few at a time: the reads overlap, and at most OPEN_AT_ONCE descriptors are open.
+    const queue = [...refs];
+    const openNext = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const [serviceId, ref] = next;
+        try {
+          const opened = await openSealedLog(logs.#path(ref), logs.#identity(ref));
+          await opened.log.release();
+          logs.#logs.set(serviceId, opened.log);
+          const replayed = replayHistory(opened.records);
+          if (replayed.messages.length > 0) history[serviceId] = replayed.messages;
+        } catch (error) {
+          problems.push({ serviceId, error });
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: OPEN_AT_ONCE }, openNext));
     return { logs, history, problems };
   }
 

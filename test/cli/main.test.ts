@@ -1,6 +1,6 @@
 // The `sotto` entry point in-process: help/version, usage errors (exit 2), a profile created on
 // first use with a stable ID, the wrong passphrase (exit 3), Ricochet import, and one-line errors.
-import { access, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -82,6 +82,22 @@ describe('sotto main', () => {
     const r = await run(['id', '--profile', profile, '--no-passphrase']);
     expect(r.code).toBe(0);
     expect(r.err).toContain(`rm -- '${copy}'`);
+  });
+
+  it('converts a version-1 profile once and says so', async () => {
+    const profile = join(dir, 'v1-profile');
+    await mkdir(profile, { mode: 0o700 });
+    const fixture = join(import.meta.dirname, '..', 'vectors', 'vault-v1', 'vault.sotto');
+    await copyFile(fixture, join(profile, 'vault.sotto'));
+    const pass = join(dir, 'v1-pass');
+    await writeFile(pass, 'fixture passphrase v1\n', { mode: 0o600 });
+    const first = await run(['id', '--profile', profile, '--passphrase-file', pass]);
+    expect(first.code).toBe(0);
+    expect(first.err).toContain('profile converted from storage format 1');
+    const again = await run(['id', '--profile', profile, '--passphrase-file', pass]);
+    expect(again.code).toBe(0);
+    expect(again.err).not.toContain('converted');
+    expect(again.out).toBe(first.out);
   });
 
   it('imports a Ricochet profile once; a second import into it is refused', async () => {
