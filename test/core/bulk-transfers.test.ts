@@ -224,6 +224,20 @@ describe('bulk connections between Sotto peers (loopback)', () => {
     expect(presence.map((e) => e.type)).toEqual(['online']);
   });
 
+  for (const command of ['block', 'remove'] as const) {
+    it(`a contact's bulk connection closes when we ${command} the contact`, async () => {
+      const { alice, bob } = await pair();
+      const held = rawBulkClient(alice.key, bob);
+      await expect.poll(() => held.events.some((e) => e.type === 'features-enabled')).toBe(true);
+      expect(bob.messenger.bulkStats.inbound).toBe(1);
+      await bob.messenger.dispatch({ type: command, address: addressOf(alice) });
+      // No longer a contact: the bulk connection (and any file offer on it) ends with the
+      // control connection, not after BULK_IDLE_TIMEOUT_MS.
+      await expect.poll(() => held.link.closed, { timeout: 10_000 }).toBe(true);
+      await closed(held.socket);
+    });
+  }
+
   it('a Ricochet-compatible peer gets the old path: the file goes on the control connection', async () => {
     const { alice, bob } = await pair({}, { features: [] });
     const size = 2 * DEFAULT_BULK_MIN_FILE_BYTES;
