@@ -225,6 +225,19 @@ export type CoreEvent =
   // `set-identity-online`, when the state changes (published, the window ended) and when the
   // identity-only contacts change.
   | ({ readonly type: 'identity-online' } & IdentityOnlineView)
+  // Addition (issue 13, docs/ENDPOINTS.md §2): a contact's endpoint onion. `negotiated`: the
+  // contact gave us its endpoint for us; `connected`: the live connection runs on the endpoint;
+  // `fallback`: the endpoint failed, the next dial uses the identity onion (and renegotiates);
+  // `negotiation-failed`: a negotiation ended badly (`code`: the Gosling error's code).
+  | {
+      readonly type: 'endpoint';
+      readonly address: RicochetId;
+      readonly state: 'negotiated' | 'connected' | 'fallback' | 'negotiation-failed';
+      readonly code?: string;
+    }
+  // Addition (issue 13): tor refused client authorization (a filtering control port, an old tor):
+  // every contact stays on the identity onion. `feature`: what was refused.
+  | { readonly type: 'endpoints-unsupported'; readonly feature: string; readonly message: string }
   | { readonly type: 'quit' };
 
 /**

@@ -2,6 +2,9 @@
 // bounded concurrency, a per-contact isolation key, a timeout and an AbortSignal; takes inbound
 // onion connections within the core's inbound slots (inbound-slots.ts: strangers are evicted before
 // a contact is refused); applies the 3.0.41 duplicate rule; reconnects with backoff; admits unknowns.
+// Routes (docs/SEAMS.md §4, docs/ENDPOINTS.md §2): a contact is dialled along the Route its owner
+// picks, on its identity onion or its endpoint onion (Gosling endpoint handshake first); inbound
+// endpoint streams arrive through acceptEndpointInbound, already the contact's.
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { RicochetConnection } from '../protocol/connection.js';
@@ -15,7 +18,9 @@ import type { TorProvider } from '../onion/tor-provider.js';
 import { ReconnectPolicy, type BackoffOptions, type FailureKind } from './backoff.js';
 import { PeerLink } from './peer-link.js';
 import { InboundSlots, type InboundLimits, type InboundLoad } from './inbound-slots.js';
-import { RICOCHET_PORT } from '../identity/service-id.js';
+import type { IdentityKey } from '../identity/identity-key.js';
+import { identityRoute, type Route } from './routes.js';
+import { endpointClientStream, endpointServerStream } from './endpoint-connections.js';
 import { LinkMoves } from './link-moves.js';
 
 export const DEFAULT_MAX_DIALS = 4;
@@ -67,6 +72,23 @@ export interface ConnectionManagerOptions {
    */
   readonly onError?: (error: unknown) => void;
   readonly features?: readonly string[];
+  /** Where to dial a peer (default: its identity onion); endpoint routes need `endpointIdentity`. */
+  readonly routeFor?: (serviceId: string) => Route;
+  /** Our identity key, for the Gosling endpoint handshake's proof. */
+  readonly endpointIdentity?: IdentityKey;
+  /** How a dial along a route ended: authenticated, or not (`upgrade`: a move, see upgrade()). */
+  readonly onRouteResult?: (
+    serviceId: string,
+    route: Route,
+    result: { readonly ok: boolean; readonly upgrade: boolean; readonly error?: unknown },
+  ) => void;
+  /**
+   * A file transfer runs on `link`. A live connection replaced by an endpoint one while busy is
+   * kept open, no longer live, until its transfers end (its events still reach onEvent), then
+   * closed; `onReleased` is told when it is gone.
+   */
+  readonly isBusy?: (link: PeerLink) => boolean;
+  readonly onReleased?: (serviceId: string, link: PeerLink) => void;
   readonly maxDials?: number;
   readonly dialTimeoutMs?: number;
   readonly backoff?: Partial<BackoffOptions>;
@@ -78,6 +100,8 @@ export interface ConnectionManagerOptions {
 interface Dial {
   readonly abort: AbortController;
   link?: PeerLink;
+  /** A move of a live identity connection to the endpoint (the live one stays meanwhile). */
+  readonly upgrade: boolean;
   /** The live link this dial is to replace (a move to a fresh circuit). */
   readonly replaces?: PeerLink;
 }
@@ -90,6 +114,9 @@ export class ConnectionManager {
   readonly #dials = new Map<string, Dial>();
   readonly #links = new Set<PeerLink>();
   readonly #slots: InboundSlots;
+  readonly #handshakes = new Set<AbortController>();
+  /** Replaced connections that still carry a file transfer (see `isBusy`). */
+  readonly #draining = new Set<PeerLink>();
   readonly #moves: LinkMoves;
   #timer: NodeJS.Timeout | undefined;
   #torUp = false;
@@ -203,27 +230,55 @@ export class ConnectionManager {
       socket.destroy();
       return;
     }
-    let connection: RicochetConnection;
-    try {
-      connection = new RicochetConnection({
-        role: 'server',
-        identity: this.#o.identity,
-        isKnownContact: (id) => this.#o.isKnownContact(id),
-        now: this.#now,
-        random: (n) => new Uint8Array(randomBytes(n)),
-        ...(this.#o.features ? { features: this.#o.features } : {}),
-      });
-    } catch (error) {
+    const connection = this.#connection('server', undefined, false, socket);
+    if (connection) this.#slots.add(this.#attach(socket, connection, undefined));
+  }
+
+  /**
+   * Move a live identity connection to the peer's endpoint: dial the endpoint while the live one
+   * stays; an endpoint connection beats an identity one in the duplicate rule, so it takes over.
+   */
+  upgrade(serviceId: string): void {
+    const live = this.#live.get(serviceId);
+    if (this.#stopped || !this.#torUp || live === undefined || this.#dials.has(serviceId)) return;
+    if (live.connection.isEndpointSession) return;
+    if (this.#routeOf(serviceId).via !== 'endpoint') return;
+    this.#dial(serviceId, live, true); // a move (link-moves.ts), to the endpoint route
+  }
+
+  /** An inbound stream on the endpoint onion `endpointServiceId` we host for `contact`. */
+  acceptEndpointInbound(socket: Duplex, contact: string, endpointServiceId: string): void {
+    const slot = this.#stopped ? undefined : this.#slots.admitContact();
+    if (slot === undefined) {
       socket.destroy();
-      this.#o.onError?.(error);
       return;
     }
-    this.#slots.add(this.#attach(socket, connection, undefined));
+    const abort = new AbortController();
+    this.#handshakes.add(abort);
+    const opts = { endpointServiceId, contact, now: this.#now, signal: abort.signal };
+    endpointServerStream(socket, opts).then(
+      (remainder) => {
+        this.#handshakes.delete(abort);
+        slot.release();
+        if (this.#stopped || !this.#o.isKnownContact(contact)) {
+          socket.destroy();
+          return;
+        }
+        const connection = this.#connection('server', contact, true, socket);
+        if (connection) this.#slots.add(this.#attach(socket, connection, undefined, remainder));
+      },
+      () => {
+        // A failed proof, a stranger with the key, a timeout: the socket is already closed.
+        this.#handshakes.delete(abort);
+        slot.release();
+      },
+    );
   }
 
   /** Close everything and stop dialling. */
   stop(): void {
     this.#stopped = true;
+    for (const abort of this.#handshakes) abort.abort(new Error('shutting down'));
     if (this.#timer) clearTimeout(this.#timer);
     for (const dial of this.#dials.values()) dial.abort.abort(new Error('shutting down'));
     for (const link of [...this.#links]) link.destroy();
@@ -253,9 +308,48 @@ export class ConnectionManager {
     this.#timer.unref();
   }
 
-  #dial(serviceId: string, replaces?: PeerLink): void {
+  #routeOf(serviceId: string): Route {
+    const route = this.#o.routeFor?.(serviceId) ?? identityRoute(serviceId);
+    return route.via === 'endpoint' && this.#o.endpointIdentity === undefined
+      ? identityRoute(serviceId)
+      : route;
+  }
+
+  /** A new RicochetConnection (throws if it refuses its options: our mistake). */
+  #build(role: 'client' | 'server', peer: string | undefined, endpoint: boolean) {
+    return new RicochetConnection({
+      role,
+      identity: this.#o.identity,
+      ...(role === 'client' && peer !== undefined ? { peerServiceId: peer } : {}),
+      ...(endpoint && peer !== undefined ? { endpointPeer: peer } : {}),
+      isKnownContact: (id) => this.#o.isKnownContact(id),
+      now: this.#now,
+      random: (n) => new Uint8Array(randomBytes(n)),
+      ...(this.#o.features ? { features: this.#o.features } : {}),
+    });
+  }
+
+  /** A server-side connection, or undefined (socket closed, reported) if it refuses. */
+  #connection(
+    role: 'server',
+    peer: string | undefined,
+    endpoint: boolean,
+    socket: Duplex,
+  ): RicochetConnection | undefined {
+    try {
+      return this.#build(role, peer, endpoint);
+    } catch (error) {
+      socket.destroy();
+      this.#o.onError?.(error);
+      return undefined;
+    }
+  }
+
+  #dial(serviceId: string, replaces?: PeerLink, upgrade = false): void {
     const abort = new AbortController();
-    const dial: Dial = replaces ? { abort, replaces } : { abort };
+    const dial: Dial = replaces ? { abort, upgrade, replaces } : { abort, upgrade };
+    const route = this.#routeOf(serviceId);
+    const endpoint = route.via === 'endpoint';
     this.#dials.set(serviceId, dial);
     const timeout = setTimeout(
       () => abort.abort(new Error('timed out connecting')),
@@ -266,6 +360,7 @@ export class ConnectionManager {
       clearTimeout(timeout);
       if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
       if (this.#stopped) return;
+      this.#o.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
       // A failed move leaves the live link as it was: no backoff, no "could not reach".
       if (replaces !== undefined && !replaces.closed) return this.#schedule();
       this.#moves.orphanGone(serviceId);
@@ -275,39 +370,45 @@ export class ConnectionManager {
       this.#schedule();
     };
     abort.signal.addEventListener('abort', () => dial.link?.destroy(), { once: true });
-    const isolationKey = this.#moves.isolationKey(serviceId);
-    this.#o.tor.connect(serviceId, RICOCHET_PORT, isolationKey, abort.signal).then(
-      (socket) => {
-        if (abort.signal.aborted || this.#stopped) {
-          socket.destroy();
-          fail(abort.signal.reason);
-          return;
+    // A move renews the key (a fresh circuit); endpoint dials use a key of their own.
+    const key = this.#moves.isolationKey(serviceId);
+    const isolation = endpoint ? key.replace(/^contact:/, 'endpoint:') : key;
+    const connected = async (socket: Duplex): Promise<void> => {
+      let remainder: Uint8Array | undefined;
+      if (endpoint) {
+        const identity = this.#o.endpointIdentity as IdentityKey;
+        const opts = { identity, endpointServiceId: route.serviceId, now: this.#now };
+        remainder = await endpointClientStream(socket, { ...opts, signal: abort.signal });
+      }
+      if (abort.signal.aborted || this.#stopped) {
+        socket.destroy();
+        fail(abort.signal.reason);
+        return;
+      }
+      let connection: RicochetConnection;
+      try {
+        connection = this.#build('client', serviceId, endpoint);
+      } catch (error) {
+        socket.destroy();
+        fail(error, true); // not the network: never reported as "could not reach"
+        return;
+      }
+      const settled = (authenticated: boolean): void => {
+        clearTimeout(timeout);
+        if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
+        if (!authenticated) fail(new Error('the connection closed before authentication'));
+        else {
+          this.#o.onRouteResult?.(serviceId, route, { ok: true, upgrade });
+          this.#schedule();
         }
-        let connection: RicochetConnection;
-        try {
-          connection = new RicochetConnection({
-            role: 'client',
-            identity: this.#o.identity,
-            peerServiceId: serviceId,
-            now: this.#now,
-            random: (n) => new Uint8Array(randomBytes(n)),
-            ...(this.#o.features ? { features: this.#o.features } : {}),
-          });
-        } catch (error) {
-          socket.destroy();
-          fail(error, true); // not the network: never reported as "could not reach"
-          return;
-        }
-        dial.link = this.#attach(socket, connection, (authenticated) => {
-          clearTimeout(timeout);
-          if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
-          if (!authenticated) fail(new Error('the connection closed before authentication'));
-          else this.#schedule();
-        });
-        if (replaces !== undefined) this.#moves.dialled(dial.link, replaces);
-      },
-      (error: unknown) => fail(error),
-    );
+      };
+      dial.link = this.#attach(socket, connection, settled, remainder);
+      if (replaces !== undefined) this.#moves.dialled(dial.link, replaces);
+    };
+    this.#o.tor
+      .connect(route.serviceId, route.port, isolation, abort.signal)
+      .then(connected)
+      .catch((error: unknown) => fail(error));
   }
 
   // ---- connections ----
@@ -316,6 +417,7 @@ export class ConnectionManager {
     socket: Duplex,
     connection: RicochetConnection,
     onDialSettled: ((authenticated: boolean) => void) | undefined,
+    initialInput?: Uint8Array,
   ): PeerLink {
     let settled = false;
     const settle = (authenticated: boolean): void => {
@@ -326,6 +428,7 @@ export class ConnectionManager {
     const link = new PeerLink({
       socket,
       connection,
+      ...(initialInput ? { initialInput } : {}),
       now: this.#now,
       onEvent: (l, event) => {
         if (event.type === 'authenticated') {
@@ -350,6 +453,7 @@ export class ConnectionManager {
           this.#links.delete(l);
           this.#slots.remove(l);
           settle(false);
+          if (peer !== undefined && this.#draining.delete(l)) this.#o.onReleased?.(peer, l);
           if (peer !== undefined && this.#live.get(peer) === l) {
             this.#live.delete(peer);
             // Closed while its replacement is connecting: wait for that one, not offline.
@@ -360,6 +464,10 @@ export class ConnectionManager {
           return;
         }
         if (peer !== undefined && this.#live.get(peer) === l) this.#o.onEvent(peer, l, event);
+        else if (peer !== undefined && this.#draining.has(l)) {
+          this.#o.onEvent(peer, l, event);
+          if (!(this.#o.isBusy?.(l) ?? false)) l.close(); // its last transfer ended
+        }
       },
     });
     this.#links.add(link);
@@ -395,18 +503,26 @@ export class ConnectionManager {
         establishedAt: l.authenticatedAt ?? this.#now(),
         connected: !l.closed && l.connection.state === 'open',
       });
-      const survivor = chooseSurvivingConnection(
-        candidate(existing),
-        candidate(link),
-        me,
-        this.#now(),
-      );
+      // An endpoint connection beats an identity one (both peers see the same pair, so both
+      // keep the endpoint one); between two of a kind, the 3.0.41 rule.
+      const endpoint = (l: PeerLink): boolean => l.connection.isEndpointSession;
+      const existingAlive = !existing.closed && existing.connection.state === 'open';
+      const survivor =
+        existingAlive && endpoint(existing) !== endpoint(link)
+          ? endpoint(existing)
+            ? 'existing'
+            : 'incoming'
+          : chooseSurvivingConnection(candidate(existing), candidate(link), me, this.#now());
       if (survivor === 'existing') {
         link.close();
         return;
       }
       this.#live.delete(peer);
-      if (!this.#moves.takeOver(peer, existing, link)) {
+      if (existingAlive && endpoint(link) && (this.#o.isBusy?.(existing) ?? false)) {
+        this.#draining.add(existing); // a move to the endpoint never cuts a transfer
+      } else if (this.#moves.takeOver(peer, existing, link)) {
+        // a move: the old link drains until the peer closes it (link-moves.ts)
+      } else {
         this.#o.onGone(peer, existing, link);
         existing.close();
       }

@@ -4,6 +4,8 @@
 // stranger's connection kept for its pending contact request is bounded too (SECURITY.md "A
 // spammer", docs/ARCHITECTURE.md "Inbound capacity"). Until the Ricochet auth proof we cannot tell
 // who connects, so an unauthenticated contact connection counts as a stranger's until it proves.
+// Endpoint connections (docs/ENDPOINTS.md §2) arrive on an onion only one contact can reach:
+// they count as that contact's from the first byte, during the Gosling handshake too.
 import type { PeerLink } from './peer-link.js';
 
 /**
@@ -45,6 +47,8 @@ export class InboundSlots {
   readonly #links = new Set<PeerLink>();
   /** Stranger links holding a pending request, in the order they were held (oldest first). */
   readonly #requestHolders = new Set<PeerLink>();
+  /** Endpoint sockets still in their Gosling handshake (contacts' from the first byte). */
+  #pendingContacts = 0;
   #evicted = 0;
   #refused = 0;
 
@@ -64,7 +68,7 @@ export class InboundSlots {
   get load(): InboundLoad {
     const strangers = this.#strangers().length;
     return {
-      contacts: this.#links.size - strangers,
+      contacts: this.#links.size - strangers + this.#pendingContacts,
       strangers,
       requestConnections: this.#requestHolders.size,
       evicted: this.#evicted,
@@ -82,7 +86,8 @@ export class InboundSlots {
     const { maxInbound, maxStrangers } = this.limits;
     for (;;) {
       const strangers = this.#strangers();
-      if (strangers.length < maxStrangers && this.#links.size < maxInbound) return true;
+      const taken = this.#links.size + this.#pendingContacts;
+      if (strangers.length < maxStrangers && taken < maxInbound) return true;
       const victim = strangers.find((l) => l.connection.isAuthenticated) ?? strangers[0];
       if (victim === undefined) {
         this.#refused++;
@@ -92,6 +97,33 @@ export class InboundSlots {
       this.#evicted++;
       victim.destroy();
     }
+  }
+
+  /**
+   * A contact's endpoint socket arrived: it takes a slot at once (strangers are evicted while
+   * every slot is taken). False (counted) if every slot holds a contact. `release()` when its
+   * handshake ends; a link that follows is then `add`ed.
+   */
+  admitContact(): { release: () => void } | undefined {
+    while (this.#links.size + this.#pendingContacts >= this.limits.maxInbound) {
+      const strangers = this.#strangers();
+      const victim = strangers.find((l) => l.connection.isAuthenticated) ?? strangers[0];
+      if (victim === undefined) {
+        this.#refused++;
+        return undefined;
+      }
+      this.remove(victim);
+      this.#evicted++;
+      victim.destroy();
+    }
+    this.#pendingContacts++;
+    let released = false;
+    return {
+      release: () => {
+        if (!released) this.#pendingContacts--;
+        released = true;
+      },
+    };
   }
 
   add(link: PeerLink): void {

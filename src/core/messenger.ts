@@ -31,6 +31,8 @@ import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
 import { replayQueueJournal, type QueueJournal } from '../profile/queue-journal.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
+import { Endpoints } from './endpoints.js';
+import { ENDPOINTS_FEATURE, SOTTO_FEATURES } from '../protocol/connection-types.js';
 import { CircuitMoves, type CircuitSettings } from './circuit-moves.js';
 import { HistoryWriter } from './history-writer.js';
 
@@ -75,6 +77,7 @@ export class Messenger implements MessengerCore {
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #unsubscribeTor: () => void;
   readonly #identity: IdentityOnion;
+  readonly #endpoints: Endpoints;
   readonly #saver: DebouncedVaultSaver;
   readonly #history: HistoryWriter;
   #closed = false;
@@ -124,6 +127,22 @@ export class Messenger implements MessengerCore {
     this.#bulk = new BulkLinks({ ...options, identity, files: () => this.#files, now: this.#now });
     const emit = (e: CoreEvent): void => this.#emit(e);
     this.#files = new FileTransfers(emit, options.downloadsDir, this.#now, this.#bulk);
+    const isContact = (id: string): boolean => {
+      const c = this.#model.book.get(toAddress(id));
+      return c !== undefined && !c.blocked;
+    };
+    this.#endpoints = new Endpoints({
+      tor: options.tor,
+      identity: key,
+      book: this.#model.endpoints,
+      enabled: (options.features ?? SOTTO_FEATURES).includes(ENDPOINTS_FEATURE),
+      now: this.#now,
+      manager: () => this.#manager,
+      isContact,
+      busy: (link) => this.#files.activeOn(link),
+      changed: () => this.#changed(),
+      emit: (e) => this.#emit(e),
+    });
     const moves = (this.#moves = new CircuitMoves({
       now: this.#now,
       replace: (id) => this.#manager.replace(id),
@@ -135,10 +154,11 @@ export class Messenger implements MessengerCore {
       tor: options.tor,
       identity,
       wantsConnection: (id) => this.#wantsConnection(toAddress(id)),
-      isKnownContact: (id) => {
-        const c = this.#model.book.get(toAddress(id));
-        return c !== undefined && !c.blocked;
-      },
+      isKnownContact: isContact,
+      routeFor: (id) => this.#endpoints.routes.route(id),
+      endpointIdentity: key,
+      onRouteResult: (id, route, result) =>
+        this.#guard(() => this.#endpoints.routeResult(id, route, result)),
       admitUnknown: (id) => this.#admitUnknown(toAddress(id)),
       onEvent: (id, link, event) =>
         this.#guard(() => {
@@ -149,6 +169,8 @@ export class Messenger implements MessengerCore {
       onBulk: (id, link, known) => this.#bulk.adopt(id, link, known),
       onBulkEvent: (id, link, e) => this.#bulk.onLinkEvent(id, link, e),
       onGone: (id, link, next) => this.#guard(() => this.#onGone(toAddress(id), link, next)),
+      isBusy: (link) => this.#files.activeOn(link),
+      onReleased: (_id, link) => this.#guard(() => this.#files.linkGone(link)),
       onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
       onError: (error) => this.#emit(errorEvent(error)),
       ...(options.features ? { features: options.features } : {}),
@@ -163,6 +185,7 @@ export class Messenger implements MessengerCore {
       model: this.#model,
       now: this.#now,
       changed: () => this.#changed(),
+      hasEndpoint: (a) => this.#endpoints.hasEndpoint(toServiceId(a)),
       emit: (e) => this.#emit(e),
     });
     this.#supervisor = new TorSupervisor(options.tor, {
@@ -210,6 +233,7 @@ export class Messenger implements MessengerCore {
           await this.flush();
         },
         persistDeletion: async (address) => {
+          this.#endpoints.prune();
           await this.#saver.saveNow({ forget: true });
           await this.#history.shred(address);
         },
@@ -236,6 +260,7 @@ export class Messenger implements MessengerCore {
   /** Bootstrap tor and publish our onion (unless dark); connections start once it is up. */
   async start(signal?: AbortSignal): Promise<void> {
     await this.#o.tor.bootstrap(signal);
+    await this.#endpoints.start(signal); // before the identity onion: contacts find them first
     await this.#identity.start(signal);
     this.#manager.setTorUp(true);
   }
@@ -248,6 +273,13 @@ export class Messenger implements MessengerCore {
   /** The core's own counters: inbound connections by kind, and requests waiting for the user. */
   get load(): InboundLoad & { readonly pendingRequests: number } {
     return { ...this.#manager.inboundLoad, pendingRequests: this.#model.requests.sizes.pending };
+  }
+
+  /** How a contact's live connection runs, if it has one (diagnostics and tests). */
+  liveRoute(address: RicochetId): { via: 'identity' | 'endpoint'; windowed: boolean } | undefined {
+    const c = this.#manager.live(toServiceId(address))?.connection;
+    if (c === undefined) return undefined;
+    return { via: c.isEndpointSession ? 'endpoint' : 'identity', windowed: c.windowedFileTransfer };
   }
 
   onEvent(listener: (event: CoreEvent) => void): () => void {
@@ -273,6 +305,7 @@ export class Messenger implements MessengerCore {
     await this.#files.closeAll();
     await this.flush();
     await this.#identity.stop();
+    await this.#endpoints.close();
     await this.#o.tor.close().catch(() => undefined);
     this.#key.wipe();
   }
@@ -363,6 +396,7 @@ export class Messenger implements MessengerCore {
 
   #onConnectionEvent(address: RicochetId, link: PeerLink, event: ConnectionEvent): void {
     const { book } = this.#model;
+    if (this.#endpoints.handle(toServiceId(address), link, event)) return;
     if (this.#files.handle(address, link, event)) return;
     switch (event.type) {
       case 'authenticated':
@@ -429,6 +463,7 @@ export class Messenger implements MessengerCore {
   #onGone(address: RicochetId, link: PeerLink, replacedBy?: PeerLink): void {
     this.#moves.onGone(toServiceId(address), link);
     this.#files.linkGone(link);
+    this.#endpoints.linkGone(link);
     this.#requests.linkGone(address, link);
     // A newer known-contact link of the same peer took over (the duplicate rule): still online.
     if (replacedBy?.connection.isKnownContact !== true) {
@@ -451,6 +486,7 @@ export class Messenger implements MessengerCore {
   // ---- state and events ----
 
   #changed(): void {
+    this.#endpoints.prune(); // a removed or blocked contact's endpoint goes at once
     this.#saver.changed();
   }
 

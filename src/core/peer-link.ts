@@ -21,6 +21,11 @@ export interface PeerLinkOptions {
   readonly onEvent: (link: PeerLink, event: ConnectionEvent) => void;
   readonly now?: () => number;
   readonly tickIntervalMs?: number;
+  /**
+   * An endpoint stream: the bytes that followed the Gosling handshake (fed first), on a socket
+   * the handshake left paused (resumed here).
+   */
+  readonly initialInput?: Uint8Array;
 }
 
 let nextLinkId = 1;
@@ -65,6 +70,10 @@ export class PeerLink {
       this.pump();
     }, options.tickIntervalMs ?? TICK_INTERVAL_MS);
     this.#timer.unref();
+    if (options.initialInput !== undefined) {
+      if (options.initialInput.length > 0) this.connection.receive(options.initialInput);
+      socket.resume();
+    }
     this.pump();
   }
 

@@ -14,6 +14,7 @@ import { stripInvisible } from '../text/invisible-chars.js';
 import type { RicochetId } from '../api/core-api.js';
 import { Conversations } from './conversation.js';
 import { SendQueue } from './send-queue.js';
+import { EndpointBook } from './endpoint-book.js';
 import type {
   HistoryMessageRecord,
   OutgoingRequestRecord,
@@ -27,6 +28,8 @@ export interface CoreModel {
   readonly requests: IncomingRequests;
   readonly queues: Map<RicochetId, SendQueue>;
   readonly conversations: Conversations;
+  /** The contacts' endpoint groups (docs/ENDPOINTS.md §2); their secrets are the book's. */
+  readonly endpoints: EndpointBook;
   settings: SettingsRecord;
 }
 
@@ -106,7 +109,9 @@ export function modelFromVault(
       queues.set(toAddress(serviceId), queueFromRecords(messages, history));
     });
   }
-  return { model: { book, requests, queues, conversations, settings: ownNickname() }, skipped };
+  const endpoints = EndpointBook.fromContacts(state.contacts);
+  const settings = ownNickname();
+  return { model: { book, requests, queues, conversations, endpoints, settings }, skipped };
 
   /** The saved own nickname if today's rules accept it; a refused one is dropped, never sent. */
   function ownNickname(): SettingsRecord {
@@ -173,6 +178,8 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
     const serviceId = toServiceId(c.address);
     if (c.state === 'accepted' || c.state === 'removed-us') {
       const old = before.contacts.get(serviceId);
+      // A blocked contact's endpoint group is not written: blocking erases it (and its onion).
+      const endpoint = c.blocked === true ? undefined : model.endpoints.record(serviceId);
       contacts.push({
         ...(old?.lastConnectedAt === undefined ? {} : { lastConnectedAt: old.lastConnectedAt }),
         ...(old?.origin === undefined ? {} : { origin: old.origin }),
@@ -180,6 +187,7 @@ export function vaultFromModel(model: CoreModel, previous: VaultState, now: numb
         nickname: c.nickname,
         addedAt: c.addedAt,
         historyEnabled: c.historyEnabled,
+        ...(endpoint === undefined ? {} : { endpoint }),
       });
     } else {
       const lastAttemptAt = before.outgoing.get(serviceId)?.lastAttemptAt;

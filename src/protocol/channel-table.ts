@@ -18,6 +18,7 @@ import { AuthServerChannel } from './channels/auth-hidden-service.js';
 import { ContactRequestServerChannel } from './channels/contact-request.js';
 import { ChatReceiveChannel } from './channels/chat.js';
 import { FileReceiveChannel } from './channels/file-receive.js';
+import { EndpointNegotiationChannel } from './channels/endpoint-negotiation.js';
 
 /** Channels the peer may hold open at once (3.0.41 never needs more than 4). */
 export const MAX_PEER_CHANNELS = 16;
@@ -34,6 +35,8 @@ export interface ChannelTableContext {
   onFeatures(peerFeatures: readonly string[]): void;
   enableFeaturesSent(): boolean;
   onKeepAliveResponse(): void;
+  /** Both peers negotiated ENDPOINTS_FEATURE (the negotiation channel may open). */
+  endpointsNegotiated(): boolean;
   /** A Sotto bulk connection: file transfer only (no chat, no contact request). */
   isBulk(): boolean;
 }
@@ -94,6 +97,12 @@ export class ChannelTable {
     };
     this.host.send(0, encodeControlPacket(open));
     return handler;
+  }
+
+  /** Our or the peer's negotiation channel `id`, if open. */
+  endpointChannel(id: number): EndpointNegotiationChannel | undefined {
+    const handler = this.#channels.get(id);
+    return handler instanceof EndpointNegotiationChannel ? handler : undefined;
   }
 
   /** Sends the empty packet that closes `id` and forgets the channel. */
@@ -238,6 +247,14 @@ export class ChannelTable {
       }
       case ChannelType.ContactRequest:
         return this.#inboundContactRequest(message, refuse);
+      case ChannelType.EndpointNegotiation: {
+        const known = authenticated && this.context.isKnownContact();
+        if (!known || !this.context.endpointsNegotiated()) return refuse('unauthorized');
+        const busy = inbound.some((c) => c.type === ChannelType.EndpointNegotiation);
+        if (busy) return refuse('bad-usage');
+        this.#accept(id, new EndpointNegotiationChannel(id, 'inbound', this.host));
+        return;
+      }
       case ChannelType.Chat:
       case ChannelType.FileTransfer: {
         if (!authenticated || !this.context.isKnownContact()) return refuse('unauthorized');

@@ -36,13 +36,25 @@ export interface ConnectionOptions {
   readonly autoOpenChannels?: boolean;
   /** Largest incoming file we will be offered (default 2^53 - 1 bytes). */
   readonly maxIncomingFileSize?: number;
+  /**
+   * An endpoint stream (docs/ENDPOINTS.md §2): the Gosling endpoint handshake already proved the
+   * peer, a known contact, so the connection starts open and authenticated, with no introduction
+   * and no auth channel. The client (the side that dialled) sends EnableFeatures first.
+   */
+  readonly endpointPeer?: string;
 }
 
 /** Feature that enables several FileChunks in flight between two Sotto peers. */
 export const WINDOWED_FILE_FEATURE = 'im.sotto.file-transfer.windowed';
 /** Feature that lets a Sotto peer send a windowed file on a bulk connection of its own. */
 export const BULK_CONNECTION_FEATURE = 'im.sotto.file-transfer.bulk-connection';
-export const SOTTO_FEATURES: readonly string[] = [WINDOWED_FILE_FEATURE, BULK_CONNECTION_FEATURE];
+/** Feature under which two Sotto contacts negotiate endpoint onions (docs/ENDPOINTS.md §2). */
+export const ENDPOINTS_FEATURE = 'im.sotto.endpoints';
+export const SOTTO_FEATURES: readonly string[] = [
+  WINDOWED_FILE_FEATURE,
+  BULK_CONNECTION_FEATURE,
+  ENDPOINTS_FEATURE,
+];
 
 /** Deadlines of 3.0.41 (Connection.cpp) and our keepalive policy. */
 export const UNKNOWN_PURPOSE_TIMEOUT_MS = 15_000;
@@ -127,6 +139,19 @@ export type ConnectionEvent =
       readonly result: FileResult;
       readonly error?: ProtocolError;
     }
+  /** The negotiation channel (im.sotto.endpoint.identity) opened: ours accepted, or the peer's. */
+  | {
+      readonly type: 'endpoint-channel-opened';
+      readonly channelId: number;
+      readonly direction: 'inbound' | 'outbound';
+    }
+  /** Bytes of the Gosling identity handshake stream on a negotiation channel. */
+  | {
+      readonly type: 'endpoint-channel-data';
+      readonly channelId: number;
+      readonly data: Uint8Array;
+    }
+  | { readonly type: 'endpoint-channel-closed'; readonly channelId: number }
   /** The adapter should flush pending output, then end the transport (TCP FIN). */
   | { readonly type: 'closing'; readonly reason: CloseReason }
   /** Final event. `forced`: the graceful close did not finish in 5 s; destroy the transport. */

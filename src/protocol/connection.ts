@@ -22,6 +22,7 @@ import {
   SOTTO_FEATURES,
   UNKNOWN_PURPOSE_TIMEOUT_MS,
   WINDOWED_FILE_FEATURE,
+  ENDPOINTS_FEATURE,
   BULK_CONNECTION_FEATURE,
   type CloseReason,
   type ConnectionEvent,
@@ -50,6 +51,7 @@ import { AuthClientChannel } from './channels/auth-hidden-service.js';
 import { ContactRequestClientChannel } from './channels/contact-request.js';
 import { ChatSendChannel, type ChatSendOptions } from './channels/chat.js';
 import { FileSendChannel, type FileOffer } from './channels/file-send.js';
+import { EndpointNegotiationChannel } from './channels/endpoint-negotiation.js';
 
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_INCOMING_FILE_SIZE = Number.MAX_SAFE_INTEGER;
@@ -92,7 +94,11 @@ export class RicochetConnection {
     if (options.role === 'client' && !isValidServiceId(options.peerServiceId ?? '')) {
       throw new TypeError('a client connection needs the valid service id it dialled');
     }
-    if (options.role === 'server' && !options.isKnownContact) {
+    const endpointPeer = options.endpointPeer;
+    if (endpointPeer !== undefined && !isValidServiceId(endpointPeer)) {
+      throw new TypeError('an endpoint stream needs the valid service id of its peer');
+    }
+    if (options.role === 'server' && !options.isKnownContact && endpointPeer === undefined) {
       throw new TypeError('a server connection needs isKnownContact');
     }
     this.role = options.role;
@@ -129,9 +135,11 @@ export class RicochetConnection {
           this.#events.push({ type: 'round-trip', ms: options.now() - sentAt });
         }
       },
+      endpointsNegotiated: () => this.endpointsNegotiated,
       isBulk: () => this.#purpose === 'bulk',
     });
-    if (this.role === 'client') this.#priority.push(introductionFor(this.#purpose));
+    if (endpointPeer !== undefined) this.#startEndpointSession(endpointPeer);
+    else if (this.role === 'client') this.#priority.push(introductionFor(this.#purpose));
   }
 
   get isAuthenticated(): boolean {
@@ -158,6 +166,14 @@ export class RicochetConnection {
   /** True when both peers negotiated several file chunks in flight. */
   get windowedFileTransfer(): boolean {
     return this.#negotiated.has(WINDOWED_FILE_FEATURE);
+  }
+  /** True when both peers negotiated endpoint onions (the negotiation channel may open). */
+  get endpointsNegotiated(): boolean {
+    return this.#negotiated.has(ENDPOINTS_FEATURE);
+  }
+  /** True for a connection on an endpoint stream (started after the Gosling handshake). */
+  get isEndpointSession(): boolean {
+    return this.#options.endpointPeer !== undefined;
   }
   get hasPendingOutput(): boolean {
     return this.#priority.length > 0 || this.#bulk.length > 0;
@@ -335,6 +351,27 @@ export class RicochetConnection {
     this.#files.provideChunk(fileId, offset, data);
   }
 
+  /** Opens our negotiation channel (we are the Gosling identity client); returns its id. */
+  openEndpointChannel(): number {
+    this.#requireKnown();
+    if (!this.endpointsNegotiated) throw new ConnectionStateError('endpoints not negotiated');
+    const make = (id: number) => new EndpointNegotiationChannel(id, 'outbound', this.#host);
+    return this.#table.openOutbound(make).id;
+  }
+
+  /** Bytes of the handshake stream on negotiation channel `id` (ours or the peer's). */
+  sendEndpointData(channelId: number, data: Uint8Array): void {
+    this.#requireOpen();
+    const channel = this.#table.endpointChannel(channelId);
+    if (!channel) throw new ConnectionStateError(`no negotiation channel ${channelId}`);
+    channel.send(data);
+  }
+
+  closeEndpointChannel(channelId: number): void {
+    if (this.#state !== 'open') return;
+    this.#table.endpointChannel(channelId)?.close();
+  }
+
   acceptFile(fileId: number): void {
     this.#requireOpen();
     this.#incomingFiles().accept(fileId);
@@ -393,6 +430,19 @@ export class RicochetConnection {
         ),
       { clientCookie: cookie },
     );
+  }
+
+  #startEndpointSession(peerServiceId: string): void {
+    this.#state = 'open';
+    this.#peerServiceId = peerServiceId;
+    this.#authenticated = true;
+    this.#knownContact = true;
+    this.#events.push({ type: 'authenticated', peerServiceId, isKnownContact: true });
+    if (this.role === 'client' && this.features.length > 0) {
+      this.#enableFeaturesSent = true;
+      this.#write(0, encodeControlPacket({ kind: 'enable-features', features: this.features }));
+    }
+    this.#openOwnChannels();
   }
 
   #clientAuthenticated(known: boolean): void {

@@ -32,6 +32,8 @@ export const ChannelType = {
   ContactRequest: 'im.ricochet.contact.request',
   Chat: 'im.ricochet.chat',
   FileTransfer: 'im.ricochet.file-transfer',
+  /** Sotto only, between peers that negotiated ENDPOINTS_FEATURE (docs/ENDPOINTS.md §2). */
+  EndpointNegotiation: 'im.sotto.endpoint.identity',
 } as const;
 export type KnownChannelType = (typeof ChannelType)[keyof typeof ChannelType];
 

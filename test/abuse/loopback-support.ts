@@ -69,8 +69,9 @@ export class LoopbackSotto {
 
   vaultClose: () => void = () => undefined;
 
+  /** The loopback port of our identity onion (endpoint onions have ports of their own). */
   get port(): number {
-    return this.tor.port;
+    return this.tor.network.portOf(this.key.serviceId) ?? this.tor.port;
   }
 
   waitFor(predicate: (e: CoreEvent) => boolean, timeoutMs = 30_000): Promise<CoreEvent> {

@@ -43,6 +43,17 @@ async function pair(
   stops.push(() => bob.stop());
   await alice.waitFor((e) => e.type === 'online' && e.address === addressOf(bob));
   await bob.waitFor((e) => e.type === 'online' && e.address === addressOf(alice));
+  // Two Sotto peers then move to their endpoint onions (docs/ENDPOINTS.md §2): start from there.
+  if (aliceOptions.features === undefined && bobOptions.features === undefined) {
+    for (const [s, peer] of [
+      [alice, bob],
+      [bob, alice],
+    ] as const) {
+      await s.waitFor(
+        (e) => e.type === 'endpoint' && e.state === 'connected' && e.address === addressOf(peer),
+      );
+    }
+  }
   return { alice, bob };
 }
 

@@ -17,6 +17,7 @@ import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopbac
 import { createVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
 import { until } from '../support/wait.js';
+import { ENDPOINTS_FEATURE, SOTTO_FEATURES } from '../../src/protocol/connection-types.js';
 
 const network = new LoopbackTorNetwork();
 const cleanup: (() => Promise<void>)[] = [];
@@ -41,7 +42,11 @@ const contact = (key: IdentityKey): VaultState['contacts'][number] => ({
   historyEnabled: false,
 });
 
-async function side(key: IdentityKey, peer: IdentityKey, features?: string[]): Promise<Side> {
+async function side(
+  key: IdentityKey,
+  peer: IdentityKey,
+  features?: readonly string[],
+): Promise<Side> {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-move-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   const state = {
@@ -76,12 +81,19 @@ async function side(key: IdentityKey, peer: IdentityKey, features?: string[]): P
   return { key, address: `ricochet:${key.serviceId}`, tor, messenger, events, moves };
 }
 
+/**
+ * Sotto's features without endpoint onions: two Sotto peers would otherwise move to their
+ * endpoints right after connecting (docs/ENDPOINTS.md §2, tested in endpoints-upgrade.test.ts);
+ * these tests count the circuits of one route.
+ */
+const NO_ENDPOINTS = SOTTO_FEATURES.filter((f) => f !== ENDPOINTS_FEATURE);
+
 /** The mover `a` dials, the peer `b` never does (its dials hang): `a`'s links are client links. */
-async function pair(peerFeatures?: string[]): Promise<{ a: Side; b: Side }> {
+async function pair(peerFeatures?: readonly string[]): Promise<{ a: Side; b: Side }> {
   const ka = IdentityKey.generate();
   const kb = IdentityKey.generate();
-  const a = await side(ka, kb);
-  const b = await side(kb, ka, peerFeatures);
+  const a = await side(ka, kb, NO_ENDPOINTS);
+  const b = await side(kb, ka, peerFeatures ?? NO_ENDPOINTS);
   b.tor.hang.add(ka.serviceId);
   await b.messenger.start();
   await a.messenger.start();

@@ -157,9 +157,10 @@ describe('the dark identity onion over the loopback provider', () => {
     await me.messenger.dispatch({ type: 'send', address: friend.address, text: 'yes, dark' });
     await until(() => me.events.some((e) => e.type === 'message' && e.text === 'still there?'));
     await until(() => friend.events.some((e) => e.type === 'message' && e.text === 'yes, dark'));
-    // Until endpoints land, every contact can reach us only on the identity onion: the friend is
-    // listed as one who will not reach us while dark.
-    expect((await identityView(me)).identityOnly).toEqual([friend.address]);
+    // Both are Sotto: once they negotiated endpoints (docs/ENDPOINTS.md §2) the friend reaches us
+    // on the endpoint we host for it, so it is no longer listed as identity-only.
+    await until(() => me.messenger.liveRoute(friend.address)?.via === 'endpoint', 'on endpoints');
+    expect((await identityView(me)).identityOnly).toEqual([]);
   });
 
   it('keeps the setting across a restart (dark stays dark, a window stays open until its end)', async () => {

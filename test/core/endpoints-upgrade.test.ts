@@ -1,0 +1,231 @@
+// Endpoint onions between two real Messengers over the loopback TorProvider, which enforces client
+// authorization like tor (docs/ENDPOINTS.md §2): two Sotto contacts upgrade after authenticating,
+// chat and a windowed file run on the endpoint, a stranger without the key cannot reach it, a
+// restart brings endpoints back without a new handshake, a lost endpoint key falls back to the
+// identity onion and renegotiates, and a Ricochet-compatible contact stays on the identity onion.
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CoreEvent } from '../../src/api/core-api.js';
+import { Messenger } from '../../src/core/messenger.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
+import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
+import { OnionMissingClientAuthError } from '../../src/onion/tor-errors.js';
+import { createVault, openVault } from '../../src/profile/vault.js';
+import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
+import { until } from '../support/wait.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+interface Side {
+  readonly key: IdentityKey;
+  readonly address: string;
+  readonly dir: string;
+  readonly vaultPath: string;
+  messenger: Messenger;
+  tor: LoopbackTorProvider;
+  events: CoreEvent[];
+  stop(): Promise<void>;
+}
+
+const contact = (key: IdentityKey): VaultState['contacts'][number] => ({
+  serviceId: key.serviceId,
+  nickname: 'friend',
+  addedAt: 1,
+  historyEnabled: false,
+});
+
+const BACKOFF = { baseMs: 100, capMs: 300, minMs: 50, likelyRejectedMs: 60_000 };
+
+async function side(
+  network: LoopbackTorNetwork,
+  key: IdentityKey,
+  contacts: IdentityKey[],
+  options: { features?: readonly string[] } = {},
+): Promise<Side> {
+  const dir = await mkdtemp(join(tmpdir(), 'sotto-endpoints-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const vaultPath = join(dir, 'vault.sotto');
+  const state = emptyVaultState({ expandedKey: key.expandedKey() });
+  const vault = await createVault(vaultPath, null, { ...state, contacts: contacts.map(contact) });
+  vault.close();
+  const s = { key, address: `ricochet:${key.serviceId}`, dir, vaultPath } as Side;
+  await boot(s, network, options);
+  cleanup.push(() => s.stop());
+  return s;
+}
+
+/** (Re)starts a side's Messenger on its vault, as a restart of the program does. */
+async function boot(
+  s: Side,
+  network: LoopbackTorNetwork,
+  options: { features?: readonly string[] } = {},
+): Promise<void> {
+  const vault = await openVault(s.vaultPath, null);
+  s.tor = new LoopbackTorProvider({ network });
+  s.messenger = new Messenger({
+    tor: s.tor,
+    vault,
+    downloadsDir: s.dir,
+    backoff: BACKOFF,
+    saveDebounceMs: 5,
+    ...(options.features ? { features: options.features } : {}),
+  });
+  s.events = [];
+  s.messenger.onEvent((e) => s.events.push(e));
+  let stopped = false;
+  s.stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await s.messenger.close();
+    vault.close();
+  };
+  await s.messenger.start();
+}
+
+const endpointEvents = (s: Side, state: string, of: Side): CoreEvent[] =>
+  s.events.filter((e) => e.type === 'endpoint' && e.state === state && e.address === of.address);
+
+async function onEndpoint(a: Side, b: Side): Promise<void> {
+  await until(
+    () =>
+      a.messenger.liveRoute(b.address)?.via === 'endpoint' &&
+      b.messenger.liveRoute(a.address)?.via === 'endpoint',
+    'both sides live on the endpoint',
+    { timeoutMs: 20_000 },
+  );
+}
+
+async function savedEndpoint(s: Side, of: Side) {
+  await s.messenger.flush();
+  const vault = await openVault(s.vaultPath, null);
+  try {
+    const e = vault.state.contacts.find((c) => c.serviceId === of.key.serviceId)?.endpoint;
+    return e && { hosted: e.ourEndpointKey !== undefined, peer: e.peerEndpointServiceId };
+  } finally {
+    vault.close();
+  }
+}
+
+async function chat(from: Side, to: Side, text: string): Promise<void> {
+  await from.messenger.dispatch({ type: 'send', address: to.address, text });
+  await until(() => to.events.some((e) => e.type === 'message' && e.text === text), text);
+}
+
+describe('endpoint onions between Sotto contacts (loopback tor)', () => {
+  it('upgrade after authentication; chat and a windowed file run on the endpoint; strangers are kept out', async () => {
+    const network = new LoopbackTorNetwork();
+    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
+    const a = await side(network, ka, [kb]);
+    const b = await side(network, kb, [ka]);
+    await onEndpoint(a, b);
+    expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
+    expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
+    const [ea, eb] = [await savedEndpoint(a, b), await savedEndpoint(b, a)];
+    expect(ea?.hosted && eb?.hosted).toBe(true);
+    expect(ea?.peer).toMatch(/^[a-z2-7]{56}$/);
+    expect(ea?.peer).not.toBe(kb.serviceId);
+    await chat(a, b, 'over the endpoint');
+    await chat(b, a, 'and back');
+    expect(a.messenger.liveRoute(b.address)).toEqual({ via: 'endpoint', windowed: true });
+
+    // A windowed file over the endpoint.
+    const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) & 0xff);
+    const path = join(a.dir, 'report.bin');
+    await writeFile(path, bytes);
+    await a.messenger.dispatch({ type: 'send-file', address: b.address, path });
+    await until(() => b.events.some((e) => e.type === 'file-offer'), 'the offer');
+    const offer = b.events.find((e) => e.type === 'file-offer');
+    if (offer?.type !== 'file-offer') throw new Error('no offer');
+    await b.messenger.dispatch({ type: 'accept-file', address: a.address, fileId: offer.fileId });
+    await until(() => b.events.some((e) => e.type === 'file-done'), 'the file', {
+      timeoutMs: 20_000,
+    });
+    const done = b.events.find((e) => e.type === 'file-done');
+    expect(done).toMatchObject({ result: 'success' });
+    const saved = done?.type === 'file-done' && done.path !== undefined ? done.path : '';
+    const digest = (x: Uint8Array) => createHash('sha256').update(x).digest('hex');
+    expect(digest(await readFile(saved))).toBe(digest(bytes));
+    expect(b.messenger.liveRoute(a.address)?.via).toBe('endpoint');
+
+    // A stranger who knows B's endpoint for A, but has no key: tor's "missing client auth".
+    const stranger = new LoopbackTorProvider({ network });
+    for (let i = 0; i < 20; i++) {
+      await expect(stranger.connect(ea!.peer!, 9878, `s${i}`)).rejects.toBeInstanceOf(
+        OnionMissingClientAuthError,
+      );
+    }
+    await chat(a, b, 'still here');
+  }, 60_000);
+
+  it('a restart on both sides brings the endpoints back without a new handshake', async () => {
+    const network = new LoopbackTorNetwork();
+    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
+    const a = await side(network, ka, [kb]);
+    const b = await side(network, kb, [ka]);
+    await onEndpoint(a, b);
+    const before = [await savedEndpoint(a, b), await savedEndpoint(b, a)];
+    await a.stop();
+    await b.stop();
+    await boot(b, network);
+    await boot(a, network); // B is up: A's very first dial goes to B's endpoint
+    await onEndpoint(a, b);
+    await chat(a, b, 'after the restart');
+    expect(endpointEvents(a, 'negotiated', b)).toEqual([]);
+    expect(endpointEvents(b, 'negotiated', a)).toEqual([]);
+    expect([await savedEndpoint(a, b), await savedEndpoint(b, a)]).toEqual(before);
+    // A never fell back to B's identity onion: its first connection ran on the endpoint.
+    expect(endpointEvents(a, 'fallback', b)).toEqual([]);
+  }, 60_000);
+
+  it('a side that lost its endpoint keys falls back to the identity onion and renegotiates', async () => {
+    const network = new LoopbackTorNetwork();
+    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
+    const a = await side(network, ka, [kb]);
+    const b = await side(network, kb, [ka]);
+    await onEndpoint(a, b);
+    const old = await savedEndpoint(b, a);
+    await a.stop();
+    await b.stop();
+    // A's profile loses the endpoint group (an old backup, a damaged record): keys gone.
+    const vault = await openVault(a.vaultPath, null);
+    await vault.save({ ...vault.state, contacts: [contact(kb)] }, { forget: true });
+    vault.close();
+    expect(await savedEndpoint(a, b)).toBeUndefined();
+    await Promise.all([boot(a, network), boot(b, network)]);
+    await until(
+      () =>
+        endpointEvents(a, 'negotiated', b).length > 0 &&
+        endpointEvents(b, 'negotiated', a).length > 0,
+      'both sides negotiated again',
+      { timeoutMs: 20_000 },
+    );
+    await onEndpoint(a, b);
+    await chat(b, a, 'found you again');
+    const renewed = await savedEndpoint(b, a);
+    expect(renewed?.peer).toMatch(/^[a-z2-7]{56}$/);
+    expect(renewed?.peer).not.toBe(old?.peer); // A hosts a fresh endpoint for B
+  }, 60_000);
+
+  it('a Ricochet-compatible contact stays on the identity onion while a Sotto contact moves', async () => {
+    const network = new LoopbackTorNetwork();
+    const [ka, kb, kc] = [IdentityKey.generate(), IdentityKey.generate(), IdentityKey.generate()];
+    const a = await side(network, ka, [kb, kc]);
+    const b = await side(network, kb, [ka]);
+    const c = await side(network, kc, [ka], { features: [] }); // --ricochet-compat
+    await onEndpoint(a, b);
+    await until(() => a.messenger.liveRoute(c.address) !== undefined, 'A and C connected');
+    await chat(a, c, 'plain ricochet');
+    await chat(c, a, 'plain reply');
+    expect(a.messenger.liveRoute(c.address)).toEqual({ via: 'identity', windowed: false });
+    expect(c.messenger.liveRoute(a.address)?.via).toBe('identity');
+    expect(await savedEndpoint(a, c)).toBeUndefined();
+    expect(await savedEndpoint(c, a)).toBeUndefined();
+    expect(c.events.some((e) => e.type === 'endpoint')).toBe(false);
+  }, 60_000);
+});
