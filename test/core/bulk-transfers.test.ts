@@ -249,6 +249,17 @@ describe('bulk connections between Sotto peers (loopback)', () => {
     });
   }
 
+  it('our bulk connection to a contact closes when we block the contact mid-transfer', async () => {
+    const { alice, bob } = await pair();
+    const { offer } = await offerAndAccept(alice, bob, 8 * 1024 * 1024);
+    await bob.waitFor((e) => e.type === 'file-progress' && e.fileId === offer.fileId);
+    const [bulkSocket] = sockets(alice).bulk as [Socket];
+    peerEnd(bob, bulkSocket).pause(); // the file waits on the wire: it cannot end on its own
+    await alice.messenger.dispatch({ type: 'block', address: addressOf(bob) });
+    await closed(bulkSocket);
+    expect((await doneOf(alice, offer.fileId, 'out')).result).not.toBe('success');
+  });
+
   it('a Ricochet-compatible peer gets the old path: the file goes on the control connection', async () => {
     const { alice, bob } = await pair({}, { features: [] });
     const size = 2 * DEFAULT_BULK_MIN_FILE_BYTES;
