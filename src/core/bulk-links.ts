@@ -147,6 +147,14 @@ export class BulkLinks {
     else if (this.#inbound.has(link)) this.#armIdle(link);
   }
 
+  /** Closes every bulk link (ours and theirs) of a peer that is no longer a contact (block, remove). */
+  prune(isContact: (serviceId: string) => boolean): void {
+    for (const link of [...this.#outboundLinks, ...this.#inbound.keys()]) {
+      const peer = link.connection.peerServiceId;
+      if (peer !== undefined && !isContact(peer)) link.close();
+    }
+  }
+
   isBulk(link: PeerLink): boolean {
     return this.#outboundLinks.has(link) || this.#inbound.has(link);
   }

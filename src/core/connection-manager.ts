@@ -187,6 +187,12 @@ export class ConnectionManager {
     this.#policy.forget(serviceId);
     this.#dials.get(serviceId)?.abort.abort(new Error('contact forgotten'));
     this.#live.get(serviceId)?.close();
+    // Bulk links are contacts-only too: a blocked or removed contact keeps none of them.
+    for (const link of this.#links) {
+      if (link.connection.purpose === 'bulk' && link.connection.peerServiceId === serviceId) {
+        link.close();
+      }
+    }
     this.#moves.forget(serviceId);
   }
 

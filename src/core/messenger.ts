@@ -74,6 +74,7 @@ export class Messenger implements MessengerCore {
   readonly #manager: ConnectionManager;
   readonly #files: FileTransfers;
   readonly #bulk: BulkLinks;
+  readonly #isContact: (serviceId: string) => boolean;
   readonly #listeners = new Set<(event: CoreEvent) => void>();
   readonly #unsubscribeTor: () => void;
   readonly #identity: IdentityOnion;
@@ -131,6 +132,7 @@ export class Messenger implements MessengerCore {
       const c = this.#model.book.get(toAddress(id));
       return c !== undefined && !c.blocked;
     };
+    this.#isContact = isContact;
     this.#endpoints = new Endpoints({
       tor: options.tor,
       identity: key,
@@ -233,7 +235,7 @@ export class Messenger implements MessengerCore {
           await this.flush();
         },
         persistDeletion: async (address) => {
-          this.#endpoints.prune();
+          this.#pruneGone();
           await this.#saver.saveNow({ forget: true });
           await this.#history.shred(address);
         },
@@ -486,8 +488,14 @@ export class Messenger implements MessengerCore {
   // ---- state and events ----
 
   #changed(): void {
-    this.#endpoints.prune(); // a removed or blocked contact's endpoint goes at once
+    this.#pruneGone();
     this.#saver.changed();
+  }
+
+  /** A removed or blocked contact's endpoint and bulk links go at once. */
+  #pruneGone(): void {
+    this.#endpoints.prune();
+    this.#bulk.prune(this.#isContact);
   }
 
   #emitAll(events: readonly CoreEvent[]): void {

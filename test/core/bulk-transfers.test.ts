@@ -235,6 +235,31 @@ describe('bulk connections between Sotto peers (loopback)', () => {
     expect(presence.map((e) => e.type)).toEqual(['online']);
   });
 
+  for (const command of ['block', 'remove'] as const) {
+    it(`a contact's bulk connection closes when we ${command} the contact`, async () => {
+      const { alice, bob } = await pair();
+      const held = rawBulkClient(alice.key, bob);
+      await expect.poll(() => held.events.some((e) => e.type === 'features-enabled')).toBe(true);
+      expect(bob.messenger.bulkStats.inbound).toBe(1);
+      await bob.messenger.dispatch({ type: command, address: addressOf(alice) });
+      // No longer a contact: the bulk connection (and any file offer on it) ends with the
+      // control connection, not after BULK_IDLE_TIMEOUT_MS.
+      await expect.poll(() => held.link.closed, { timeout: 10_000 }).toBe(true);
+      await closed(held.socket);
+    });
+  }
+
+  it('our bulk connection to a contact closes when we block the contact mid-transfer', async () => {
+    const { alice, bob } = await pair();
+    const { offer } = await offerAndAccept(alice, bob, 8 * 1024 * 1024);
+    await bob.waitFor((e) => e.type === 'file-progress' && e.fileId === offer.fileId);
+    const [bulkSocket] = sockets(alice).bulk as [Socket];
+    peerEnd(bob, bulkSocket).pause(); // the file waits on the wire: it cannot end on its own
+    await alice.messenger.dispatch({ type: 'block', address: addressOf(bob) });
+    await closed(bulkSocket);
+    expect((await doneOf(alice, offer.fileId, 'out')).result).not.toBe('success');
+  });
+
   it('a Ricochet-compatible peer gets the old path: the file goes on the control connection', async () => {
     const { alice, bob } = await pair({}, { features: [] });
     const size = 2 * DEFAULT_BULK_MIN_FILE_BYTES;
