@@ -22,9 +22,14 @@ import type { PeerLink } from './peer-link.js';
 import { ENDPOINT_PORT, RoutePolicy, type Route } from './routes.js';
 import { toAddress } from './vault-mapping.js';
 
-/** Tries of moving a live identity connection onto a fresh endpoint (its descriptor may lag). */
-export const UPGRADE_ATTEMPTS = 6;
+/**
+ * Tries of moving a live identity connection onto a fresh endpoint: its descriptor may take
+ * minutes to be uploaded and fetched under load (0xF0 until then). 2, 4, 8, 16 s, then every 30 s:
+ * about 4 minutes in all.
+ */
+export const UPGRADE_ATTEMPTS = 12;
 export const UPGRADE_FIRST_DELAY_MS = 2_000;
+export const UPGRADE_MAX_DELAY_MS = 30_000;
 
 export interface EndpointsOptions {
   readonly tor: TorProvider;
@@ -91,9 +96,9 @@ export class Endpoints {
   /**
    * ConnectionManager hook: how a dial along a route ended. A move to the endpoint that fails
    * while the contact is live on its identity onion, with tor or Gosling saying the endpoint is
-   * not what we hold (no descriptor, client auth missing or refused, the handshake refused), is
-   * the sign our endpoint from it is lost: we negotiate again on the live connection. Other
-   * failures (a slow circuit) are retried a few times.
+   * not what we hold (client auth missing or refused, the handshake refused, no descriptor even at
+   * the last try), is the sign our endpoint from it is lost: we negotiate again on the live
+   * connection. Other failures (a slow circuit, a fresh descriptor not up yet) are retried.
    */
   routeResult(
     contact: string,
@@ -103,7 +108,10 @@ export class Endpoints {
     const { ok, upgrade, error } = result;
     if (upgrade) {
       if (ok) return;
-      if (endpointLost(error)) this.#renegotiateNow(contact);
+      // A fresh endpoint is "not found" (0xF0) until its descriptor is up: that is retried; only
+      // a descriptor still missing at the last try means the endpoint is gone.
+      const fresh = error instanceof OnionDescriptorNotFoundError && !this.#lastTry(contact);
+      if (endpointLost(error) && !fresh) this.#renegotiateNow(contact);
       else this.#scheduleUpgrade(contact);
       return;
     }
@@ -127,6 +135,11 @@ export class Endpoints {
     const identityLink = !c.isEndpointSession && c.endpointsNegotiated && this.#usable();
     if (event.type === 'features-enabled' && identityLink && this.#o.book.peer(contact)) {
       this.#scheduleUpgrade(contact, 0);
+    }
+    // A contact request accepted on this link: features were enabled while the peer was still a
+    // stranger (no negotiation then), so the link only now allows it.
+    if (event.type === 'contact-request-response' && event.status === 'accepted') {
+      this.negotiator.maybeStart(contact, link);
     }
     return this.negotiator.handle(contact, link, event);
   }
@@ -214,7 +227,8 @@ export class Endpoints {
     if (previous) clearTimeout(previous.timer);
     this.#upgradeTimers.delete(contact);
     if (next >= UPGRADE_ATTEMPTS || this.#closed) return;
-    const delay = next === 0 ? 0 : UPGRADE_FIRST_DELAY_MS * 2 ** (next - 1);
+    const delay =
+      next === 0 ? 0 : Math.min(UPGRADE_MAX_DELAY_MS, UPGRADE_FIRST_DELAY_MS * 2 ** (next - 1));
     const move = (): void => {
       const live = this.#o.manager().live(contact);
       if (live !== undefined && this.#o.busy(live)) {
@@ -226,6 +240,10 @@ export class Endpoints {
     const timer = setTimeout(move, delay);
     timer.unref();
     this.#upgradeTimers.set(contact, { timer, attempt: next });
+  }
+
+  #lastTry(contact: string): boolean {
+    return (this.#upgradeTimers.get(contact)?.attempt ?? 0) + 1 >= UPGRADE_ATTEMPTS;
   }
 
   #cancelUpgrade(contact: string): void {

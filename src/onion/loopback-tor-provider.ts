@@ -94,6 +94,11 @@ export interface LoopbackTorOptions {
   readonly recordBytes?: boolean;
   /** How long a dial to an unpublished service id takes to fail (default 5 ms). */
   readonly unknownOnionDelayMs?: number;
+  /**
+   * How long a freshly published onion stays unfindable (dials fail with 0xF0), as on real tor
+   * until its descriptor is uploaded and fetched (default 0: at once).
+   */
+  readonly descriptorDelayMs?: number;
 }
 
 /** mulberry32: a small seeded PRNG, enough to spread test latencies reproducibly. */
@@ -180,7 +185,12 @@ export class LoopbackTorProvider implements TorProvider {
     const setPublished = (publish: boolean): Promise<void> => {
       if (closed) return Promise.reject(new TorNotRunningError('the onion listener is closed'));
       if (publish && !published) {
-        this.network.publish(serviceId, port, clientAuthV3);
+        const lag = this.#options.descriptorDelayMs ?? 0;
+        const findable = (): void => {
+          if (published && !closed) this.network.publish(serviceId, port, clientAuthV3);
+        };
+        if (lag > 0) setTimeout(findable, lag).unref();
+        else this.network.publish(serviceId, port, clientAuthV3);
         this.emit({ type: 'onion-published', serviceId });
       } else if (!publish && published) {
         this.network.unpublish(serviceId);

@@ -46,7 +46,7 @@ async function side(
   network: LoopbackTorNetwork,
   key: IdentityKey,
   contacts: IdentityKey[],
-  options: { features?: readonly string[] } = {},
+  options: { features?: readonly string[]; descriptorDelayMs?: number } = {},
 ): Promise<Side> {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-endpoints-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
@@ -64,10 +64,11 @@ async function side(
 async function boot(
   s: Side,
   network: LoopbackTorNetwork,
-  options: { features?: readonly string[] } = {},
+  options: { features?: readonly string[]; descriptorDelayMs?: number } = {},
 ): Promise<void> {
   const vault = await openVault(s.vaultPath, null);
-  s.tor = new LoopbackTorProvider({ network });
+  const lag = options.descriptorDelayMs;
+  s.tor = new LoopbackTorProvider({ network, ...(lag ? { descriptorDelayMs: lag } : {}) });
   s.messenger = new Messenger({
     tor: s.tor,
     vault,
@@ -162,6 +163,34 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     }
     await chat(a, b, 'still here');
   }, 60_000);
+
+  it('two users who become contacts by a request and an accept move to their endpoints', async () => {
+    const network = new LoopbackTorNetwork();
+    const a = await side(network, IdentityKey.generate(), []);
+    const b = await side(network, IdentityKey.generate(), []);
+    await a.messenger.dispatch({ type: 'add', address: b.address, nickname: 'bee', message: 'hi' });
+    await until(
+      () => b.events.some((e) => e.type === 'request' && e.address === a.address),
+      'request',
+    );
+    await b.messenger.dispatch({ type: 'accept', address: a.address, nickname: 'ay' });
+    await onEndpoint(a, b);
+    expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
+    expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
+    await chat(a, b, 'first words on the endpoint');
+  });
+
+  it('a fresh endpoint that tor cannot find yet (0xF0) is dialled again, not renegotiated', async () => {
+    const network = new LoopbackTorNetwork();
+    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
+    const lagging = { descriptorDelayMs: 3_000 }; // real tor: until the descriptor is up
+    const a = await side(network, ka, [kb], lagging);
+    const b = await side(network, kb, [ka], lagging);
+    await onEndpoint(a, b);
+    expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
+    expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
+    await chat(a, b, 'found at last');
+  }, 30_000);
 
   it('a restart on both sides brings the endpoints back without a new handshake', async () => {
     const network = new LoopbackTorNetwork();
