@@ -24,6 +24,8 @@ import type { QueuedMessageRecord, VaultState } from './vault-state.js';
 export const QUEUE_JOURNAL_NAME = 'queue.journal';
 /** Compact once this many folded records have piled up (a deletion compacts at once). */
 export const COMPACT_AFTER_RECORDS = 64;
+/** How many past generations a mark taken before a compaction can still be mapped from. */
+const MAX_REMEMBERED_GENERATIONS = 8;
 
 /** One message reported `queued` (what the vault's send queue holds for it). */
 export interface JournalEntry {
@@ -100,6 +102,11 @@ export class QueueJournal {
   #entries: JournalEntry[];
   /** The first `#folded` entries are held by the vault on disk. */
   #folded = 0;
+  /**
+   * For marks taken before a compaction: how many entries to subtract to map a mark of that
+   * generation onto the current one (a save that began before a compaction finishes after it).
+   */
+  readonly #offsets = new Map<string, number>();
   #chain: Promise<void> = Promise.resolve();
 
   private constructor(path: string, log: SealedLog, generation: string, entries: JournalEntry[]) {
@@ -147,8 +154,9 @@ export class QueueJournal {
 
   /** The entries a state saved with `mark` does not hold yet (all of them without a mark). */
   pendingAfter(mark: JournalMark | undefined): JournalEntry[] {
-    if (mark === undefined || mark.generation !== this.#generation) return [...this.#entries];
-    return this.#entries.slice(Math.min(mark.folded, this.#entries.length));
+    const folded = mark === undefined ? undefined : this.#currentIndex(mark);
+    if (folded === undefined) return [...this.#entries];
+    return this.#entries.slice(Math.min(folded, this.#entries.length));
   }
 
   /** Journals one queued message; resolves once it is on disk (written and fdatasync'ed). */
@@ -173,8 +181,9 @@ export class QueueJournal {
    */
   folded(mark: JournalMark, options: { readonly forget?: boolean } = {}): Promise<void> {
     return this.#serial(async () => {
-      if (mark.generation !== this.#generation) return;
-      this.#folded = Math.max(this.#folded, Math.min(mark.folded, this.#entries.length));
+      const markFolded = this.#currentIndex(mark);
+      if (markFolded === undefined) return;
+      this.#folded = Math.max(this.#folded, Math.min(markFolded, this.#entries.length));
       if (this.#folded === 0) return;
       if (options.forget !== true && this.#folded < COMPACT_AFTER_RECORDS) return;
       const kept = this.#entries.slice(this.#folded);
@@ -183,6 +192,12 @@ export class QueueJournal {
         encode({ g: generation }),
         ...kept.map((e) => encode({ s: e.serviceId, l: e.localId, t: e.text, a: e.at })),
       ]);
+      for (const [older, offset] of this.#offsets) this.#offsets.set(older, offset + this.#folded);
+      this.#offsets.set(this.#generation, this.#folded);
+      if (this.#offsets.size > MAX_REMEMBERED_GENERATIONS) {
+        const oldest = this.#offsets.keys().next().value;
+        if (oldest !== undefined) this.#offsets.delete(oldest);
+      }
       this.#generation = generation;
       this.#entries = kept;
       this.#folded = 0;
@@ -193,6 +208,13 @@ export class QueueJournal {
   async close(): Promise<void> {
     await this.#chain;
     await this.#log.close();
+  }
+
+  /** `mark`'s fold index in the current generation, or undefined for an unknown generation. */
+  #currentIndex(mark: JournalMark): number | undefined {
+    if (mark.generation === this.#generation) return mark.folded;
+    const offset = this.#offsets.get(mark.generation);
+    return offset === undefined ? undefined : Math.max(0, mark.folded - offset);
   }
 
   #serial(task: () => Promise<void>): Promise<void> {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { SealedLogCorruptedError } from '../../src/profile/errors.js';
 import {
+  COMPACT_AFTER_RECORDS,
   QUEUE_JOURNAL_NAME,
   QueueJournal,
   replayQueueJournal,
@@ -115,6 +116,22 @@ describe('the send-queue journal', () => {
     const opened = await QueueJournal.open(vaultPath, key);
     expect(opened.pendingAfter(undefined)).toEqual([entry(1)]);
     await opened.close();
+  });
+  it("forgets a removed contact's entry when a deletion's save ends after an older compaction", async () => {
+    // The race: a debounced save (mark before) compacts while a deletion's save (mark after the
+    // removed contact's message) is under way; the deletion's fold must still drop that message.
+    const { vaultPath, key } = await fresh();
+    const journal = await QueueJournal.open(vaultPath, key);
+    for (let i = 1; i <= COMPACT_AFTER_RECORDS; i++) await journal.append(entry(i));
+    const debouncedSave = journal.mark();
+    await journal.append(entry(COMPACT_AFTER_RECORDS + 1, 'to the contact the user removes'));
+    const deletionSave = journal.mark();
+    await journal.folded(debouncedSave); // compacts: a new generation that keeps the last entry
+    await journal.folded(deletionSave, { forget: true });
+    await journal.close();
+    const again = await QueueJournal.open(vaultPath, key);
+    expect(again.pendingAfter(undefined)).toEqual([]);
+    await again.close();
   });
 });
 
