@@ -35,6 +35,12 @@ async function session(
   commands: CoreCommand[],
 ): Promise<{ events: CoreEvent[]; problems: string[] }> {
   const vault: Vault = await openVault(path, PASS);
+  const events = await runCore(vault, dir, commands);
+  return { events, problems: vault.historyProblems.map((p) => p.serviceId) };
+}
+
+/** Runs `commands` through a core on an open vault, then closes both; returns the events. */
+async function runCore(vault: Vault, dir: string, commands: CoreCommand[]): Promise<CoreEvent[]> {
   const messenger = new Messenger({
     tor: new LoopbackTorProvider({ offline: true }),
     vault,
@@ -46,7 +52,7 @@ async function session(
   await vault.historySettled();
   await messenger.close();
   vault.close();
-  return { events, problems: vault.historyProblems.map((p) => p.serviceId) };
+  return events;
 }
 
 const send = (text: string): CoreCommand => ({ type: 'send', address, text });
@@ -109,17 +115,7 @@ describe('a history log that cannot be opened is kept', () => {
     expect(vault.historyProblems.map((p) => p.serviceId)).toEqual([ALICE]);
     // ...and back before the next message.
     await rename(aside, logPath);
-    const messenger = new Messenger({
-      tor: new LoopbackTorProvider({ offline: true }),
-      vault,
-      downloadsDir: join(dir, 'downloads'),
-    });
-    const events: CoreEvent[] = [];
-    messenger.onEvent((event) => events.push(event));
-    await messenger.dispatch(send('three'));
-    await vault.historySettled();
-    await messenger.close();
-    vault.close();
+    const events = await runCore(vault, dir, [send('three')]);
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
     expect(await aliceRef(path)).toEqual(ref); // the same log, the same key
     expect(await readdir(historyDirFor(path))).toEqual([`${ref.logId}.log`]);
@@ -152,15 +148,7 @@ describe('a history log that cannot be opened is kept', () => {
     await rename(logPath, aside);
     const reopened = await openVault(path, PASS);
     await rename(aside, logPath);
-    const messenger = new Messenger({
-      tor: new LoopbackTorProvider({ offline: true }),
-      vault: reopened,
-      downloadsDir: join(dir, 'downloads'),
-    });
-    await messenger.dispatch(send('new'));
-    await reopened.historySettled();
-    await messenger.close();
-    reopened.close();
+    await runCore(reopened, dir, [send('new')]);
     const again = await openVault(path, PASS);
     const texts = again.state.history[ALICE]?.map((m) => m.text) ?? [];
     again.close();
