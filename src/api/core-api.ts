@@ -266,6 +266,7 @@ export const COMMAND_ERROR_CODES = [
   'unknown-command',
   'storage-failed',
   'invalid-identity-online',
+  'history-log-unreadable',
   'internal',
 ] as const;
 export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];

@@ -6,16 +6,20 @@
 import { COMMAND_ERROR_CODES, type CommandErrorCode, type CoreEvent } from '../api/core-api.js';
 import { ContactsError } from '../contacts/errors.js';
 import { IdentityError } from '../identity/errors.js';
+import { ProfileError } from '../profile/errors.js';
 import { CoreError } from './errors.js';
 import { HeadlessError } from './headless-codec.js';
 
 /** A code a command error may carry to front ends (the others are reported as `internal`). */
 const COMMAND_CODES: ReadonlySet<string> = new Set<CommandErrorCode>(COMMAND_ERROR_CODES);
 
-/** The code an error of ours carries (contacts, core, identity), if front ends may see it. */
+/** The code an error of ours carries (contacts, core, identity, profile), if front ends see it. */
 function commandCode(error: Error): string | undefined {
   const layered =
-    error instanceof ContactsError || error instanceof CoreError || error instanceof IdentityError;
+    error instanceof ContactsError ||
+    error instanceof CoreError ||
+    error instanceof IdentityError ||
+    error instanceof ProfileError;
   return layered && COMMAND_CODES.has(error.code) ? error.code : undefined;
 }
 

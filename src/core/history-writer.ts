@@ -4,6 +4,7 @@
 // describes (superseded state records, messages the ring dropped) is compacted to the
 // conversation; turning history on writes the conversation as shown; a deletion shreds the log.
 import type { MessageView, RicochetId } from '../api/core-api.js';
+import { HistoryLogUnreadableError } from '../profile/errors.js';
 import type { Vault } from '../profile/vault.js';
 import type { HistoryMessageRecord } from '../profile/vault-state.js';
 import type { ConversationChange } from './conversation.js';
@@ -26,6 +27,7 @@ export class HistoryWriter {
   readonly #model: CoreModel;
   readonly #onError: (error: unknown) => void;
   readonly #compacting = new Set<RicochetId>();
+  readonly #toldUnreadable = new Set<RicochetId>(); // an unreadable log is reported once
 
   constructor(vault: Vault, model: CoreModel, onError: (error: unknown) => void) {
     this.#vault = vault;
@@ -43,7 +45,7 @@ export class HistoryWriter {
         : history.append(change);
     appended.then(
       () => this.#compactIfGrown(address),
-      (error: unknown) => this.#onError(error),
+      (error: unknown) => this.#failed(address, error),
     );
   }
 
@@ -54,8 +56,18 @@ export class HistoryWriter {
   }
 
   /** Crypto-shred the contact's history (after its deletion was saved with `forget`). */
-  shred(address: RicochetId): Promise<void> {
-    return this.#vault.history(toServiceId(address)).shred();
+  async shred(address: RicochetId): Promise<void> {
+    await this.#vault.history(toServiceId(address)).shred();
+    this.#toldUnreadable.delete(address);
+  }
+
+  /** The message itself is kept and shown; only its saved copy failed (told once per log). */
+  #failed(address: RicochetId, error: unknown): void {
+    if (error instanceof HistoryLogUnreadableError) {
+      if (this.#toldUnreadable.has(address)) return;
+      this.#toldUnreadable.add(address);
+    }
+    this.#onError(error);
   }
 
   /** Every append started so far is on disk. */

@@ -143,3 +143,20 @@ export class SealedLogClosedError extends ProfileError {
     super('log is closed');
   }
 }
+
+/**
+ * A conversation's history log could not be opened at load nor at its first use. Its file and key
+ * are kept as they are (never replaced, never removed but by the user's own deletion); new
+ * changes of that conversation are not saved while it stays unreadable.
+ */
+export class HistoryLogUnreadableError extends ProfileError {
+  readonly code: string = 'history-log-unreadable';
+  override name = 'HistoryLogUnreadableError';
+  constructor(
+    message = 'the saved history of this conversation could not be read; it is kept as it is, ' +
+      'and new messages are not added to it',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDirectory } from './atomic-write.js';
+import { HistoryLogUnreadableError } from './errors.js';
 import { encodeHistoryChange, replayHistory, type HistoryChange } from './history-record.js';
 import { ensurePrivateDir } from './profile-dir.js';
 import { createSealedLog, openSealedLog, type SealedLog } from './sealed-log.js';
@@ -34,7 +35,11 @@ export interface ConversationHistory {
   readonly recordCount: number;
 }
 
-/** A conversation whose log could not be opened (it starts empty; its file is left alone). */
+/**
+ * A conversation whose log could not be opened (it starts empty; its file and key are left alone).
+ * Its first use tries the log again; if it still cannot be opened, changes of that conversation
+ * fail with HistoryLogUnreadableError until the user deletes the history (a shred).
+ */
 export interface HistoryProblem {
   readonly serviceId: string;
   readonly error: unknown;
@@ -60,6 +65,8 @@ export class HistoryLogs {
   readonly #logs = new Map<string, SealedLog>();
   readonly #chains = new Map<string, Promise<unknown>>();
   readonly #recentlyUsed = new Set<string>(); // logs holding a descriptor, oldest use first
+  readonly #unopened = new Set<string>(); // refs whose log failed to open at load, not yet retried
+  readonly #recovered = new Map<string, HistoryMessageRecord[]>(); // saved, but not shown
   #hooks: HistoryLogsHooks | undefined;
 
   private constructor(dir: string, profileId: Uint8Array, refs: Map<string, HistoryLogRef>) {
@@ -100,6 +107,7 @@ export class HistoryLogs {
           if (replayed.messages.length > 0) history[serviceId] = replayed.messages;
         } catch (error) {
           problems.push({ serviceId, error });
+          logs.#unopened.add(serviceId);
         }
       }
     };
@@ -122,7 +130,7 @@ export class HistoryLogs {
     return {
       append: (change) =>
         this.#serial(serviceId, async () => {
-          const log = this.#logs.get(serviceId) ?? (await this.#create(serviceId, []));
+          const log = (await this.#existing(serviceId)) ?? (await this.#create(serviceId, []));
           await log.append(encodeHistoryChange(change));
           this.#used(serviceId);
         }),
@@ -136,9 +144,9 @@ export class HistoryLogs {
         }),
       rewrite: (messages) =>
         this.#serial(serviceId, async () => {
-          const log = this.#logs.get(serviceId);
+          const log = await this.#existing(serviceId);
           if (log === undefined) await this.#create(serviceId, encodeAll(messages));
-          else await log.compact(encodeAll(messages));
+          else await log.compact(encodeAll(this.#withRecovered(serviceId, messages)));
           this.#used(serviceId);
         }),
       shred: () => this.#serial(serviceId, () => this.#shred(serviceId)),
@@ -158,6 +166,8 @@ export class HistoryLogs {
     // The keys now (each log holds its own copy, zeroed when its pending writes are done).
     for (const ref of this.#refs.values()) ref.key.fill(0);
     this.#refs.clear();
+    this.#unopened.clear();
+    this.#recovered.clear();
     await this.settled();
     for (const log of this.#logs.values()) await log.close().catch(() => undefined);
     this.#logs.clear();
@@ -178,29 +188,60 @@ export class HistoryLogs {
     return run;
   }
 
+  /**
+   * The conversation's open log, if it has one. A log that could not be opened at load is tried
+   * once more here (a passing EMFILE or EIO heals); if it still fails, it is never replaced: its
+   * file and key stay as they are and the change fails with HistoryLogUnreadableError.
+   */
+  async #existing(serviceId: string): Promise<SealedLog | undefined> {
+    const open = this.#logs.get(serviceId);
+    if (open !== undefined) return open;
+    const ref = this.#refs.get(serviceId);
+    if (ref === undefined) return undefined;
+    if (this.#unopened.delete(serviceId)) {
+      try {
+        const opened = await openSealedLog(this.#path(ref), this.#identity(ref));
+        this.#logs.set(serviceId, opened.log);
+        this.#recovered.set(serviceId, replayHistory(opened.records).messages);
+        return opened.log;
+      } catch (error) {
+        throw new HistoryLogUnreadableError(undefined, { cause: error });
+      }
+    }
+    throw new HistoryLogUnreadableError(); // never a new log over a ref the vault still holds
+  }
+
+  /**
+   * A compaction of a log recovered at first use keeps the saved messages the conversation does
+   * not show (it started empty): only the user's deletion removes saved history.
+   */
+  #withRecovered(
+    serviceId: string,
+    messages: readonly HistoryMessageRecord[],
+  ): readonly HistoryMessageRecord[] {
+    // The conversation started without them, so the two lists are disjoint.
+    const recovered = this.#recovered.get(serviceId);
+    return recovered === undefined ? messages : [...recovered, ...messages];
+  }
+
   /** A new key and log id; the file first (fsynced), then the vault learns of it. */
   async #create(serviceId: string, records: readonly Uint8Array[]): Promise<SealedLog> {
     if (this.#hooks === undefined) throw new Error('history logs are not connected to a vault');
+    if (this.#refs.has(serviceId)) throw new HistoryLogUnreadableError();
     const ref = {
       key: new Uint8Array(randomBytes(32)),
       logId: new Uint8Array(randomBytes(16)),
     };
     const log = await createSealedLog(this.#path(ref), this.#identity(ref), records);
-    const old = this.#refs.get(serviceId); // a log that could not be opened on load
     this.#refs.set(serviceId, ref);
     try {
       await this.#hooks.persistRefs(false);
     } catch (error) {
-      if (old === undefined) this.#refs.delete(serviceId);
-      else this.#refs.set(serviceId, old);
+      this.#refs.delete(serviceId);
       await log.close();
       await unlink(this.#path(ref)).catch(() => undefined);
       ref.key.fill(0);
       throw error;
-    }
-    if (old !== undefined) {
-      await unlink(this.#path(old)).catch(() => undefined);
-      old.key.fill(0);
     }
     this.#logs.set(serviceId, log);
     return log;
@@ -221,6 +262,8 @@ export class HistoryLogs {
     }
     this.#logs.delete(serviceId);
     this.#recentlyUsed.delete(serviceId);
+    this.#unopened.delete(serviceId);
+    this.#recovered.delete(serviceId);
     await log?.close();
     await unlink(this.#path(ref)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;

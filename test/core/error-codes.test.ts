@@ -51,7 +51,7 @@ import {
   AddressVersionError,
   InvalidAddressError,
 } from '../../src/identity/service-id.js';
-import { VaultClosedError } from '../../src/profile/errors.js';
+import { HistoryLogUnreadableError, VaultClosedError } from '../../src/profile/errors.js';
 import { ProtocolViolationError } from '../../src/protocol/errors.js';
 
 type ErrorClass = new (message: string) => Error;
@@ -86,6 +86,7 @@ const PINNED: readonly (readonly [ErrorClass, string])[] = [
   [FileTransferError, 'file-error'],
   [UnknownCommandError, 'unknown-command'],
   [InvalidIdentityOnlineError, 'invalid-identity-online'],
+  [HistoryLogUnreadableError, 'history-log-unreadable'],
 ];
 
 /** Errors a front end never sees the code of: they are `internal`. */
