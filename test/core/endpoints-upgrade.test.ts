@@ -175,8 +175,9 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     );
     await b.messenger.dispatch({ type: 'accept', address: a.address, nickname: 'ay' });
     await onEndpoint(a, b);
-    expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
-    expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
+    // (Both may dial each other after the accept: one negotiation per link is allowed.)
+    expect(endpointEvents(a, 'negotiated', b).length).toBeGreaterThanOrEqual(1);
+    expect(endpointEvents(b, 'negotiated', a).length).toBeGreaterThanOrEqual(1);
     await chat(a, b, 'first words on the endpoint');
   });
 
