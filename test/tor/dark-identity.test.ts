@@ -7,7 +7,7 @@ import type { CoreEvent } from '../../src/api/core-api.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
 import { OnionDescriptorNotFoundError, SocksConnectError } from '../../src/onion/tor-errors.js';
-import { tempDir } from '../support/tor-test-helpers.js';
+import { dialWithRetry, tempDir } from '../support/tor-test-helpers.js';
 import { SottoInstance } from './messenger-support.js';
 
 const testnet = inject('torTestnetClientTorrc');
@@ -119,7 +119,8 @@ describe('dark identity onion on the private network', () => {
       120_000,
       mark,
     );
-    const socket = await late.connect(bare(alice.address), 9878, 'late-1');
+    // Published means one HSDir has the descriptor; the stranger's may not yet (0xF0 for a while).
+    const socket = await dialWithRetry(late, bare(alice.address), 9878, 'late-1', 90_000);
     socket.destroy();
 
     const darkMark = alice.events.mark;
