@@ -52,6 +52,8 @@ export class Endpoints {
   readonly #o: EndpointsOptions;
   readonly #listeners = new Map<string, Promise<OnionListener | undefined>>();
   readonly #renegotiate = new Set<string>();
+  /** Links on which we learned a fresh endpoint from the contact (its ask in turn is no loss). */
+  readonly #learnedOn = new WeakSet<PeerLink>();
   readonly #upgradeTimers = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   #unsupported = false;
   #closed = false;
@@ -64,8 +66,8 @@ export class Endpoints {
       now: options.now,
       canHost: () => this.#usable(),
       wantsEndpoint: (c) => options.book.peer(c) === undefined || this.#renegotiate.has(c),
-      hostFor: (c, key) => this.#hostFor(c, key),
-      learned: (c, id, secret) => this.#learned(c, id, secret),
+      hostFor: (c, key, link) => this.#hostFor(c, key, link),
+      learned: (c, id, secret, link) => this.#learned(c, id, secret, link),
       failed: (c, error) => this.#failed(c, error),
     });
   }
@@ -175,7 +177,7 @@ export class Endpoints {
     return this.#o.enabled && !this.#unsupported && !this.#closed;
   }
 
-  #hostFor(contact: string, peerClientAuthKey: Uint8Array): string {
+  #hostFor(contact: string, peerClientAuthKey: Uint8Array, link: PeerLink): string {
     const replaced = this.#o.book.hosted(contact) !== undefined;
     const key = IdentityKey.generate();
     const serviceId = key.serviceId;
@@ -184,12 +186,15 @@ export class Endpoints {
     this.#o.changed();
     this.#unlisten(contact);
     void this.#listen(contact);
-    // A contact that asks again lost (some of) its keys: ours from it may be stale too.
-    if (replaced) this.#renegotiate.add(contact);
+    // A contact that asks again lost (some of) its keys: ours from it may be stale too. Unless we
+    // just learned a fresh one from it on this link: then this is its ask in turn after ours, and
+    // asking back again would make the two sides replace each other's endpoints forever.
+    if (replaced && !this.#learnedOn.has(link)) this.#renegotiate.add(contact);
     return serviceId;
   }
 
-  #learned(contact: string, endpointServiceId: string, secret: Uint8Array): void {
+  #learned(contact: string, endpointServiceId: string, secret: Uint8Array, link: PeerLink): void {
+    this.#learnedOn.add(link);
     this.#renegotiate.delete(contact);
     this.routes.reset(contact);
     const old = this.#o.book.peer(contact);

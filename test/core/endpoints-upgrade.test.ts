@@ -175,6 +175,10 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     );
     await b.messenger.dispatch({ type: 'accept', address: a.address, nickname: 'ay' });
     await onEndpoint(a, b);
+    // One side's endpoint is enough for both to be live on it: the other's may still be on its way.
+    await until(() => endpointEvents(b, 'negotiated', a).length > 0, 'B negotiated too', {
+      timeoutMs: 20_000,
+    });
     // (Both may dial each other after the accept: one negotiation per link is allowed.)
     expect(endpointEvents(a, 'negotiated', b).length).toBeGreaterThanOrEqual(1);
     expect(endpointEvents(b, 'negotiated', a).length).toBeGreaterThanOrEqual(1);
@@ -240,6 +244,40 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     const renewed = await savedEndpoint(b, a);
     expect(renewed?.peer).toMatch(/^[a-z2-7]{56}$/);
     expect(renewed?.peer).not.toBe(old?.peer); // A hosts a fresh endpoint for B
+  }, 60_000);
+
+  it('a side that lost only the endpoint it held is given a fresh one once, not back and forth', async () => {
+    const network = new LoopbackTorNetwork();
+    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
+    const a = await side(network, ka, [kb]);
+    const b = await side(network, kb, [ka]);
+    await onEndpoint(a, b);
+    await a.stop();
+    await b.stop();
+    // A's profile keeps the endpoint it hosts for B but loses B's (its half of the group): A asks
+    // B again; B, whose endpoint A asked for again, asks A in turn; A answers and stops there.
+    const vault = await openVault(a.vaultPath, null);
+    const contacts = vault.state.contacts.map((c) => {
+      if (c.endpoint === undefined) return c;
+      const { peerEndpointServiceId: _id, ourClientAuthSecret: _secret, ...hosted } = c.endpoint;
+      return { ...c, endpoint: hosted };
+    });
+    await vault.save({ ...vault.state, contacts }, { forget: true });
+    vault.close();
+    expect(await savedEndpoint(a, b)).toEqual({ hosted: true, peer: undefined });
+    await Promise.all([boot(a, network), boot(b, network)]);
+    await until(
+      () =>
+        endpointEvents(a, 'negotiated', b).length > 0 &&
+        endpointEvents(b, 'negotiated', a).length > 0,
+      'both sides negotiated again',
+      { timeoutMs: 20_000 },
+    );
+    await onEndpoint(a, b);
+    await chat(a, b, 'one new endpoint each');
+    await chat(b, a, 'and no more');
+    expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
+    expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
   }, 60_000);
 
   it('a Ricochet-compatible contact stays on the identity onion while a Sotto contact moves', async () => {
