@@ -115,13 +115,11 @@ describe('endpoint onions on the private Tor network', () => {
     3 * LONG,
   );
 
-  // FLAKY over real tor, taken off CI until diagnosed: passed in two runs (4/4), then in the
-  // CI check of df382dd this one timed out after 244 s and the next failed at once. The same
-  // behaviour is covered over the loopback provider (test/core/endpoints-upgrade.test.ts).
-  it.skip(
+  it(
     'a lost endpoint key falls back to the identity onion and renegotiates',
     async () => {
       const old = await endpointOf(bob, alice);
+      const markB = bob.events.mark; // Bob's log still holds the restart test's `connected`
       await alice.stop();
       const path = join(alice.dir, 'vault.sotto');
       const vault = await openVault(path, null);
@@ -133,8 +131,9 @@ describe('endpoint onions on the private Tor network', () => {
       await bob.events.waitFor(
         (e) => e.type === 'endpoint' && e.state === 'negotiated' && e.address === alice.address,
         LONG,
+        markB,
       );
-      await bob.events.waitFor(connected(alice), LONG);
+      await bob.events.waitFor(connected(alice), LONG, markB);
       await chat(bob, alice, 'found you again');
       const renewed = await endpointOf(bob, alice);
       expect(renewed?.peer).toMatch(/^[a-z2-7]{56}$/);
@@ -143,8 +142,7 @@ describe('endpoint onions on the private Tor network', () => {
     3 * LONG,
   );
 
-  // Skipped with the test above (it failed right after it in the same CI run).
-  it.skip(
+  it(
     'a --ricochet-compat contact stays on the identity onion beside a Sotto contact',
     async () => {
       await befriend(alice, carol);
@@ -152,6 +150,7 @@ describe('endpoint onions on the private Tor network', () => {
       await chat(carol, alice, 'plain reply');
       expect(alice.core.liveRoute(carol.address)).toEqual({ via: 'identity', windowed: false });
       expect(carol.core.liveRoute(alice.address)?.via).toBe('identity');
+      await alice.events.waitFor(connected(bob), LONG); // since Alice's restart above
       expect(alice.core.liveRoute(bob.address)?.via).toBe('endpoint');
       expect(await endpointOf(alice, carol)).toBeUndefined();
       expect(carol.events.events.some((e) => e.type === 'endpoint')).toBe(false);
