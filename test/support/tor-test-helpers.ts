@@ -34,6 +34,13 @@ export function isAlive(pid: number): boolean {
 /** Generous bound for one network step in tests: long enough for a loaded CI machine. */
 export const NETWORK_STEP_TIMEOUT_MS = 60_000;
 
+/** Limits for a launched tor in tests: stalls become typed errors inside vitest's timeouts. */
+export const TOR_TEST_LIMITS = {
+  bootstrapTimeoutMs: 120_000,
+  publishTimeoutMs: 60_000,
+  socksTimeoutMs: 60_000,
+};
+
 /** A test helper's wait ran out (says what it waited for instead of hanging until vitest's timeout). */
 export class TestWaitTimeoutError extends Error {
   override name = 'TestWaitTimeoutError';

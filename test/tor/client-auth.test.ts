@@ -22,12 +22,11 @@ import {
   nextEvent,
   readBytes,
   tempDir,
+  TOR_TEST_LIMITS,
 } from '../support/tor-test-helpers.js';
 import { ALICE_PUBLIC, ALICE_SECRET, BOB_SECRET } from '../support/x25519-vectors.js';
 
 const clientLines = inject('torTestnetClientTorrc');
-/** Stalls become typed errors inside vitest's 180 s hook/test timeouts, not hangs. */
-const LIMITS = { bootstrapTimeoutMs: 120_000, publishTimeoutMs: 60_000, socksTimeoutMs: 60_000 };
 /** A descriptor may take a while to reach every HSDir on a loaded machine. */
 const SPREAD_MS = 90_000;
 
@@ -59,7 +58,7 @@ describe('onion client authorization on the private network', () => {
       providers.push(
         createTorProvider({
           mode: 'launch',
-          ...LIMITS,
+          ...TOR_TEST_LIMITS,
           dataDir: dir.dir,
           extraTorrcLines: clientLines,
         }),

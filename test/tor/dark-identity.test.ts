@@ -7,18 +7,17 @@ import type { CoreEvent } from '../../src/api/core-api.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../../src/onion/real-tor-provider.js';
 import { OnionDescriptorNotFoundError, SocksConnectError } from '../../src/onion/tor-errors.js';
-import { dialWithRetry, tempDir } from '../support/tor-test-helpers.js';
+import { dialWithRetry, tempDir, TOR_TEST_LIMITS } from '../support/tor-test-helpers.js';
 import { SottoInstance } from './messenger-support.js';
 
 const testnet = inject('torTestnetClientTorrc');
-const LIMITS = { bootstrapTimeoutMs: 120_000, publishTimeoutMs: 60_000, socksTimeoutMs: 60_000 };
 
 /** A stranger: only a tor client of their own and the ID. */
 async function strangerTor(name: string, cleanups: (() => Promise<void>)[]) {
   const dir = await tempDir(name);
   const tor = createTorProvider({
     mode: 'launch',
-    ...LIMITS,
+    ...TOR_TEST_LIMITS,
     dataDir: dir.dir,
     extraTorrcLines: testnet,
   });

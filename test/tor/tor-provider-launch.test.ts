@@ -11,11 +11,10 @@ import {
   nextEvent,
   readBytes,
   tempDir,
+  TOR_TEST_LIMITS,
 } from '../support/tor-test-helpers.js';
 
 const clientLines = inject('torTestnetClientTorrc');
-/** Stalls become typed errors inside vitest's 180 s hook/test timeouts, not hangs. */
-const LIMITS = { bootstrapTimeoutMs: 120_000, publishTimeoutMs: 60_000, socksTimeoutMs: 60_000 };
 const POLL = { timeout: 30_000 };
 
 describe('launch mode on the private network', () => {
@@ -33,13 +32,13 @@ describe('launch mode on the private network', () => {
     cleanups.push(a.remove, b.remove);
     server = createTorProvider({
       mode: 'launch',
-      ...LIMITS,
+      ...TOR_TEST_LIMITS,
       dataDir: a.dir,
       extraTorrcLines: clientLines,
     });
     client = createTorProvider({
       mode: 'launch',
-      ...LIMITS,
+      ...TOR_TEST_LIMITS,
       dataDir: b.dir,
       extraTorrcLines: clientLines,
     });
