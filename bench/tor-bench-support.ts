@@ -17,7 +17,8 @@ export const loadAverage = (): string =>
 
 /**
  * A bench's report: its first lines are the command that ran it and the load; every line is
- * printed at once and kept, so `text()` can print them all again after vitest's own table.
+ * printed at once and kept, so `text()` prints them all again (with the load at the end) after
+ * vitest's own table.
  */
 export class BenchReport {
   readonly #lines: string[] = [];
@@ -29,13 +30,16 @@ export class BenchReport {
     this.say(`load average at start: ${loadAverage()}`);
   }
 
-  say(line: string): void {
-    this.#lines.push(line);
-    console.log(line);
+  say(...lines: string[]): void {
+    for (const line of lines) {
+      this.#lines.push(line);
+      console.log(line);
+    }
   }
 
   text(): string {
-    return ['', `==== ${this.title} ====`, ...this.#lines].join('\n');
+    const end = `load average at the end: ${loadAverage()}`;
+    return ['', `==== ${this.title} ====`, ...this.#lines, end].join('\n');
   }
 }
 
