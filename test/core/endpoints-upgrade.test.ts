@@ -232,7 +232,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     await vault.save({ ...vault.state, contacts }, { forget: true });
     vault.close();
     expect(await savedEndpoint(a, b)).toEqual({ hosted: true, peer: undefined });
-    await Promise.all([boot(a, network), boot(b, network)]);
+    await Promise.all([a.start(), b.start()]);
     await until(
       () =>
         endpointEvents(a, 'negotiated', b).length > 0 &&
