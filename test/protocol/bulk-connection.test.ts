@@ -15,26 +15,9 @@ import {
   IntroductionParser,
   introductionFor,
 } from '../../src/protocol/introduction.js';
-import {
-  ChannelType,
-  decodeControlPacket,
-  encodeControlPacket,
-  type ControlMessage,
-} from '../../src/protocol/messages.js';
-import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
-import { closedReason, FakeClock, Pair } from './connection-harness.js';
+import { ChannelType } from '../../src/protocol/messages.js';
+import { closedReason, control, controlMessages, FakeClock, Pair } from './connection-harness.js';
 import { hex, toHex } from './session-vectors.js';
-
-const control = (message: ControlMessage) =>
-  encodePacket({ channel: 0, data: encodeControlPacket(message) });
-
-/** The control messages in `frames` (OpenChannel, ChannelResult…), in order. */
-function controlMessages(frames: readonly Uint8Array[]): ControlMessage[] {
-  return new PacketDecoder()
-    .push(Uint8Array.from(Buffer.concat(frames)))
-    .filter((p) => p.channel === 0 && p.data.length > 0)
-    .map((p) => decodeControlPacket(p.data));
-}
 
 const bulkPair = (known: boolean, serverFeatures?: readonly string[]): Pair =>
   new Pair({

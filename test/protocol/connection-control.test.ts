@@ -5,23 +5,16 @@ import { RicochetConnection } from '../../src/protocol/connection.js';
 import { SOTTO_FEATURES } from '../../src/protocol/connection-types.js';
 import { InvalidContactRequestError, ProtocolViolationError } from '../../src/protocol/errors.js';
 import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
+import { ChannelType, decodeControlPacket } from '../../src/protocol/messages.js';
 import {
-  ChannelType,
-  decodeControlPacket,
-  encodeControlPacket,
-  type ControlMessage,
-} from '../../src/protocol/messages.js';
-import { ALICE, BOB, FakeClock, Pair, seededRandom } from './connection-harness.js';
-
-const control = (message: ControlMessage) =>
-  encodePacket({ channel: 0, data: encodeControlPacket(message) });
-
-function controlOut(conn: RicochetConnection): ControlMessage[] {
-  return new PacketDecoder()
-    .push(Uint8Array.from(Buffer.concat(conn.takeOutput())))
-    .filter((p) => p.channel === 0 && p.data.length > 0)
-    .map((p) => decodeControlPacket(p.data));
-}
+  ALICE,
+  BOB,
+  control,
+  controlOut,
+  FakeClock,
+  Pair,
+  seededRandom,
+} from './connection-harness.js';
 
 describe('RicochetConnection channel 0', () => {
   it('uses the windowed file mode only when both peers advertise it', () => {

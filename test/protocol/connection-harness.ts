@@ -4,6 +4,29 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
 import type { ConnectionEvent, ConnectionOptions } from '../../src/protocol/connection-types.js';
+import {
+  decodeControlPacket,
+  encodeControlPacket,
+  type ControlMessage,
+} from '../../src/protocol/messages.js';
+import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
+
+/** A channel-0 frame carrying `message`, as a peer would send it. */
+export const control = (message: ControlMessage): Uint8Array =>
+  encodePacket({ channel: 0, data: encodeControlPacket(message) });
+
+/** The control messages in `frames` (OpenChannel, ChannelResult…), in order. */
+export function controlMessages(frames: readonly Uint8Array[]): ControlMessage[] {
+  return new PacketDecoder()
+    .push(Uint8Array.from(Buffer.concat(frames)))
+    .filter((p) => p.channel === 0 && p.data.length > 0)
+    .map((p) => decodeControlPacket(p.data));
+}
+
+/** The control messages `conn` has queued to send (takes its output). */
+export function controlOut(conn: RicochetConnection): ControlMessage[] {
+  return controlMessages(conn.takeOutput());
+}
 
 export class FakeClock {
   constructor(public t = 1_700_000_000_000) {}

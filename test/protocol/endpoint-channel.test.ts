@@ -18,23 +18,17 @@ import {
 } from '../../src/protocol/channels/endpoint-negotiation.js';
 import { LimitExceededError, ProtocolError } from '../../src/protocol/errors.js';
 import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
+import { ChannelType, decodeControlPacket } from '../../src/protocol/messages.js';
 import {
-  ChannelType,
-  decodeControlPacket,
-  encodeControlPacket,
-  type ControlMessage,
-} from '../../src/protocol/messages.js';
-import { ALICE, BOB, closedReason, FakeClock, Pair, seededRandom } from './connection-harness.js';
-
-const control = (message: ControlMessage) =>
-  encodePacket({ channel: 0, data: encodeControlPacket(message) });
-
-function controlOut(conn: RicochetConnection): ControlMessage[] {
-  return new PacketDecoder()
-    .push(Uint8Array.from(Buffer.concat(conn.takeOutput())))
-    .filter((p) => p.channel === 0 && p.data.length > 0)
-    .map((p) => decodeControlPacket(p.data));
-}
+  ALICE,
+  BOB,
+  closedReason,
+  control,
+  controlOut,
+  FakeClock,
+  Pair,
+  seededRandom,
+} from './connection-harness.js';
 
 function contacts(): Pair {
   const pair = new Pair({ clock: new FakeClock(), known: true });
