@@ -43,6 +43,17 @@ function openedByClient(pair: Pair): number {
   return id;
 }
 
+/** The peer's raw OpenChannel for a negotiation channel `id`, handed to `conn`. */
+function peerOpensNegotiation(conn: RicochetConnection, id: number): void {
+  conn.receive(
+    control({
+      kind: 'open-channel',
+      channelIdentifier: id,
+      channelType: ChannelType.EndpointNegotiation,
+    }),
+  );
+}
+
 describe('endpoint negotiation channel', () => {
   it('opens between Sotto contacts and carries the bytes both ways unchanged', () => {
     const pair = contacts();
@@ -82,13 +93,7 @@ describe('endpoint negotiation channel', () => {
     const pair = new Pair({ clock: new FakeClock(), known: true, client: { features } });
     pair.connectAsContacts();
     pair.client.conn.takeOutput();
-    pair.server.conn.receive(
-      control({
-        kind: 'open-channel',
-        channelIdentifier: 7,
-        channelType: ChannelType.EndpointNegotiation,
-      }),
-    );
+    peerOpensNegotiation(pair.server.conn, 7);
     expect(controlOut(pair.server.conn)).toEqual([
       { kind: 'channel-result', channelIdentifier: 7, opened: false, commonError: 'unauthorized' },
     ]);
@@ -98,13 +103,7 @@ describe('endpoint negotiation channel', () => {
   it('refuses it before authentication and from a stranger', () => {
     const pair = new Pair({ clock: new FakeClock(), known: false });
     pair.pump(); // authenticated, not a contact
-    pair.server.conn.receive(
-      control({
-        kind: 'open-channel',
-        channelIdentifier: 3,
-        channelType: ChannelType.EndpointNegotiation,
-      }),
-    );
+    peerOpensNegotiation(pair.server.conn, 3);
     expect(controlOut(pair.server.conn)).toEqual([
       { kind: 'channel-result', channelIdentifier: 3, opened: false, commonError: 'unauthorized' },
     ]);
