@@ -18,7 +18,6 @@ import {
   ConnectionStateError,
   FORCED_CLOSE_TIMEOUT_MS,
   InternalConnectionError,
-  KEEPALIVE_RESPONSE_TIMEOUT_MS,
   SOTTO_FEATURES,
   UNKNOWN_PURPOSE_TIMEOUT_MS,
   WINDOWED_FILE_FEATURE,
@@ -52,11 +51,13 @@ import { ContactRequestClientChannel } from './channels/contact-request.js';
 import { ChatSendChannel, type ChatSendOptions } from './channels/chat.js';
 import { FileSendChannel, type FileOffer } from './channels/file-send.js';
 import { EndpointNegotiationChannel } from './channels/endpoint-negotiation.js';
+import { FeatureNegotiation } from './feature-negotiation.js';
+import { KeepAliveClock } from './keep-alive.js';
+import { OutputFrames } from './output-frames.js';
 
+export { MAX_PROBES_IN_FLIGHT } from './keep-alive.js';
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_INCOMING_FILE_SIZE = Number.MAX_SAFE_INTEGER;
-/** KeepAlives awaiting their answer that we time (probes and the idle one). */
-export const MAX_PROBES_IN_FLIGHT = 4;
 
 type State = 'introduction' | 'open' | 'closing' | 'closed';
 
@@ -69,22 +70,17 @@ export class RicochetConnection {
   readonly #intro = new IntroductionParser();
   readonly #decoder = new PacketDecoder();
   readonly #table: ChannelTable;
-  readonly #priority: Uint8Array[] = [];
-  readonly #bulk: Uint8Array[] = [];
+  readonly #output = new OutputFrames();
   readonly #events: ConnectionEvent[] = [];
   readonly #afterInput: (() => void)[] = [];
   readonly #createdAt: number;
-  #lastInputAt: number;
-  #keepAliveSentAt: number | undefined;
-  /** When each KeepAlive awaiting its answer went out (the peer answers in order). */
-  readonly #probeSentAt: number[] = [];
+  readonly #keepAlive: KeepAliveClock;
+  readonly #features: FeatureNegotiation;
   #closingSince = 0;
   #closeReason: CloseReason = 'local-close';
   #peerServiceId: string | undefined;
   #authenticated = false;
   #knownContact = false;
-  #negotiated = new Set<string>();
-  #enableFeaturesSent = false;
   #contactRequest: ContactRequestClientChannel | undefined;
   #chat: ChatSendChannel | undefined;
   #files: FileSendChannel | undefined;
@@ -104,14 +100,16 @@ export class RicochetConnection {
     this.role = options.role;
     this.#options = options;
     this.features = options.features ?? SOTTO_FEATURES;
+    this.#features = new FeatureNegotiation(this.features);
     this.#purpose = options.role === 'client' ? (options.purpose ?? 'control') : 'control';
     this.#peerServiceId = options.role === 'client' ? options.peerServiceId : undefined;
-    this.#createdAt = this.#lastInputAt = options.now();
+    this.#createdAt = options.now();
+    this.#keepAlive = new KeepAliveClock(this.#createdAt);
     this.#host = {
       role: this.role,
       localServiceId: options.identity.serviceId,
       send: (id, data) => this.#write(id, data),
-      sendBulk: (id, data) => this.#bulk.push(encodePacket({ channel: id, data })),
+      sendBulk: (id, data) => this.#output.pushChunk(encodePacket({ channel: id, data })),
       closeChannel: (id) => this.#table.closeLocally(id),
       emit: (event) => this.#events.push(event),
       random: (n) => options.random(n),
@@ -127,19 +125,16 @@ export class RicochetConnection {
       },
       features: this.features,
       onFeatures: (features) => this.#featuresNegotiated(features),
-      enableFeaturesSent: () => this.#enableFeaturesSent,
+      enableFeaturesSent: () => this.#features.sent,
       onKeepAliveResponse: () => {
-        this.#keepAliveSentAt = undefined;
-        const sentAt = this.#probeSentAt.shift();
-        if (sentAt !== undefined) {
-          this.#events.push({ type: 'round-trip', ms: options.now() - sentAt });
-        }
+        const ms = this.#keepAlive.answered(options.now());
+        if (ms !== undefined) this.#events.push({ type: 'round-trip', ms });
       },
       endpointsNegotiated: () => this.endpointsNegotiated,
       isBulk: () => this.#purpose === 'bulk',
     });
     if (endpointPeer !== undefined) this.#startEndpointSession(endpointPeer);
-    else if (this.role === 'client') this.#priority.push(introductionFor(this.#purpose));
+    else if (this.role === 'client') this.#output.push(introductionFor(this.#purpose));
   }
 
   get isAuthenticated(): boolean {
@@ -161,22 +156,22 @@ export class RicochetConnection {
   }
   /** True when both peers negotiated bulk connections (docs/PROTOCOL.md "Bulk connections"). */
   get bulkConnections(): boolean {
-    return this.#negotiated.has(BULK_CONNECTION_FEATURE);
+    return this.#features.has(BULK_CONNECTION_FEATURE);
   }
   /** True when both peers negotiated several file chunks in flight. */
   get windowedFileTransfer(): boolean {
-    return this.#negotiated.has(WINDOWED_FILE_FEATURE);
+    return this.#features.has(WINDOWED_FILE_FEATURE);
   }
   /** True when both peers negotiated endpoint onions (the negotiation channel may open). */
   get endpointsNegotiated(): boolean {
-    return this.#negotiated.has(ENDPOINTS_FEATURE);
+    return this.#features.has(ENDPOINTS_FEATURE);
   }
   /** True for a connection on an endpoint stream (started after the Gosling handshake). */
   get isEndpointSession(): boolean {
     return this.#options.endpointPeer !== undefined;
   }
   get hasPendingOutput(): boolean {
-    return this.#priority.length > 0 || this.#bulk.length > 0;
+    return this.#output.hasPending;
   }
   /**
    * Bytes of chat and control frames (replies, acks) not yet taken by the transport; file chunks
@@ -184,9 +179,7 @@ export class RicochetConnection {
    * adapter stops reading from it beyond a bound.
    */
   get pendingPriorityBytes(): number {
-    let total = 0;
-    for (const frame of this.#priority) total += frame.length;
-    return total;
+    return this.#output.priorityBytes;
   }
 
   // ---- inputs ----
@@ -194,8 +187,7 @@ export class RicochetConnection {
   receive(bytes: Uint8Array): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
     this.#guard(() => {
-      this.#lastInputAt = this.#options.now();
-      this.#keepAliveSentAt = undefined;
+      this.#keepAlive.heard(this.#options.now());
       let rest = bytes;
       if (this.#state === 'introduction') {
         if (bytes.length === 0) return;
@@ -204,7 +196,7 @@ export class RicochetConnection {
         } else {
           const step = this.#intro.push(bytes);
           if (!step.done) return;
-          this.#priority.push(step.reply);
+          this.#output.push(step.reply);
           this.#purpose = step.purpose;
           if (step.version === null) {
             throw new UnsupportedVersionError('the client offers no version we speak');
@@ -244,14 +236,9 @@ export class RicochetConnection {
       this.#table.incomingFiles?.tick(nowMs);
       const interval = this.#options.keepAliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS;
       if (!this.#authenticated || interval <= 0) return;
-      if (this.#keepAliveSentAt !== undefined) {
-        if (nowMs - this.#keepAliveSentAt >= KEEPALIVE_RESPONSE_TIMEOUT_MS) {
-          this.#startClosing('timeout');
-        }
-      } else if (nowMs - this.#lastInputAt >= interval) {
-        this.#keepAliveSentAt = nowMs;
-        this.#sendKeepAlive(nowMs);
-      }
+      const due = this.#keepAlive.due(nowMs, interval);
+      if (due === 'timeout') this.#startClosing('timeout');
+      else if (due === 'send') this.#sendKeepAlive(nowMs);
     });
   }
 
@@ -263,10 +250,7 @@ export class RicochetConnection {
   }
 
   takeOutput(): Uint8Array[] {
-    const out = this.#priority.splice(0);
-    const chunk = this.#bulk.shift();
-    if (chunk) out.push(chunk);
-    return out;
+    return this.#output.take();
   }
 
   takeEvents(): ConnectionEvent[] {
@@ -286,7 +270,7 @@ export class RicochetConnection {
    */
   probeRoundTrip(): boolean {
     this.#requireOpen();
-    if (!this.#authenticated || this.#probeSentAt.length >= MAX_PROBES_IN_FLIGHT) return false;
+    if (!this.#authenticated || !this.#keepAlive.canProbe) return false;
     this.#sendKeepAlive(this.#options.now());
     return true;
   }
@@ -407,11 +391,11 @@ export class RicochetConnection {
   }
 
   #write(channel: number, data: Uint8Array): void {
-    this.#priority.push(encodePacket({ channel, data }));
+    this.#output.push(encodePacket({ channel, data }));
   }
 
   #sendKeepAlive(nowMs: number): void {
-    if (this.#probeSentAt.length < MAX_PROBES_IN_FLIGHT) this.#probeSentAt.push(nowMs);
+    this.#keepAlive.sent(nowMs);
     this.#write(0, encodeControlPacket({ kind: 'keep-alive', responseRequested: true }));
   }
 
@@ -438,10 +422,7 @@ export class RicochetConnection {
     this.#authenticated = true;
     this.#knownContact = true;
     this.#events.push({ type: 'authenticated', peerServiceId, isKnownContact: true });
-    if (this.role === 'client' && this.features.length > 0) {
-      this.#enableFeaturesSent = true;
-      this.#write(0, encodeControlPacket({ kind: 'enable-features', features: this.features }));
-    }
+    if (this.role === 'client') this.#sendEnableFeatures();
     this.#openOwnChannels();
   }
 
@@ -450,10 +431,7 @@ export class RicochetConnection {
     this.#knownContact = known;
     const peerServiceId = this.#peerServiceId as string;
     this.#events.push({ type: 'authenticated', peerServiceId, isKnownContact: known });
-    if (this.features.length > 0) {
-      this.#enableFeaturesSent = true;
-      this.#write(0, encodeControlPacket({ kind: 'enable-features', features: this.features }));
-    }
+    this.#sendEnableFeatures();
     // 3.0.41 opens its own channels once the whole input at hand is handled (after echoing the
     // auth close and answering the server's opens); doing the same keeps our bytes identical.
     if (known) this.#afterInput.push(() => this.#openOwnChannels());
@@ -489,9 +467,16 @@ export class RicochetConnection {
     this.openFileChannel();
   }
 
+  #sendEnableFeatures(): void {
+    const packet = this.#features.enableFeatures();
+    if (packet !== undefined) this.#write(0, packet);
+  }
+
   #featuresNegotiated(peerFeatures: readonly string[]): void {
-    this.#negotiated = new Set(peerFeatures.filter((f) => this.features.includes(f)));
-    this.#events.push({ type: 'features-enabled', features: [...this.#negotiated] });
+    this.#events.push({
+      type: 'features-enabled',
+      features: this.#features.peerEnabled(peerFeatures),
+    });
   }
 
   #isUseful(): boolean {
@@ -521,7 +506,7 @@ export class RicochetConnection {
     this.#state = 'closing';
     this.#closeReason = reason;
     this.#closingSince = this.#options.now();
-    this.#bulk.length = 0;
+    this.#output.dropChunks();
     this.#afterInput.length = 0;
     if (reason === 'peer-closed' && requestPending) {
       this.#events.push({ type: 'contact-request-closed-while-pending' });
@@ -532,8 +517,7 @@ export class RicochetConnection {
 
   #finish(forced: boolean): void {
     this.#state = 'closed';
-    this.#priority.length = 0;
-    this.#bulk.length = 0;
+    this.#output.clear();
     this.#events.push({ type: 'closed', reason: this.#closeReason, forced });
   }
 }
