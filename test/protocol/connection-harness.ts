@@ -1,6 +1,7 @@
 // Test harness for the sans-IO connection: a fake clock, a deterministic RNG, identities, and two
 // endpoints wired back to back (no sockets). File chunk requests are served from in-memory files.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { sha3_512 } from '@noble/hashes/sha3.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
 import type { ConnectionEvent, ConnectionOptions } from '../../src/protocol/connection-types.js';
@@ -82,6 +83,13 @@ export class Endpoint {
   autoServeChunks = true;
 
   constructor(readonly conn: RicochetConnection) {}
+
+  /** Offers `data` as file `name` (its real size and SHA3-512) and serves its chunks. */
+  offer(name: string, data: Uint8Array): number {
+    const fileId = this.conn.offerFile({ name, size: data.length, hash: sha3_512(data) });
+    this.sources.set(fileId, data);
+    return fileId;
+  }
 
   drainEvents(): ConnectionEvent[] {
     const fresh = this.conn.takeEvents();
