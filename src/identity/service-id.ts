@@ -182,14 +182,7 @@ export function parseRicochetAddress(
 
 /** True when `s` is a canonical service id (lower case, no prefix/suffix) tor would accept. */
 export function isValidServiceId(s: string): boolean {
-  if (typeof s !== 'string' || s.length !== SERVICE_ID_LENGTH) return false;
-  try {
-    decodeServiceId(s);
-    return true;
-  } catch (error) {
-    if (error instanceof InvalidAddressError) return false;
-    throw error;
-  }
+  return decodes(s, decodeServiceId);
 }
 
 /**
@@ -199,9 +192,14 @@ export function isValidServiceId(s: string): boolean {
  * authenticated connection, from an import) and were kept since in the authenticated vault.
  */
 export function isWellFormedServiceId(s: string): boolean {
+  return decodes(s, decodeServiceIdStructure);
+}
+
+/** True when `decode` accepts `s`; an InvalidAddressError is a false, anything else is thrown. */
+function decodes(s: string, decode: (id: string) => Uint8Array): boolean {
   if (typeof s !== 'string' || s.length !== SERVICE_ID_LENGTH) return false;
   try {
-    decodeServiceIdStructure(s);
+    decode(s);
     return true;
   } catch (error) {
     if (error instanceof InvalidAddressError) return false;

@@ -1,6 +1,7 @@
 // Sans-IO Ricochet v3 connection (doc/protocol-v3.md, as Ricochet Refresh 3.0.41 runs it): the
-// introduction, channel 0 and the channel table, deadlines, and the commands of the four channel
-// types. No sockets and no timers: bytes and time go in, bytes and events come out.
+// commands of the channel types (contact request, chat, files, Sotto's endpoint negotiation) over
+// the core in connection-core.ts (introduction, authentication, channel 0 and the channel table,
+// deadlines, closing). No sockets and no timers: bytes and time go in, bytes and events come out.
 //
 // How a socket adapter drives it:
 //   - on socket data:   conn.receive(chunk)
@@ -14,526 +15,111 @@
 // receive(), tick() and transportClosed() never throw; a bad peer ends the connection with a typed
 // ProtocolError in the `closing`/`closed` events. Commands throw ConnectionStateError/RangeError
 // for caller mistakes only.
-import {
-  ConnectionStateError,
-  FORCED_CLOSE_TIMEOUT_MS,
-  InternalConnectionError,
-  KEEPALIVE_RESPONSE_TIMEOUT_MS,
-  SOTTO_FEATURES,
-  UNKNOWN_PURPOSE_TIMEOUT_MS,
-  WINDOWED_FILE_FEATURE,
-  ENDPOINTS_FEATURE,
-  BULK_CONNECTION_FEATURE,
-  type CloseReason,
-  type ConnectionEvent,
-  type ConnectionOptions,
-  type Role,
-} from './connection-types.js';
-import {
-  InvalidContactRequestError,
-  ProtocolError,
-  UnauthorizedError,
-  UnsupportedVersionError,
-} from './errors.js';
-import { PacketDecoder, encodePacket } from './packet-codec.js';
-import { COOKIE_SIZE, encodeControlPacket } from './messages.js';
-import { isValidServiceId } from '../identity/service-id.js';
+import { ConnectionCore } from './connection-core.js';
+import { ConnectionStateError } from './connection-types.js';
 import { isValidNickname, isValidRequestText } from './limits.js';
-import {
-  IntroductionParser,
-  introductionFor,
-  parseIntroductionReply,
-  type ConnectionPurpose,
-} from './introduction.js';
-import { ChannelTable } from './channel-table.js';
-import type { ChannelHost } from './channels/channel.js';
-import { AuthClientChannel } from './channels/auth-hidden-service.js';
 import { ContactRequestClientChannel } from './channels/contact-request.js';
-import { ChatSendChannel, type ChatSendOptions } from './channels/chat.js';
-import { FileSendChannel, type FileOffer } from './channels/file-send.js';
+import type { ChatSendChannel, ChatSendOptions } from './channels/chat.js';
+import type { FileSendChannel, FileOffer } from './channels/file-send.js';
 import { EndpointNegotiationChannel } from './channels/endpoint-negotiation.js';
 
-export const DEFAULT_KEEPALIVE_INTERVAL_MS = 60_000;
-export const DEFAULT_MAX_INCOMING_FILE_SIZE = Number.MAX_SAFE_INTEGER;
-/** KeepAlives awaiting their answer that we time (probes and the idle one). */
-export const MAX_PROBES_IN_FLIGHT = 4;
+export {
+  DEFAULT_KEEPALIVE_INTERVAL_MS,
+  DEFAULT_MAX_INCOMING_FILE_SIZE,
+  MAX_PROBES_IN_FLIGHT,
+} from './connection-core.js';
 
-type State = 'introduction' | 'open' | 'closing' | 'closed';
-
-export class RicochetConnection {
-  readonly role: Role;
-  readonly features: readonly string[];
-  #state: State = 'introduction';
-  #purpose: ConnectionPurpose;
-  readonly #options: ConnectionOptions;
-  readonly #intro = new IntroductionParser();
-  readonly #decoder = new PacketDecoder();
-  readonly #table: ChannelTable;
-  readonly #priority: Uint8Array[] = [];
-  readonly #bulk: Uint8Array[] = [];
-  readonly #events: ConnectionEvent[] = [];
-  readonly #afterInput: (() => void)[] = [];
-  readonly #createdAt: number;
-  #lastInputAt: number;
-  #keepAliveSentAt: number | undefined;
-  /** When each KeepAlive awaiting its answer went out (the peer answers in order). */
-  readonly #probeSentAt: number[] = [];
-  #closingSince = 0;
-  #closeReason: CloseReason = 'local-close';
-  #peerServiceId: string | undefined;
-  #authenticated = false;
-  #knownContact = false;
-  #negotiated = new Set<string>();
-  #enableFeaturesSent = false;
-  #contactRequest: ContactRequestClientChannel | undefined;
-  #chat: ChatSendChannel | undefined;
-  #files: FileSendChannel | undefined;
-  readonly #host: ChannelHost;
-
-  constructor(options: ConnectionOptions) {
-    if (options.role === 'client' && !isValidServiceId(options.peerServiceId ?? '')) {
-      throw new TypeError('a client connection needs the valid service id it dialled');
-    }
-    const endpointPeer = options.endpointPeer;
-    if (endpointPeer !== undefined && !isValidServiceId(endpointPeer)) {
-      throw new TypeError('an endpoint stream needs the valid service id of its peer');
-    }
-    if (options.role === 'server' && !options.isKnownContact && endpointPeer === undefined) {
-      throw new TypeError('a server connection needs isKnownContact');
-    }
-    this.role = options.role;
-    this.#options = options;
-    this.features = options.features ?? SOTTO_FEATURES;
-    this.#purpose = options.role === 'client' ? (options.purpose ?? 'control') : 'control';
-    this.#peerServiceId = options.role === 'client' ? options.peerServiceId : undefined;
-    this.#createdAt = this.#lastInputAt = options.now();
-    this.#host = {
-      role: this.role,
-      localServiceId: options.identity.serviceId,
-      send: (id, data) => this.#write(id, data),
-      sendBulk: (id, data) => this.#bulk.push(encodePacket({ channel: id, data })),
-      closeChannel: (id) => this.#table.closeLocally(id),
-      emit: (event) => this.#events.push(event),
-      random: (n) => options.random(n),
-      now: () => options.now(),
-    };
-    this.#table = new ChannelTable(this.#host, {
-      maxIncomingFileSize: options.maxIncomingFileSize ?? DEFAULT_MAX_INCOMING_FILE_SIZE,
-      isAuthenticated: () => this.#authenticated,
-      isKnownContact: () => this.#knownContact,
-      onPeerVerified: (serviceId) => this.#serverAuthenticated(serviceId),
-      onContactRequest: (nickname, message) => {
-        this.#events.push({ type: 'contact-request-received', nickname, message });
-      },
-      features: this.features,
-      onFeatures: (features) => this.#featuresNegotiated(features),
-      enableFeaturesSent: () => this.#enableFeaturesSent,
-      onKeepAliveResponse: () => {
-        this.#keepAliveSentAt = undefined;
-        const sentAt = this.#probeSentAt.shift();
-        if (sentAt !== undefined) {
-          this.#events.push({ type: 'round-trip', ms: options.now() - sentAt });
-        }
-      },
-      endpointsNegotiated: () => this.endpointsNegotiated,
-      isBulk: () => this.#purpose === 'bulk',
-    });
-    if (endpointPeer !== undefined) this.#startEndpointSession(endpointPeer);
-    else if (this.role === 'client') this.#priority.push(introductionFor(this.#purpose));
-  }
-
-  get isAuthenticated(): boolean {
-    return this.#authenticated;
-  }
-  /** The peer's service id once authenticated (client role: the one we dialled). */
-  get peerServiceId(): string | undefined {
-    return this.#authenticated ? this.#peerServiceId : undefined;
-  }
-  get isKnownContact(): boolean {
-    return this.#knownContact;
-  }
-  get state(): 'introduction' | 'open' | 'closing' | 'closed' {
-    return this.#state;
-  }
-  /** 'bulk': a Sotto bulk connection (one file transfer; no chat, never the control link). */
-  get purpose(): ConnectionPurpose {
-    return this.#purpose;
-  }
-  /** True when both peers negotiated bulk connections (docs/PROTOCOL.md "Bulk connections"). */
-  get bulkConnections(): boolean {
-    return this.#negotiated.has(BULK_CONNECTION_FEATURE);
-  }
-  /** True when both peers negotiated several file chunks in flight. */
-  get windowedFileTransfer(): boolean {
-    return this.#negotiated.has(WINDOWED_FILE_FEATURE);
-  }
-  /** True when both peers negotiated endpoint onions (the negotiation channel may open). */
-  get endpointsNegotiated(): boolean {
-    return this.#negotiated.has(ENDPOINTS_FEATURE);
-  }
-  /** True for a connection on an endpoint stream (started after the Gosling handshake). */
-  get isEndpointSession(): boolean {
-    return this.#options.endpointPeer !== undefined;
-  }
-  get hasPendingOutput(): boolean {
-    return this.#priority.length > 0 || this.#bulk.length > 0;
-  }
-  /**
-   * Bytes of chat and control frames (replies, acks) not yet taken by the transport; file chunks
-   * are not counted. A peer that sends requests but never reads our replies makes this grow: the
-   * adapter stops reading from it beyond a bound.
-   */
-  get pendingPriorityBytes(): number {
-    let total = 0;
-    for (const frame of this.#priority) total += frame.length;
-    return total;
-  }
-
-  // ---- inputs ----
-
-  receive(bytes: Uint8Array): void {
-    if (this.#state === 'closing' || this.#state === 'closed') return;
-    this.#guard(() => {
-      this.#lastInputAt = this.#options.now();
-      this.#keepAliveSentAt = undefined;
-      let rest = bytes;
-      if (this.#state === 'introduction') {
-        if (bytes.length === 0) return;
-        if (this.role === 'client') {
-          rest = parseIntroductionReply(bytes).rest;
-        } else {
-          const step = this.#intro.push(bytes);
-          if (!step.done) return;
-          this.#priority.push(step.reply);
-          this.#purpose = step.purpose;
-          if (step.version === null) {
-            throw new UnsupportedVersionError('the client offers no version we speak');
-          }
-          rest = step.rest;
-        }
-        this.#state = 'open';
-        if (this.role === 'client') this.#openAuth();
-      }
-      for (const packet of this.#decoder.push(rest)) {
-        if (this.#state !== 'open') break;
-        this.#table.handlePacket(packet);
-        if (this.#table.peerClosedConnection) this.#startClosing('peer-closed');
-        if (this.#table.invalidContactRequest) {
-          // Response{Error} is queued; it goes out before the transport ends (no stranger lingers).
-          this.#startClosing(new InvalidContactRequestError('invalid nickname or request text'));
-        }
-      }
-    });
-    this.#guard(() => {
-      for (const action of this.#afterInput.splice(0)) action();
-    });
-  }
-
-  tick(nowMs: number): void {
-    this.#guard(() => {
-      if (this.#state === 'closed') return;
-      if (this.#state === 'closing') {
-        if (nowMs - this.#closingSince >= FORCED_CLOSE_TIMEOUT_MS) this.#finish(true);
-        return;
-      }
-      if (!this.#isUseful() && nowMs - this.#createdAt >= UNKNOWN_PURPOSE_TIMEOUT_MS) {
-        this.#startClosing('timeout');
-        return;
-      }
-      this.#files?.tick(nowMs);
-      this.#table.incomingFiles?.tick(nowMs);
-      const interval = this.#options.keepAliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS;
-      if (!this.#authenticated || interval <= 0) return;
-      if (this.#keepAliveSentAt !== undefined) {
-        if (nowMs - this.#keepAliveSentAt >= KEEPALIVE_RESPONSE_TIMEOUT_MS) {
-          this.#startClosing('timeout');
-        }
-      } else if (nowMs - this.#lastInputAt >= interval) {
-        this.#keepAliveSentAt = nowMs;
-        this.#sendKeepAlive(nowMs);
-      }
-    });
-  }
-
-  /** The transport ended (peer FIN/RST, or our own end finished). */
-  transportClosed(): void {
-    if (this.#state === 'closed') return;
-    if (this.#state !== 'closing') this.#startClosing('peer-closed');
-    this.#finish(false);
-  }
-
-  takeOutput(): Uint8Array[] {
-    const out = this.#priority.splice(0);
-    const chunk = this.#bulk.shift();
-    if (chunk) out.push(chunk);
-    return out;
-  }
-
-  takeEvents(): ConnectionEvent[] {
-    return this.#events.splice(0);
-  }
-
-  // ---- commands ----
-
-  close(): void {
-    if (this.#state === 'closing' || this.#state === 'closed') return;
-    this.#startClosing('local-close');
-  }
-
-  /**
-   * Times one round trip: a KeepAlive asking for a response (3.0.41 answers it), answered by a
-   * `round-trip` event. False (nothing sent) before authentication or with too many in flight.
-   */
-  probeRoundTrip(): boolean {
-    this.#requireOpen();
-    if (!this.#authenticated || this.#probeSentAt.length >= MAX_PROBES_IN_FLIGHT) return false;
-    this.#sendKeepAlive(this.#options.now());
-    return true;
-  }
-
+export class RicochetConnection extends ConnectionCore {
   sendContactRequest(nickname: string, message: string): void {
-    this.#requireOpen();
-    if (this.role !== 'client' || !this.#authenticated) {
+    this.requireOpen();
+    if (this.role !== 'client' || !this.isAuthenticated) {
       throw new ConnectionStateError('contact requests go from an authenticated client');
     }
-    if (this.#knownContact || this.#contactRequest) {
+    if (this.isKnownContact || this.contactRequest) {
       throw new ConnectionStateError('a contact request was already made or is not needed');
     }
     if (!isValidNickname(nickname) || !isValidRequestText(message)) {
       throw new RangeError('invalid nickname or request message');
     }
-    this.#contactRequest = this.#table.openOutbound(
+    this.contactRequest = this.table.openOutbound(
       (id) =>
-        new ContactRequestClientChannel(id, this.#host, {
-          onAccepted: () => this.#becomeKnownContact(),
+        new ContactRequestClientChannel(id, this.host, {
+          onAccepted: () => this.becomeKnownContact(),
         }),
       { contactRequest: { nickname, messageText: message } },
     );
   }
 
   respondToContactRequest(status: 'accepted' | 'rejected' | 'error'): void {
-    this.#requireOpen();
-    const request = this.#table.incomingContactRequest;
+    this.requireOpen();
+    const request = this.table.incomingContactRequest;
     if (!request || !request.respond(status)) {
       throw new ConnectionStateError('no contact request awaits an answer');
     }
-    if (status === 'accepted') this.#becomeKnownContact();
-  }
-
-  openChat(): void {
-    this.#requireKnown();
-    if (this.#purpose === 'bulk') throw new ConnectionStateError('no chat on a bulk connection');
-    this.#chat ??= this.#table.openOutbound((id) => new ChatSendChannel(id, this.#host));
-  }
-
-  openFileChannel(): void {
-    this.#requireKnown();
-    this.#files ??= this.#table.openOutbound(
-      (id) => new FileSendChannel(id, this.#host, () => this.windowedFileTransfer),
-    );
+    if (status === 'accepted') this.becomeKnownContact();
   }
 
   /** Queues a chat message (sent once our chat channel is open) and returns its message_id. */
   sendChatMessage(text: string, options?: ChatSendOptions): number {
     this.openChat();
-    return (this.#chat as ChatSendChannel).send(text, options);
+    return (this.chat as ChatSendChannel).send(text, options);
   }
 
   offerFile(offer: FileOffer): number {
     this.openFileChannel();
-    return (this.#files as FileSendChannel).offer(offer);
+    return (this.files as FileSendChannel).offer(offer);
   }
 
   /** Bytes for a file-chunk-needed event; ignored if the transfer or connection ended since. */
   sendFileChunk(fileId: number, offset: number, data: Uint8Array): void {
-    if (this.#state !== 'open') return;
-    if (!this.#files) throw new ConnectionStateError('no file is being sent');
-    this.#files.provideChunk(fileId, offset, data);
+    if (this.state !== 'open') return;
+    if (!this.files) throw new ConnectionStateError('no file is being sent');
+    this.files.provideChunk(fileId, offset, data);
   }
 
   /** Opens our negotiation channel (we are the Gosling identity client); returns its id. */
   openEndpointChannel(): number {
-    this.#requireKnown();
+    this.requireKnown();
     if (!this.endpointsNegotiated) throw new ConnectionStateError('endpoints not negotiated');
-    const make = (id: number) => new EndpointNegotiationChannel(id, 'outbound', this.#host);
-    return this.#table.openOutbound(make).id;
+    const make = (id: number) => new EndpointNegotiationChannel(id, 'outbound', this.host);
+    return this.table.openOutbound(make).id;
   }
 
   /** Bytes of the handshake stream on negotiation channel `id` (ours or the peer's). */
   sendEndpointData(channelId: number, data: Uint8Array): void {
-    this.#requireOpen();
-    const channel = this.#table.endpointChannel(channelId);
+    this.requireOpen();
+    const channel = this.table.endpointChannel(channelId);
     if (!channel) throw new ConnectionStateError(`no negotiation channel ${channelId}`);
     channel.send(data);
   }
 
   closeEndpointChannel(channelId: number): void {
-    if (this.#state !== 'open') return;
-    this.#table.endpointChannel(channelId)?.close();
+    if (this.state !== 'open') return;
+    this.table.endpointChannel(channelId)?.close();
   }
 
   acceptFile(fileId: number): void {
-    this.#requireOpen();
+    this.requireOpen();
     this.#incomingFiles().accept(fileId);
   }
 
   rejectFile(fileId: number): void {
-    this.#requireOpen();
+    this.requireOpen();
     this.#incomingFiles().reject(fileId);
   }
 
   cancelFile(fileId: number, direction: 'in' | 'out'): void {
-    this.#requireOpen();
+    this.requireOpen();
     const done =
-      direction === 'out' ? this.#files?.cancel(fileId) : this.#incomingFiles().cancel(fileId);
+      direction === 'out' ? this.files?.cancel(fileId) : this.#incomingFiles().cancel(fileId);
     if (!done) throw new ConnectionStateError(`no ${direction} transfer ${fileId}`);
   }
 
   // ---- internals ----
 
   #incomingFiles() {
-    const files = this.#table.incomingFiles;
+    const files = this.table.incomingFiles;
     if (!files) throw new ConnectionStateError('the peer has no file channel open');
     return files;
-  }
-
-  #requireOpen(): void {
-    if (this.#state !== 'open') throw new ConnectionStateError(`connection is ${this.#state}`);
-  }
-
-  #requireKnown(): void {
-    this.#requireOpen();
-    if (!this.#knownContact) throw new ConnectionStateError('the peer is not a known contact');
-  }
-
-  #write(channel: number, data: Uint8Array): void {
-    this.#priority.push(encodePacket({ channel, data }));
-  }
-
-  #sendKeepAlive(nowMs: number): void {
-    if (this.#probeSentAt.length < MAX_PROBES_IN_FLIGHT) this.#probeSentAt.push(nowMs);
-    this.#write(0, encodeControlPacket({ kind: 'keep-alive', responseRequested: true }));
-  }
-
-  #openAuth(): void {
-    const cookie = this.#options.random(COOKIE_SIZE);
-    if (cookie.length !== COOKIE_SIZE) throw new RangeError('random(16) returned the wrong size');
-    this.#table.openOutbound(
-      (id) =>
-        new AuthClientChannel(
-          id,
-          this.#host,
-          cookie,
-          this.#peerServiceId as string,
-          (m) => this.#options.identity.sign(m),
-          { onAccepted: (known) => this.#clientAuthenticated(known) },
-        ),
-      { clientCookie: cookie },
-    );
-  }
-
-  #startEndpointSession(peerServiceId: string): void {
-    this.#state = 'open';
-    this.#peerServiceId = peerServiceId;
-    this.#authenticated = true;
-    this.#knownContact = true;
-    this.#events.push({ type: 'authenticated', peerServiceId, isKnownContact: true });
-    if (this.role === 'client' && this.features.length > 0) {
-      this.#enableFeaturesSent = true;
-      this.#write(0, encodeControlPacket({ kind: 'enable-features', features: this.features }));
-    }
-    this.#openOwnChannels();
-  }
-
-  #clientAuthenticated(known: boolean): void {
-    this.#authenticated = true;
-    this.#knownContact = known;
-    const peerServiceId = this.#peerServiceId as string;
-    this.#events.push({ type: 'authenticated', peerServiceId, isKnownContact: known });
-    if (this.features.length > 0) {
-      this.#enableFeaturesSent = true;
-      this.#write(0, encodeControlPacket({ kind: 'enable-features', features: this.features }));
-    }
-    // 3.0.41 opens its own channels once the whole input at hand is handled (after echoing the
-    // auth close and answering the server's opens); doing the same keeps our bytes identical.
-    if (known) this.#afterInput.push(() => this.#openOwnChannels());
-    else if (this.#purpose === 'bulk') this.#afterInput.push(() => this.#strangerOnBulk());
-  }
-
-  #serverAuthenticated(serviceId: string): boolean {
-    this.#authenticated = true;
-    this.#peerServiceId = serviceId;
-    const known = (this.#options.isKnownContact as (id: string) => boolean)(serviceId);
-    this.#knownContact = known;
-    this.#events.push({ type: 'authenticated', peerServiceId: serviceId, isKnownContact: known });
-    // Result and the auth channel close go first; our channels open right after, as in 3.0.41.
-    if (known) this.#table.afterPacket(() => this.#openOwnChannels());
-    else if (this.#purpose === 'bulk') this.#table.afterPacket(() => this.#strangerOnBulk());
-    return known;
-  }
-
-  /** Only contacts may hold a bulk connection: it ends right after the auth Result. */
-  #strangerOnBulk(): never {
-    throw new UnauthorizedError('a bulk connection with a peer who is not a contact');
-  }
-
-  #becomeKnownContact(): void {
-    this.#knownContact = true;
-    this.#openOwnChannels();
-  }
-
-  #openOwnChannels(): void {
-    if (this.#state !== 'open' || this.#options.autoOpenChannels === false) return;
-    if (this.#purpose === 'bulk') return; // the sender opens its file channel when it offers
-    this.openChat();
-    this.openFileChannel();
-  }
-
-  #featuresNegotiated(peerFeatures: readonly string[]): void {
-    this.#negotiated = new Set(peerFeatures.filter((f) => this.features.includes(f)));
-    this.#events.push({ type: 'features-enabled', features: [...this.#negotiated] });
-  }
-
-  #isUseful(): boolean {
-    return this.#authenticated && (this.#knownContact || this.#table.hasContactRequest);
-  }
-
-  #guard(action: () => void): void {
-    try {
-      action();
-    } catch (error) {
-      const reason =
-        error instanceof ProtocolError
-          ? error
-          : new InternalConnectionError('unexpected failure while handling input', {
-              cause: error,
-            });
-      if (this.#state === 'open' && !(reason instanceof UnsupportedVersionError)) {
-        this.#write(0, new Uint8Array(0)); // close channel 0: the connection ends (3.0.41)
-      }
-      this.#startClosing(reason);
-    }
-  }
-
-  #startClosing(reason: CloseReason): void {
-    if (this.#state === 'closing' || this.#state === 'closed') return;
-    const requestPending = this.#contactRequest?.status === 'pending';
-    this.#state = 'closing';
-    this.#closeReason = reason;
-    this.#closingSince = this.#options.now();
-    this.#bulk.length = 0;
-    this.#afterInput.length = 0;
-    if (reason === 'peer-closed' && requestPending) {
-      this.#events.push({ type: 'contact-request-closed-while-pending' });
-    }
-    this.#table.closeAll();
-    this.#events.push({ type: 'closing', reason });
-  }
-
-  #finish(forced: boolean): void {
-    this.#state = 'closed';
-    this.#priority.length = 0;
-    this.#bulk.length = 0;
-    this.#events.push({ type: 'closed', reason: this.#closeReason, forced });
   }
 }

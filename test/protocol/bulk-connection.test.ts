@@ -2,7 +2,6 @@
 // marker in the introduction (byte at a time, garbage, property test), the negotiation beside the
 // windowed mode, and what a bulk connection allows: one file channel opened by the sender, no chat,
 // no contact request, no stranger.
-import { sha3_512 } from '@noble/hashes/sha3.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,26 +14,9 @@ import {
   IntroductionParser,
   introductionFor,
 } from '../../src/protocol/introduction.js';
-import {
-  ChannelType,
-  decodeControlPacket,
-  encodeControlPacket,
-  type ControlMessage,
-} from '../../src/protocol/messages.js';
-import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
-import { closedReason, FakeClock, Pair } from './connection-harness.js';
+import { ChannelType } from '../../src/protocol/messages.js';
+import { closedReason, control, controlMessages, FakeClock, Pair } from './connection-harness.js';
 import { hex, toHex } from './session-vectors.js';
-
-const control = (message: ControlMessage) =>
-  encodePacket({ channel: 0, data: encodeControlPacket(message) });
-
-/** The control messages in `frames` (OpenChannel, ChannelResult…), in order. */
-function controlMessages(frames: readonly Uint8Array[]): ControlMessage[] {
-  return new PacketDecoder()
-    .push(Uint8Array.from(Buffer.concat(frames)))
-    .filter((p) => p.channel === 0 && p.data.length > 0)
-    .map((p) => decodeControlPacket(p.data));
-}
 
 const bulkPair = (known: boolean, serverFeatures?: readonly string[]): Pair =>
   new Pair({
@@ -129,12 +111,7 @@ describe('bulk connection', () => {
     expect(pair.server.conn.purpose).toBe('bulk');
     expect(pair.client.conn.isAuthenticated && pair.server.conn.isAuthenticated).toBe(true);
     const data = new Uint8Array(300_000).map((_, i) => i * 7);
-    const fileId = pair.client.conn.offerFile({
-      name: 'big.bin',
-      size: data.length,
-      hash: sha3_512(data),
-    });
-    pair.client.sources.set(fileId, data);
+    const fileId = pair.client.offer('big.bin', data);
     pair.pump();
     const offer = pair.server.of('file-offer')[0];
     expect(offer?.fileId).toBe(fileId);

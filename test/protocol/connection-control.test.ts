@@ -5,23 +5,17 @@ import { RicochetConnection } from '../../src/protocol/connection.js';
 import { SOTTO_FEATURES } from '../../src/protocol/connection-types.js';
 import { InvalidContactRequestError, ProtocolViolationError } from '../../src/protocol/errors.js';
 import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
+import { ChannelType, decodeControlPacket } from '../../src/protocol/messages.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/introduction.js';
 import {
-  ChannelType,
-  decodeControlPacket,
-  encodeControlPacket,
-  type ControlMessage,
-} from '../../src/protocol/messages.js';
-import { ALICE, BOB, FakeClock, Pair, seededRandom } from './connection-harness.js';
-
-const control = (message: ControlMessage) =>
-  encodePacket({ channel: 0, data: encodeControlPacket(message) });
-
-function controlOut(conn: RicochetConnection): ControlMessage[] {
-  return new PacketDecoder()
-    .push(Uint8Array.from(Buffer.concat(conn.takeOutput())))
-    .filter((p) => p.channel === 0 && p.data.length > 0)
-    .map((p) => decodeControlPacket(p.data));
-}
+  ALICE,
+  BOB,
+  control,
+  controlOut,
+  FakeClock,
+  Pair,
+  seededRandom,
+} from './connection-harness.js';
 
 describe('RicochetConnection channel 0', () => {
   it('uses the windowed file mode only when both peers advertise it', () => {
@@ -54,6 +48,39 @@ describe('RicochetConnection channel 0', () => {
     pair.server.conn.receive(control({ kind: 'features-enabled', features: [] }));
     const closing = pair.server.conn.takeEvents().find((e) => e.type === 'closing');
     expect(closing?.type === 'closing' && closing.reason).toBeInstanceOf(ProtocolViolationError);
+  });
+
+  it('times round-trip probes by the answers to KeepAlive, in order, at most 4 in flight', () => {
+    const clock = new FakeClock();
+    const early = new Pair({ clock, known: true });
+    early.client.conn.receive(Uint8Array.of(PROTOCOL_VERSION)); // open, not yet authenticated
+    early.client.conn.takeOutput();
+    expect(early.client.conn.probeRoundTrip()).toBe(false);
+    expect(controlOut(early.client.conn)).toEqual([]);
+
+    const pair = new Pair({ clock, known: true });
+    pair.connectAsContacts();
+    const conn = pair.client.conn;
+    expect([1, 2, 3, 4, 5].map(() => conn.probeRoundTrip())).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(controlOut(conn)).toEqual(
+      Array.from({ length: 4 }, () => ({ kind: 'keep-alive', responseRequested: true })),
+    );
+    clock.advance(250);
+    conn.receive(control({ kind: 'keep-alive', responseRequested: false }));
+    clock.advance(100);
+    conn.receive(control({ kind: 'keep-alive', responseRequested: false }));
+    expect(conn.takeEvents().filter((e) => e.type === 'round-trip')).toEqual([
+      { type: 'round-trip', ms: 250 },
+      { type: 'round-trip', ms: 350 },
+    ]);
+    expect(conn.probeRoundTrip()).toBe(true); // two answered: room again
+    expect(conn.state).toBe('open');
   });
 
   it('drops late packets on a channel it closed until the echo arrives', () => {

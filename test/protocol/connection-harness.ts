@@ -1,9 +1,33 @@
 // Test harness for the sans-IO connection: a fake clock, a deterministic RNG, identities, and two
 // endpoints wired back to back (no sockets). File chunk requests are served from in-memory files.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { sha3_512 } from '@noble/hashes/sha3.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
 import type { ConnectionEvent, ConnectionOptions } from '../../src/protocol/connection-types.js';
+import {
+  decodeControlPacket,
+  encodeControlPacket,
+  type ControlMessage,
+} from '../../src/protocol/messages.js';
+import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
+
+/** A channel-0 frame carrying `message`, as a peer would send it. */
+export const control = (message: ControlMessage): Uint8Array =>
+  encodePacket({ channel: 0, data: encodeControlPacket(message) });
+
+/** The control messages in `frames` (OpenChannel, ChannelResult…), in order. */
+export function controlMessages(frames: readonly Uint8Array[]): ControlMessage[] {
+  return new PacketDecoder()
+    .push(Uint8Array.from(Buffer.concat(frames)))
+    .filter((p) => p.channel === 0 && p.data.length > 0)
+    .map((p) => decodeControlPacket(p.data));
+}
+
+/** The control messages `conn` has queued to send (takes its output). */
+export function controlOut(conn: RicochetConnection): ControlMessage[] {
+  return controlMessages(conn.takeOutput());
+}
 
 export class FakeClock {
   constructor(public t = 1_700_000_000_000) {}
@@ -59,6 +83,13 @@ export class Endpoint {
   autoServeChunks = true;
 
   constructor(readonly conn: RicochetConnection) {}
+
+  /** Offers `data` as file `name` (its real size and SHA3-512) and serves its chunks. */
+  offer(name: string, data: Uint8Array): number {
+    const fileId = this.conn.offerFile({ name, size: data.length, hash: sha3_512(data) });
+    this.sources.set(fileId, data);
+    return fileId;
+  }
 
   drainEvents(): ConnectionEvent[] {
     const fresh = this.conn.takeEvents();

@@ -110,12 +110,7 @@ describe('RicochetConnection session', () => {
       pair.connectAsContacts();
       expect(pair.client.conn.windowedFileTransfer).toBe(windowed);
       const data = fileOf(20 * MAX_FILE_CHUNK + 1234, 'file');
-      const fileId = pair.client.conn.offerFile({
-        name: 'report.pdf',
-        size: data.length,
-        hash: sha3_512(data),
-      });
-      pair.client.sources.set(fileId, data);
+      const fileId = pair.client.offer('report.pdf', data);
       pair.pump();
       expect(pair.server.of('file-offer')).toMatchObject([
         { fileId, name: 'report.pdf', size: data.length },
@@ -308,12 +303,7 @@ describe('RicochetConnection file cancellation', () => {
       });
       pair.connectAsContacts();
       const data = fileOf(10 * MAX_FILE_CHUNK, 'cancel');
-      const fileId = pair.client.conn.offerFile({
-        name: 'big.bin',
-        size: data.length,
-        hash: sha3_512(data),
-      });
-      pair.client.sources.set(fileId, data);
+      const fileId = pair.client.offer('big.bin', data);
       pair.pump();
       pair.server.conn.acceptFile(fileId);
       // Let a few chunks cross, with more still queued at the sender.

@@ -18,23 +18,17 @@ import {
 } from '../../src/protocol/channels/endpoint-negotiation.js';
 import { LimitExceededError, ProtocolError } from '../../src/protocol/errors.js';
 import { PacketDecoder, encodePacket } from '../../src/protocol/packet-codec.js';
+import { ChannelType, decodeControlPacket } from '../../src/protocol/messages.js';
 import {
-  ChannelType,
-  decodeControlPacket,
-  encodeControlPacket,
-  type ControlMessage,
-} from '../../src/protocol/messages.js';
-import { ALICE, BOB, closedReason, FakeClock, Pair, seededRandom } from './connection-harness.js';
-
-const control = (message: ControlMessage) =>
-  encodePacket({ channel: 0, data: encodeControlPacket(message) });
-
-function controlOut(conn: RicochetConnection): ControlMessage[] {
-  return new PacketDecoder()
-    .push(Uint8Array.from(Buffer.concat(conn.takeOutput())))
-    .filter((p) => p.channel === 0 && p.data.length > 0)
-    .map((p) => decodeControlPacket(p.data));
-}
+  ALICE,
+  BOB,
+  closedReason,
+  control,
+  controlOut,
+  FakeClock,
+  Pair,
+  seededRandom,
+} from './connection-harness.js';
 
 function contacts(): Pair {
   const pair = new Pair({ clock: new FakeClock(), known: true });
@@ -47,6 +41,17 @@ function openedByClient(pair: Pair): number {
   const id = pair.client.conn.openEndpointChannel();
   pair.pump();
   return id;
+}
+
+/** The peer's raw OpenChannel for a negotiation channel `id`, handed to `conn`. */
+function peerOpensNegotiation(conn: RicochetConnection, id: number): void {
+  conn.receive(
+    control({
+      kind: 'open-channel',
+      channelIdentifier: id,
+      channelType: ChannelType.EndpointNegotiation,
+    }),
+  );
 }
 
 describe('endpoint negotiation channel', () => {
@@ -88,13 +93,7 @@ describe('endpoint negotiation channel', () => {
     const pair = new Pair({ clock: new FakeClock(), known: true, client: { features } });
     pair.connectAsContacts();
     pair.client.conn.takeOutput();
-    pair.server.conn.receive(
-      control({
-        kind: 'open-channel',
-        channelIdentifier: 7,
-        channelType: ChannelType.EndpointNegotiation,
-      }),
-    );
+    peerOpensNegotiation(pair.server.conn, 7);
     expect(controlOut(pair.server.conn)).toEqual([
       { kind: 'channel-result', channelIdentifier: 7, opened: false, commonError: 'unauthorized' },
     ]);
@@ -104,13 +103,7 @@ describe('endpoint negotiation channel', () => {
   it('refuses it before authentication and from a stranger', () => {
     const pair = new Pair({ clock: new FakeClock(), known: false });
     pair.pump(); // authenticated, not a contact
-    pair.server.conn.receive(
-      control({
-        kind: 'open-channel',
-        channelIdentifier: 3,
-        channelType: ChannelType.EndpointNegotiation,
-      }),
-    );
+    peerOpensNegotiation(pair.server.conn, 3);
     expect(controlOut(pair.server.conn)).toEqual([
       { kind: 'channel-result', channelIdentifier: 3, opened: false, commonError: 'unauthorized' },
     ]);

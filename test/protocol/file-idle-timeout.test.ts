@@ -1,7 +1,6 @@
 // Idle deadline of accepted file transfers (FILE_TRANSFER_IDLE_TIMEOUT_MS), driven by tick(now)
 // with a fake clock: a peer that accepts and then goes silent cannot pin a transfer forever.
 import { describe, expect, it } from 'vitest';
-import { sha3_512 } from '@noble/hashes/sha3.js';
 import { FakeClock, Pair, seededRandom } from './connection-harness.js';
 import { MAX_FILE_CHUNK } from '../../src/protocol/limits.js';
 import { FILE_TRANSFER_IDLE_TIMEOUT_MS } from '../../src/protocol/connection-types.js';
@@ -12,8 +11,7 @@ function setUp(size: number): { pair: Pair; clock: FakeClock; fileId: number; da
   const pair = new Pair({ clock, known: true });
   pair.connectAsContacts();
   const data = seededRandom('idle')(size);
-  const fileId = pair.client.conn.offerFile({ name: 'f.bin', size, hash: sha3_512(data) });
-  pair.client.sources.set(fileId, data);
+  const fileId = pair.client.offer('f.bin', data);
   pair.pump();
   return { pair, clock, fileId, data };
 }
