@@ -9,6 +9,7 @@ import { constants } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { readBoundedFrom } from '../fs/read-bounded.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { concatParts } from './bytes.js';
 import { SealedLogClosedError, SealedLogCorruptedError, VaultExistsError } from './errors.js';
 import {
   DEFAULT_MAX_RECORD_BYTES,
@@ -81,13 +82,7 @@ function wholeFile(
 ): Uint8Array {
   const parts = [encodeLogHeader(header)];
   records.forEach((r, i) => parts.push(sealRecord(id, header, i, r, maxRecordBytes)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatParts(parts);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -167,16 +162,6 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 interface LogPosition {
   header: LogHeader;
   count: number;
@@ -242,7 +227,7 @@ function makeLog(
       }
     }
     if (kept.length === 0) return;
-    const bytes = sealed.length === 1 ? (sealed[0] as Uint8Array) : concat(sealed);
+    const bytes = sealed.length === 1 ? (sealed[0] as Uint8Array) : concatParts(sealed);
     let written = 0;
     while (written < bytes.length) {
       const at = position.size + written;
