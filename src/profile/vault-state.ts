@@ -154,11 +154,16 @@ export interface VaultState {
   readonly queueJournal?: QueueJournalMarkRecord;
 }
 
+/** The fold watermark of the send-queue journal a saved state holds (queue-journal.ts). */
 export interface QueueJournalMarkRecord {
-  /** 32 lower-case hex characters. */
+  /** The journal file generation the state was taken against (JOURNAL_GENERATION_PATTERN). */
   readonly generation: string;
+  /** How many entries of that generation the state holds (the first `folded` of them). */
   readonly folded: number;
 }
+
+/** A send-queue journal file generation: 32 lower-case hex characters. */
+export const JOURNAL_GENERATION_PATTERN = /^[0-9a-f]{32}$/;
 
 export function emptyVaultState(identity: IdentityRecord): VaultState {
   return {
@@ -332,7 +337,8 @@ function settings(value: unknown, path: string): SettingsRecord {
 function queueJournalMark(value: unknown, path: string): QueueJournalMarkRecord {
   const o = object(value, path, ['generation', 'folded']);
   const generation = text(o['generation'], `${path}.generation`, 32);
-  if (!/^[0-9a-f]{32}$/.test(generation)) fail(`${path}.generation`, 'expected 32 hex characters');
+  if (!JOURNAL_GENERATION_PATTERN.test(generation))
+    fail(`${path}.generation`, 'expected 32 hex characters');
   return { generation, folded: integer(o['folded'], `${path}.folded`, 0, Number.MAX_SAFE_INTEGER) };
 }
 
