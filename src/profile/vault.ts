@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import {
   fsyncDirectory,
   previousVersionPath,
@@ -30,6 +29,7 @@ import {
   unsealVault,
   type KeyMaterial,
 } from './vault-unseal.js';
+import { xchachaSeal } from './xchacha20poly1305.js';
 
 export { DEFAULT_SCRYPT_PARAMS } from './vault-unseal.js';
 
@@ -90,7 +90,7 @@ function seal(material: KeyMaterial, state: VaultState, refs: HistoryLogRefs): U
   const plaintext = encodeVaultState(state, refs);
   const nonce = new Uint8Array(randomBytes(NONCE_LENGTH));
   const header = encodeHeader({ kdf: material.kdf, nonce });
-  const sealed = xchacha20poly1305(material.key, nonce, header).encrypt(plaintext);
+  const sealed = xchachaSeal(material.key, nonce, header, plaintext);
   plaintext.fill(0);
   const file = new Uint8Array(HEADER_LENGTH + sealed.length);
   file.set(header, 0);
