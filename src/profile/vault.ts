@@ -270,17 +270,20 @@ function makeVault(
     if (material === null) throw new VaultClosedError();
     return material;
   };
-  const write = async (next: VaultState, keys: KeyMaterial): Promise<void> => {
+  /** Seals `next` into the main file; returns the sealed file (a `forget` save copies it). */
+  const write = async (next: VaultState, keys: KeyMaterial): Promise<Uint8Array> => {
+    const sealed = seal(keys, next, logs.refs);
     if (pendingDamagedMove) {
       // Keep the damaged main file as evidence; keep the good .prev as it is.
       await rename(path, `${path}.damaged-${Date.now()}`).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       });
-      await writeFileAtomic(path, seal(keys, next, logs.refs), { keepPrevious: false });
+      await writeFileAtomic(path, sealed, { keepPrevious: false });
       pendingDamagedMove = false;
     } else {
-      await writeFileAtomic(path, seal(keys, next, logs.refs));
+      await writeFileAtomic(path, sealed);
     }
+    return sealed;
   };
   // Saves run one after another, so the file order matches the call order.
   const serial = (task: () => Promise<void>): Promise<void> => {
@@ -291,8 +294,9 @@ function makeVault(
 
   const saveNow = async (next: VaultState, forget: boolean): Promise<void> => {
     const keys = live();
+    let sealed: Uint8Array;
     try {
-      await write(next, keys);
+      sealed = await write(next, keys);
     } catch (error) {
       if (next !== state) wipeContactSecrets(next);
       throw error;
@@ -302,7 +306,7 @@ function makeVault(
       state = next;
       wipeContactSecrets(previous); // the vault's own copies of what the new state replaced
     }
-    if (forget) await forgetOlderCopies(path, seal(keys, next, logs.refs));
+    if (forget) await forgetOlderCopies(path, sealed); // the same file: no second seal
   };
   logs.connect({ persistRefs: (forget) => serial(() => saveNow(state, forget)) });
 
