@@ -21,6 +21,7 @@ export type HistoryChange =
     };
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeHistoryChange(change: HistoryChange): Uint8Array {
   if (change.kind === 'message') {
@@ -42,7 +43,7 @@ export function encodeHistoryChange(change: HistoryChange): Uint8Array {
 }
 
 function decode(record: Uint8Array): HistoryChange {
-  const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(record));
+  const value: unknown = JSON.parse(decoder.decode(record));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new VaultStateError('record', 'expected an object');
   }

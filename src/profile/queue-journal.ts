@@ -15,10 +15,16 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { SERVICE_ID_PATTERN } from '../identity/service-id.js';
 import { LIMITS } from '../schema/limits.js';
 import { ProfileError } from './errors.js';
 import { createSealedLog, openSealedLog, type SealedLog } from './sealed-log.js';
-import type { QueuedMessageRecord, VaultState } from './vault-state.js';
+import {
+  JOURNAL_GENERATION_PATTERN,
+  type QueueJournalMarkRecord,
+  type QueuedMessageRecord,
+  type VaultState,
+} from './vault-state.js';
 
 /** The journal's file, beside the vault. */
 export const QUEUE_JOURNAL_NAME = 'queue.journal';
@@ -36,12 +42,7 @@ export interface JournalEntry {
 }
 
 /** The fold watermark a saved state carries (VaultState.queueJournal). */
-export interface JournalMark {
-  /** The journal file generation the state was taken against (32 hex characters). */
-  readonly generation: string;
-  /** How many entries of that generation the state holds (the first `folded` of them). */
-  readonly folded: number;
-}
+export type JournalMark = QueueJournalMarkRecord;
 
 /** An authenticated journal record that is not what Sotto writes (never a torn tail). */
 export class QueueJournalCorruptedError extends ProfileError {
@@ -51,14 +52,14 @@ export class QueueJournalCorruptedError extends ProfileError {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
-const GENERATION = /^[0-9a-f]{32}$/;
-const SERVICE_ID = /^[a-z2-7]{56}$/;
 
 function derive(identityKey: Uint8Array, label: string, length: number): Uint8Array {
   return hkdf(sha256, identityKey, encoder.encode('sotto'), encoder.encode(label), length);
 }
 
 const encode = (value: object): Uint8Array => encoder.encode(JSON.stringify(value));
+const encodeEntry = (e: JournalEntry): Uint8Array =>
+  encode({ s: e.serviceId, l: e.localId, t: e.text, a: e.at });
 
 function decodeEntry(bytes: Uint8Array, index: number): JournalEntry {
   const bad = (): never => {
@@ -72,7 +73,7 @@ function decodeEntry(bytes: Uint8Array, index: number): JournalEntry {
   }
   if (typeof value !== 'object' || value === null) return bad();
   const { s, l, t, a } = value as Record<string, unknown>;
-  if (typeof s !== 'string' || !SERVICE_ID.test(s)) return bad();
+  if (typeof s !== 'string' || !SERVICE_ID_PATTERN.test(s)) return bad();
   if (typeof l !== 'number' || !Number.isSafeInteger(l) || l < 1) return bad();
   if (typeof t !== 'string' || t.length > LIMITS.messageText) return bad();
   if (typeof a !== 'number' || !Number.isSafeInteger(a) || a < 0) return bad();
@@ -86,7 +87,7 @@ function decodeGeneration(bytes: Uint8Array | undefined): string {
   } catch {
     g = undefined;
   }
-  if (typeof g !== 'string' || !GENERATION.test(g)) {
+  if (typeof g !== 'string' || !JOURNAL_GENERATION_PATTERN.test(g)) {
     throw new QueueJournalCorruptedError('the queue journal has no generation record');
   }
   return g;
@@ -162,11 +163,7 @@ export class QueueJournal {
   /** Journals one queued message; resolves once it is on disk (written and fdatasync'ed). */
   append(entry: JournalEntry): Promise<void> {
     this.#entries.push(entry);
-    return this.#serial(() =>
-      this.#log.append(
-        encode({ s: entry.serviceId, l: entry.localId, t: entry.text, a: entry.at }),
-      ),
-    );
+    return this.#serial(() => this.#log.append(encodeEntry(entry)));
   }
 
   /** The watermark of a state taken now: it holds every entry journaled so far. */
@@ -188,10 +185,7 @@ export class QueueJournal {
       if (options.forget !== true && this.#folded < COMPACT_AFTER_RECORDS) return;
       const kept = this.#entries.slice(this.#folded);
       const generation = newGeneration();
-      await this.#log.compact([
-        encode({ g: generation }),
-        ...kept.map((e) => encode({ s: e.serviceId, l: e.localId, t: e.text, a: e.at })),
-      ]);
+      await this.#log.compact([encode({ g: generation }), ...kept.map(encodeEntry)]);
       for (const [older, offset] of this.#offsets) this.#offsets.set(older, offset + this.#folded);
       this.#offsets.set(this.#generation, this.#folded);
       if (this.#offsets.size > MAX_REMEMBERED_GENERATIONS) {

@@ -2,13 +2,15 @@
 // primitive under per-conversation history and the durable send-queue journal (docs/SEAMS.md §1,
 // docs/PROFILE.md "Sealed logs"). An append is one positional write plus fdatasync and resolves only
 // once the record is on disk (appends made while a write is under way share the next write and
-// fdatasync: group commit, so a flood of appends costs one fdatasync per batch); a compaction writes a whole new file (temp, fsync, atomic rename,
-// fsync of the directory). Opening reads and authenticates every record; a torn last record is
-// dropped (reported, never fatal) and overwritten by the next append. Files are 0600.
+// fdatasync: group commit, so a flood of appends costs one fdatasync per batch); a compaction
+// writes a whole new file (temp, fsync, atomic rename, fsync of the directory). Opening reads and
+// authenticates every record; a torn last record is dropped (reported, never fatal) and cut by the
+// next append. Files are 0600.
 import { constants } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { readBoundedFrom } from '../fs/read-bounded.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { concatParts } from './bytes.js';
 import { SealedLogClosedError, SealedLogCorruptedError, VaultExistsError } from './errors.js';
 import {
   DEFAULT_MAX_RECORD_BYTES,
@@ -81,13 +83,7 @@ function wholeFile(
 ): Uint8Array {
   const parts = [encodeLogHeader(header)];
   records.forEach((r, i) => parts.push(sealRecord(id, header, i, r, maxRecordBytes)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatParts(parts);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -120,7 +116,8 @@ export async function createSealedLog(
     const file = wholeFile(id, header, records, maxRecordBytes);
     await writeFileAtomic(path, file, { keepPrevious: false });
     const handle = await openForWriting(path);
-    return makeLog(path, id, handle, { header, count: records.length, size: file.length }, options);
+    const position = { header, count: records.length, size: file.length, bytesBeyond: false };
+    return makeLog(path, id, handle, position, options);
   } catch (error) {
     id.key.fill(0);
     throw error;
@@ -148,7 +145,12 @@ export async function openSealedLog(path: string, options: SealedLogOptions): Pr
       if (read.truncated) throw new SealedLogCorruptedError('too-large', 'the file grew');
       const file = new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length);
       const parsed = parseLog(file, id, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
-      const state = { header: parsed.header, count: parsed.records.length, size: parsed.validEnd };
+      const state = {
+        header: parsed.header,
+        count: parsed.records.length,
+        size: parsed.validEnd,
+        bytesBeyond: file.length > parsed.validEnd, // a torn tail, cut by the next append
+      };
       const log = makeLog(path, id, handle, state, options);
       return { log, records: parsed.records, tail: parsed.tail };
     } finally {
@@ -167,20 +169,12 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 interface LogPosition {
   header: LogHeader;
   count: number;
   size: number;
+  /** Bytes may lie past `size` (a torn tail, a failed write): the next write cuts them. */
+  bytesBeyond: boolean;
 }
 
 async function reopen(path: string, position: LogPosition): Promise<FileHandle> {
@@ -190,9 +184,11 @@ async function reopen(path: string, position: LogPosition): Promise<FileHandle> 
     const found = new Uint8Array(expected.length);
     const { bytesRead } = await handle.read(found, 0, found.length, 0);
     const same = bytesRead === found.length && found.every((b, i) => b === expected[i]);
-    if (!same || (await handle.stat()).size < position.size) {
+    const fileSize = (await handle.stat()).size;
+    if (!same || fileSize < position.size) {
       throw new SealedLogCorruptedError('wrong-log', 'the file was replaced while released');
     }
+    if (fileSize > position.size) position.bytesBeyond = true;
     return handle;
   } catch (error) {
     await handle.close();
@@ -242,18 +238,23 @@ function makeLog(
       }
     }
     if (kept.length === 0) return;
-    const bytes = sealed.length === 1 ? (sealed[0] as Uint8Array) : concat(sealed);
-    let written = 0;
-    while (written < bytes.length) {
-      const at = position.size + written;
-      const r = await h.write(bytes, written, bytes.length - written, at);
-      written += r.bytesWritten;
+    const bytes = sealed.length === 1 ? (sealed[0] as Uint8Array) : concatParts(sealed);
+    try {
+      let written = 0;
+      while (written < bytes.length) {
+        const at = position.size + written;
+        const r = await h.write(bytes, written, bytes.length - written, at);
+        written += r.bytesWritten;
+      }
+      // A torn tail (or a failed earlier append) may lie beyond the new end: cut it. Known from
+      // open, reopen and failed writes, so an append costs no fstat.
+      if (position.bytesBeyond) await h.truncate(position.size + bytes.length);
+      await h.datasync();
+    } catch (error) {
+      position.bytesBeyond = true; // part of this write may be in the file
+      throw error;
     }
-    // A torn tail (or a failed earlier append) may lie beyond the new end: cut it.
-    if ((await h.stat()).size > position.size + bytes.length) {
-      await h.truncate(position.size + bytes.length);
-    }
-    await h.datasync();
+    position.bytesBeyond = false;
     position.size += bytes.length;
     position.count += kept.length;
     for (const p of kept) p.resolve();
@@ -293,7 +294,12 @@ function makeLog(
         const file = wholeFile(id, header, records, maxRecordBytes);
         await writeFileAtomic(path, file, { keepPrevious: false });
         await dropHandle();
-        Object.assign(position, { header, count: records.length, size: file.length });
+        Object.assign(position, {
+          header,
+          count: records.length,
+          size: file.length,
+          bytesBeyond: false,
+        });
       }),
     release: () => queued(dropHandle),
     close: () =>

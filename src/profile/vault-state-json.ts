@@ -8,6 +8,7 @@
 // reuses its memory (SECURITY.md §6 says so).
 import { SERVICE_ID_PATTERN } from '../identity/service-id.js';
 import { LIMITS } from '../schema/limits.js';
+import { concatParts } from './bytes.js';
 import {
   VaultStateError,
   secretBytes,
@@ -93,7 +94,7 @@ export function encodeVaultState(
   const { identity, history: _history, ...rest } = state;
   const marked = withSecretMarkers({ ...rest, version: 2 }); // `{"version":2,…}`: never empty
   const restParts = spliceSecrets(marked.json, marked.secrets, marked.marker);
-  const restJson = concat(restParts);
+  const restJson = concatParts(restParts);
   for (const part of restParts) part.fill(0);
   const secrets = [restJson, base64Ascii(identity.expandedKey)];
   const parts = [ascii('{"identity":{"expandedKey":"'), secrets[1] as Uint8Array, ascii('"')];
@@ -112,18 +113,8 @@ export function encodeVaultState(
     first = false;
   }
   parts.push(ascii('},'), restJson.subarray(1));
-  const out = concat(parts);
+  const out = concatParts(parts);
   for (const secret of secrets) secret.fill(0);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
   return out;
 }
 

@@ -3,17 +3,40 @@
 // list is bounded by the one set of limits (src/schema/limits.ts, the models' own), so a damaged or
 // hostile state fails with VaultStateError and nothing else, and what validates, the models hold.
 // The identity secrets are bytes (Uint8Array) in memory, so they can be zeroed; the JSON form
-// (base64 text) exists only at the sealing edge (vault-state-json.ts).
+// (base64 text) exists only at the sealing edge (vault-state-json.ts). The primitive checks are in
+// vault-state-checks.ts, the contact and endpoint records in vault-state-contacts.ts.
 
 import { NetworkSettingsError, type NetworkSettings } from '../onion/network-settings.js';
 import { networkSettingsFromJson } from '../onion/network-settings-json.js';
 import { LIMITS } from '../schema/limits.js';
-import { ProfileError } from './errors.js';
-import { SERVICE_ID_PATTERN } from '../identity/service-id.js';
+import { contact, wipeContactSecrets, type ContactRecord } from './vault-state-contacts.js';
+import {
+  bool,
+  fail,
+  integer,
+  list,
+  object,
+  oneOf,
+  optional,
+  optionalField,
+  recordMap,
+  secretBytes,
+  serviceId,
+  text,
+  time,
+  uniqueIds,
+  type ServiceIdText,
+} from './vault-state-checks.js';
+
+export { VaultStateError, secretBytes, type ServiceIdText } from './vault-state-checks.js';
+export {
+  wipeContactSecrets,
+  wipeEndpoint,
+  type ContactRecord,
+  type EndpointRecord,
+} from './vault-state-contacts.js';
 
 export const VAULT_STATE_VERSION = 1;
-
-export type ServiceIdText = string; // 56 chars [a-z2-7], no "ricochet:" prefix, no ".onion"
 
 /** The identity secrets, as bytes the vault owns and zeroes on close (base64 only in the JSON). */
 export interface IdentityRecord {
@@ -21,36 +44,6 @@ export interface IdentityRecord {
   readonly seed?: Uint8Array;
   /** The 64-byte expanded secret key (tor's ED25519-V3 blob). */
   readonly expandedKey: Uint8Array;
-}
-
-export interface ContactRecord {
-  readonly serviceId: ServiceIdText;
-  readonly nickname: string;
-  readonly addedAt: number;
-  readonly historyEnabled: boolean;
-  readonly lastConnectedAt?: number;
-  readonly origin?: 'request-sent' | 'request-accepted' | 'imported-ricochet';
-  /** The contact's endpoint onions (docs/ENDPOINTS.md §2, docs/SEAMS.md §2); absent: identity. */
-  readonly endpoint?: EndpointRecord;
-}
-
-/**
- * What two Sotto contacts negotiated (docs/ENDPOINTS.md §2). Each half is present or absent as a
- * whole: the onion we host for the contact (its key, and the contact's client-authorization
- * key), and the onion the contact hosts for us (its service id, and our client-authorization
- * secret for its descriptor). The secrets are bytes, zeroed on close and erased with the contact.
- */
-export interface EndpointRecord {
-  /** Expanded ed25519 key (64 bytes) of the onion we host for this contact. */
-  readonly ourEndpointKey?: Uint8Array;
-  /** The contact's x25519 public key (32 bytes): it alone may read our endpoint's descriptor. */
-  readonly peerClientAuthKey?: Uint8Array;
-  /** The onion the contact hosts for us. */
-  readonly peerEndpointServiceId?: ServiceIdText;
-  /** Our x25519 secret (32 bytes) that decrypts the contact's endpoint descriptor. */
-  readonly ourClientAuthSecret?: Uint8Array;
-  /** When either half last changed (ms). */
-  readonly negotiatedAt: number;
 }
 
 export interface IncomingRequestRecord {
@@ -161,22 +154,16 @@ export interface VaultState {
   readonly queueJournal?: QueueJournalMarkRecord;
 }
 
+/** The fold watermark of the send-queue journal a saved state holds (queue-journal.ts). */
 export interface QueueJournalMarkRecord {
-  /** 32 lower-case hex characters. */
+  /** The journal file generation the state was taken against (JOURNAL_GENERATION_PATTERN). */
   readonly generation: string;
+  /** How many entries of that generation the state holds (the first `folded` of them). */
   readonly folded: number;
 }
 
-/** The state failed validation; `path` names the offending field (e.g. `contacts[3].nickname`). */
-export class VaultStateError extends ProfileError {
-  readonly code: string = 'vault-state';
-  override name = 'VaultStateError';
-  readonly path: string;
-  constructor(path: string, problem: string) {
-    super(`invalid vault state at ${path}: ${problem}`);
-    this.path = path;
-  }
-}
+/** A send-queue journal file generation: 32 lower-case hex characters. */
+export const JOURNAL_GENERATION_PATTERN = /^[0-9a-f]{32}$/;
 
 export function emptyVaultState(identity: IdentityRecord): VaultState {
   return {
@@ -193,114 +180,6 @@ export function emptyVaultState(identity: IdentityRecord): VaultState {
   };
 }
 
-// ---- primitive checks -------------------------------------------------------------------------
-
-type Obj = Record<string, unknown>;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const MAX_TIME = 8.64e15; // the largest valid Date value (ms)
-
-function fail(path: string, problem: string): never {
-  throw new VaultStateError(path, problem);
-}
-
-function object(value: unknown, path: string, required: string[], optional: string[] = []): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(path, 'expected an object');
-  }
-  const obj = value as Obj;
-  for (const key of Object.keys(obj)) {
-    if (!required.includes(key) && !optional.includes(key)) fail(`${path}.${key}`, 'unknown field');
-  }
-  for (const key of required) if (!Object.hasOwn(obj, key)) fail(`${path}.${key}`, 'missing');
-  return obj;
-}
-
-function list(value: unknown, path: string, max: number): unknown[] {
-  if (!Array.isArray(value)) fail(path, 'expected an array');
-  if (value.length > max) fail(path, `more than ${max} entries`);
-  return value;
-}
-
-function text(value: unknown, path: string, max: number): string {
-  if (typeof value !== 'string') fail(path, 'expected a string');
-  if (value.length > max) fail(path, `longer than ${max} characters`);
-  return value;
-}
-
-function bool(value: unknown, path: string): boolean {
-  if (typeof value !== 'boolean') fail(path, 'expected a boolean');
-  return value;
-}
-
-function integer(value: unknown, path: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(path, 'expected an integer');
-  if (value < min || value > max) fail(path, `out of range ${min}..${max}`);
-  return value;
-}
-
-const time = (value: unknown, path: string): number => integer(value, path, 0, MAX_TIME);
-
-function serviceId(value: unknown, path: string): string {
-  const id = text(value, path, 56);
-  if (!SERVICE_ID_PATTERN.test(id)) fail(path, 'not a v3 onion service id');
-  return id;
-}
-
-function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    fail(path, `expected one of ${allowed.join(', ')}`);
-  }
-  return value as T;
-}
-
-/**
- * A fresh copy of secret bytes: from bytes (the in-memory form) or from base64 text (the JSON form
- * in the sealed file, which cannot be wiped; its decoded temporary is zeroed here).
- */
-export function secretBytes(value: unknown, path: string, length: number): Uint8Array {
-  if (value instanceof Uint8Array) {
-    if (value.length !== length) fail(path, `expected ${length} bytes`);
-    return Uint8Array.from(value);
-  }
-  const b64 = text(value, path, 4 * Math.ceil(length / 3));
-  if (!BASE64.test(b64)) fail(path, `expected base64 of ${length} bytes`);
-  const decoded = Buffer.from(b64, 'base64');
-  const bytes = decoded.length === length ? Uint8Array.from(decoded) : undefined;
-  decoded.fill(0);
-  if (bytes === undefined) fail(path, `expected base64 of ${length} bytes`);
-  return bytes;
-}
-
-function optional<T>(obj: Obj, key: string, check: (v: unknown) => T): T | undefined {
-  return Object.hasOwn(obj, key) ? check(obj[key]) : undefined;
-}
-
-function uniqueIds(items: readonly { serviceId: string }[], path: string): void {
-  const seen = new Set<string>();
-  items.forEach((item, i) => {
-    if (seen.has(item.serviceId)) fail(`${path}[${i}].serviceId`, 'duplicate service id');
-    seen.add(item.serviceId);
-  });
-}
-
-function recordMap<T>(
-  value: unknown,
-  path: string,
-  check: (entries: unknown, path: string) => T[],
-): Record<string, T[]> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(path, 'expected an object');
-  }
-  const out: Record<string, T[]> = Object.create(null) as Record<string, T[]>;
-  const keys = Object.keys(value);
-  if (keys.length > LIMITS.contacts) fail(path, `more than ${LIMITS.contacts} keys`);
-  for (const key of keys) {
-    serviceId(key, `${path} key`);
-    out[key] = check((value as Obj)[key], `${path}.${key}`);
-  }
-  return out;
-}
-
 // ---- records ----------------------------------------------------------------------------------
 
 function identity(value: unknown, path: string): IdentityRecord {
@@ -314,77 +193,6 @@ function identity(value: unknown, path: string): IdentityRecord {
     throw error;
   }
   return seed === undefined ? { expandedKey } : { seed, expandedKey };
-}
-
-const ORIGINS = ['request-sent', 'request-accepted', 'imported-ricochet'] as const;
-
-function endpointGroup(value: unknown, path: string): EndpointRecord {
-  const o = object(
-    value,
-    path,
-    ['negotiatedAt'],
-    ['ourEndpointKey', 'peerClientAuthKey', 'peerEndpointServiceId', 'ourClientAuthSecret'],
-  );
-  const pair = (a: string, b: string): void => {
-    if (Object.hasOwn(o, a) !== Object.hasOwn(o, b)) fail(`${path}.${b}`, `goes with ${a}`);
-  };
-  pair('ourEndpointKey', 'peerClientAuthKey');
-  pair('peerEndpointServiceId', 'ourClientAuthSecret');
-  const negotiatedAt = time(o['negotiatedAt'], `${path}.negotiatedAt`);
-  const peerEndpointServiceId = optional(o, 'peerEndpointServiceId', (v) =>
-    serviceId(v, `${path}.peerEndpointServiceId`),
-  );
-  // The secrets last, each wiped again if a later one fails.
-  const copies: Uint8Array[] = [];
-  try {
-    const bytes = (key: string, length: number): Uint8Array | undefined =>
-      optional(o, key, (v) => {
-        const copy = secretBytes(v, `${path}.${key}`, length);
-        copies.push(copy);
-        return copy;
-      });
-    const ourEndpointKey = bytes('ourEndpointKey', 64);
-    const peerClientAuthKey = bytes('peerClientAuthKey', 32);
-    const ourClientAuthSecret = bytes('ourClientAuthSecret', 32);
-    return {
-      ...(ourEndpointKey && peerClientAuthKey ? { ourEndpointKey, peerClientAuthKey } : {}),
-      ...(peerEndpointServiceId !== undefined && ourClientAuthSecret
-        ? { peerEndpointServiceId, ourClientAuthSecret }
-        : {}),
-      negotiatedAt,
-    };
-  } catch (error) {
-    for (const copy of copies) copy.fill(0);
-    throw error;
-  }
-}
-
-/** Zeroes the secret bytes of an endpoint group. */
-export function wipeEndpoint(endpoint: EndpointRecord | undefined): void {
-  endpoint?.ourEndpointKey?.fill(0);
-  endpoint?.peerClientAuthKey?.fill(0);
-  endpoint?.ourClientAuthSecret?.fill(0);
-}
-
-function contact(value: unknown, path: string): ContactRecord {
-  const o = object(
-    value,
-    path,
-    ['serviceId', 'nickname', 'addedAt', 'historyEnabled'],
-    ['lastConnectedAt', 'origin', 'endpoint'],
-  );
-  const lastConnectedAt = optional(o, 'lastConnectedAt', (v) => time(v, `${path}.lastConnectedAt`));
-  const origin = optional(o, 'origin', (v) => oneOf(v, `${path}.origin`, ORIGINS));
-  const record = {
-    serviceId: serviceId(o['serviceId'], `${path}.serviceId`),
-    nickname: text(o['nickname'], `${path}.nickname`, LIMITS.storedNickname),
-    addedAt: time(o['addedAt'], `${path}.addedAt`),
-    historyEnabled: bool(o['historyEnabled'], `${path}.historyEnabled`),
-    ...(lastConnectedAt === undefined ? {} : { lastConnectedAt }),
-    ...(origin === undefined ? {} : { origin }),
-  };
-  const endpoint = optional(o, 'endpoint', (v) => endpointGroup(v, `${path}.endpoint`));
-  return endpoint === undefined ? record : { ...record, endpoint };
 }
 
 function incoming(value: unknown, path: string): IncomingRequestRecord {
@@ -529,17 +337,9 @@ function settings(value: unknown, path: string): SettingsRecord {
 function queueJournalMark(value: unknown, path: string): QueueJournalMarkRecord {
   const o = object(value, path, ['generation', 'folded']);
   const generation = text(o['generation'], `${path}.generation`, 32);
-  if (!/^[0-9a-f]{32}$/.test(generation)) fail(`${path}.generation`, 'expected 32 hex characters');
+  if (!JOURNAL_GENERATION_PATTERN.test(generation))
+    fail(`${path}.generation`, 'expected 32 hex characters');
   return { generation, folded: integer(o['folded'], `${path}.folded`, 0, Number.MAX_SAFE_INTEGER) };
-}
-
-/** `{ [key]: check(value) }` when `obj` has `key`, else `{}` (an absent optional stays absent). */
-function optionalField<K extends string, T>(
-  obj: Obj,
-  key: K,
-  check: (v: unknown) => T,
-): Partial<Record<K, T>> {
-  return Object.hasOwn(obj, key) ? ({ [key]: check(obj[key]) } as Record<K, T>) : {};
 }
 
 const TOP_LEVEL = [
@@ -559,11 +359,6 @@ const TOP_LEVEL = [
 export function wipeIdentity(identity: IdentityRecord): void {
   identity.expandedKey.fill(0);
   identity.seed?.fill(0);
-}
-
-/** Zeroes every secret of a state but the identity: the contacts' endpoint keys. */
-export function wipeContactSecrets(state: Pick<VaultState, 'contacts'>): void {
-  for (const c of state.contacts) wipeEndpoint(c.endpoint);
 }
 
 /**

@@ -1,11 +1,10 @@
 // Reading a sealed vault file without opening the vault (no history logs, nothing written): the
 // KDF (scrypt via node:crypto, or KDF "none"), the bounded read, XChaCha20-Poly1305 with the header
-// as AAD, the state decoded (format 1 or 2). vault.ts builds the open vault on it; the deletion
+// as AAD (xchacha20poly1305.ts), the state decoded (format 1 or 2). vault.ts builds the open vault on it; the deletion
 // tests use it as "someone with the passphrase" would, on every file a profile holds.
 import { randomBytes, scrypt } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { readBoundedFrom } from '../fs/read-bounded.js';
@@ -22,6 +21,7 @@ import {
   type ScryptParams,
 } from './vault-format.js';
 import { decodeSealedState, type DecodedVaultState } from './vault-state-json.js';
+import { xchachaOpen } from './xchacha20poly1305.js';
 import { VaultStateError, type VaultState } from './vault-state.js';
 
 /** ~0.5 s and 128 MiB on the reference machine (see bench/vault.bench.ts). */
@@ -141,11 +141,12 @@ export async function unsealVault(
   const material = await keyFor(header.kdf, passphrase);
   let plaintext: Uint8Array;
   try {
-    plaintext = xchacha20poly1305(
+    plaintext = xchachaOpen(
       material.key,
       header.nonce,
       file.subarray(0, HEADER_LENGTH),
-    ).decrypt(ciphertext);
+      ciphertext,
+    );
   } catch (error) {
     material.key.fill(0);
     if (header.kdf.name === 'scrypt') throw new WrongPassphraseError({ cause: error });

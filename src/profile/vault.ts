@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import {
   fsyncDirectory,
   previousVersionPath,
@@ -30,6 +29,7 @@ import {
   unsealVault,
   type KeyMaterial,
 } from './vault-unseal.js';
+import { xchachaSeal } from './xchacha20poly1305.js';
 
 export { DEFAULT_SCRYPT_PARAMS } from './vault-unseal.js';
 
@@ -90,7 +90,7 @@ function seal(material: KeyMaterial, state: VaultState, refs: HistoryLogRefs): U
   const plaintext = encodeVaultState(state, refs);
   const nonce = new Uint8Array(randomBytes(NONCE_LENGTH));
   const header = encodeHeader({ kdf: material.kdf, nonce });
-  const sealed = xchacha20poly1305(material.key, nonce, header).encrypt(plaintext);
+  const sealed = xchachaSeal(material.key, nonce, header, plaintext);
   plaintext.fill(0);
   const file = new Uint8Array(HEADER_LENGTH + sealed.length);
   file.set(header, 0);
@@ -270,17 +270,20 @@ function makeVault(
     if (material === null) throw new VaultClosedError();
     return material;
   };
-  const write = async (next: VaultState, keys: KeyMaterial): Promise<void> => {
+  /** Seals `next` into the main file; returns the sealed file (a `forget` save copies it). */
+  const write = async (next: VaultState, keys: KeyMaterial): Promise<Uint8Array> => {
+    const sealed = seal(keys, next, logs.refs);
     if (pendingDamagedMove) {
       // Keep the damaged main file as evidence; keep the good .prev as it is.
       await rename(path, `${path}.damaged-${Date.now()}`).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       });
-      await writeFileAtomic(path, seal(keys, next, logs.refs), { keepPrevious: false });
+      await writeFileAtomic(path, sealed, { keepPrevious: false });
       pendingDamagedMove = false;
     } else {
-      await writeFileAtomic(path, seal(keys, next, logs.refs));
+      await writeFileAtomic(path, sealed);
     }
+    return sealed;
   };
   // Saves run one after another, so the file order matches the call order.
   const serial = (task: () => Promise<void>): Promise<void> => {
@@ -291,8 +294,9 @@ function makeVault(
 
   const saveNow = async (next: VaultState, forget: boolean): Promise<void> => {
     const keys = live();
+    let sealed: Uint8Array;
     try {
-      await write(next, keys);
+      sealed = await write(next, keys);
     } catch (error) {
       if (next !== state) wipeContactSecrets(next);
       throw error;
@@ -302,7 +306,7 @@ function makeVault(
       state = next;
       wipeContactSecrets(previous); // the vault's own copies of what the new state replaced
     }
-    if (forget) await forgetOlderCopies(path, seal(keys, next, logs.refs));
+    if (forget) await forgetOlderCopies(path, sealed); // the same file: no second seal
   };
   logs.connect({ persistRefs: (forget) => serial(() => saveNow(state, forget)) });
 

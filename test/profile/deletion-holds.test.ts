@@ -2,9 +2,7 @@
 // by the messenger, a deletion through the core command — then every file in the profile directory
 // is opened with the passphrase (and read as raw bytes) and the deleted text is in none of them —
 // also when a real child process (dist/) is SIGKILLed the moment the deletion is reported done.
-import { spawn } from 'node:child_process';
 import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
-import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreCommand } from '../../src/api/core-api.js';
@@ -16,6 +14,7 @@ import { createVault, damagedCopies, openVault } from '../../src/profile/vault.j
 import { profileIdOf, unsealVault } from '../../src/profile/vault-unseal.js';
 import { parseLog } from '../../src/profile/sealed-log-format.js';
 import { emptyVaultState } from '../../src/profile/vault-state.js';
+import { distModule as dist, killWhenSaid, runScript } from './child-script.js';
 import { TEST_SCRYPT, tempDir } from './helpers.js';
 import { buildDist } from '../tor/headless-process.js';
 
@@ -143,10 +142,6 @@ describe('deletion that holds', () => {
     const { messenger, dir, vault } = await profileWithHistory();
     await messenger.close();
     await buildDist();
-    const dist = (path: string): string =>
-      JSON.stringify(
-        pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'src', path)).href,
-      );
     const script = `
       const { openVault } = await import(${dist('profile/vault.js')});
       const { Messenger } = await import(${dist('core/messenger.js')});
@@ -160,23 +155,8 @@ describe('deletion that holds', () => {
       process.stdout.write('done\\n');
       setInterval(() => undefined, 1000);
     `;
-    const child = spawn(
-      process.execPath,
-      ['--input-type=module', '-e', script, vault, join(dir, 'downloads'), address],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    child.stdin.end(PASS);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('done')) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.once('exit', () => reject(new Error('the child ended before reporting done')));
-    });
-    await exited;
+    const args = [vault, join(dir, 'downloads'), address];
+    await killWhenSaid(runScript(script, args, PASS), 'done');
     expect(await filesRevealing(dir)).toEqual([]);
   }, 180_000);
 });

@@ -1,11 +1,10 @@
 // Crash tests of the history logs (issue 12): a real child process (dist/) is SIGKILLed while it
 // appends, while it compacts, and while it migrates a version-1 vault. The profile then opens,
 // every change the child acknowledged as saved is there, and a shredded conversation stays gone.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityKey } from '../../src/identity/identity-key.js';
@@ -16,11 +15,11 @@ import { encodeLegacyVaultState } from '../../src/profile/vault-state-json.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
 import { deriveNewKey } from '../../src/profile/vault-unseal.js';
 import { buildDist } from '../tor/headless-process.js';
+import { distModule as dist, runScript, type ChildScript } from './child-script.js';
 import { ALICE, BOB, TEST_SCRYPT, tempDir } from './helpers.js';
 
 const PASS = 'crash pass';
-const dist = (path: string): string =>
-  JSON.stringify(pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'src', path)).href);
+const run = (script: string, args: string[]): ChildScript => runScript(script, args, PASS);
 
 /** Appends (and with `compact`, rewrites the whole log first) until killed; says `acked N`. */
 const WRITER = `
@@ -50,14 +49,6 @@ const OPENER = `
   process.stdout.write('opened\\n');
   setInterval(() => undefined, 1000);
 `;
-
-function run(script: string, args: string[]): { child: ChildProcess; exited: Promise<unknown> } {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  child.stdin?.end(PASS);
-  return { child, exited: new Promise((resolve) => child.once('exit', resolve)) };
-}
 
 /** Resolves with the last `acked N` once N reaches `count`, after killing the child. */
 function killAfterAcks(child: ChildProcess, count: number): Promise<number> {

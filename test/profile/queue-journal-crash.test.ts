@@ -2,9 +2,7 @@
 // (dist/) runs the Messenger on a passphrase profile, sends a message, and is SIGKILLed the moment
 // it reports `queued` — long before its debounced vault save. Reopened, the profile has the message
 // in the contact's send queue, and the next save folds it into the vault.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
@@ -14,6 +12,7 @@ import { QueueJournal } from '../../src/profile/queue-journal.js';
 import { createVault, openVault } from '../../src/profile/vault.js';
 import { emptyVaultState } from '../../src/profile/vault-state.js';
 import { buildDist } from '../tor/headless-process.js';
+import { distModule as dist, killWhenSaid, runScript } from './child-script.js';
 import { TEST_SCRYPT, tempDir } from './helpers.js';
 
 const PASS = 'correct horse';
@@ -23,25 +22,6 @@ const open: OpenProfileDir[] = [];
 afterEach(async () => {
   for (const p of open.splice(0)) await p.close();
 });
-
-/** Runs `script` in a child node (argv: vault path, downloads dir, address) and SIGKILLs it on `queued`. */
-async function killAfterQueued(script: string, args: readonly string[]): Promise<void> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  child.stdin.end(PASS);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('queued')) {
-        child.kill('SIGKILL');
-        resolve();
-      }
-    });
-    child.once('exit', () => reject(new Error('the child ended before reporting queued')));
-  });
-  expect(await exited).toBe(null); // killed, not exited
-}
 
 describe('a message reported queued survives SIGKILL', () => {
   it('is in the send queue after reopening, and the next save folds it into the vault', async () => {
@@ -58,10 +38,6 @@ describe('a message reported queued survives SIGKILL', () => {
     );
     made.close();
     await buildDist();
-    const dist = (path: string): string =>
-      JSON.stringify(
-        pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'src', path)).href,
-      );
     // The vault save is debounced by a minute: only the journal can hold the message in time.
     const script = `
       const { openVault } = await import(${dist('profile/vault.js')});
@@ -83,11 +59,8 @@ describe('a message reported queued survives SIGKILL', () => {
       await m.dispatch({ type: 'send', address: process.argv[3], text: ${JSON.stringify(TEXT)} });
       setInterval(() => undefined, 1000);
     `;
-    await killAfterQueued(script, [
-      profile.paths.vault,
-      profile.paths.downloadsDir,
-      `ricochet:${friend}`,
-    ]);
+    const args = [profile.paths.vault, profile.paths.downloadsDir, `ricochet:${friend}`];
+    expect(await killWhenSaid(runScript(script, args, PASS), 'queued')).toBe(null); // killed
 
     // The vault file itself never got the message (its save was still a minute away)…
     const vault = await openVault(profile.paths.vault, PASS);

@@ -264,6 +264,30 @@ describe('sealed log file', () => {
     await again.log.close();
   });
 
+  it('cuts a torn tail longer than the record appended over it, also after a release', async () => {
+    const path = join(await tempDir(), 'log');
+    const id = identity();
+    const log = await createSealedLog(path, id, [text('first'), text('x'.repeat(500))]);
+    await log.close();
+    await truncate(path, (await stat(path)).size - 5); // the long second record is torn
+    const opened = await openSealedLog(path, id);
+    expect(opened.tail.kind).toBe('torn');
+    await opened.log.append(text('short'));
+    await opened.log.close();
+    const again = await openSealedLog(path, id);
+    expect(again.records.map(str)).toEqual(['first', 'short']);
+    expect(again.tail.kind).toBe('clean');
+    // Bytes past the end while the descriptor is released (a crash of a released log's append).
+    await again.log.release();
+    await writeFile(path, Buffer.concat([await readFile(path), randomBytes(300)]));
+    await again.log.append(text('third'));
+    await again.log.close();
+    const last = await openSealedLog(path, id);
+    expect(last.records.map(str)).toEqual(['first', 'short', 'third']);
+    expect(last.tail.kind).toBe('clean');
+    await last.log.close();
+  });
+
   it('compacts to a new generation: records of the old file cannot be mixed in', async () => {
     const path = join(await tempDir(), 'log');
     const id = identity();
