@@ -11,16 +11,16 @@
 //   SOTTO_BENCH_FILE_BYTES=33554432 npm run bench:bulk  # another file size (default 8 MiB)
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { afterAll, bench, describe } from 'vitest';
 import type { CoreEvent } from '../src/api/core-api.js';
 import { IdentityKey } from '../src/identity/identity-key.js';
 import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
-import { OnionDescriptorNotFoundError } from '../src/onion/tor-errors.js';
 import { startTestNetwork } from '../tor/testnet.js';
 import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
+import { dialWithRetry } from '../test/support/tor-test-helpers.js';
+import { BenchReport, chatOnce, echoOnce, loadAverage, quantile } from './tor-bench-support.js';
 
 const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 10);
 const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
@@ -44,30 +44,20 @@ interface RunResult {
 }
 const results: RunResult[] = [];
 const failedRuns: number[] = [];
-const out: string[] = [];
-const say = (line: string): void => {
-  out.push(line);
-  console.log(line);
-};
+const report = new BenchReport(
+  'bulk file vs fresh-circuit raw stream: every run',
+  `SOTTO_BENCH_RUNS=${RUNS} SOTTO_BENCH_FILE_BYTES=${FILE_BYTES} npm run bench:bulk`,
+);
+const say = (line: string): void => report.say(line);
 
 afterAll(() => {
-  console.log(
-    ['', '==== bulk file vs fresh-circuit raw stream: every run ====', ...out].join('\n'),
-  );
+  console.log(report.text());
   console.log(summary());
 });
 
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
-}
 const p95 = (xs: readonly number[]): number => quantile(xs, 0.95);
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
 const mibps = (x: number): string => `${(FILE_BYTES / 1024 / 1024 / (x / 1000)).toFixed(2)} MiB/s`;
-const load = (): string =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 const ratios = (r: RunResult) => ({
   file: r.rawMs / r.bulkMs,
   chat: p95(r.chatDuringBulk) / p95(r.idleChat),
@@ -116,39 +106,15 @@ function sinkOnion(host: RealTorProvider, bytes: number) {
 }
 
 /**
- * Dials a raw onion just published: its descriptor may not have reached every HSDir yet, so
- * "descriptor not found" is retried (5 tries, 2 s apart).
+ * Dials a raw onion just published: its descriptor may not have reached every HSDir yet, so tor's
+ * transient answers ("descriptor not found") are retried, 2 s apart, within a minute.
  */
-async function dialFresh(dialer: RealTorProvider, serviceId: string, isolation: string) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await dialer.connect(serviceId, 9878, isolation);
-    } catch (error) {
-      if (!(error instanceof OnionDescriptorNotFoundError) || attempt >= 5) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-    }
-  }
-}
+const dialFresh = (dialer: RealTorProvider, serviceId: string, isolation: string) =>
+  dialWithRetry(dialer, serviceId, 9878, isolation);
 
 /** Echo onion on `host`'s tor. */
 function echoOnion(host: RealTorProvider) {
   return host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => socket.pipe(socket));
-}
-
-/** One 64-byte round trip on a raw echo stream. */
-function echoOnce(socket: Duplex): Promise<number> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    let got = 0;
-    const onData = (chunk: Buffer): void => {
-      got += chunk.length;
-      if (got < 64) return;
-      socket.off('data', onData);
-      resolve(performance.now() - t0);
-    };
-    socket.on('data', onData);
-    socket.write(Buffer.alloc(64, 7));
-  });
 }
 
 /**
@@ -179,14 +145,6 @@ async function rawStream(dialer: RealTorProvider, sinkId: string, echo: Duplex, 
   const streamMs = (await acked) - t1;
   socket.destroy();
   return { setupMs, streamMs, echoDuring };
-}
-
-async function chatOnce(a: SottoInstance, b: SottoInstance, text: string): Promise<number> {
-  const from = a.events.mark;
-  const t0 = performance.now();
-  await a.core.dispatch({ type: 'send', address: b.address, text });
-  await a.events.waitFor((e) => e.type === 'delivered', 60_000, from);
-  return performance.now() - t0;
 }
 
 /** Sends a file of `size`, accepted at once; chat send → ack is sampled while it runs. */
@@ -229,7 +187,7 @@ describe('bulk connection against raw Tor, every run', () => {
         try {
           await Promise.all([alice.start(), bob.start()]);
           await befriend(alice, bob);
-          const runLoad = load();
+          const runLoad = loadAverage();
           const sink = await sinkOnion(bob.tor as RealTorProvider, FILE_BYTES);
           const echoService = await echoOnion(bob.tor as RealTorProvider);
           const dialer = alice.tor as RealTorProvider;
@@ -281,7 +239,7 @@ describe('bulk connection against raw Tor, every run', () => {
           // A run that breaks (the network, a dial) is printed and counted as missed; the rest go on.
           failedRuns.push(run);
           say(
-            `run ${run} FAILED (load ${load()}): ${error instanceof Error ? error.name : 'error'}`,
+            `run ${run} FAILED (load ${loadAverage()}): ${error instanceof Error ? error.name : 'error'}`,
           );
         } finally {
           await alice.remove();

@@ -13,7 +13,6 @@
 //   SOTTO_BENCH_MOVES=off npm run bench:circuits     # control: no slow-circuit moves
 import { execFileSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
 import type { CircuitMove } from '../src/core/circuit-moves.js';
@@ -21,7 +20,14 @@ import { IdentityKey } from '../src/identity/identity-key.js';
 import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { startTestNetwork, type TestNetwork } from '../tor/testnet.js';
 import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
-import { chatAckMs, echoRtts, launchSamples, quantile } from './tor-bench-support.js';
+import {
+  BenchReport,
+  chatAckMs,
+  echoRtts,
+  launchSamples,
+  loadAverage,
+  quantile,
+} from './tor-bench-support.js';
 
 const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 10);
 const ROUNDS = Number(process.env['SOTTO_BENCH_ROUNDS'] ?? 40);
@@ -38,24 +44,23 @@ interface RunResult {
   readonly moves: CircuitMove[];
 }
 const results: RunResult[] = [];
-const out: string[] = [];
-const say = (line: string): void => {
-  out.push(line);
-  console.log(line);
-};
+const report = new BenchReport(
+  'chat vs fresh-circuit raw echo: every run',
+  Object.entries(process.env)
+    .filter(([name]) => name.startsWith('SOTTO_BENCH_'))
+    .map(([name, value]) => `${name}=${value ?? ''} `)
+    .join('') + 'npm run bench:circuits',
+);
+const say = (line: string): void => report.say(line);
 
 afterAll(() => {
-  console.log(['', '==== chat vs fresh-circuit raw echo: every run ====', ...out].join('\n'));
+  console.log(report.text());
   console.log(summary());
 });
 
 const p50 = (xs: readonly number[]): number => quantile(xs, 0.5);
 const p95 = (xs: readonly number[]): number => quantile(xs, 0.95);
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
-const load = (): string =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 const ratios = (r: RunResult) => ({
   p50: p50(r.chat) / p50(r.echo),
   p95: p95(r.chat) / p95(r.echo),
@@ -87,7 +92,7 @@ function summary(): string {
 /** launch → published: the bare tor layer vs a whole Sotto core, alternating. */
 async function launchRatio(testnet: string[]): Promise<void> {
   const { bare, full } = await launchSamples(testnet, LAUNCH_SAMPLES);
-  say(`start-up (launch → published), ${LAUNCH_SAMPLES} each, load ${load()}:`);
+  say(`start-up (launch → published), ${LAUNCH_SAMPLES} each, load ${loadAverage()}:`);
   say(`  bare tor layer ${bare.map(ms).join(', ')}`);
   say(`  Sotto          ${full.map(ms).join(', ')}`);
   say(`  ratio of medians ${(p50(full) / p50(bare)).toFixed(2)}× (goal ≤ ${GOAL.launch}×)`);
@@ -148,7 +153,7 @@ async function oneRun(run: number): Promise<void> {
       );
       const echoes = p50(echoA) <= p50(echoB) ? echoA : echoB;
       await echo.close();
-      const r: RunResult = { run, load: load(), echo: echoes, chat, moves: [...moves] };
+      const r: RunResult = { run, load: loadAverage(), echo: echoes, chat, moves: [...moves] };
       results.push(r);
       const x = ratios(r);
       say(`run ${run} (load ${r.load}):`);

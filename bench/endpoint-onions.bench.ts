@@ -55,6 +55,10 @@ afterAll(async () => {
   await network.stop();
   await rm(dialerDir, { recursive: true, force: true });
   const one = samples.find((s) => s.onions === 1);
+  console.log(
+    `command: SOTTO_BENCH_ENDPOINTS=${CASES.join(',')} SOTTO_BENCH_BATCH=${BATCH} ` +
+      `SOTTO_BENCH_IDLE_MS=${IDLE_MS} npx vitest bench --run --project unit bench/endpoint-onions.bench.ts`,
+  );
   console.log(`uptime: ${execFileSync('uptime').toString().trim()}`);
   console.log(`batch: ${BATCH === 0 ? 'all at once' : BATCH}; idle window ${IDLE_MS} ms`);
   console.log(

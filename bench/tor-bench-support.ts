@@ -1,12 +1,47 @@
-// Shared by the benches on the private Tor network: quantiles, reading a raw stream, and the
-// launch → published comparison of the bare tor layer with a whole Sotto core.
+// Shared by the benches on the private Tor network: the run report (command, load, every line
+// again at the end), quantiles, raw echo round trips, chat send → ack, and the launch → published
+// comparison of the bare tor layer with a whole Sotto core.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { IdentityKey } from '../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { SottoInstance } from '../test/tor/messenger-support.js';
+
+/** The 1/5/15-minute load averages, `12.34 10.02 8.77` (2 shared cores: say it next to figures). */
+export const loadAverage = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
+/**
+ * A bench's report: its first lines are the command that ran it and the load; every line is
+ * printed at once and kept, so `text()` prints them all again (with the load at the end) after
+ * vitest's own table.
+ */
+export class BenchReport {
+  readonly #lines: string[] = [];
+  constructor(
+    readonly title: string,
+    command: string,
+  ) {
+    this.say(`command: ${command}`);
+    this.say(`load average at start: ${loadAverage()}`);
+  }
+
+  say(...lines: string[]): void {
+    for (const line of lines) {
+      this.#lines.push(line);
+      console.log(line);
+    }
+  }
+
+  text(): string {
+    const end = `load average at the end: ${loadAverage()}`;
+    return ['', `==== ${this.title} ====`, ...this.#lines, end].join('\n');
+  }
+}
 
 /** The q-quantile (nearest rank below) of `xs`; NaN when empty. */
 export function quantile(xs: readonly number[], q: number): number {
@@ -59,6 +94,15 @@ export async function launchSamples(
   return { bare, full };
 }
 
+/** One round trip of 64 bytes (about a chat frame) on a raw echo stream (ms). */
+export async function echoOnce(socket: Duplex): Promise<number> {
+  const t0 = performance.now();
+  const back = readExactly(socket, 64);
+  socket.write(Buffer.alloc(64, 7));
+  await back;
+  return performance.now() - t0;
+}
+
 /** `rounds` round trips (after 3 warm-up ones) of a 64-byte echo through `dialer` to `echoId`. */
 export async function echoRtts(
   dialer: RealTorProvider,
@@ -68,16 +112,21 @@ export async function echoRtts(
 ): Promise<number[]> {
   const socket = await dialer.connect(echoId, 9878, isolationKey);
   const rtts: number[] = [];
-  const payload = Buffer.alloc(64, 7); // about a chat frame
   for (let i = 0; i < rounds + 3; i++) {
-    const t0 = performance.now();
-    const back = readExactly(socket, payload.length);
-    socket.write(payload);
-    await back;
-    if (i >= 3) rtts.push(performance.now() - t0);
+    const rtt = await echoOnce(socket);
+    if (i >= 3) rtts.push(rtt);
   }
   socket.destroy();
   return rtts;
+}
+
+/** One chat message from `a` to `b`: send → delivered (ms). */
+export async function chatOnce(a: SottoInstance, b: SottoInstance, text: string): Promise<number> {
+  const from = a.events.mark;
+  const t0 = performance.now();
+  await a.core.dispatch({ type: 'send', address: b.address, text });
+  await a.events.waitFor((e) => e.type === 'delivered', 60_000, from);
+  return performance.now() - t0;
 }
 
 /** `rounds` chat messages from `a` to `b` (after 3 warm-up ones): send → delivered (ms). */
@@ -88,11 +137,8 @@ export async function chatAckMs(
 ): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < rounds + 3; i++) {
-    const from = a.events.mark;
-    const t0 = performance.now();
-    await a.core.dispatch({ type: 'send', address: b.address, text: `ping ${i}` });
-    await a.events.waitFor((e) => e.type === 'delivered', 60_000, from);
-    if (i >= 3) out.push(performance.now() - t0);
+    const ms = await chatOnce(a, b, `ping ${i}`);
+    if (i >= 3) out.push(ms);
   }
   return out;
 }

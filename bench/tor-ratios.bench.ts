@@ -12,19 +12,30 @@ import { IdentityKey } from '../src/identity/identity-key.js';
 import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { startTestNetwork } from '../tor/testnet.js';
 import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
-import { chatAckMs, echoRtts, launchSamples, quantile, readExactly } from './tor-bench-support.js';
+import {
+  BenchReport,
+  chatAckMs,
+  echoRtts,
+  launchSamples,
+  quantile,
+  readExactly,
+} from './tor-bench-support.js';
 
 const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
 const PLAIN_FILE_BYTES = Number(process.env['SOTTO_BENCH_PLAIN_BYTES'] ?? 2 * 1024 * 1024);
 const ROUNDS = 40;
 const LAUNCH_SAMPLES = 3;
-const lines: string[] = [];
+const report = new BenchReport(
+  'Sotto against raw tor, same network',
+  `SOTTO_BENCH_FILE_BYTES=${FILE_BYTES} SOTTO_BENCH_PLAIN_BYTES=${PLAIN_FILE_BYTES} ` +
+    'npx vitest bench --run --project unit bench/tor-ratios.bench.ts',
+);
 const network = await startTestNetwork({ timeoutMs: 150_000 });
 const testnet = network.clientTorrcLines;
 
 afterAll(async () => {
   await network.stop();
-  for (const line of lines) console.log(line);
+  console.log(report.text());
 });
 
 const median = (xs: number[]): number => quantile(xs, 0.5);
@@ -172,7 +183,7 @@ describe('Sotto against its limits on the private Tor network', () => {
     async () => {
       // 1. launch → online: the tor layer alone vs a whole Sotto core, alternating.
       const { bare, full } = await launchSamples(testnet, LAUNCH_SAMPLES);
-      lines.push(
+      report.say(
         `launch → published: bare tor layer ${bare.map(ms).join(', ')}; Sotto ${full.map(ms).join(', ')}`,
         `  ratio of medians ${(median(full) / median(bare)).toFixed(2)}× (target ≤ 1.2×)`,
       );
@@ -191,7 +202,7 @@ describe('Sotto against its limits on the private Tor network', () => {
         ROUNDS,
       );
       const chat = await chatAckMs(alice, bob, ROUNDS);
-      lines.push(
+      report.say(
         `echo RTT (raw, 64 B): p50 ${ms(median(echo))}, p95 ${ms(quantile(echo, 0.95))}`,
         `chat send → ack:      p50 ${ms(median(chat))}, p95 ${ms(quantile(chat, 0.95))}`,
         `  ratio p50 ${(median(chat) / median(echo)).toFixed(2)}×, p95 ${(quantile(chat, 0.95) / quantile(echo, 0.95)).toFixed(2)}× (target ≤ 1.1×)`,
@@ -206,7 +217,7 @@ describe('Sotto against its limits on the private Tor network', () => {
       const pulledMs = await pullMs(bob.tor as RealTorProvider, source.serviceId, FILE_BYTES);
       await source.close();
       const rate = (x: number): string => `${ms(x)} = ${mibps(FILE_BYTES, x).toFixed(2)} MiB/s`;
-      lines.push(
+      report.say(
         `raw stream ${FILE_BYTES} B: ${rate(rawMs)}`,
         `raw chunks+acks, 16 in flight: ${rate(rawWindowMs)}`,
         `Sotto file (windowed, 16 in flight): before the raw runs ${rate(sottoFirstMs)}; after ${rate(sottoLastMs)}`,
@@ -237,7 +248,7 @@ describe('Sotto against its limits on the private Tor network', () => {
       const chunks = Math.ceil(PLAIN_FILE_BYTES / MAX_FILE_CHUNK);
       const perChunkWire = (raw2Ms / PLAIN_FILE_BYTES) * MAX_FILE_CHUNK;
       const boundMs = chunks * (rtt2 + perChunkWire);
-      lines.push(
+      report.say(
         `plain mode ${PLAIN_FILE_BYTES} B: ${ms(plainMs)}; stop-and-wait bound ${chunks} × (RTT ${ms(rtt2)} + ${ms(perChunkWire)} wire) = ${ms(boundMs)}`,
         `  ratio ${(boundMs / plainMs).toFixed(2)}× of the computed bound (target ≥ 0.95×)`,
         `raw stop-and-wait (64,512 B + 1 B ack) on a raw circuit: ${ms(rawStopWaitMs)}`,

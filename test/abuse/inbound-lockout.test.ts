@@ -195,19 +195,13 @@ describe('a Sotto requester whose pending connection is closed', () => {
     });
     let skew = 0;
     const carol = await sotto([], { now: () => Date.now() + skew });
-    const dialled: Socket[] = [];
-    const connect = carol.tor.connect.bind(carol.tor);
-    carol.tor.connect = async (...args: Parameters<typeof connect>) => {
-      const socket = await connect(...args);
-      dialled.push(socket as Socket);
-      return socket;
-    };
     const bobAddress = toAddress(bob.key.serviceId);
     const carolAddress = toAddress(carol.key.serviceId);
     const requestsFromCarol = (): CoreEvent[] =>
       bob.events.filter((e) => e.type === 'request' && e.address === carolAddress);
     const evictCarolsConnection = async (): Promise<void> => {
-      const socket = dialled.at(-1)!;
+      // Carol's newest dial (the loopback provider records each, as tor would open a stream).
+      const socket = carol.tor.dialled.at(-1)!.socket;
       expect(await request(peer(IdentityKey.generate(), bob))).toBe('pending');
       await closedWithin(socket, 10_000); // bob held one request connection: carol's went
       await expect.poll(() => bob.messenger.load.strangers).toBe(1);

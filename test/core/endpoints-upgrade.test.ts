@@ -4,17 +4,16 @@
 // restart brings endpoints back without a new handshake, a lost endpoint key falls back to the
 // identity onion and renegotiates, and a Ricochet-compatible contact stays on the identity onion.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
-import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { OnionMissingClientAuthError } from '../../src/onion/tor-errors.js';
-import { createVault, openVault } from '../../src/profile/vault.js';
-import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
+import { openVault } from '../../src/profile/vault.js';
+import type { VaultState } from '../../src/profile/vault-state.js';
+import { LoopbackMessenger } from '../support/loopback-messenger.js';
 import { until } from '../support/wait.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -22,16 +21,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-interface Side {
-  readonly key: IdentityKey;
-  readonly address: string;
-  readonly dir: string;
-  readonly vaultPath: string;
-  messenger: Messenger;
-  tor: LoopbackTorProvider;
-  events: CoreEvent[];
-  stop(): Promise<void>;
-}
+type Side = LoopbackMessenger;
 
 const contact = (key: IdentityKey): VaultState['contacts'][number] => ({
   serviceId: key.serviceId,
@@ -42,51 +32,28 @@ const contact = (key: IdentityKey): VaultState['contacts'][number] => ({
 
 const BACKOFF = { baseMs: 100, capMs: 300, minMs: 50, likelyRejectedMs: 60_000 };
 
-async function side(
+/** A Messenger on a new profile that has `contacts`; `stop()` then `start()` restarts it. */
+function side(
   network: LoopbackTorNetwork,
   key: IdentityKey,
   contacts: IdentityKey[],
   options: { features?: readonly string[]; descriptorDelayMs?: number } = {},
 ): Promise<Side> {
-  const dir = await mkdtemp(join(tmpdir(), 'sotto-endpoints-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  const vaultPath = join(dir, 'vault.sotto');
-  const state = emptyVaultState({ expandedKey: key.expandedKey() });
-  const vault = await createVault(vaultPath, null, { ...state, contacts: contacts.map(contact) });
-  vault.close();
-  const s = { key, address: `ricochet:${key.serviceId}`, dir, vaultPath } as Side;
-  await boot(s, network, options);
-  cleanup.push(() => s.stop());
-  return s;
-}
-
-/** (Re)starts a side's Messenger on its vault, as a restart of the program does. */
-async function boot(
-  s: Side,
-  network: LoopbackTorNetwork,
-  options: { features?: readonly string[]; descriptorDelayMs?: number } = {},
-): Promise<void> {
-  const vault = await openVault(s.vaultPath, null);
   const lag = options.descriptorDelayMs;
-  s.tor = new LoopbackTorProvider({ network, ...(lag ? { descriptorDelayMs: lag } : {}) });
-  s.messenger = new Messenger({
-    tor: s.tor,
-    vault,
-    downloadsDir: s.dir,
-    backoff: BACKOFF,
-    saveDebounceMs: 5,
-    ...(options.features ? { features: options.features } : {}),
-  });
-  s.events = [];
-  s.messenger.onEvent((e) => s.events.push(e));
-  let stopped = false;
-  s.stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await s.messenger.close();
-    vault.close();
-  };
-  await s.messenger.start();
+  return LoopbackMessenger.create(
+    {
+      network,
+      key,
+      state: (s) => ({ ...s, contacts: contacts.map(contact) }),
+      ...(lag ? { tor: { descriptorDelayMs: lag } } : {}),
+      messenger: {
+        backoff: BACKOFF,
+        saveDebounceMs: 5,
+        ...(options.features ? { features: options.features } : {}),
+      },
+    },
+    cleanup,
+  );
 }
 
 const endpointEvents = (s: Side, state: string, of: Side): CoreEvent[] =>
@@ -202,8 +169,8 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     const before = [await savedEndpoint(a, b), await savedEndpoint(b, a)];
     await a.stop();
     await b.stop();
-    await boot(b, network);
-    await boot(a, network); // B is up: A's very first dial goes to B's endpoint
+    await b.start();
+    await a.start(); // B is up: A's very first dial goes to B's endpoint
     await onEndpoint(a, b);
     await chat(a, b, 'after the restart');
     expect(endpointEvents(a, 'negotiated', b)).toEqual([]);
@@ -227,7 +194,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     await vault.save({ ...vault.state, contacts: [contact(kb)] }, { forget: true });
     vault.close();
     expect(await savedEndpoint(a, b)).toBeUndefined();
-    await Promise.all([boot(a, network), boot(b, network)]);
+    await Promise.all([a.start(), b.start()]);
     await until(
       () =>
         endpointEvents(a, 'negotiated', b).length > 0 &&

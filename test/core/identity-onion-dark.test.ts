@@ -2,19 +2,16 @@
 // whose onions are loopback listeners. A stranger who knows the ID gets "descriptor not found"
 // (like SOCKS 0xF0) while we are dark and reaches us while open; contacts still chat while we are
 // dark (we dial them); the setting survives a restart; an open window closes by itself.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
-import { Messenger } from '../../src/core/messenger.js';
 import { runHeadless } from '../../src/core/headless.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { OnionDescriptorNotFoundError } from '../../src/onion/tor-errors.js';
-import { createVault, openVault } from '../../src/profile/vault.js';
-import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
+import { openVault } from '../../src/profile/vault.js';
+import type { VaultState } from '../../src/profile/vault-state.js';
+import { LoopbackMessenger } from '../support/loopback-messenger.js';
 import { until } from '../support/wait.js';
 
 const network = new LoopbackTorNetwork();
@@ -23,50 +20,19 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-interface Side {
-  readonly key: IdentityKey;
-  readonly address: string;
-  readonly messenger: Messenger;
-  readonly events: CoreEvent[];
-  readonly vaultPath: string;
-  stop(): Promise<void>;
-}
+type Side = LoopbackMessenger;
 
-async function side(
-  key: IdentityKey,
-  patch: (s: VaultState) => VaultState = (s) => s,
-  dir?: string,
-): Promise<Side> {
-  const home = dir ?? (await mkdtemp(join(tmpdir(), 'sotto-dark-')));
-  if (dir === undefined) cleanup.push(() => rm(home, { recursive: true, force: true }));
-  const vaultPath = join(home, 'vault.sotto');
-  const vault =
-    dir === undefined
-      ? await createVault(
-          vaultPath,
-          null,
-          patch(emptyVaultState({ expandedKey: key.expandedKey() })),
-        )
-      : await openVault(vaultPath, null);
-  const messenger = new Messenger({
-    tor: new LoopbackTorProvider({ network }),
-    vault,
-    downloadsDir: home,
-    backoff: { baseMs: 100, capMs: 300, minMs: 50, likelyRejectedMs: 60_000 },
-  });
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await messenger.close();
-    vault.close();
-  };
-  cleanup.push(stop);
-  const events: CoreEvent[] = [];
-  messenger.onEvent((e) => events.push(e));
-  await messenger.start();
-  return { key, address: `ricochet:${key.serviceId}`, messenger, events, vaultPath, stop };
-}
+/** A Messenger on a new profile made from the empty state by `patch`. */
+const side = (key: IdentityKey, patch?: (s: VaultState) => VaultState): Promise<Side> =>
+  LoopbackMessenger.create(
+    {
+      network,
+      key,
+      ...(patch ? { state: patch } : {}),
+      messenger: { backoff: { baseMs: 100, capMs: 300, minMs: 50, likelyRejectedMs: 60_000 } },
+    },
+    cleanup,
+  );
 
 const contactOf = (key: IdentityKey, nickname = 'friend'): VaultState['contacts'][number] => ({
   serviceId: key.serviceId,
@@ -165,21 +131,20 @@ describe('the dark identity onion over the loopback provider', () => {
 
   it('keeps the setting across a restart (dark stays dark, a window stays open until its end)', async () => {
     const key = IdentityKey.generate();
-    const first = await side(key);
-    expect(await identityView(first)).toMatchObject({ mode: 'always', published: true });
-    await first.messenger.dispatch({ type: 'set-identity-online', mode: 'dark' });
-    await first.stop();
-    const home = join(first.vaultPath, '..');
+    const me = await side(key);
+    expect(await identityView(me)).toMatchObject({ mode: 'always', published: true });
+    await me.messenger.dispatch({ type: 'set-identity-online', mode: 'dark' });
+    await me.stop();
 
-    const second = await side(key, undefined, home);
-    expect(await identityView(second)).toMatchObject({ mode: 'dark', published: false });
+    await me.start(); // the same profile, opened again
+    expect(await identityView(me)).toMatchObject({ mode: 'dark', published: false });
     expect(await strangerDial(key.serviceId)).toBeInstanceOf(OnionDescriptorNotFoundError);
-    await second.messenger.dispatch({ type: 'set-identity-online', mode: 'open', minutes: 60 });
-    const until60 = lastIdentity(second)?.until;
-    await second.stop();
+    await me.messenger.dispatch({ type: 'set-identity-online', mode: 'open', minutes: 60 });
+    const until60 = lastIdentity(me)?.until;
+    await me.stop();
 
-    const third = await side(key, undefined, home);
-    expect(await identityView(third)).toMatchObject({
+    await me.start();
+    expect(await identityView(me)).toMatchObject({
       mode: 'open-until',
       until: until60,
       published: true,

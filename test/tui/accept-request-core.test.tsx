@@ -2,24 +2,16 @@
 // nickname — what Ricochet Refresh 3.0.41 always sends (recording session-request-accept-chat) and
 // Sotto by default — is accepted by pressing `y` without typing; the contact list and conversation
 // header show the same default name the core stored. A refused accept leaves the request listed.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CoreEvent } from '../../src/api/core-api.js';
-import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
-import { createVault } from '../../src/profile/vault.js';
-import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
-import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
+import type { VaultState } from '../../src/profile/vault-state.js';
+import { LoopbackMessenger } from '../support/loopback-messenger.js';
 import { renderApp } from './support/render-app.js';
 import { KEY, frameWhere, press, settle, until } from './support/ui.js';
 
-const dirs: string[] = [];
-const messengers: Messenger[] = [];
+const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const m of messengers.splice(0)) await m.close();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  for (const c of cleanup.splice(0).reverse()) await c();
 });
 
 const asker = IdentityKey.generate().serviceId;
@@ -27,19 +19,12 @@ const ASKER = `ricochet:${asker}`;
 const DEFAULT_NAME = asker.slice(0, 8);
 
 async function appOver(patch: (s: VaultState) => VaultState) {
-  const dir = await mkdtemp(join(tmpdir(), 'sotto-ui-accept-'));
-  dirs.push(dir);
-  const key = IdentityKey.generate();
-  const state = emptyVaultState({ expandedKey: key.expandedKey() });
-  const vault = await createVault(join(dir, 'vault.sotto'), null, patch(state));
-  const messenger = new Messenger({
-    tor: new LoopbackTorProvider({ offline: true }),
-    vault,
-    downloadsDir: dir,
-  });
-  messengers.push(messenger);
-  const events: CoreEvent[] = [];
-  messenger.onEvent((e) => events.push(e));
+  // The Messenger is never started: tor never runs, the core only answers the UI's commands.
+  const me = await LoopbackMessenger.create(
+    { tor: { offline: true }, state: patch, start: false },
+    cleanup,
+  );
+  const { messenger, events } = me;
   const r = renderApp({
     core: messenger,
     protectedProfile: false,

@@ -2,18 +2,15 @@
 // the user presses `d`, is warned about the contact who can reach them only on their ID (a Ricochet
 // Refresh contact), cancels, goes dark (a stranger's dial then fails like SOCKS 0xF0), and opens
 // the ID for 30 minutes with one key (`o`); the status bar and the contact list say which.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
-import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { OnionDescriptorNotFoundError } from '../../src/onion/tor-errors.js';
-import { createVault, openVault } from '../../src/profile/vault.js';
-import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
+import { openVault } from '../../src/profile/vault.js';
+import type { VaultState } from '../../src/profile/vault-state.js';
 import { formatClock } from '../../src/tui/state/format.js';
+import { LoopbackMessenger } from '../support/loopback-messenger.js';
 import { renderApp } from './support/render-app.js';
 import { KEY, frameWhere, press, settle, until } from './support/ui.js';
 
@@ -26,27 +23,8 @@ afterEach(async () => {
 const refreshFriend = IdentityKey.generate().serviceId;
 
 async function appOver(patch: (s: VaultState) => VaultState, published: boolean) {
-  const dir = await mkdtemp(join(tmpdir(), 'sotto-ui-dark-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  const key = IdentityKey.generate();
-  const state = emptyVaultState({ expandedKey: key.expandedKey() });
-  const vaultPath = join(dir, 'vault.sotto');
-  const vault = await createVault(vaultPath, null, patch(state));
-  const messenger = new Messenger({
-    tor: new LoopbackTorProvider({ network }),
-    vault,
-    downloadsDir: dir,
-  });
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await messenger.close();
-    vault.close();
-  };
-  cleanup.push(close);
-  const events: CoreEvent[] = [];
-  messenger.onEvent((e) => events.push(e));
+  const me = await LoopbackMessenger.create({ network, state: patch, start: false }, cleanup);
+  const { messenger, events, key, vaultPath } = me;
   const r = renderApp({
     core: messenger,
     protectedProfile: false,
@@ -58,7 +36,7 @@ async function appOver(patch: (s: VaultState) => VaultState, published: boolean)
   cleanup.push(() => Promise.resolve(r.unmount()));
   await settle();
   await messenger.start();
-  return { r, events, messenger, key, vaultPath, close };
+  return { r, events, messenger, key, vaultPath, close: () => me.stop() };
 }
 
 const withRefreshFriend = (s: VaultState): VaultState => ({
