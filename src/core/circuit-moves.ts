@@ -5,7 +5,7 @@
 // arriving on the old link settle what they can, then the rest goes out on the new link with the
 // same wire ids (SendQueue), so the peer sees each message once and in order.
 import type { PeerLink } from './peer-link.js';
-import type { ConnectionManagerOptions } from './connection-manager.js';
+import type { ConnectionManagerOptions } from './connection-manager-options.js';
 import type { FileTransfers } from './file-transfers.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import {

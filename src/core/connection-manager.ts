@@ -3,99 +3,30 @@
 // onion connections within the core's inbound slots (inbound-slots.ts: strangers are evicted before
 // a contact is refused); applies the 3.0.41 duplicate rule; reconnects with backoff; admits unknowns.
 // Routes (docs/SEAMS.md §4, docs/ENDPOINTS.md §2): a contact is dialled along the Route its owner
-// picks, on its identity onion or its endpoint onion (Gosling endpoint handshake first); inbound
-// endpoint streams arrive through acceptEndpointInbound, already the contact's.
+// picks, on its identity onion or its endpoint onion; inbound endpoint streams arrive through
+// acceptEndpointInbound, already the contact's (the route side: connection-routes.ts).
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { RicochetConnection } from '../protocol/connection.js';
-import type { ConnectionEvent, LocalIdentity } from '../protocol/connection-types.js';
-import {
-  DUPLICATE_WINDOW_MS,
-  chooseSurvivingConnection,
-  inboundBeatsPendingOutbound,
-} from '../protocol/duplicate-rule.js';
-import type { TorProvider } from '../onion/tor-provider.js';
-import { ReconnectPolicy, type BackoffOptions, type FailureKind } from './backoff.js';
+import type { RicochetConnection } from '../protocol/connection.js';
+import { DUPLICATE_WINDOW_MS, inboundBeatsPendingOutbound } from '../protocol/duplicate-rule.js';
+import { ReconnectPolicy, type FailureKind } from './backoff.js';
 import { PeerLink } from './peer-link.js';
-import { InboundSlots, type InboundLimits, type InboundLoad } from './inbound-slots.js';
-import type { IdentityKey } from '../identity/identity-key.js';
-import { identityRoute, type Route } from './routes.js';
-import { endpointClientStream, endpointServerStream } from './endpoint-connections.js';
+import { InboundSlots, type InboundLoad } from './inbound-slots.js';
+import {
+  acceptEndpointStream,
+  buildConnection,
+  isOpen,
+  openRoute,
+  routeOf,
+  survivingLink,
+} from './connection-routes.js';
 import { LinkMoves } from './link-moves.js';
-
-export const DEFAULT_MAX_DIALS = 4;
-/** From starting a dial until the peer authenticated (SOCKS, rendezvous, introduction, auth). */
-export const DEFAULT_DIAL_TIMEOUT_MS = 120_000;
-/**
- * A move (`replace`) leaves a link the peer dialled only once it is this much older than the
- * duplicate window, so both peers keep the new connection (docs/PROTOCOL.md, duplicate rule).
- */
-export const MOVE_AGE_MARGIN_MS = 10_000;
-
-export interface ConnectionManagerOptions {
-  readonly tor: TorProvider;
-  readonly identity: LocalIdentity;
-  /** Peers (service ids) we dial: contacts and open outgoing requests that are not blocked. */
-  readonly wantsConnection: (serviceId: string) => boolean;
-  /** Server role: whether an authenticated peer counts as a known contact. */
-  readonly isKnownContact: (serviceId: string) => boolean;
-  /** An unknown peer authenticated to us: may it stay (block list, rate limits)? */
-  readonly admitUnknown: (serviceId: string) => boolean;
-  /** Events of the live connection of `serviceId` (and of unknown inbound peers). */
-  readonly onEvent: (serviceId: string, link: PeerLink, event: ConnectionEvent) => void;
-  /** A connection became the live one for `serviceId` (authenticated, survived the duplicate rule). */
-  readonly onLive: (serviceId: string, link: PeerLink) => void;
-  /**
-   * The live connection of `serviceId` ended; `replacedBy`: a newer connection of the same peer
-   * took its place (the duplicate rule), so the peer did not go offline.
-   */
-  readonly onGone: (serviceId: string, link: PeerLink, replacedBy?: PeerLink) => void;
-  /**
-   * A move (`replace`) succeeded: `next` is live, `previous` drains (its chat acks and messages
-   * still come through `onEvent`) until `onDrained`. No `onGone`: the peer never went offline.
-   */
-  readonly onMoved?: (serviceId: string, previous: PeerLink, next: PeerLink) => void;
-  /** The link a move left has closed: what it left unacked may go on the live link now. */
-  readonly onDrained?: (serviceId: string, previous: PeerLink) => void;
-  /**
-   * An inbound Sotto bulk connection authenticated (docs/PROTOCOL.md "Bulk connections"): it is
-   * handed over here and never becomes live; without this hook it is closed.
-   */
-  readonly onBulk?: (serviceId: string, link: PeerLink, known: boolean) => void;
-  /** Every later event of such a link, `closed` included. */
-  readonly onBulkEvent?: (serviceId: string, link: PeerLink, event: ConnectionEvent) => void;
-  /** A dial failed before authentication (network). */
-  readonly onDialFailed?: (serviceId: string, error: unknown) => void;
-  /**
-   * Our own mistake, not the network's: a connection could not even be set up (e.g. the
-   * RicochetConnection refused its options). The socket is closed; the owner reports it.
-   */
-  readonly onError?: (error: unknown) => void;
-  readonly features?: readonly string[];
-  /** Where to dial a peer (default: its identity onion); endpoint routes need `endpointIdentity`. */
-  readonly routeFor?: (serviceId: string) => Route;
-  /** Our identity key, for the Gosling endpoint handshake's proof. */
-  readonly endpointIdentity?: IdentityKey;
-  /** How a dial along a route ended: authenticated, or not (`upgrade`: a move, see upgrade()). */
-  readonly onRouteResult?: (
-    serviceId: string,
-    route: Route,
-    result: { readonly ok: boolean; readonly upgrade: boolean; readonly error?: unknown },
-  ) => void;
-  /**
-   * A file transfer runs on `link`. A live connection replaced by an endpoint one while busy is
-   * kept open, no longer live, until its transfers end (its events still reach onEvent), then
-   * closed; `onReleased` is told when it is gone.
-   */
-  readonly isBusy?: (link: PeerLink) => boolean;
-  readonly onReleased?: (serviceId: string, link: PeerLink) => void;
-  readonly maxDials?: number;
-  readonly dialTimeoutMs?: number;
-  readonly backoff?: Partial<BackoffOptions>;
-  readonly inboundLimits?: Partial<InboundLimits>;
-  readonly drainTimeoutMs?: number;
-  readonly now?: () => number;
-}
+import {
+  DEFAULT_DIAL_TIMEOUT_MS,
+  DEFAULT_MAX_DIALS,
+  MOVE_AGE_MARGIN_MS,
+  type ConnectionManagerOptions,
+} from './connection-manager-options.js';
 
 interface Dial {
   readonly abort: AbortController;
@@ -136,10 +67,7 @@ export class ConnectionManager {
         ...(options.onDrained ? { onDrained: options.onDrained } : {}),
         onEvent: (peer, link, event) => this.#o.onEvent(peer, link, event),
         gone: (peer, link) => this.#gone(peer, link),
-        closed: (link) => {
-          this.#links.delete(link);
-          this.#slots.remove(link);
-        },
+        closed: (link) => this.#forgetLink(link),
       },
       options.drainTimeoutMs,
     );
@@ -230,8 +158,7 @@ export class ConnectionManager {
       socket.destroy();
       return;
     }
-    const connection = this.#connection('server', undefined, false, socket);
-    if (connection) this.#slots.add(this.#attach(socket, connection, undefined));
+    this.#serve(socket);
   }
 
   /**
@@ -242,37 +169,25 @@ export class ConnectionManager {
     const live = this.#live.get(serviceId);
     if (this.#stopped || !this.#torUp || live === undefined || this.#dials.has(serviceId)) return;
     if (live.connection.isEndpointSession) return;
-    if (this.#routeOf(serviceId).via !== 'endpoint') return;
+    if (routeOf(this.#o, serviceId).via !== 'endpoint') return;
     this.#dial(serviceId, live, true); // a move (link-moves.ts), to the endpoint route
   }
 
   /** An inbound stream on the endpoint onion `endpointServiceId` we host for `contact`. */
   acceptEndpointInbound(socket: Duplex, contact: string, endpointServiceId: string): void {
-    const slot = this.#stopped ? undefined : this.#slots.admitContact();
-    if (slot === undefined) {
-      socket.destroy();
-      return;
-    }
-    const abort = new AbortController();
-    this.#handshakes.add(abort);
-    const opts = { endpointServiceId, contact, now: this.#now, signal: abort.signal };
-    endpointServerStream(socket, opts).then(
-      (remainder) => {
-        this.#handshakes.delete(abort);
-        slot.release();
+    acceptEndpointStream(socket, contact, endpointServiceId, {
+      slots: this.#slots,
+      handshakes: this.#handshakes,
+      now: this.#now,
+      stopped: () => this.#stopped,
+      accepted: (remainder) => {
         if (this.#stopped || !this.#o.isKnownContact(contact)) {
           socket.destroy();
           return;
         }
-        const connection = this.#connection('server', contact, true, socket);
-        if (connection) this.#slots.add(this.#attach(socket, connection, undefined, remainder));
+        this.#serve(socket, contact, remainder);
       },
-      () => {
-        // A failed proof, a stranger with the key, a timeout: the socket is already closed.
-        this.#handshakes.delete(abort);
-        slot.release();
-      },
-    );
+    });
   }
 
   /** Close everything and stop dialling. */
@@ -308,47 +223,28 @@ export class ConnectionManager {
     this.#timer.unref();
   }
 
-  #routeOf(serviceId: string): Route {
-    const route = this.#o.routeFor?.(serviceId) ?? identityRoute(serviceId);
-    return route.via === 'endpoint' && this.#o.endpointIdentity === undefined
-      ? identityRoute(serviceId)
-      : route;
-  }
-
-  /** A new RicochetConnection (throws if it refuses its options: our mistake). */
-  #build(role: 'client' | 'server', peer: string | undefined, endpoint: boolean) {
-    return new RicochetConnection({
-      role,
-      identity: this.#o.identity,
-      ...(role === 'client' && peer !== undefined ? { peerServiceId: peer } : {}),
-      ...(endpoint && peer !== undefined ? { endpointPeer: peer } : {}),
-      isKnownContact: (id) => this.#o.isKnownContact(id),
-      now: this.#now,
-      random: (n) => new Uint8Array(randomBytes(n)),
-      ...(this.#o.features ? { features: this.#o.features } : {}),
-    });
-  }
-
-  /** A server-side connection, or undefined (socket closed, reported) if it refuses. */
-  #connection(
-    role: 'server',
-    peer: string | undefined,
-    endpoint: boolean,
-    socket: Duplex,
-  ): RicochetConnection | undefined {
+  /**
+   * A server-side link on `socket`, counted in the inbound slots (`endpointPeer`: an endpoint
+   * stream of that contact). If its connection refuses its options (our mistake) the socket is
+   * closed and the error reported.
+   */
+  #serve(socket: Duplex, endpointPeer?: string, remainder?: Uint8Array): void {
+    let connection: RicochetConnection;
     try {
-      return this.#build(role, peer, endpoint);
+      const endpoint = endpointPeer !== undefined;
+      connection = buildConnection(this.#o, 'server', endpointPeer, endpoint, this.#now);
     } catch (error) {
       socket.destroy();
       this.#o.onError?.(error);
-      return undefined;
+      return;
     }
+    this.#slots.add(this.#attach(socket, connection, undefined, remainder));
   }
 
   #dial(serviceId: string, replaces?: PeerLink, upgrade = false): void {
     const abort = new AbortController();
     const dial: Dial = replaces ? { abort, upgrade, replaces } : { abort, upgrade };
-    const route = this.#routeOf(serviceId);
+    const route = routeOf(this.#o, serviceId);
     const endpoint = route.via === 'endpoint';
     this.#dials.set(serviceId, dial);
     const timeout = setTimeout(
@@ -371,15 +267,8 @@ export class ConnectionManager {
     };
     abort.signal.addEventListener('abort', () => dial.link?.destroy(), { once: true });
     // A move renews the key (a fresh circuit); endpoint dials use a key of their own.
-    const key = this.#moves.isolationKey(serviceId);
-    const isolation = endpoint ? key.replace(/^contact:/, 'endpoint:') : key;
-    const connected = async (socket: Duplex): Promise<void> => {
-      let remainder: Uint8Array | undefined;
-      if (endpoint) {
-        const identity = this.#o.endpointIdentity as IdentityKey;
-        const opts = { identity, endpointServiceId: route.serviceId, now: this.#now };
-        remainder = await endpointClientStream(socket, { ...opts, signal: abort.signal });
-      }
+    const isolation = this.#moves.isolationKey(serviceId);
+    const connected = ({ socket, remainder }: { socket: Duplex; remainder?: Uint8Array }) => {
       if (abort.signal.aborted || this.#stopped) {
         socket.destroy();
         fail(abort.signal.reason);
@@ -387,7 +276,7 @@ export class ConnectionManager {
       }
       let connection: RicochetConnection;
       try {
-        connection = this.#build('client', serviceId, endpoint);
+        connection = buildConnection(this.#o, 'client', serviceId, endpoint, this.#now);
       } catch (error) {
         socket.destroy();
         fail(error, true); // not the network: never reported as "could not reach"
@@ -405,8 +294,7 @@ export class ConnectionManager {
       dial.link = this.#attach(socket, connection, settled, remainder);
       if (replaces !== undefined) this.#moves.dialled(dial.link, replaces);
     };
-    this.#o.tor
-      .connect(route.serviceId, route.port, isolation, abort.signal)
+    openRoute(this.#o.tor, this.#o, route, isolation, this.#now, abort.signal)
       .then(connected)
       .catch((error: unknown) => fail(error));
   }
@@ -442,16 +330,12 @@ export class ConnectionManager {
           return this.#moves.drainEvent(peer, l, event);
         }
         if (l.connection.purpose === 'bulk' && peer !== undefined) {
-          if (event.type === 'closed') {
-            this.#links.delete(l);
-            this.#slots.remove(l);
-          }
+          if (event.type === 'closed') this.#forgetLink(l);
           this.#o.onBulkEvent?.(peer, l, event);
           return;
         }
         if (event.type === 'closed') {
-          this.#links.delete(l);
-          this.#slots.remove(l);
+          this.#forgetLink(l);
           settle(false);
           if (peer !== undefined && this.#draining.delete(l)) this.#o.onReleased?.(peer, l);
           if (peer !== undefined && this.#live.get(peer) === l) {
@@ -497,28 +381,14 @@ export class ConnectionManager {
     }
     const existing = this.#live.get(peer);
     if (existing !== undefined && existing !== link) {
-      const candidate = (l: PeerLink): Parameters<typeof chooseSurvivingConnection>[0] => ({
-        clientServiceId: l.connection.role === 'client' ? me : peer,
-        serverServiceId: l.connection.role === 'client' ? peer : me,
-        establishedAt: l.authenticatedAt ?? this.#now(),
-        connected: !l.closed && l.connection.state === 'open',
-      });
-      // An endpoint connection beats an identity one (both peers see the same pair, so both
-      // keep the endpoint one); between two of a kind, the 3.0.41 rule.
-      const endpoint = (l: PeerLink): boolean => l.connection.isEndpointSession;
-      const existingAlive = !existing.closed && existing.connection.state === 'open';
-      const survivor =
-        existingAlive && endpoint(existing) !== endpoint(link)
-          ? endpoint(existing)
-            ? 'existing'
-            : 'incoming'
-          : chooseSurvivingConnection(candidate(existing), candidate(link), me, this.#now());
+      const survivor = survivingLink(existing, link, me, peer, this.#now());
       if (survivor === 'existing') {
         link.close();
         return;
       }
       this.#live.delete(peer);
-      if (existingAlive && endpoint(link) && (this.#o.isBusy?.(existing) ?? false)) {
+      const toEndpoint = link.connection.isEndpointSession;
+      if (isOpen(existing) && toEndpoint && (this.#o.isBusy?.(existing) ?? false)) {
         this.#draining.add(existing); // a move to the endpoint never cuts a transfer
       } else if (this.#moves.takeOver(peer, existing, link)) {
         // a move: the old link drains until the peer closes it (link-moves.ts)
@@ -536,6 +406,12 @@ export class ConnectionManager {
       peerServiceId: peer,
       isKnownContact: known,
     });
+  }
+
+  /** A link closed: it no longer counts (links, inbound slots). */
+  #forgetLink(link: PeerLink): void {
+    this.#links.delete(link);
+    this.#slots.remove(link);
   }
 
   /** The live link of `peer` ended for good: reconnect soon, tell the owner. */

@@ -69,6 +69,11 @@ export class EndpointNegotiator {
       case 'features-enabled':
         this.maybeStart(contact, link);
         return false;
+      case 'contact-request-response':
+        // A request accepted on this link: features were enabled while the peer was still a
+        // stranger (no negotiation then), so the link only now allows it.
+        if (event.status === 'accepted') this.maybeStart(contact, link);
+        return false;
       case 'endpoint-channel-opened':
         // Ours: the client's first message is already queued on it. The peer's: serve it.
         if (event.direction === 'inbound') this.#serve(contact, link, event.channelId);

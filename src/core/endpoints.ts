@@ -138,11 +138,6 @@ export class Endpoints {
     if (event.type === 'features-enabled' && identityLink && this.#o.book.peer(contact)) {
       this.#scheduleUpgrade(contact, 0);
     }
-    // A contact request accepted on this link: features were enabled while the peer was still a
-    // stranger (no negotiation then), so the link only now allows it.
-    if (event.type === 'contact-request-response' && event.status === 'accepted') {
-      this.negotiator.maybeStart(contact, link);
-    }
     return this.negotiator.handle(contact, link, event);
   }
 

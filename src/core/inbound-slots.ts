@@ -88,14 +88,7 @@ export class InboundSlots {
       const strangers = this.#strangers();
       const taken = this.#links.size + this.#pendingContacts;
       if (strangers.length < maxStrangers && taken < maxInbound) return true;
-      const victim = strangers.find((l) => l.connection.isAuthenticated) ?? strangers[0];
-      if (victim === undefined) {
-        this.#refused++;
-        return false;
-      }
-      this.remove(victim);
-      this.#evicted++;
-      victim.destroy();
+      if (!this.#evictOne(strangers)) return false;
     }
   }
 
@@ -106,15 +99,7 @@ export class InboundSlots {
    */
   admitContact(): { release: () => void } | undefined {
     while (this.#links.size + this.#pendingContacts >= this.limits.maxInbound) {
-      const strangers = this.#strangers();
-      const victim = strangers.find((l) => l.connection.isAuthenticated) ?? strangers[0];
-      if (victim === undefined) {
-        this.#refused++;
-        return undefined;
-      }
-      this.remove(victim);
-      this.#evicted++;
-      victim.destroy();
+      if (!this.#evictOne(this.#strangers())) return undefined;
     }
     this.#pendingContacts++;
     let released = false;
@@ -151,6 +136,22 @@ export class InboundSlots {
       this.#evicted++;
       held.close();
     }
+  }
+
+  /**
+   * Evicts (destroys) the oldest stranger that authenticated (its request, if any, is recorded),
+   * else the oldest one; false (a refusal, counted) when there is none: every slot is a contact's.
+   */
+  #evictOne(strangers: readonly PeerLink[]): boolean {
+    const victim = strangers.find((l) => l.connection.isAuthenticated) ?? strangers[0];
+    if (victim === undefined) {
+      this.#refused++;
+      return false;
+    }
+    this.remove(victim);
+    this.#evicted++;
+    victim.destroy();
+    return true;
   }
 
   #strangers(): PeerLink[] {

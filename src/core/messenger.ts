@@ -2,39 +2,31 @@
 // models, publishes our onion, keeps connections through the ConnectionManager, and maps every
 // CoreCommand to actions and every Ricochet connection event to CoreEvents (notes "Messenger").
 // Commands run in commands.ts, the contact-request flow in contact-requests.ts, vault writes in
-// vault-saver.ts.
-import { randomBytes } from 'node:crypto';
+// messenger-persistence.ts, the connection side is wired in messenger-links.ts.
 import type { CoreCommand, CoreEvent, MessengerCore, RicochetId } from '../api/core-api.js';
 import { errorEvent } from './error-events.js';
 import { runCommand, type CommandContext } from './commands.js';
 import { ContactRequests } from './contact-requests.js';
-import { ConnectionManager } from './connection-manager.js';
+import type { ConnectionManager } from './connection-manager.js';
 import type { InboundLimits, InboundLoad } from './inbound-slots.js';
 import type { IncomingRequestLimits } from '../contacts/incoming-requests.js';
-import { FileTransfers } from './file-transfers.js';
-import { BulkLinks, type BulkStats } from './bulk-links.js';
-import { PeerLink } from './peer-link.js';
-import { SendQueue } from './send-queue.js';
+import type { FileTransfers } from './file-transfers.js';
+import type { BulkLinks, BulkStats } from './bulk-links.js';
+import type { PeerLink } from './peer-link.js';
+import { MessageDelivery } from './message-delivery.js';
 import type { BackoffOptions } from './backoff.js';
-import {
-  modelFromVault,
-  toAddress,
-  toServiceId,
-  vaultFromModel,
-  type CoreModel,
-} from './vault-mapping.js';
+import { toAddress, toServiceId, type CoreModel } from './vault-mapping.js';
 import { IdentityKey } from '../identity/identity-key.js';
 import type { TorProvider } from '../onion/tor-provider.js';
 import { identityOnionOf, type IdentityOnion } from './identity-onion.js';
 import { TorSupervisor } from './tor-supervisor.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
-import { replayQueueJournal, type QueueJournal } from '../profile/queue-journal.js';
-import { DebouncedVaultSaver } from './vault-saver.js';
-import { Endpoints } from './endpoints.js';
-import { ENDPOINTS_FEATURE, SOTTO_FEATURES } from '../protocol/connection-types.js';
-import { CircuitMoves, type CircuitSettings } from './circuit-moves.js';
-import { HistoryWriter } from './history-writer.js';
+import type { QueueJournal } from '../profile/queue-journal.js';
+import type { Endpoints } from './endpoints.js';
+import type { CircuitMoves, CircuitSettings } from './circuit-moves.js';
+import { loadModel, MessengerStore } from './messenger-persistence.js';
+import { messengerLinks } from './messenger-links.js';
 
 export interface MessengerOptions {
   readonly tor: TorProvider & { restart?(signal?: AbortSignal): Promise<void> };
@@ -63,8 +55,6 @@ export interface MessengerOptions {
   readonly now?: () => number;
 }
 
-const random01 = (): number => randomBytes(4).readUInt32BE() / 2 ** 32;
-
 export class Messenger implements MessengerCore {
   readonly address: RicochetId;
   readonly #o: MessengerOptions;
@@ -79,8 +69,8 @@ export class Messenger implements MessengerCore {
   readonly #unsubscribeTor: () => void;
   readonly #identity: IdentityOnion;
   readonly #endpoints: Endpoints;
-  readonly #saver: DebouncedVaultSaver;
-  readonly #history: HistoryWriter;
+  readonly #store: MessengerStore;
+  readonly #delivery: MessageDelivery;
   #closed = false;
   readonly #supervisor: TorSupervisor;
   readonly #requests: ContactRequests;
@@ -93,98 +83,63 @@ export class Messenger implements MessengerCore {
     this.#key = IdentityKey.fromExpandedKey(options.vault.state.identity.expandedKey); // a copy
     this.address = toAddress(this.#key.serviceId);
     const journal = options.queueJournal;
-    const saved = options.vault.state;
-    this.#model = modelFromVault(
-      journal === undefined
-        ? saved
-        : replayQueueJournal(saved, journal.pendingAfter(saved.queueJournal)),
+    const model = loadModel(
+      options.vault,
+      journal,
       this.#key.serviceId,
       this.#now(),
       options.incomingLimits,
-    ).model;
-    this.#saver = new DebouncedVaultSaver({
-      debounceMs: options.saveDebounceMs ?? 100,
-      snapshot: () => {
-        const state = vaultFromModel(this.#model, options.vault.state, this.#now());
-        return journal === undefined ? state : { ...state, queueJournal: journal.mark() };
-      },
-      save: async (state, saveOptions) => {
-        await options.vault.save(state, saveOptions);
-        // The journal records this state holds may go (at once after a deletion).
-        if (journal !== undefined && state.queueJournal !== undefined) {
-          await journal.folded(state.queueJournal, saveOptions);
-        }
-      },
+    );
+    this.#model = model;
+    this.#store = new MessengerStore({
+      vault: options.vault,
+      journal,
+      model,
+      now: this.#now,
+      saveDebounceMs: options.saveDebounceMs ?? 100,
       onError: (error) => this.#emit(errorEvent(error)),
       isClosed: () => this.#closed,
+      pruneGone: () => this.#pruneGone(),
     });
-    this.#history = new HistoryWriter(options.vault, this.#model, (error) =>
-      this.#emit(errorEvent(error)),
-    );
-    this.#model.conversations.onChange = (address, change) =>
-      this.#history.changed(address, change);
-    const key = this.#key;
-    const identity = { serviceId: key.serviceId, sign: (m: Uint8Array) => key.sign(m) };
-    this.#bulk = new BulkLinks({ ...options, identity, files: () => this.#files, now: this.#now });
-    const emit = (e: CoreEvent): void => this.#emit(e);
-    this.#files = new FileTransfers(emit, options.downloadsDir, this.#now, this.#bulk);
     const isContact = (id: string): boolean => {
-      const c = this.#model.book.get(toAddress(id));
+      const c = model.book.get(toAddress(id));
       return c !== undefined && !c.blocked;
     };
     this.#isContact = isContact;
-    this.#endpoints = new Endpoints({
-      tor: options.tor,
-      identity: key,
-      book: this.#model.endpoints,
-      enabled: (options.features ?? SOTTO_FEATURES).includes(ENDPOINTS_FEATURE),
+    const links = messengerLinks(options, {
+      key: this.#key,
+      model,
       now: this.#now,
-      manager: () => this.#manager,
+      emit: (e) => this.#emit(e),
+      guard: (action) => this.#guard(action),
+      changed: () => this.#changed(),
       isContact,
-      busy: (link) => this.#files.activeOn(link),
+      wantsConnection: (a) => this.#wantsConnection(a),
+      admitUnknown: (a) => this.#admitUnknown(a),
+      onEvent: (a, link, event) => this.#onConnectionEvent(a, link, event),
+      onGone: (a, link, next) => this.#onGone(a, link, next),
+      onDialFailed: (a) => this.#onDialFailed(a),
+      resume: (a) => this.#delivery.sendQueued(a),
+    });
+    this.#manager = links.manager;
+    this.#endpoints = links.endpoints;
+    this.#moves = links.moves;
+    this.#bulk = links.bulk;
+    this.#files = links.files;
+    this.#delivery = new MessageDelivery({
+      model,
+      manager: this.#manager,
+      moves: this.#moves,
+      now: this.#now,
       changed: () => this.#changed(),
       emit: (e) => this.#emit(e),
     });
-    const moves = (this.#moves = new CircuitMoves({
-      now: this.#now,
-      replace: (id) => this.#manager.replace(id),
-      files: this.#files,
-      resume: (id) => this.#guard(() => this.#sendQueued(toAddress(id))),
-      settings: options.circuits,
-    }));
-    this.#manager = new ConnectionManager({
-      tor: options.tor,
-      identity,
-      wantsConnection: (id) => this.#wantsConnection(toAddress(id)),
-      isKnownContact: isContact,
-      routeFor: (id) => this.#endpoints.routes.route(id),
-      endpointIdentity: key,
-      onRouteResult: (id, route, result) =>
-        this.#guard(() => this.#endpoints.routeResult(id, route, result)),
-      admitUnknown: (id) => this.#admitUnknown(toAddress(id)),
-      onEvent: (id, link, event) =>
-        this.#guard(() => {
-          moves.onEvent(id, link, event);
-          this.#onConnectionEvent(toAddress(id), link, event);
-        }),
-      ...moves.managerHooks(),
-      onBulk: (id, link, known) => this.#bulk.adopt(id, link, known),
-      onBulkEvent: (id, link, e) => this.#bulk.onLinkEvent(id, link, e),
-      onGone: (id, link, next) => this.#guard(() => this.#onGone(toAddress(id), link, next)),
-      isBusy: (link) => this.#files.activeOn(link),
-      onReleased: (_id, link) => this.#guard(() => this.#files.linkGone(link)),
-      onDialFailed: (id) => this.#guard(() => this.#onDialFailed(toAddress(id))),
-      onError: (error) => this.#emit(errorEvent(error)),
-      ...(options.features ? { features: options.features } : {}),
-      ...(options.backoff ? { backoff: options.backoff } : {}),
-      ...(options.inboundLimits ? { inboundLimits: options.inboundLimits } : {}),
-      now: this.#now,
-    });
+    const key = this.#key;
     this.#identity = identityOnionOf({
       tor: options.tor,
       key,
       manager: this.#manager,
-      model: this.#model,
+      model,
       now: this.#now,
       changed: () => this.#changed(),
       hasEndpoint: (a) => this.#endpoints.hasEndpoint(toServiceId(a)),
@@ -211,44 +166,11 @@ export class Messenger implements MessengerCore {
       now: this.#now,
       emit: (e) => this.#emit(e),
       emitAll: (e) => this.#emitAll(e),
-      persistence: {
-        changed: () => this.#changed(),
-        persist: async () => {
-          this.#changed();
-          await this.flush();
-        },
-        persistQueued: async (address, message) => {
-          if (journal !== undefined) {
-            try {
-              await journal.append({
-                serviceId: toServiceId(address),
-                localId: message.localId,
-                text: message.text,
-                at: message.composedAt,
-              });
-              return this.#changed(); // folded into the vault by the next (debounced) save
-            } catch (error) {
-              this.#emit(errorEvent(error)); // the journal failed: save the whole vault instead
-            }
-          }
-          this.#changed();
-          await this.flush();
-        },
-        persistDeletion: async (address) => {
-          this.#pruneGone();
-          await this.#saver.saveNow({ forget: true });
-          await this.#history.shred(address);
-        },
-        historyEnabled: (address) => this.#history.enabled(address),
-      },
-      delivery: {
-        queue: (a) => this.#queue(a),
-        sendQueued: (a) => this.#sendQueued(a),
-        messageState: (a, id, state) => this.#messageState(a, id, state),
-      },
+      persistence: this.#store,
+      delivery: this.#delivery,
       links: {
         refuseLink: (a) => this.#requests.refuseLink(a),
-        knownLink: (a) => this.#knownLink(a),
+        knownLink: (a) => this.#delivery.knownLink(a),
       },
       identity: this.#identity,
       close: () => this.close(),
@@ -319,66 +241,14 @@ export class Messenger implements MessengerCore {
   }
 
   /** Writes pending state changes to the vault now. */
-  async flush(): Promise<void> {
-    await this.#saver.flush();
-    await this.#history.settled();
+  flush(): Promise<void> {
+    return this.#store.flush();
   }
 
   // ---- commands ----
 
   #run(command: CoreCommand): Promise<void> {
     return runCommand(this.#context, command);
-  }
-
-  #queue(address: RicochetId): SendQueue {
-    let q = this.#model.queues.get(address);
-    if (q === undefined) {
-      // Saved outgoing history is keyed by local id: a new queue continues after it.
-      const lastId = this.#model.conversations.of(address).lastOutgoingId();
-      q = new SendQueue({ firstLocalId: lastId + 1 });
-      this.#model.queues.set(address, q);
-    }
-    return q;
-  }
-
-  /** The live connection of an accepted contact, if it is a known-contact connection. */
-  #knownLink(address: RicochetId): PeerLink | undefined {
-    const link = this.#manager.live(toServiceId(address));
-    return link !== undefined && link.connection.isKnownContact ? link : undefined;
-  }
-
-  #sendQueued(address: RicochetId): void {
-    const q = this.#queue(address);
-    const link = this.#knownLink(address);
-    if (link === undefined || !q.connected || this.#moves.holdsSending(link)) return;
-    const batch = q.takeSendable(this.#now());
-    for (const [i, m] of batch.entries()) {
-      // Only a message on the wire is `sent`: one the connection refused (it is closing, too many
-      // unacknowledged) stays as it was and goes out on a later try, once (same wire id).
-      let wireId: number | undefined;
-      try {
-        wireId = link.run((c) =>
-          c.sendChatMessage(m.text, { id: m.wireId, timeDelta: m.timeDelta }),
-        );
-      } finally {
-        if (wireId === undefined) for (const rest of batch.slice(i)) q.notSent(rest.localId);
-      }
-      if (wireId === undefined) return;
-      this.#moves.sent(link, wireId);
-      this.#messageState(address, m.localId, 'sent');
-    }
-  }
-
-  #messageState(
-    address: RicochetId,
-    id: number,
-    state: 'queued' | 'sent' | 'delivered' | 'failed',
-  ): void {
-    this.#model.conversations.of(address).setOutgoingState(id, state);
-    // The queue's state (wire id once sent, failed after the last try) is what a restart resumes
-    // from: every transition is saved, or a crash could re-send a failed message.
-    this.#changed();
-    this.#emit({ type: 'message-state', address, id, state });
   }
 
   // ---- connection events ----
@@ -410,9 +280,7 @@ export class Messenger implements MessengerCore {
       case 'contact-request-closed-while-pending':
         return this.#requests.onClosedWhilePending(address, link);
       case 'chat-ready':
-        this.#queue(address).onConnected(random01);
-        this.#moves.onChatReady(toServiceId(address), link); // may resume a move's sending
-        return this.#sendQueued(address);
+        return this.#delivery.chatReady(address, link);
       case 'chat-message': {
         const view = this.#model.conversations
           .of(address)
@@ -428,15 +296,8 @@ export class Messenger implements MessengerCore {
         });
         return; // saved by the history log (HistoryWriter), not by a vault save
       }
-      case 'chat-ack': {
-        const m = this.#queue(address).onAck(event.id, event.accepted);
-        if (m === undefined) return;
-        this.#messageState(address, m.localId, m.state);
-        if (m.state === 'delivered') this.#emit({ type: 'delivered', address, id: m.localId });
-        this.#changed();
-        // A message the connection held back (too many unacknowledged) may go now.
-        return this.#sendQueued(address);
-      }
+      case 'chat-ack':
+        return this.#delivery.acked(address, event.id, event.accepted);
       default:
         return;
     }
@@ -471,8 +332,7 @@ export class Messenger implements MessengerCore {
     if (replacedBy?.connection.isKnownContact !== true) {
       this.#emitAll(this.#model.book.setOnline(address, false));
     }
-    const q = this.#model.queues.get(address);
-    for (const m of q?.onDisconnected() ?? []) this.#messageState(address, m.localId, 'failed');
+    this.#delivery.disconnected(address);
   }
 
   #onDialFailed(address: RicochetId): void {
@@ -488,8 +348,7 @@ export class Messenger implements MessengerCore {
   // ---- state and events ----
 
   #changed(): void {
-    this.#pruneGone();
-    this.#saver.changed();
+    this.#store.changed();
   }
 
   /** A removed or blocked contact's endpoint and bulk links go at once. */
