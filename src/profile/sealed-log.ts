@@ -4,8 +4,8 @@
 // once the record is on disk (appends made while a write is under way share the next write and
 // fdatasync: group commit, so a flood of appends costs one fdatasync per batch); a compaction
 // writes a whole new file (temp, fsync, atomic rename, fsync of the directory). Opening reads and
-// authenticates every record; a torn last record is dropped (reported, never fatal) and cut by the
-// next append. Files are 0600.
+// authenticates every record (optionally in slices that yield to the event loop); a torn last
+// record is dropped (reported, never fatal) and cut by the next append. Files are 0600.
 import { constants } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { readBoundedFrom } from '../fs/read-bounded.js';
@@ -18,6 +18,7 @@ import {
   encodeLogHeader,
   newLogHeader,
   parseLog,
+  parseLogInSlices,
   sealRecord,
   type LogHeader,
   type LogIdentity,
@@ -34,6 +35,11 @@ export interface SealedLogOptions extends LogIdentity {
   readonly maxRecordBytes?: number;
   /** Bound on the file (default 256 MiB); a larger file is refused before it is read. */
   readonly maxFileBytes?: number;
+  /**
+   * Open the records in slices of a few milliseconds, yielding to the event loop between them
+   * (a large log opened while Sotto runs); the default opens them in one go.
+   */
+  readonly inSlices?: boolean;
 }
 
 export interface SealedLog {
@@ -144,7 +150,11 @@ export async function openSealedLog(path: string, options: SealedLogOptions): Pr
     try {
       if (read.truncated) throw new SealedLogCorruptedError('too-large', 'the file grew');
       const file = new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length);
-      const parsed = parseLog(file, id, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
+      const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+      const parsed =
+        options.inSlices === true
+          ? await parseLogInSlices(file, id, maxRecordBytes)
+          : parseLog(file, id, maxRecordBytes);
       const state = {
         header: parsed.header,
         count: parsed.records.length,
