@@ -298,8 +298,11 @@ function makeLog(
           for (const p of mine) p.reject(error);
         });
       }),
-    compact: (records) =>
-      serial(async () => {
+    compact: (records) => {
+      // Appends from now on go after the compaction, into the new file: one joining a batch
+      // queued before it would be written to the old file and then replaced away.
+      batch = null;
+      return serial(async () => {
         const header = newLogHeader(id.logId);
         const file = wholeFile(id, header, records, maxRecordBytes);
         await writeFileAtomic(path, file, { keepPrevious: false });
@@ -310,7 +313,8 @@ function makeLog(
           size: file.length,
           bytesBeyond: false,
         });
-      }),
+      });
+    },
     release: () => queued(dropHandle),
     close: () =>
       queued(async () => {
