@@ -131,7 +131,7 @@ export function replayHistory(
 export async function replayHistoryInSlices(
   records: readonly Uint8Array[],
   max: number = LIMITS.historyPerContact,
-  sliceMs = 8,
+  sliceMs = 4,
 ): Promise<ReplayedHistory> {
   const replayer = new Replayer(max);
   let i = 0;
