@@ -74,6 +74,12 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const encodeAll = (messages: readonly HistoryMessageRecord[]): Uint8Array[] =>
   messages.map((message) => encodeHistoryChange({ kind: 'message', message }));
 
+interface WaitingAppend {
+  readonly record: Uint8Array;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export interface HistoryLogsHooks {
   /** Seal the small state with the current refs (`forget`: in every copy of the vault). */
   persistRefs(forget: boolean): Promise<void>;
@@ -92,6 +98,7 @@ export class HistoryLogs {
   readonly #loads = new Map<string, Promise<LoadedHistory>>(); // first loads, shared
   readonly #recovered = new Map<string, HistoryMessageRecord[]>(); // saved, but not shown
   readonly #problems: HistoryProblem[] = [];
+  readonly #waitingAppends = new Map<string, WaitingAppend[]>(); // the next turn's changes
   #hooks: HistoryLogsHooks | undefined;
 
   private constructor(dir: string, profileId: Uint8Array, refs: Map<string, HistoryLogRef>) {
@@ -141,12 +148,7 @@ export class HistoryLogs {
   history(serviceId: string): ConversationHistory {
     const logs = this.#logs;
     return {
-      append: (change) =>
-        this.#serial(serviceId, async () => {
-          const log = (await this.#existing(serviceId)) ?? (await this.#create(serviceId, []));
-          await log.append(encodeHistoryChange(change));
-          this.#used(serviceId);
-        }),
+      append: (change) => this.#append(serviceId, change),
       load: () => this.#load(serviceId),
       read: () =>
         this.#serial(serviceId, async () => {
@@ -168,6 +170,35 @@ export class HistoryLogs {
         return logs.get(serviceId)?.count ?? 0;
       },
     };
+  }
+
+  /**
+   * One change, in turn with the conversation's loads, compactions and shreds. Changes made while
+   * an earlier one is being written wait together and go to the log at once, so they share one
+   * write and fdatasync (the log's group commit) instead of one fdatasync each.
+   */
+  async #append(serviceId: string, change: HistoryChange): Promise<void> {
+    const record = encodeHistoryChange(change); // an invalid change rejects here, alone
+    let batch = this.#waitingAppends.get(serviceId);
+    if (batch === undefined) {
+      const appends: WaitingAppend[] = [];
+      batch = appends;
+      void this.#serial(serviceId, async () => {
+        if (this.#waitingAppends.get(serviceId) === appends) this.#waitingAppends.delete(serviceId);
+        try {
+          const log = (await this.#existing(serviceId)) ?? (await this.#create(serviceId, []));
+          // Issued together: they join one batch of the log (one write, one fdatasync).
+          const written = appends.map((a) => log.append(a.record).then(a.resolve, a.reject));
+          this.#used(serviceId);
+          await Promise.all(written);
+        } catch (error) {
+          for (const a of appends) a.reject(error);
+        }
+      });
+      this.#waitingAppends.set(serviceId, appends); // after #serial, which closes the last batch
+    }
+    const appends = batch;
+    await new Promise<void>((resolve, reject) => appends.push({ record, resolve, reject }));
   }
 
   /** Waits for every pending write (a flush). */
@@ -198,7 +229,12 @@ export class HistoryLogs {
     return { key: ref.key, logId: ref.logId, profileId: this.#profileId };
   }
 
+  /**
+   * Runs `task` after everything asked of this conversation so far. Changes asked from now on
+   * wait for the next turn (none joins a batch queued before this task).
+   */
   #serial<T>(serviceId: string, task: () => Promise<T>): Promise<T> {
+    this.#waitingAppends.delete(serviceId);
     const previous = this.#chains.get(serviceId) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(task);
     this.#chains.set(serviceId, run);

@@ -114,6 +114,28 @@ describe('history logs', () => {
     again.close();
   });
 
+  it('changes made at once are all saved in call order, around a compaction made meanwhile', async () => {
+    const { path } = await newProfile();
+    const vault = await openVault(path, PASS);
+    const h = vault.history(ALICE);
+    const change = (id: number) => ({ kind: 'message', message: msg(id, `m${id}`) }) as const;
+    await h.append(change(1)); // the log exists: the burst below goes to it
+    const before = [2, 3, 4, 5].map((id) => h.append(change(id)));
+    const compaction = h.rewrite([msg(100, 'compacted')]);
+    const after = [6, 7, 8].map((id) => h.append(change(id)));
+    await Promise.all([...before, compaction, ...after]);
+    expect(h.recordCount).toBe(4);
+    vault.close();
+    const again = await openVault(path, PASS);
+    expect((await again.loadAllHistory())[ALICE]?.map((m) => m.text)).toEqual([
+      'compacted',
+      'm6',
+      'm7',
+      'm8',
+    ]);
+    again.close();
+  });
+
   it('a damaged log is reported; the profile and the other conversations open', async () => {
     const { path } = await newProfile();
     const vault = await openVault(path, PASS);
