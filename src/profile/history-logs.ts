@@ -17,6 +17,7 @@ import {
   type HistoryChange,
 } from './history-record.js';
 import { ensurePrivateDir } from './profile-dir.js';
+import { yieldToEventLoop } from './sealed-log-format.js';
 import { createSealedLog, openSealedLog, type SealedLog } from './sealed-log.js';
 import type { HistoryLogRef, HistoryLogRefs } from './vault-state-json.js';
 import type { HistoryMessageRecord } from './vault-state.js';
@@ -71,8 +72,19 @@ export function historyDirFor(vaultPath: string): string {
 }
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const encodeAll = (messages: readonly HistoryMessageRecord[]): Uint8Array[] =>
-  messages.map((message) => encodeHistoryChange({ kind: 'message', message }));
+/** The records of `messages`, encoded in slices that yield to the event loop. */
+async function encodeAll(messages: readonly HistoryMessageRecord[]): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  while (out.length < messages.length) {
+    const until = performance.now() + 4;
+    while (out.length < messages.length && performance.now() < until) {
+      const message = messages[out.length] as HistoryMessageRecord;
+      out.push(encodeHistoryChange({ kind: 'message', message }));
+    }
+    if (out.length < messages.length) await yieldToEventLoop();
+  }
+  return out;
+}
 
 interface WaitingAppend {
   readonly record: Uint8Array;
@@ -161,8 +173,8 @@ export class HistoryLogs {
       rewrite: (messages) =>
         this.#serial(serviceId, async () => {
           const log = await this.#existing(serviceId);
-          if (log === undefined) await this.#create(serviceId, encodeAll(messages));
-          else await log.compact(encodeAll(this.#withRecovered(serviceId, messages)));
+          if (log === undefined) await this.#create(serviceId, await encodeAll(messages));
+          else await log.compact(await encodeAll(this.#withRecovered(serviceId, messages)));
           this.#used(serviceId);
         }),
       shred: () => this.#serial(serviceId, () => this.#shred(serviceId)),

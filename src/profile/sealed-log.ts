@@ -20,12 +20,21 @@ import {
   parseLog,
   parseLogInSlices,
   sealRecord,
+  yieldToEventLoop,
   type LogHeader,
   type LogIdentity,
   type LogTail,
 } from './sealed-log-format.js';
 
 export { DEFAULT_MAX_RECORD_BYTES, type LogIdentity, type LogTail } from './sealed-log-format.js';
+
+/**
+ * Appends one write takes at most: a flood's batch is sealed in parts of a few milliseconds (the
+ * sealing runs on the event loop), each part its own write and fdatasync.
+ */
+const MAX_BATCH_RECORDS = 64;
+/** Work between two yields to the event loop when a whole file is sealed. */
+const SLICE_MS = 4;
 
 /** The default bound on a whole log file, checked before it is read. */
 export const DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024;
@@ -81,14 +90,25 @@ function ownIdentity(options: SealedLogOptions): LogIdentity {
   };
 }
 
-function wholeFile(
+/**
+ * The bytes of a whole log holding `records`, sealed in slices of a few milliseconds that yield to
+ * the event loop (a compaction of a full conversation seals thousands of records).
+ */
+async function wholeFile(
   id: LogIdentity,
   header: LogHeader,
   records: readonly Uint8Array[],
   maxRecordBytes: number,
-): Uint8Array {
+): Promise<Uint8Array> {
   const parts = [encodeLogHeader(header)];
-  records.forEach((r, i) => parts.push(sealRecord(id, header, i, r, maxRecordBytes)));
+  let i = 0;
+  while (i < records.length) {
+    const until = performance.now() + SLICE_MS;
+    for (; i < records.length && performance.now() < until; i++) {
+      parts.push(sealRecord(id, header, i, records[i] as Uint8Array, maxRecordBytes));
+    }
+    if (i < records.length) await yieldToEventLoop();
+  }
   return concatParts(parts);
 }
 
@@ -119,7 +139,7 @@ export async function createSealedLog(
   try {
     if (await exists(path)) throw new VaultExistsError(path);
     const header = newLogHeader(id.logId);
-    const file = wholeFile(id, header, records, maxRecordBytes);
+    const file = await wholeFile(id, header, records, maxRecordBytes);
     await writeFileAtomic(path, file, { keepPrevious: false });
     const handle = await openForWriting(path);
     const position = { header, count: records.length, size: file.length, bytesBeyond: false };
@@ -285,7 +305,7 @@ function makeLog(
     append: (record) =>
       new Promise<void>((resolve, reject) => {
         const waiting = { record, resolve, reject };
-        if (batch !== null) {
+        if (batch !== null && batch.length < MAX_BATCH_RECORDS) {
           batch.push(waiting);
           return;
         }
@@ -304,7 +324,7 @@ function makeLog(
       batch = null;
       return serial(async () => {
         const header = newLogHeader(id.logId);
-        const file = wholeFile(id, header, records, maxRecordBytes);
+        const file = await wholeFile(id, header, records, maxRecordBytes);
         await writeFileAtomic(path, file, { keepPrevious: false });
         await dropHandle();
         Object.assign(position, {
