@@ -17,9 +17,8 @@ import {
   OnionIntroductionFailedError,
   OnionMissingClientAuthError,
 } from '../../src/onion/tor-errors.js';
-import { openVault } from '../../src/profile/vault.js';
 import { tempDir, TOR_TEST_LIMITS } from '../support/tor-test-helpers.js';
-import { SottoInstance } from './messenger-support.js';
+import { SottoInstance, chat, savedEndpoint } from './messenger-support.js';
 
 const testnet = inject('torTestnetClientTorrc');
 const LONG = 240_000;
@@ -29,26 +28,6 @@ const bare = (address: string): string => address.slice('ricochet:'.length);
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const connected = (of: SottoInstance) => (e: CoreEvent) =>
   e.type === 'endpoint' && e.state === 'connected' && e.address === of.address;
-
-/** The endpoint `of` hosts for `s`, as `s` saved it (the address `s` dials). */
-async function peerEndpoint(s: SottoInstance, of: SottoInstance): Promise<string> {
-  await s.core.flush();
-  const vault = await openVault(join(s.dir, 'vault.sotto'), null);
-  try {
-    const serviceId = bare(of.address);
-    const id = vault.state.contacts.find((c) => c.serviceId === serviceId)?.endpoint;
-    if (id?.peerEndpointServiceId === undefined) throw new Error('no endpoint saved');
-    return id.peerEndpointServiceId;
-  } finally {
-    vault.close();
-  }
-}
-
-async function chat(from: SottoInstance, to: SottoInstance, text: string): Promise<void> {
-  const mark = to.events.mark;
-  await from.core.dispatch({ type: 'send', address: to.address, text });
-  await to.events.waitFor((e) => e.type === 'message' && e.text === text, LONG, mark);
-}
 
 /** `from` sends `to` a file of FILE_BYTES random bytes; `to` accepts; the bytes arrive intact. */
 async function sendFile(from: SottoInstance, to: SottoInstance, name: string): Promise<void> {
@@ -148,7 +127,8 @@ describe('endpoint onions with a dark identity onion on the private network', ()
         [dana, olaf],
         [olaf, dana],
       ] as const) {
-        const endpoint = await peerEndpoint(s, of);
+        const endpoint = (await savedEndpoint(s, of))?.peer ?? '';
+        expect(endpoint).toMatch(/^[a-z2-7]{56}$/);
         expect(endpoint).not.toBe(bare(of.address));
         const noKey = await strangerDial(stranger, endpoint, `ep-${endpoint.slice(0, 6)}`);
         expect(noKey).toBeInstanceOf(OnionMissingClientAuthError);
