@@ -35,7 +35,8 @@ export function routeOf(settings: RouteSettings, serviceId: string): Route {
 /**
  * Dials `route` through tor with the SOCKS isolation key `isolation` (endpoint dials use a key of
  * their own) and, on an endpoint route, proves our identity to it: the socket, and the bytes that
- * followed the handshake (the connection's first input).
+ * followed the handshake (the connection's first input). `reached` is called once tor connected
+ * the stream, before that handshake: the peer may take the new link as live from then on.
  */
 export async function openRoute(
   tor: TorProvider,
@@ -44,10 +45,12 @@ export async function openRoute(
   isolation: string,
   now: () => number,
   signal: AbortSignal,
+  reached?: () => void,
 ): Promise<{ readonly socket: Duplex; readonly remainder?: Uint8Array }> {
   const endpoint = route.via === 'endpoint';
   const key = endpoint ? isolation.replace(/^contact:/, 'endpoint:') : isolation;
   const socket = await tor.connect(route.serviceId, route.port, key, signal);
+  reached?.();
   if (!endpoint) return { socket };
   const identity = settings.endpointIdentity as IdentityKey; // routeOf: set on endpoint routes
   const opts = { identity, endpointServiceId: route.serviceId, now, signal };
