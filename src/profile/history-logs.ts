@@ -297,25 +297,20 @@ export class HistoryLogs {
     if (open !== undefined) return open;
     const ref = this.#refs.get(serviceId);
     if (ref === undefined) return undefined;
-    if (this.#unloaded.delete(serviceId)) {
+    // First use this session: its messages wait for the conversation's load. A retry after a
+    // failure: the conversation started without them (a compaction keeps them).
+    const firstUse = this.#unloaded.delete(serviceId);
+    if (firstUse || this.#unopened.delete(serviceId)) {
       try {
         const opened = await this.#openLog(ref);
         this.#logs.set(serviceId, opened.log);
-        this.#savedAtOpen.set(serviceId, opened.messages);
+        (firstUse ? this.#savedAtOpen : this.#recovered).set(serviceId, opened.messages);
         return opened.log;
       } catch (error) {
-        this.#problems.push({ serviceId, error });
-        this.#unopened.add(serviceId);
-        throw new HistoryLogUnreadableError(undefined, { cause: error });
-      }
-    }
-    if (this.#unopened.delete(serviceId)) {
-      try {
-        const opened = await this.#openLog(ref);
-        this.#logs.set(serviceId, opened.log);
-        this.#recovered.set(serviceId, opened.messages);
-        return opened.log;
-      } catch (error) {
+        if (firstUse) {
+          this.#problems.push({ serviceId, error });
+          this.#unopened.add(serviceId); // tried once more at the next change
+        }
         throw new HistoryLogUnreadableError(undefined, { cause: error });
       }
     }
