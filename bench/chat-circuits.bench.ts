@@ -1,5 +1,7 @@
 // Chat against raw Tor, ten times over (issue 14): each run starts its own private Tor network
-// (tor/testnet.ts), two Sotto users befriend each other, and chat send → ack is compared with a
+// (tor/testnet.ts), two Sotto users befriend each other and (Sotto peers) move to their endpoint
+// onions — chat is measured once that one-off upgrade is done, and its time is printed — and chat
+// send → ack is compared with a
 // raw echo over a FRESH circuit between the same two tors, in the same run. Fresh circuits can be
 // slow too (tor's slow mode hits raw sockets alike), so the echo runs on two fresh circuits and the
 // faster one (lower p50) is the baseline: the stricter comparison. Goal: chat p50 ≤ 1.1× and
@@ -11,6 +13,7 @@
 //   SOTTO_BENCH_RUNS=2 SOTTO_BENCH_LAUNCH_SAMPLES=3 npm run bench:circuits   # a quick look
 //   SOTTO_BENCH_PEER=compat npm run bench:circuits   # the peer offers no extensions
 //   SOTTO_BENCH_MOVES=off npm run bench:circuits     # control: no slow-circuit moves
+//   SOTTO_BENCH_SETTLE=off npm run bench:circuits    # chat while the endpoint upgrade runs
 import { execFileSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,9 +22,10 @@ import type { CircuitMove } from '../src/core/circuit-moves.js';
 import { IdentityKey } from '../src/identity/identity-key.js';
 import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { startTestNetwork, type TestNetwork } from '../tor/testnet.js';
-import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
+import { SottoInstance } from '../test/tor/messenger-support.js';
 import {
   BenchReport,
+  befriendAndSettle,
   chatAckMs,
   echoRtts,
   launchSamples,
@@ -34,6 +38,7 @@ const ROUNDS = Number(process.env['SOTTO_BENCH_ROUNDS'] ?? 40);
 const LAUNCH_SAMPLES = Number(process.env['SOTTO_BENCH_LAUNCH_SAMPLES'] ?? 5);
 const PEER_FEATURES = process.env['SOTTO_BENCH_PEER'] === 'compat' ? [] : undefined;
 const MOVES_OFF = process.env['SOTTO_BENCH_MOVES'] === 'off';
+const SETTLE = process.env['SOTTO_BENCH_SETTLE'] !== 'off' && PEER_FEATURES === undefined;
 const GOAL = { p50: 1.1, p95: 1.3, launch: 1.2, runs: Math.ceil(RUNS * 0.9) };
 
 interface RunResult {
@@ -132,7 +137,7 @@ async function oneRun(run: number): Promise<void> {
     });
     try {
       await Promise.all([alice.start(), bob.start()]);
-      await befriend(alice, bob);
+      const upgradeMs = await befriendAndSettle(alice, bob, SETTLE);
       const echoHost = bob.tor as RealTorProvider;
       const echo = await echoHost.listen(IdentityKey.generate().expandedKey(), ({ socket }) =>
         socket.pipe(socket),
@@ -157,6 +162,9 @@ async function oneRun(run: number): Promise<void> {
       results.push(r);
       const x = ratios(r);
       say(`run ${run} (load ${r.load}):`);
+      say(
+        `  endpoint upgrade before measuring: ${upgradeMs === undefined ? 'not waited for' : ms(upgradeMs)}`,
+      );
       say(
         `  raw echo, fresh circuit 1 (before chat): p50 ${ms(p50(echoA))}, p95 ${ms(p95(echoA))}`,
       );

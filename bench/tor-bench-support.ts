@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { IdentityKey } from '../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../src/onion/real-tor-provider.js';
-import { SottoInstance } from '../test/tor/messenger-support.js';
+import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
 
 /** The 1/5/15-minute load averages, `12.34 10.02 8.77` (2 shared cores: say it next to figures). */
 export const loadAverage = (): string =>
@@ -141,4 +141,31 @@ export async function chatAckMs(
     if (i >= 3) out.push(ms);
   }
   return out;
+}
+
+/**
+ * `a` asks `b` to be contacts and `b` accepts (test/tor/messenger-support.ts `befriend`); then,
+ * when both speak Sotto's endpoint feature, waits until each side is connected to the other's
+ * endpoint onion (docs/ENDPOINTS.md). That upgrade publishes two new onions and moves the
+ * connection: a one-off per pair of contacts (a restart keeps the endpoints), so a steady-state
+ * figure must not be taken during it. Returns the upgrade's time (befriended → both on their
+ * endpoints, ms), or undefined when the pair stays on the identity onion (`endpoints: false`).
+ */
+export async function befriendAndSettle(
+  a: SottoInstance,
+  b: SottoInstance,
+  endpoints: boolean,
+): Promise<number | undefined> {
+  const [fromA, fromB] = [a.events.mark, b.events.mark];
+  await befriend(a, b);
+  if (!endpoints) return undefined;
+  const t0 = performance.now();
+  const onEndpointOf =
+    (of: SottoInstance) => (e: { type: string; state?: string; address?: string }) =>
+      e.type === 'endpoint' && e.state === 'connected' && e.address === of.address;
+  await Promise.all([
+    a.events.waitFor(onEndpointOf(b), 300_000, fromA),
+    b.events.waitFor(onEndpointOf(a), 300_000, fromB),
+  ]);
+  return performance.now() - t0;
 }
