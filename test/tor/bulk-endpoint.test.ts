@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import type { RealTorProvider } from '../../src/onion/real-tor-provider.js';
 import { openVault } from '../../src/profile/vault.js';
+import { until } from '../support/wait.js';
 import { SottoInstance, befriend } from './messenger-support.js';
 
 const testnet = inject('torTestnetClientTorrc');
@@ -86,6 +87,16 @@ describe('bulk connection to an endpoint onion over tor', () => {
         LONG,
         markDark,
       );
+      // Settled: live on the endpoint both ways with features agreed (a link may still be
+      // replaced just after the move; features are agreed one round trip after it).
+      const settled = (s: SottoInstance, of: SottoInstance): boolean => {
+        const route = s.core.liveRoute(of.address);
+        return route?.via === 'endpoint' && route.windowed;
+      };
+      await until(() => settled(alice, bob) && settled(bob, alice), 'settled on the endpoint', {
+        timeoutMs: LONG,
+        intervalMs: 100,
+      });
       const endpoint = await endpointOf(alice, bob);
       expect(endpoint).toMatch(/^[a-z2-7]{56}$/);
       const bobId = bob.address.slice('ricochet:'.length);
