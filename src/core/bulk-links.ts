@@ -202,6 +202,7 @@ export class BulkLinks {
         isolation,
         this.#now,
         abort.signal,
+        undefined,
         'bulk',
       );
       const { socket, remainder } = stream;

@@ -35,8 +35,16 @@ interface Dial {
   link?: PeerLink;
   /** A move of a live identity connection to the endpoint (the live one stays meanwhile). */
   readonly upgrade: boolean;
-  /** The live link this dial is to replace (a move to a fresh circuit). */
-  readonly replaces?: PeerLink;
+  /**
+   * The live link this dial is to replace: a move to a fresh circuit or to the endpoint, or a
+   * live link that closed while this dial was already reaching the peer (see `#replacementReaching`).
+   */
+  replaces?: PeerLink;
+  /**
+   * Tor connected the stream: the peer sees the new link (an endpoint dial's Gosling handshake
+   * runs before `link` exists, and the peer takes the link as live at its end).
+   */
+  reached?: boolean;
 }
 
 export class ConnectionManager {
@@ -267,7 +275,7 @@ export class ConnectionManager {
       if (this.#stopped) return;
       this.#o.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
       // A failed move leaves the live link as it was: no backoff, no "could not reach".
-      if (replaces !== undefined && !replaces.closed) return this.#schedule();
+      if (dial.replaces !== undefined && !dial.replaces.closed) return this.#schedule();
       this.#moves.orphanGone(serviceId);
       this.#policy.onFailure(serviceId, this.#now(), 'network');
       if (ours) this.#o.onError?.(error);
@@ -301,9 +309,12 @@ export class ConnectionManager {
         }
       };
       dial.link = this.#attach(socket, connection, settled, remainder);
-      if (replaces !== undefined) this.#moves.dialled(dial.link, replaces);
+      if (dial.replaces !== undefined) this.#moves.dialled(dial.link, dial.replaces);
     };
-    openRoute(this.#o.tor, this.#o, route, isolation, this.#now, abort.signal)
+    const reached = (): void => {
+      dial.reached = true;
+    };
+    openRoute(this.#o.tor, this.#o, route, isolation, this.#now, abort.signal, reached)
       .then(connected)
       .catch((error: unknown) => fail(error));
   }
@@ -349,10 +360,9 @@ export class ConnectionManager {
           if (peer !== undefined && this.#draining.delete(l)) this.#o.onReleased?.(peer, l);
           if (peer !== undefined && this.#live.get(peer) === l) {
             this.#live.delete(peer);
-            // Closed while its replacement is connecting: wait for that one, not offline.
-            const dial = this.#dials.get(peer);
-            const connecting = dial?.replaces === l && dial.link !== undefined && !this.#stopped;
-            if (!this.#moves.orphan(peer, l, connecting)) this.#gone(peer, l);
+            if (!this.#moves.orphan(peer, l, this.#replacementReaching(peer, l))) {
+              this.#gone(peer, l);
+            }
           }
           return;
         }
@@ -415,6 +425,26 @@ export class ConnectionManager {
       peerServiceId: peer,
       isKnownContact: known,
     });
+  }
+
+  /**
+   * The live link `closed` of `peer` closed: true when a dial of ours already reaches the peer
+   * and may take its place, so the contact waits for it instead of going offline. A move's dial
+   * counts from the moment tor connected it: the peer takes an endpoint link as live as soon as
+   * the Gosling handshake is done at its end, and closes the old link, while our end of that
+   * handshake is still under way. A plain dial that was racing the closed link (both peers dialled
+   * each other; the peer kept ours by the duplicate rule and closed its own), or a move's dial
+   * whose old link another link had already replaced (both peers moved to their endpoints at
+   * once), takes the place of the closed link the same way (it becomes its replacement).
+   */
+  #replacementReaching(peer: string, closed: PeerLink): boolean {
+    const dial = this.#dials.get(peer);
+    if (dial === undefined || dial.reached !== true || this.#stopped) return false;
+    if (dial.replaces !== closed) {
+      dial.replaces = closed;
+      if (dial.link !== undefined) this.#moves.dialled(dial.link, closed);
+    }
+    return true;
   }
 
   /** A link closed: it no longer counts (links, inbound slots). */

@@ -40,6 +40,8 @@ export function routeOf(settings: RouteDialSettings, serviceId: string): Route {
  * Dials `route` through tor with the SOCKS isolation key `isolation` (endpoint dials use a key of
  * their own) and, on an endpoint route, proves our identity to it on the Gosling channel of
  * `purpose`: the socket, and the bytes that followed the handshake (the connection's first input).
+ * `reached` is called once tor connected the stream, before that handshake: the peer may take the
+ * new link as live from then on.
  */
 export async function openRoute(
   tor: TorProvider,
@@ -48,11 +50,13 @@ export async function openRoute(
   isolation: string,
   now: () => number,
   signal: AbortSignal,
+  reached?: () => void,
   purpose: ConnectionPurpose = 'control',
 ): Promise<{ readonly socket: Duplex; readonly remainder?: Uint8Array }> {
   const endpoint = route.via === 'endpoint';
   const key = endpoint ? isolation.replace(/^contact:/, 'endpoint:') : isolation;
   const socket = await tor.connect(route.serviceId, route.port, key, signal);
+  reached?.();
   if (!endpoint) return { socket };
   const identity = settings.endpointIdentity as IdentityKey; // routeOf: set on endpoint routes
   const opts = { identity, endpointServiceId: route.serviceId, purpose, now, signal };
