@@ -8,6 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { RicochetConnection } from '../protocol/connection.js';
+import { BULK_CONNECTION_FEATURE, SOTTO_FEATURES } from '../protocol/connection-types.js';
+import type { ConnectionPurpose } from '../protocol/introduction.js';
 import { DUPLICATE_WINDOW_MS, inboundBeatsPendingOutbound } from '../protocol/duplicate-rule.js';
 import { ReconnectPolicy, type FailureKind } from './backoff.js';
 import { PeerLink } from './peer-link.js';
@@ -188,12 +190,13 @@ export class ConnectionManager {
       handshakes: this.#handshakes,
       now: this.#now,
       stopped: () => this.#stopped,
-      accepted: (remainder) => {
+      bulk: (this.#o.features ?? SOTTO_FEATURES).includes(BULK_CONNECTION_FEATURE),
+      accepted: (remainder, purpose) => {
         if (this.#stopped || !this.#o.isKnownContact(contact)) {
           socket.destroy();
           return;
         }
-        this.#serve(socket, contact, remainder);
+        this.#serve(socket, contact, remainder, purpose);
       },
     });
   }
@@ -233,14 +236,20 @@ export class ConnectionManager {
 
   /**
    * A server-side link on `socket`, counted in the inbound slots (`endpointPeer`: an endpoint
-   * stream of that contact). If its connection refuses its options (our mistake) the socket is
-   * closed and the error reported.
+   * stream of that contact, of `purpose`; a bulk one goes to `onBulk` once authenticated). If its
+   * connection refuses its options (our mistake) the socket is closed and the error reported.
    */
-  #serve(socket: Duplex, endpointPeer?: string, remainder?: Uint8Array): void {
+  #serve(
+    socket: Duplex,
+    endpointPeer?: string,
+    remainder?: Uint8Array,
+    purpose: ConnectionPurpose = 'control',
+  ): void {
     let connection: RicochetConnection;
     try {
       const endpoint = endpointPeer !== undefined;
-      connection = buildConnection(this.#o, 'server', endpointPeer, endpoint, this.#now);
+      const now = this.#now;
+      connection = buildConnection(this.#o, 'server', endpointPeer, endpoint, now, purpose);
     } catch (error) {
       socket.destroy();
       this.#o.onError?.(error);
