@@ -11,6 +11,7 @@ import { RicochetConnection } from '../protocol/connection.js';
 import type { LocalIdentity } from '../protocol/connection-types.js';
 import { chooseSurvivingConnection } from '../protocol/duplicate-rule.js';
 import type { ConnectionPurpose } from '../protocol/introduction.js';
+import { SOTTO_INBOUND_LIMITS } from '../protocol/inbound-packets.js';
 import { endpointClientStream, endpointServerStream } from './endpoint-connections.js';
 import type { InboundSlots } from './inbound-slots.js';
 import type { PeerLink } from './peer-link.js';
@@ -82,6 +83,7 @@ export function buildConnection(
     now,
     random: (n) => new Uint8Array(randomBytes(n)),
     ...(settings.features ? { features: settings.features } : {}),
+    inbound: SOTTO_INBOUND_LIMITS,
   });
 }
 

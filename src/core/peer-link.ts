@@ -1,6 +1,9 @@
 // The thin socket adapter of a Ricochet v3 connection: binds one Duplex (a SOCKS stream we dialled
 // or an inbound onion socket) to one sans-IO RicochetConnection, as its header describes: data in,
 // a 1 s tick, output drained with backpressure, `closing` → flush + end, `closed` → destroy.
+// Input is handled a bounded slice at a time and within the peer's chat budget (the connection's
+// inbound limits): while received packets wait, the socket is not read (TCP backpressure) and the
+// next slice runs from setImmediate, or from a timer once the budget has a token again.
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RicochetConnection } from '../protocol/connection.js';
@@ -13,6 +16,9 @@ export const TICK_INTERVAL_MS = 1_000;
  * sending files to each other never both stop reading.
  */
 export const MAX_UNSENT_PRIORITY_BYTES = 1024 * 1024;
+
+/** The input hold taken while received packets wait for their slice or for the chat budget. */
+const PACING_HOLD = 'inbound-pacing';
 
 export interface PeerLinkOptions {
   readonly socket: Duplex;
@@ -43,6 +49,7 @@ export class PeerLink {
   #ending = false;
   #closed = false;
   #readPaused = false;
+  #nextSlice: { immediate: NodeJS.Immediate } | { timer: NodeJS.Timeout } | undefined;
   /** Reasons the owner asked us not to read (e.g. received file data still waiting for the disk). */
   readonly #inputHolds = new Set<string>();
   /** When the connection authenticated (ms), for the duplicate rule. */
@@ -60,6 +67,7 @@ export class PeerLink {
     socket.on('data', (chunk: Buffer) => {
       this.connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       this.pump();
+      this.#paceInput();
     });
     socket.on('drain', () => this.pump());
     socket.on('end', () => this.#transportEnded());
@@ -75,6 +83,7 @@ export class PeerLink {
       socket.resume();
     }
     this.pump();
+    this.#paceInput();
   }
 
   get closed(): boolean {
@@ -84,6 +93,15 @@ export class PeerLink {
   /** True while input is not read: the peer has not taken our replies, or an input hold is on. */
   get readPaused(): boolean {
     return this.#readPaused;
+  }
+
+  /**
+   * Why received packets wait unhandled (the socket is not read meanwhile): 'budget' while the
+   * peer's chat budget is spent, 'slice' until the next slice's turn; undefined when none wait.
+   */
+  get inputWait(): 'budget' | 'slice' | undefined {
+    if (this.#closed || !this.connection.hasPendingInput) return undefined;
+    return this.connection.inputBlockedUntil === undefined ? 'slice' : 'budget';
   }
 
   /** Stops reading this peer until `releaseInput(reason)` (TCP backpressure on its sending). */
@@ -169,6 +187,40 @@ export class PeerLink {
     }
   }
 
+  /** Holds input while packets wait and schedules their next slice (one at a time). */
+  #paceInput(): void {
+    if (this.#closed || !this.connection.hasPendingInput) {
+      this.#cancelNextSlice();
+      this.releaseInput(PACING_HOLD);
+      return;
+    }
+    this.holdInput(PACING_HOLD);
+    if (this.#nextSlice !== undefined) return;
+    const run = (): void => {
+      this.#nextSlice = undefined;
+      if (this.#closed) return;
+      this.connection.continueInput();
+      this.pump();
+      this.#paceInput();
+    };
+    const until = this.connection.inputBlockedUntil;
+    if (until === undefined) {
+      this.#nextSlice = { immediate: setImmediate(run) };
+    } else {
+      const timer = setTimeout(run, Math.max(1, until - this.#now()));
+      timer.unref();
+      this.#nextSlice = { timer };
+    }
+  }
+
+  #cancelNextSlice(): void {
+    const next = this.#nextSlice;
+    if (next === undefined) return;
+    this.#nextSlice = undefined;
+    if ('immediate' in next) clearImmediate(next.immediate);
+    else clearTimeout(next.timer);
+  }
+
   #writeOutput(): void {
     const socket = this.#socket;
     if (this.#closed) {
@@ -197,6 +249,7 @@ export class PeerLink {
     if (event.type === 'closed') {
       this.#closed = true;
       clearInterval(this.#timer);
+      this.#cancelNextSlice();
       this.#socket.destroy();
     }
     try {

@@ -73,6 +73,11 @@ export class ChannelTable {
     this.#afterPacket.push(action);
   }
 
+  /** True for the peer's chat channel (its messages to us), the one the inbound budget counts. */
+  isIncomingChat(id: number): boolean {
+    return this.#incomingChat?.id === id;
+  }
+
   handlePacket(packet: Packet): void {
     this.#dispatch(packet);
     for (const action of this.#afterPacket.splice(0)) action();

@@ -41,6 +41,7 @@ import { FileSendChannel } from './channels/file-send.js';
 import { FeatureNegotiation } from './feature-negotiation.js';
 import { KeepAliveClock } from './keep-alive.js';
 import { OutputFrames } from './output-frames.js';
+import { InboundPackets, UNLIMITED_INBOUND } from './inbound-packets.js';
 
 export { MAX_PROBES_IN_FLIGHT } from './keep-alive.js';
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 60_000;
@@ -56,6 +57,7 @@ export class ConnectionCore {
   readonly #options: ConnectionOptions;
   readonly #intro = new IntroductionParser();
   readonly #decoder = new PacketDecoder();
+  readonly #inbox: InboundPackets;
   protected readonly table: ChannelTable;
   readonly #output = new OutputFrames();
   readonly #events: ConnectionEvent[] = [];
@@ -94,6 +96,7 @@ export class ConnectionCore {
     this.#purpose = purposeGiven ? (options.purpose ?? 'control') : 'control';
     this.#peerServiceId = options.role === 'client' ? options.peerServiceId : undefined;
     this.#createdAt = options.now();
+    this.#inbox = new InboundPackets(options.inbound ?? UNLIMITED_INBOUND, this.#createdAt);
     this.#keepAlive = new KeepAliveClock(this.#createdAt);
     this.host = {
       role: this.role,
@@ -196,19 +199,48 @@ export class ConnectionCore {
         this.#state = 'open';
         if (this.role === 'client') this.#openAuth();
       }
-      for (const packet of this.#decoder.push(rest)) {
-        if (this.#state !== 'open') break;
-        this.table.handlePacket(packet);
-        if (this.table.peerClosedConnection) this.#startClosing('peer-closed');
-        if (this.table.invalidContactRequest) {
-          // Response{Error} is queued; it goes out before the transport ends (no stranger lingers).
-          this.#startClosing(new InvalidContactRequestError('invalid nickname or request text'));
-        }
-      }
+      this.#inbox.push(this.#decoder.push(rest));
+      this.#handleSlice();
     });
     this.#guard(() => {
       for (const action of this.#afterInput.splice(0)) action();
     });
+  }
+
+  /**
+   * Packets received but not handled yet (a slice was full, or the peer's chat budget is spent):
+   * the adapter stops reading the peer and calls continueInput() later (inbound-packets.ts).
+   */
+  get hasPendingInput(): boolean {
+    return this.#state === 'open' && this.#inbox.pending > 0;
+  }
+
+  /** While the peer's chat budget is spent: when it has a token again (ms); else undefined. */
+  get inputBlockedUntil(): number | undefined {
+    return this.hasPendingInput ? this.#inbox.blockedUntil : undefined;
+  }
+
+  /** Handles the next slice of packets already received (see hasPendingInput). */
+  continueInput(): void {
+    if (this.#state !== 'open') return;
+    this.#guard(() => this.#handleSlice());
+    this.#guard(() => {
+      for (const action of this.#afterInput.splice(0)) action();
+    });
+  }
+
+  #handleSlice(): void {
+    const isChat = (channel: number): boolean => this.table.isIncomingChat(channel);
+    for (const packet of this.#inbox.slice(this.#options.now(), isChat)) {
+      if (this.#state !== 'open') break;
+      this.table.handlePacket(packet);
+      if (this.table.peerClosedConnection) this.#startClosing('peer-closed');
+      if (this.table.invalidContactRequest) {
+        // Response{Error} is queued; it goes out before the transport ends (no stranger lingers).
+        this.#startClosing(new InvalidContactRequestError('invalid nickname or request text'));
+      }
+    }
+    if (this.#state !== 'open') this.#inbox.clear();
   }
 
   tick(nowMs: number): void {

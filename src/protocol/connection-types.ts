@@ -2,6 +2,7 @@
 // options, the events it emits, close reasons, and the errors a local caller can get.
 import { ProtocolError } from './errors.js';
 import type { ConnectionPurpose } from './introduction.js';
+import type { InboundLimits } from './inbound-packets.js';
 
 export type Role = 'client' | 'server';
 
@@ -43,6 +44,11 @@ export interface ConnectionOptions {
    * and no auth channel. The client (the side that dialled) sends EnableFeatures first.
    */
   readonly endpointPeer?: string;
+  /**
+   * Inbound pacing: packets handled per call and the peer's chat budget (inbound-packets.ts;
+   * default UNLIMITED_INBOUND). With limits, drive continueInput() while hasPendingInput.
+   */
+  readonly inbound?: InboundLimits;
 }
 
 /** Feature that enables several FileChunks in flight between two Sotto peers. */
