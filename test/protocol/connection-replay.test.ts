@@ -1,6 +1,7 @@
 // Byte-exact replays of the Ricochet Refresh 3.0.41 recordings: a Sotto connection built with the
 // recorded peer's key, with its random cookie and first ids forced to the recorded ones, is fed
 // the other peer's bytes run by run and must write exactly what 3.0.41 wrote — both roles.
+// The connection runs Sotto's inbound limits (slices, chat budget): 3.0.41's bursts pass them.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import {
   decodeControlPacket,
   decodeFilePacket,
 } from '../../src/protocol/messages.js';
+import { SOTTO_INBOUND_LIMITS } from '../../src/protocol/inbound-packets.js';
 import { FakeClock } from './connection-harness.js';
 
 interface Segment {
@@ -129,6 +131,7 @@ function replay(recording: Recording, index: number, role: Role, known: boolean)
     keepAliveIntervalMs: 0,
     now: clock.now,
     random,
+    inbound: SOTTO_INBOUND_LIMITS,
   });
   const events: ConnectionEvent[] = [];
   const drain = () => {
@@ -146,6 +149,10 @@ function replay(recording: Recording, index: number, role: Role, known: boolean)
   connection.segments.forEach((segment, i) => {
     if (segment.from !== role) {
       conn.receive(bytes(segment.hex));
+      while (conn.hasPendingInput) {
+        expect(conn.inputBlockedUntil, `run ${i}: over the chat budget`).toBeUndefined();
+        conn.continueInput();
+      }
       drain();
       return;
     }

@@ -178,6 +178,9 @@ describe('a Sotto connection with the inbound budget, given a Ricochet Refresh b
     const server = pair.server;
     server.conn.receive(chunk);
     server.drainEvents();
+    // One receive() of the whole burst handles one bounded slice; the rest waits its turn.
+    expect(server.conn.hasPendingInput).toBe(true);
+    expect(server.of('chat-message').length).toBeLessThan(500);
     expect(server.of('chat-message').length).toBeLessThanOrEqual(
       SOTTO_INBOUND_LIMITS.packetsPerSlice,
     );
