@@ -7,6 +7,8 @@
 //   - on socket data:   conn.receive(chunk)
 //   - on a timer (e.g. every second): conn.tick(Date.now())
 //   - on socket end/close: conn.transportClosed()
+//   - with `inbound` limits, while conn.hasPendingInput: stop reading the socket and call
+//     conn.continueInput() on a later turn (at conn.inputBlockedUntil if set; inbound-packets.ts)
 //   - after each of those calls and after each command: write every frame of conn.takeOutput()
 //     (repeat while it returns frames and the socket accepts more; again on 'drain'), then handle
 //     conn.takeEvents(). File chunks are released one per takeOutput() call, after all chat and
