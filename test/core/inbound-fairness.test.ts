@@ -5,9 +5,6 @@
 // Alice's backlog is drained, and every one of Alice's messages arrives exactly once, in order,
 // and is acknowledged in order. Ordering evidence only: no timing asserts.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PeerLink } from '../../src/core/peer-link.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
@@ -15,34 +12,17 @@ import type { ConnectionEvent } from '../../src/protocol/connection-types.js';
 import type { IdentityKey } from '../../src/identity/identity-key.js';
 import { SOTTO_INBOUND_LIMITS } from '../../src/protocol/inbound-packets.js';
 import { ALICE, BOB, identityFromByte } from '../protocol/connection-harness.js';
+import { recordedLongestMessage } from '../protocol/session-vectors.js';
+import { socketPair } from '../support/tcp-pair.js';
 import { until } from '../support/wait.js';
 
 const CAROL = identityFromByte(4);
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
-const recording = JSON.parse(
-  readFileSync(
-    fileURLToPath(
-      new URL('../vectors/ricochet-3.0.41/session-request-accept-chat.json', import.meta.url),
-    ),
-    'utf8',
-  ),
-) as { scenario_data: { messages: string[] } };
-const LONGEST = recording.scenario_data.messages.find((m) => m.length === 2000) as string;
+const LONGEST = recordedLongestMessage();
 
 interface Logged {
   readonly from: string;
   readonly event: ConnectionEvent;
-}
-
-async function socketPair(): Promise<{ client: Socket; server: Socket; close: () => void }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-  const client = connect(address.port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  return { client, server: await accepted, close: () => server.close() };
 }
 
 /** `who` dials Bob; Bob's side runs Sotto's inbound limits and logs into `bobLog`. */

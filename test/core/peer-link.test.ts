@@ -2,7 +2,7 @@
 // it, a large file-sized burst drains with backpressure, garbage from the peer closes the link with
 // a typed error, a graceful close ends both sides, and timers stop once closed.
 import { randomBytes } from 'node:crypto';
-import { createServer, connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_UNSENT_PRIORITY_BYTES, PeerLink } from '../../src/core/peer-link.js';
@@ -13,20 +13,10 @@ import { encodePacket } from '../../src/protocol/packet-codec.js';
 import type { ConnectionEvent } from '../../src/protocol/connection-types.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { ALICE, BOB } from '../protocol/connection-harness.js';
+import { socketPair } from '../support/tcp-pair.js';
 import { until } from '../support/wait.js';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
-
-async function socketPair(): Promise<{ client: Socket; server: Socket; close: () => void }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-  const client = connect(address.port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  return { client, server: await accepted, close: () => server.close() };
-}
 
 interface Side {
   link: PeerLink;

@@ -3,8 +3,6 @@
 // of the 2,000-unit message Ricochet Refresh 3.0.41 sent in the recordings: 500 queued messages
 // (one full offline queue) go through without waiting; past the budget the rest waits for time,
 // nothing is refused, every message is acknowledged once, in order.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TokenBucket } from '../../src/protocol/token-bucket.js';
@@ -15,17 +13,9 @@ import {
 } from '../../src/protocol/inbound-packets.js';
 import type { Packet } from '../../src/protocol/packet-codec.js';
 import { FakeClock, Pair } from './connection-harness.js';
+import { recordedLongestMessage } from './session-vectors.js';
 
-const recording = JSON.parse(
-  readFileSync(
-    fileURLToPath(
-      new URL('../vectors/ricochet-3.0.41/session-request-accept-chat.json', import.meta.url),
-    ),
-    'utf8',
-  ),
-) as { scenario_data: { messages: string[] } };
-/** The 2,000 UTF-16 code unit message 3.0.41 sent (the largest chat message it allows). */
-const LONGEST = recording.scenario_data.messages.find((m) => m.length === 2000) as string;
+const LONGEST = recordedLongestMessage();
 
 const config = fc.record({
   capacity: fc.integer({ min: 1, max: 1000 }),

@@ -52,3 +52,14 @@ export function hex(s: string): Uint8Array {
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
+
+/** The 2,000 UTF-16 code unit chat message 3.0.41 sent in the recordings (its largest allowed). */
+export function recordedLongestMessage(): string {
+  const chat = JSON.parse(
+    readFileSync(join(VECTOR_DIR, 'session-request-accept-chat.json'), 'utf8'),
+  ) as Session;
+  const messages = (chat.scenario_data?.['messages'] ?? []) as string[];
+  const longest = messages.find((m) => m.length === 2000);
+  if (longest === undefined) throw new Error('the recording lost its 2,000-unit message');
+  return longest;
+}
