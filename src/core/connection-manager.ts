@@ -302,8 +302,7 @@ export class ConnectionManager {
           this.#schedule();
         }
       };
-      dial.link = this.#attach(socket, connection, settled, remainder);
-      if (replaces !== undefined) this.#moves.dialled(dial.link, replaces);
+      dial.link = this.#attach(socket, connection, settled, remainder, replaces);
     };
     openRoute(this.#o.tor, this.#o, route, isolation, this.#now, abort.signal)
       .then(connected)
@@ -317,6 +316,7 @@ export class ConnectionManager {
     connection: RicochetConnection,
     onDialSettled: ((authenticated: boolean) => void) | undefined,
     initialInput?: Uint8Array,
+    replaces?: PeerLink,
   ): PeerLink {
     let settled = false;
     const settle = (authenticated: boolean): void => {
@@ -331,6 +331,9 @@ export class ConnectionManager {
       now: this.#now,
       onEvent: (l, event) => {
         if (event.type === 'authenticated') {
+          // A move's link names the link it replaces before it can win: an endpoint link is
+          // authenticated by its first input, inside this constructor (link-moves.ts drains).
+          if (replaces !== undefined) this.#moves.dialled(l, replaces);
           // Live first, then settle the dial: the scheduler must see the live link.
           this.#authenticated(l, event.peerServiceId, event.isKnownContact);
           settle(true);

@@ -26,6 +26,8 @@ interface Side {
   readonly m: LoopbackMessenger;
   readonly address: RicochetId;
   readonly moves: CircuitMove[];
+  /** Moves finished: the old link drained, chat resumed on the new one. */
+  readonly done: string[];
 }
 
 /**
@@ -45,6 +47,7 @@ const contact = (key: IdentityKey): VaultState['contacts'][number] => ({
 
 async function side(network: LoopbackTorNetwork, key: IdentityKey, peer: IdentityKey) {
   const moves: CircuitMove[] = [];
+  const done: string[] = [];
   const m = await LoopbackMessenger.create(
     {
       network,
@@ -63,12 +66,13 @@ async function side(network: LoopbackTorNetwork, key: IdentityKey, peer: Identit
           globalMinIntervalMs: 0,
           exploreAboveMs: EXPLORE_ABOVE_MS,
           onMove: (move) => moves.push(move),
+          onMoveDone: (id) => done.push(id),
         },
       },
     },
     cleanup,
   );
-  return { m, address: m.address, moves };
+  return { m, address: m.address, moves, done };
 }
 
 const received = (s: Side, text: string): number =>
@@ -132,6 +136,7 @@ describe('a slow-circuit move on an endpoint link (loopback tor)', () => {
       const eventsBefore = [from.m.events.length, to.m.events.length] as const;
       // Moves of the set-up (an identity link this slow is explored) are not this test's.
       const [fromMoves, toMoves] = [from.moves.length, to.moves.length];
+      const doneBefore = from.done.length;
       const movesNow = (s: Side, since: number): CircuitMove[] => s.moves.slice(since);
 
       // The identity onions go dark; the endpoint circuit turns slow mid-conversation. The
@@ -149,12 +154,14 @@ describe('a slow-circuit move on an endpoint link (loopback tor)', () => {
           timeoutMs: 20_000,
         });
       }
+      // The move drains the old link (its acks still count) and then resumes on the new one.
       const during = [...Array(4).keys()].map((i) => `while moving ${i}`);
       for (const t of during) await send(t);
       const all = [...before, ...slowTexts, ...during];
       await until(() => all.every((t) => received(to, t) >= 1), d, { timeoutMs: 20_000 });
       await until(() => delivered().length >= all.length, d, { timeoutMs: 20_000 });
       await until(() => slow.socket.destroyed && open().length === 1, d, { timeoutMs: 20_000 });
+      await until(() => from.done.length === doneBefore + 1, d, { timeoutMs: 20_000 });
 
       expect(
         from.moves.map((m) => m.reason),
