@@ -19,8 +19,14 @@ import { IdentityKey } from '../src/identity/identity-key.js';
 import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { startTestNetwork } from '../tor/testnet.js';
 import { dialWithRetry } from '../test/support/tor-test-helpers.js';
-import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
-import { BenchReport, echoOnce, loadAverage, quantile } from './tor-bench-support.js';
+import { SottoInstance } from '../test/tor/messenger-support.js';
+import {
+  BenchReport,
+  befriendAndSettle,
+  echoOnce,
+  loadAverage,
+  quantile,
+} from './tor-bench-support.js';
 
 const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 1);
 const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
@@ -167,7 +173,11 @@ describe('chat and raw echo during Sotto bulk and during a raw stream', () => {
         report.say(`run ${run}: receiver profile in ${bob.dir}, sender's in ${alice.dir}`);
         try {
           await Promise.all([alice.start(), bob.start()]);
-          await befriend(alice, bob);
+          // Measured once both are on their endpoint onions, never during that upgrade.
+          const upgradeMs = await befriendAndSettle(alice, bob, true);
+          report.say(
+            `run ${run}: on endpoint onions ${f1(upgradeMs ?? Number.NaN)} ms after befriending`,
+          );
           const aliceTor = alice.tor as RealTorProvider;
           const bobTor = bob.tor as RealTorProvider;
           const sink = await bobTor.listen(IdentityKey.generate().expandedKey(), ({ socket }) => {

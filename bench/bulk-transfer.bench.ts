@@ -20,9 +20,16 @@ import type { CoreEvent } from '../src/api/core-api.js';
 import { IdentityKey } from '../src/identity/identity-key.js';
 import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { startTestNetwork } from '../tor/testnet.js';
-import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
+import { SottoInstance } from '../test/tor/messenger-support.js';
 import { dialWithRetry } from '../test/support/tor-test-helpers.js';
-import { BenchReport, chatOnce, echoOnce, loadAverage, quantile } from './tor-bench-support.js';
+import {
+  BenchReport,
+  befriendAndSettle,
+  chatOnce,
+  echoOnce,
+  loadAverage,
+  quantile,
+} from './tor-bench-support.js';
 
 const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 10);
 const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
@@ -225,7 +232,11 @@ describe('bulk connection against raw Tor, every run', () => {
         const bob = await SottoInstance.create(`bulk${run}b`, testnet);
         try {
           await Promise.all([alice.start(), bob.start()]);
-          await befriend(alice, bob);
+          // Chat is measured once both are on their endpoint onions, never during that upgrade.
+          const upgradeMs = await befriendAndSettle(alice, bob, true);
+          say(
+            `run ${run}: both on their endpoint onions ${ms(upgradeMs ?? Number.NaN)} after befriending`,
+          );
           const runLoad = loadAverage();
           const sink = await sinkOnion(bob.tor as RealTorProvider, FILE_BYTES);
           const echoService = await echoOnion(bob.tor as RealTorProvider);
