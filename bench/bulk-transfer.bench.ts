@@ -3,8 +3,10 @@
 // same run Sotto's file (on its bulk connection, a fresh circuit) is compared with a raw byte
 // stream over a FRESH circuit between the same two tors. Goals: file ≥ 0.9× the raw stream, and
 // chat send → ack p95 during the transfer ≤ 1.5× idle chat p95, in at least 9 of 10 runs. Also
-// measured: the bulk connection's set-up time, and the same file on the control connection (the
-// threshold below which files stay there). Every ratio of every run is printed, then the worst.
+// measured: the bulk connection's set-up time, the same file on the control connection (the
+// threshold below which files stay there), and — the control for the chat ratio — Sotto's chat
+// during a raw stream of the same size on a fresh circuit (what tor alone does to the chat
+// circuit). Every ratio of every run is printed, then the worst.
 //
 //   npm run bench:bulk                                  # the 10 runs
 //   SOTTO_BENCH_RUNS=2 npm run bench:bulk               # a quick look
@@ -18,9 +20,16 @@ import type { CoreEvent } from '../src/api/core-api.js';
 import { IdentityKey } from '../src/identity/identity-key.js';
 import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { startTestNetwork } from '../tor/testnet.js';
-import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
+import { SottoInstance } from '../test/tor/messenger-support.js';
 import { dialWithRetry } from '../test/support/tor-test-helpers.js';
-import { BenchReport, chatOnce, echoOnce, loadAverage, quantile } from './tor-bench-support.js';
+import {
+  BenchReport,
+  befriendAndSettle,
+  chatOnce,
+  echoOnce,
+  loadAverage,
+  quantile,
+} from './tor-bench-support.js';
 
 const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 10);
 const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
@@ -41,6 +50,11 @@ interface RunResult {
   /** Raw baseline of the chat ratio: a 64-byte echo on its own circuit, idle and during the raw stream. */
   readonly echoIdle: number[];
   readonly echoDuringRaw: number[];
+  /**
+   * Sotto's chat during a raw stream of the same size on a fresh circuit: what tor alone does to
+   * the chat circuit, measured with the chat itself (the control for chatDuringBulk).
+   */
+  readonly chatDuringRaw: number[];
 }
 const results: RunResult[] = [];
 const failedRuns: number[] = [];
@@ -61,6 +75,7 @@ const mibps = (x: number): string => `${(FILE_BYTES / 1024 / 1024 / (x / 1000)).
 const ratios = (r: RunResult) => ({
   file: r.rawMs / r.bulkMs,
   chat: p95(r.chatDuringBulk) / p95(r.idleChat),
+  chatRaw: p95(r.chatDuringRaw) / p95(r.idleChat),
 });
 const meets = (r: RunResult): boolean => {
   const x = ratios(r);
@@ -81,13 +96,14 @@ function summary(): string {
   const ok = results.filter(meets).length;
   const lines = [
     '==== summary ====',
-    'run | load (1/5/15 min) | raw fresh | Sotto bulk | file ratio | chat p95 idle / during | chat ratio | raw echo ratio | bulk set-up | control conn. | chat p95 during control | break-even | goal',
+    'run | load (1/5/15 min) | raw fresh | Sotto bulk | file ratio | chat p95 idle / during | chat ratio | chat during raw stream | raw echo ratio | bulk set-up | control conn. | chat p95 during control | break-even | goal',
     ...results.map((r) => {
       const x = ratios(r);
-      return `${r.run} | ${r.load} | ${mibps(r.rawMs)} | ${mibps(r.bulkMs)} | ${x.file.toFixed(2)}× | ${ms(p95(r.idleChat))} / ${ms(p95(r.chatDuringBulk))} | ${x.chat.toFixed(2)}× | ${(p95(r.echoDuringRaw) / p95(r.echoIdle)).toFixed(2)}× | ${ms(r.bulkSetupMs)} (raw dial ${ms(r.rawSetupMs)}) | ${mibps(r.controlMs)} | ${ms(p95(r.chatDuringControl))} | ${mib(breakEvenBytes(r))} | ${meets(r) ? 'met' : 'MISSED'}`;
+      return `${r.run} | ${r.load} | ${mibps(r.rawMs)} | ${mibps(r.bulkMs)} | ${x.file.toFixed(2)}× | ${ms(p95(r.idleChat))} / ${ms(p95(r.chatDuringBulk))} | ${x.chat.toFixed(2)}× | ${ms(p95(r.chatDuringRaw))} → ${x.chatRaw.toFixed(2)}× | ${(p95(r.echoDuringRaw) / p95(r.echoIdle)).toFixed(2)}× | ${ms(r.bulkSetupMs)} (raw dial ${ms(r.rawSetupMs)}) | ${mibps(r.controlMs)} | ${ms(p95(r.chatDuringControl))} | ${mib(breakEvenBytes(r))} | ${meets(r) ? 'met' : 'MISSED'}`;
     }),
     `worst file run: ${worstFile.run} (${ratios(worstFile).file.toFixed(2)}×); worst chat run: ${worstChat.run} (${ratios(worstChat).chat.toFixed(2)}×)`,
     `runs that failed: ${failedRuns.length === 0 ? 'none' : failedRuns.join(', ')}`,
+    `chat p95 during the raw stream ≤ ${GOAL.chat}× idle (tor alone) in ${results.filter((r) => ratios(r).chatRaw <= GOAL.chat).length} runs; chat during Sotto's file ≤ chat during the raw stream in ${results.filter((r) => ratios(r).chat <= ratios(r).chatRaw).length} runs`,
     `file ≥ ${GOAL.file}× in ${results.filter((r) => ratios(r).file >= GOAL.file).length} runs; chat p95 ≤ ${GOAL.chat}× in ${results.filter((r) => ratios(r).chat <= GOAL.chat).length} runs`,
     `goal (file ≥ ${GOAL.file}× and chat p95 ≤ ${GOAL.chat}×) met in ${ok} of ${RUNS} runs (needed: ${GOAL.runs})`,
   ];
@@ -147,6 +163,36 @@ async function rawStream(dialer: RealTorProvider, sinkId: string, echo: Duplex, 
   return { setupMs, streamMs, echoDuring };
 }
 
+/**
+ * Another raw stream of FILE_BYTES on another fresh circuit, with Sotto's chat sampled while it
+ * runs: the same chat probe as during Sotto's file, under tor's load alone.
+ */
+async function rawStreamWithChat(
+  dialer: RealTorProvider,
+  sinkId: string,
+  a: SottoInstance,
+  b: SottoInstance,
+  run: number,
+): Promise<number[]> {
+  const socket: Duplex = await dialFresh(dialer, sinkId, `bench-raw-chat-${run}-${Date.now()}`);
+  let finished = false;
+  const acked = once(socket, 'data').then(() => (finished = true));
+  const sending = (async () => {
+    const block = Buffer.alloc(64 * 1024, 0x5a);
+    for (let sent = 0; sent < FILE_BYTES; sent += block.length) {
+      if (!socket.write(block.subarray(0, Math.min(block.length, FILE_BYTES - sent)))) {
+        await once(socket, 'drain');
+      }
+    }
+  })();
+  const chat: number[] = [];
+  while (!finished) chat.push(await chatOnce(a, b, `during raw ${chat.length}`));
+  await sending;
+  await acked;
+  socket.destroy();
+  return chat;
+}
+
 /** Sends a file of `size`, accepted at once; chat send → ack is sampled while it runs. */
 async function fileWithChat(a: SottoInstance, b: SottoInstance, size: number) {
   const path = join(a.dir, `bench-${size}.bin`);
@@ -186,7 +232,11 @@ describe('bulk connection against raw Tor, every run', () => {
         const bob = await SottoInstance.create(`bulk${run}b`, testnet);
         try {
           await Promise.all([alice.start(), bob.start()]);
-          await befriend(alice, bob);
+          // Chat is measured once both are on their endpoint onions, never during that upgrade.
+          const upgradeMs = await befriendAndSettle(alice, bob, true);
+          say(
+            `run ${run}: both on their endpoint onions ${ms(upgradeMs ?? Number.NaN)} after befriending`,
+          );
           const runLoad = loadAverage();
           const sink = await sinkOnion(bob.tor as RealTorProvider, FILE_BYTES);
           const echoService = await echoOnion(bob.tor as RealTorProvider);
@@ -207,6 +257,7 @@ describe('bulk connection against raw Tor, every run', () => {
           await echoService.close();
           const bulk = await fileWithChat(alice, bob, FILE_BYTES);
           const bulkSetupMs = alice.core.bulkStats.setupMs.at(-1) ?? Number.NaN;
+          const chatDuringRaw = await rawStreamWithChat(dialer, sink.serviceId, alice, bob, run);
           const control = await fileWithChat(alice, bob, FILE_BYTES - 1);
           // Idle chat again after the transfers: the idle p95 pools both ends of the run.
           for (let i = 0; i < IDLE_ROUNDS; i++)
@@ -225,12 +276,14 @@ describe('bulk connection against raw Tor, every run', () => {
             chatDuringControl: control.chat,
             echoIdle,
             echoDuringRaw: raw.echoDuring,
+            chatDuringRaw,
           };
           results.push(r);
           const x = ratios(r);
           say(
             `run ${run} (load ${runLoad}): raw fresh ${mibps(r.rawMs)}, Sotto bulk ${mibps(r.bulkMs)} → ${x.file.toFixed(2)}×; ` +
               `chat p95 idle ${ms(p95(idleChat))}, during ${ms(p95(bulk.chat))} (${bulk.chat.length} samples) → ${x.chat.toFixed(2)}×; ` +
+              `chat p95 during a raw stream ${ms(p95(chatDuringRaw))} (${chatDuringRaw.length} samples) → ${x.chatRaw.toFixed(2)}×; ` +
               `raw echo p95 idle ${ms(p95(echoIdle))}, during the raw stream ${ms(p95(raw.echoDuring))} (${raw.echoDuring.length} samples) → ${(p95(raw.echoDuring) / p95(echoIdle)).toFixed(2)}×; ` +
               `bulk set-up ${ms(bulkSetupMs)} (raw dial ${ms(raw.setupMs)}); control connection ${mibps(r.controlMs)}, ` +
               `chat p95 during it ${ms(p95(control.chat))}; break-even ${mib(breakEvenBytes(r))}; ${meets(r) ? 'met' : 'MISSED'}`,

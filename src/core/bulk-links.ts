@@ -1,13 +1,15 @@
 // Bulk connections of the messenger core (docs/PROTOCOL.md "Bulk connections", docs/SEAMS.md §4
-// "Extra streams"): a big file to a Sotto contact goes on a connection of its own, dialled to the
-// contact's identity onion with a fresh isolation key (so tor builds a fresh circuit), and chat
-// never waits behind its chunks. A bulk link never becomes the live control connection, never
+// "Extra streams"): a big file to a Sotto contact goes on a connection of its own, dialled with a
+// fresh isolation key (so tor builds a fresh circuit) along the contact's route (routes.ts): the
+// endpoint onion it hosts for us (Gosling endpoint channel `im.sotto.ricochet.bulk`,
+// docs/ENDPOINTS.md §2) when we hold one, else its identity onion (introduction marker `B0`).
+// Chat never waits behind its chunks. A bulk link never becomes the live control connection, never
 // counts for presence, is authenticated as the contact (strangers are closed by the protocol
 // layer), counts against the contacts' inbound capacity, and closes when its transfers end. When
 // one cannot be made, the file goes on the control connection, as before.
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { RICOCHET_PORT } from '../identity/service-id.js';
+import type { IdentityKey } from '../identity/identity-key.js';
 import type { TorProvider } from '../onion/tor-provider.js';
 import { RicochetConnection } from '../protocol/connection.js';
 import type { RicochetId } from '../api/core-api.js';
@@ -17,7 +19,9 @@ import {
   type ConnectionEvent,
   type LocalIdentity,
 } from '../protocol/connection-types.js';
+import { openRoute, routeOf } from './connection-routes.js';
 import { PeerLink } from './peer-link.js';
+import type { Route } from './routes.js';
 import { toAddress } from './vault-mapping.js';
 
 /**
@@ -40,6 +44,8 @@ export interface BulkStats {
   connected: number;
   /** Dials that failed or timed out (the file went on the control connection). */
   failed: number;
+  /** Of the dials, those made to the contact's endpoint onion (the rest: its identity onion). */
+  viaEndpoint: number;
   /** Milliseconds from dial to usable, per connected dial (the extra circuit's set-up). */
   readonly setupMs: number[];
   /** Inbound bulk links of contacts taken, and those closed over the per-contact bound. */
@@ -61,6 +67,10 @@ export interface BulkLinksOptions {
   /** Files from this size go on a bulk link (default DEFAULT_BULK_MIN_FILE_BYTES). */
   readonly bulkMinFileBytes?: number | undefined;
   readonly files: () => BulkFileEvents;
+  /** Where the contact is dialled (routes.ts; default: its identity onion). */
+  readonly routeFor?: ((serviceId: string) => Route) | undefined;
+  /** Our identity key, for the Gosling endpoint handshake; without it no endpoint route. */
+  readonly endpointIdentity?: IdentityKey | undefined;
   readonly now?: (() => number) | undefined;
 }
 
@@ -71,6 +81,7 @@ export class BulkLinks {
     dials: 0,
     connected: 0,
     failed: 0,
+    viaEndpoint: 0,
     setupMs: [],
     inbound: 0,
     refused: 0,
@@ -179,8 +190,23 @@ export class BulkLinks {
     try {
       // A fresh isolation key per bulk link: tor never reuses a circuit across isolation keys.
       const isolation = `bulk:${serviceId}:${randomBytes(8).toString('hex')}`;
-      const socket = await this.#o.tor.connect(serviceId, RICOCHET_PORT, isolation, abort.signal);
-      const link = await this.#handshake(serviceId, socket, abort.signal);
+      // The contact's endpoint when we hold one (the Gosling endpoint handshake on the bulk
+      // channel comes first), else its identity onion; a failure of either: the control link.
+      const route = routeOf(this.#routeSettings(), serviceId);
+      const endpoint = route.via === 'endpoint';
+      if (endpoint) this.stats.viaEndpoint++;
+      const stream = await openRoute(
+        this.#o.tor,
+        this.#routeSettings(),
+        route,
+        isolation,
+        this.#now,
+        abort.signal,
+        undefined,
+        'bulk',
+      );
+      const { socket, remainder } = stream;
+      const link = await this.#handshake(serviceId, socket, abort.signal, endpoint, remainder);
       if (link === undefined) {
         this.stats.failed++;
         return undefined;
@@ -197,11 +223,22 @@ export class BulkLinks {
     }
   }
 
-  /** Resolves with the link once it is authenticated as a known contact and features answered. */
+  #routeSettings(): Parameters<typeof routeOf>[0] {
+    const { routeFor, endpointIdentity } = this.#o;
+    return { ...(routeFor ? { routeFor } : {}), ...(endpointIdentity ? { endpointIdentity } : {}) };
+  }
+
+  /**
+   * Resolves with the link once it is authenticated as a known contact and features answered. On
+   * an endpoint stream (`endpoint`) the Gosling handshake already proved the contact: the Ricochet
+   * layer starts authenticated, `remainder` (what followed the handshake) its first input.
+   */
   #handshake(
     serviceId: string,
     socket: Duplex,
     signal: AbortSignal,
+    endpoint: boolean,
+    remainder: Uint8Array | undefined,
   ): Promise<PeerLink | undefined> {
     return new Promise((resolve) => {
       let settled = false;
@@ -216,6 +253,7 @@ export class BulkLinks {
         purpose: 'bulk',
         identity: this.#o.identity,
         peerServiceId: serviceId,
+        ...(endpoint ? { endpointPeer: serviceId } : {}),
         now: this.#now,
         random: (n) => new Uint8Array(randomBytes(n)),
         features: this.#features,
@@ -223,6 +261,7 @@ export class BulkLinks {
       const link = new PeerLink({
         socket,
         connection,
+        ...(remainder ? { initialInput: remainder } : {}),
         now: this.#now,
         onEvent: (l, event) => {
           if (event.type === 'features-enabled') {

@@ -2,6 +2,7 @@
 // its models and connections. Messenger (messenger.ts) supplies the context; handlers throw typed
 // errors that the Messenger turns into `error` events.
 import type { CoreCommand, CoreEvent, DeliveryState, RicochetId } from '../api/core-api.js';
+import type { Conversation } from './conversation.js';
 import type { CoreModel } from './vault-mapping.js';
 import { safeNickname, toAddress, toServiceId } from './vault-mapping.js';
 import type { ConnectionManager } from './connection-manager.js';
@@ -78,6 +79,15 @@ export interface CommandContext {
  */
 function parse(address: string, keyCheck: 'full' | 'structure' = 'structure'): RicochetId {
   return toAddress(parseRicochetAddress(address, { keyCheck }));
+}
+
+/**
+ * The contact's conversation with its saved history in place (read from its log on first use,
+ * docs/PROFILE.md "Loading on first use"); at once when it is loaded already.
+ */
+async function loaded(ctx: CommandContext, address: RicochetId): Promise<Conversation> {
+  const conversation = ctx.model.conversations.of(address);
+  return conversation.loaded ? conversation : ctx.model.conversations.load(address);
 }
 
 export async function runCommand(ctx: CommandContext, command: CoreCommand): Promise<void> {
@@ -164,8 +174,11 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     case 'send': {
       const address = parse(command.address);
       book.view(address);
-      const m = ctx.delivery.queue(address).enqueue(command.text, now);
-      ctx.model.conversations.of(address).recordOutgoing(outgoingView(address, m));
+      const conversation = await loaded(ctx, address);
+      const queue = ctx.delivery.queue(address);
+      queue.continueAfter(conversation.lastOutgoingId()); // saved outgoing ids are never reused
+      const m = queue.enqueue(command.text, now);
+      conversation.recordOutgoing(outgoingView(address, m));
       // `queued` promises the message survives a crash: it is in the vault file before we say so.
       await ctx.persistence.persistQueued(address, m);
       ctx.emit({ type: 'queued', address, id: m.localId, text: m.text });
@@ -207,7 +220,7 @@ export async function runCommand(ctx: CommandContext, command: CoreCommand): Pro
     case 'messages': {
       const address = parse(command.address);
       book.view(address);
-      const messages = ctx.model.conversations.of(address).list();
+      const messages = (await loaded(ctx, address)).list();
       return ctx.emit({ type: 'messages', address, messages });
     }
     case 'retry-message': {

@@ -8,6 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { RicochetConnection } from '../protocol/connection.js';
+import { BULK_CONNECTION_FEATURE, SOTTO_FEATURES } from '../protocol/connection-types.js';
+import type { ConnectionPurpose } from '../protocol/introduction.js';
 import { DUPLICATE_WINDOW_MS, inboundBeatsPendingOutbound } from '../protocol/duplicate-rule.js';
 import { ReconnectPolicy, type FailureKind } from './backoff.js';
 import { PeerLink } from './peer-link.js';
@@ -33,8 +35,16 @@ interface Dial {
   link?: PeerLink;
   /** A move of a live identity connection to the endpoint (the live one stays meanwhile). */
   readonly upgrade: boolean;
-  /** The live link this dial is to replace (a move to a fresh circuit). */
-  readonly replaces?: PeerLink;
+  /**
+   * The live link this dial is to replace: a move to a fresh circuit or to the endpoint, or a
+   * live link that closed while this dial was already reaching the peer (see `#replacementReaching`).
+   */
+  replaces?: PeerLink;
+  /**
+   * Tor connected the stream: the peer sees the new link (an endpoint dial's Gosling handshake
+   * runs before `link` exists, and the peer takes the link as live at its end).
+   */
+  reached?: boolean;
 }
 
 export class ConnectionManager {
@@ -186,12 +196,13 @@ export class ConnectionManager {
       handshakes: this.#handshakes,
       now: this.#now,
       stopped: () => this.#stopped,
-      accepted: (remainder) => {
+      bulk: (this.#o.features ?? SOTTO_FEATURES).includes(BULK_CONNECTION_FEATURE),
+      accepted: (remainder, purpose) => {
         if (this.#stopped || !this.#o.isKnownContact(contact)) {
           socket.destroy();
           return;
         }
-        this.#serve(socket, contact, remainder);
+        this.#serve(socket, contact, remainder, purpose);
       },
     });
   }
@@ -231,14 +242,20 @@ export class ConnectionManager {
 
   /**
    * A server-side link on `socket`, counted in the inbound slots (`endpointPeer`: an endpoint
-   * stream of that contact). If its connection refuses its options (our mistake) the socket is
-   * closed and the error reported.
+   * stream of that contact, of `purpose`; a bulk one goes to `onBulk` once authenticated). If its
+   * connection refuses its options (our mistake) the socket is closed and the error reported.
    */
-  #serve(socket: Duplex, endpointPeer?: string, remainder?: Uint8Array): void {
+  #serve(
+    socket: Duplex,
+    endpointPeer?: string,
+    remainder?: Uint8Array,
+    purpose: ConnectionPurpose = 'control',
+  ): void {
     let connection: RicochetConnection;
     try {
       const endpoint = endpointPeer !== undefined;
-      connection = buildConnection(this.#o, 'server', endpointPeer, endpoint, this.#now);
+      const now = this.#now;
+      connection = buildConnection(this.#o, 'server', endpointPeer, endpoint, now, purpose);
     } catch (error) {
       socket.destroy();
       this.#o.onError?.(error);
@@ -265,7 +282,7 @@ export class ConnectionManager {
       // A failed move leaves the live link as it was: no backoff, no "could not reach", and no
       // route verdict (a move off a live endpoint link must not send later dials to the identity
       // onion). The endpoint upgrade's own result still counts (endpoints.ts retries it).
-      const moveLeftLive = replaces !== undefined && !replaces.closed;
+      const moveLeftLive = dial.replaces !== undefined && !dial.replaces.closed;
       if (!moveLeftLive || upgrade) {
         this.#o.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
       }
@@ -302,9 +319,12 @@ export class ConnectionManager {
           this.#schedule();
         }
       };
-      dial.link = this.#attach(socket, connection, settled, remainder, replaces);
+      dial.link = this.#attach(socket, connection, settled, remainder, () => dial.replaces);
     };
-    openRoute(this.#o.tor, this.#o, route, isolation, this.#now, abort.signal)
+    const reached = (): void => {
+      dial.reached = true;
+    };
+    openRoute(this.#o.tor, this.#o, route, isolation, this.#now, abort.signal, reached)
       .then(connected)
       .catch((error: unknown) => fail(error));
   }
@@ -316,7 +336,7 @@ export class ConnectionManager {
     connection: RicochetConnection,
     onDialSettled: ((authenticated: boolean) => void) | undefined,
     initialInput?: Uint8Array,
-    replaces?: PeerLink,
+    replaces?: () => PeerLink | undefined,
   ): PeerLink {
     let settled = false;
     const settle = (authenticated: boolean): void => {
@@ -333,7 +353,8 @@ export class ConnectionManager {
         if (event.type === 'authenticated') {
           // A move's link names the link it replaces before it can win: an endpoint link is
           // authenticated by its first input, inside this constructor (link-moves.ts drains).
-          if (replaces !== undefined) this.#moves.dialled(l, replaces);
+          const replaced = replaces?.();
+          if (replaced !== undefined) this.#moves.dialled(l, replaced);
           // Live first, then settle the dial: the scheduler must see the live link.
           this.#authenticated(l, event.peerServiceId, event.isKnownContact);
           settle(true);
@@ -354,10 +375,9 @@ export class ConnectionManager {
           if (peer !== undefined && this.#draining.delete(l)) this.#o.onReleased?.(peer, l);
           if (peer !== undefined && this.#live.get(peer) === l) {
             this.#live.delete(peer);
-            // Closed while its replacement is connecting: wait for that one, not offline.
-            const dial = this.#dials.get(peer);
-            const connecting = dial?.replaces === l && dial.link !== undefined && !this.#stopped;
-            if (!this.#moves.orphan(peer, l, connecting)) this.#gone(peer, l);
+            if (!this.#moves.orphan(peer, l, this.#replacementReaching(peer, l))) {
+              this.#gone(peer, l);
+            }
           }
           return;
         }
@@ -420,6 +440,26 @@ export class ConnectionManager {
       peerServiceId: peer,
       isKnownContact: known,
     });
+  }
+
+  /**
+   * The live link `closed` of `peer` closed: true when a dial of ours already reaches the peer
+   * and may take its place, so the contact waits for it instead of going offline. A move's dial
+   * counts from the moment tor connected it: the peer takes an endpoint link as live as soon as
+   * the Gosling handshake is done at its end, and closes the old link, while our end of that
+   * handshake is still under way. A plain dial that was racing the closed link (both peers dialled
+   * each other; the peer kept ours by the duplicate rule and closed its own), or a move's dial
+   * whose old link another link had already replaced (both peers moved to their endpoints at
+   * once), takes the place of the closed link the same way (it becomes its replacement).
+   */
+  #replacementReaching(peer: string, closed: PeerLink): boolean {
+    const dial = this.#dials.get(peer);
+    if (dial === undefined || dial.reached !== true || this.#stopped) return false;
+    if (dial.replaces !== closed) {
+      dial.replaces = closed;
+      if (dial.link !== undefined) this.#moves.dialled(dial.link, closed);
+    }
+    return true;
   }
 
   /** A link closed: it no longer counts (links, inbound slots). */

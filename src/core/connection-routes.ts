@@ -1,7 +1,7 @@
 // The route side of the ConnectionManager (docs/SEAMS.md §4, docs/ENDPOINTS.md §2): which Route a
 // dial takes and the stream it opens (the identity onion, or an endpoint onion behind the Gosling
-// endpoint handshake), inbound endpoint streams (a contact's from the first byte, inbound-slots.ts),
-// the RicochetConnection each link runs, and which of two links of one peer stays live (an endpoint
+// endpoint handshake, whose channel names the purpose: control or bulk), inbound endpoint streams
+// (a contact's from the first byte, inbound-slots.ts), the RicochetConnection each link runs, and which of two links of one peer stays live (an endpoint
 // link beats an identity one; between two of a kind the 3.0.41 duplicate rule, docs/PROTOCOL.md).
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -10,6 +10,7 @@ import type { TorProvider } from '../onion/tor-provider.js';
 import { RicochetConnection } from '../protocol/connection.js';
 import type { LocalIdentity } from '../protocol/connection-types.js';
 import { chooseSurvivingConnection } from '../protocol/duplicate-rule.js';
+import type { ConnectionPurpose } from '../protocol/introduction.js';
 import { endpointClientStream, endpointServerStream } from './endpoint-connections.js';
 import type { InboundSlots } from './inbound-slots.js';
 import type { PeerLink } from './peer-link.js';
@@ -24,8 +25,11 @@ export interface RouteSettings {
   readonly endpointIdentity?: IdentityKey;
 }
 
+/** What picking and opening a route needs (the bulk links have no more than this). */
+export type RouteDialSettings = Pick<RouteSettings, 'routeFor' | 'endpointIdentity'>;
+
 /** Where to dial `serviceId`: its owner's pick; the identity onion without an endpoint identity. */
-export function routeOf(settings: RouteSettings, serviceId: string): Route {
+export function routeOf(settings: RouteDialSettings, serviceId: string): Route {
   const route = settings.routeFor?.(serviceId) ?? identityRoute(serviceId);
   return route.via === 'endpoint' && settings.endpointIdentity === undefined
     ? identityRoute(serviceId)
@@ -34,23 +38,28 @@ export function routeOf(settings: RouteSettings, serviceId: string): Route {
 
 /**
  * Dials `route` through tor with the SOCKS isolation key `isolation` (endpoint dials use a key of
- * their own) and, on an endpoint route, proves our identity to it: the socket, and the bytes that
- * followed the handshake (the connection's first input).
+ * their own) and, on an endpoint route, proves our identity to it on the Gosling channel of
+ * `purpose`: the socket, and the bytes that followed the handshake (the connection's first input).
+ * `reached` is called once tor connected the stream, before that handshake: the peer may take the
+ * new link as live from then on.
  */
 export async function openRoute(
   tor: TorProvider,
-  settings: RouteSettings,
+  settings: RouteDialSettings,
   route: Route,
   isolation: string,
   now: () => number,
   signal: AbortSignal,
+  reached?: () => void,
+  purpose: ConnectionPurpose = 'control',
 ): Promise<{ readonly socket: Duplex; readonly remainder?: Uint8Array }> {
   const endpoint = route.via === 'endpoint';
   const key = endpoint ? isolation.replace(/^contact:/, 'endpoint:') : isolation;
   const socket = await tor.connect(route.serviceId, route.port, key, signal);
+  reached?.();
   if (!endpoint) return { socket };
   const identity = settings.endpointIdentity as IdentityKey; // routeOf: set on endpoint routes
-  const opts = { identity, endpointServiceId: route.serviceId, now, signal };
+  const opts = { identity, endpointServiceId: route.serviceId, purpose, now, signal };
   return { socket, remainder: await endpointClientStream(socket, opts) };
 }
 
@@ -61,9 +70,11 @@ export function buildConnection(
   peer: string | undefined,
   endpoint: boolean,
   now: () => number,
+  purpose: ConnectionPurpose = 'control',
 ): RicochetConnection {
   return new RicochetConnection({
     role,
+    ...(purpose === 'bulk' ? { purpose } : {}),
     identity: settings.identity,
     ...(role === 'client' && peer !== undefined ? { peerServiceId: peer } : {}),
     ...(endpoint && peer !== undefined ? { endpointPeer: peer } : {}),
@@ -76,8 +87,8 @@ export function buildConnection(
 
 /**
  * An inbound stream on the endpoint onion `endpointServiceId` we host for `contact`: it takes a
- * contact's slot at once; after the Gosling endpoint handshake `accepted` gets the socket and the
- * bytes that followed (unless `stopped`). A failed proof, a stranger with the key, a timeout: the
+ * contact's slot at once; after the Gosling endpoint handshake `accepted` gets the bytes that
+ * followed and the purpose its channel named (the bulk channel is offered only with `bulk`). A failed proof, a stranger with the key, a timeout: the
  * socket is already closed. `handshakes` holds the abort of each handshake under way.
  */
 export function acceptEndpointStream(
@@ -89,7 +100,9 @@ export function acceptEndpointStream(
     readonly handshakes: Set<AbortController>;
     readonly now: () => number;
     readonly stopped: () => boolean;
-    readonly accepted: (remainder: Uint8Array) => void;
+    /** We take bulk connections (BULK_CONNECTION_FEATURE is ours). */
+    readonly bulk: boolean;
+    readonly accepted: (remainder: Uint8Array, purpose: ConnectionPurpose) => void;
   },
 ): void {
   const slot = context.stopped() ? undefined : context.slots.admitContact();
@@ -103,10 +116,16 @@ export function acceptEndpointStream(
     context.handshakes.delete(abort);
     slot.release();
   };
-  const opts = { endpointServiceId, contact, now: context.now, signal: abort.signal };
-  endpointServerStream(socket, opts).then((remainder) => {
+  const opts = {
+    endpointServiceId,
+    contact,
+    bulk: context.bulk,
+    now: context.now,
+    signal: abort.signal,
+  };
+  endpointServerStream(socket, opts).then(({ remainder, purpose }) => {
     done();
-    context.accepted(remainder);
+    context.accepted(remainder, purpose);
   }, done);
 }
 

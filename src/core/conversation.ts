@@ -2,7 +2,9 @@
 // that spans reconnects (notes "Chat": the receiver drops duplicates of a recently seen non-zero
 // id). Saved history comes back through restore(); every new message and delivery-state change is
 // reported to `onChange`, which the messenger appends to the contact's history log when the user
-// enabled history (docs/SEAMS.md §1).
+// enabled history (docs/SEAMS.md §1). A conversation with a saved log starts unloaded: it holds
+// what happened since open, and its saved history is put in front when it is first needed
+// (Conversations.load, docs/PROFILE.md "Loading on first use").
 
 import type { DeliveryState, MessageView, RicochetId } from '../api/core-api.js';
 import { MAX_MESSAGE_UNITS, validateMessageText } from '../contacts/text-rules.js';
@@ -38,16 +40,30 @@ export class Conversation {
   #start = 0; // index of the oldest entry in #entries (ring buffer)
   readonly #outgoing = new Map<number, Entry>(); // by local id
   readonly #seenIncoming = new Set<number>();
+  #maxOutgoingId = 0; // highest local id ever held (evicted ones too: ids are never reused)
+  #loaded: boolean;
+  /** Delivery states of saved messages that changed before the saved history was loaded. */
+  readonly #laterStates = new Map<number, DeliveryState>();
 
   readonly #onChange: ConversationChangeListener | undefined;
+  readonly #needsLoad: (() => void) | undefined;
 
   constructor(
     readonly address: RicochetId,
     options: Partial<ConversationOptions> = {},
     onChange?: ConversationChangeListener,
+    /** Given when saved history waits in a log: called when the conversation needs it. */
+    needsLoad?: () => void,
   ) {
     this.options = { ...DEFAULT_CONVERSATION, ...options };
     this.#onChange = onChange;
+    this.#needsLoad = needsLoad;
+    this.#loaded = needsLoad === undefined;
+  }
+
+  /** False while saved history waits in the log (Conversations.load brings it in). */
+  get loaded(): boolean {
+    return this.#loaded;
   }
 
   get size(): number {
@@ -98,7 +114,14 @@ export class Conversation {
   /** Updates the delivery state of an outgoing message still in history. */
   setOutgoingState(localId: number, state: DeliveryState): MessageView | undefined {
     const entry = this.#outgoing.get(localId);
-    if (entry === undefined) return undefined;
+    if (entry === undefined) {
+      if (!this.#loaded) {
+        // A saved message (queued in an earlier session): applied, and saved, once it is loaded.
+        this.#laterStates.set(localId, state);
+        this.#needsLoad?.();
+      }
+      return undefined;
+    }
     this.#update(entry, state, entry.timeDelta);
     return { ...entry };
   }
@@ -112,9 +135,7 @@ export class Conversation {
 
   /** Highest local id of an outgoing message in history (0 if none): seeds a new SendQueue. */
   lastOutgoingId(): number {
-    let max = 0;
-    for (const id of this.#outgoing.keys()) if (id > max) max = id;
-    return max;
+    return this.#maxOutgoingId;
   }
 
   /** Oldest first. */
@@ -133,6 +154,27 @@ export class Conversation {
     this.#entries = [];
     this.#start = 0;
     this.#outgoing.clear();
+    this.#loaded = true; // a load still under way brings nothing back
+    this.#laterStates.clear();
+  }
+
+  /**
+   * The saved history arrives (first use): it goes before what happened since open, its incoming
+   * ids join the duplicate filter, and delivery states that changed meanwhile are applied (and
+   * reported to `onChange`, so the log records them). Does nothing once loaded or cleared.
+   */
+  loadSaved(saved: readonly Omit<MessageView, 'address'>[]): void {
+    if (this.#loaded) return;
+    this.#loaded = true;
+    const sinceOpen = this.list();
+    const seenSinceOpen = [...this.#seenIncoming];
+    const laterStates = [...this.#laterStates];
+    this.clear();
+    this.#seenIncoming.clear();
+    this.restore(saved);
+    for (const m of sinceOpen) this.#push({ ...m });
+    for (const id of seenSinceOpen) this.#remember(id);
+    for (const [id, state] of laterStates) this.setOutgoingState(id, state);
   }
 
   /**
@@ -169,13 +211,24 @@ export class Conversation {
       this.#entries[this.#start] = entry;
       this.#start = (this.#start + 1) % max;
     }
-    if (entry.direction === 'out') this.#outgoing.set(entry.id, entry);
+    if (entry.direction === 'out') {
+      this.#outgoing.set(entry.id, entry);
+      if (entry.id > this.#maxOutgoingId) this.#maxOutgoingId = entry.id;
+    }
   }
 }
+
+/** Reads a conversation's saved history (never rejects: an unreadable log gives none). */
+export type SavedHistoryLoader = (
+  address: RicochetId,
+) => Promise<readonly Omit<MessageView, 'address'>[]>;
 
 /** The conversations of all contacts (the messenger persists those with history enabled). */
 export class Conversations {
   readonly #byAddress = new Map<RicochetId, Conversation>();
+  readonly #saved = new Set<RicochetId>(); // a saved log waits, no Conversation made yet
+  readonly #loading = new Map<Conversation, Promise<Conversation>>();
+  #loader: SavedHistoryLoader | undefined;
 
   constructor(
     readonly options: Partial<ConversationOptions> = {},
@@ -183,17 +236,56 @@ export class Conversations {
     public onChange?: ConversationChangeListener,
   ) {}
 
+  /** These conversations have saved history in a log, read by `load` when first needed. */
+  savedIn(addresses: Iterable<RicochetId>, loader: SavedHistoryLoader): void {
+    this.#loader = loader;
+    for (const address of addresses) if (!this.#byAddress.has(address)) this.#saved.add(address);
+  }
+
   of(address: RicochetId): Conversation {
     let c = this.#byAddress.get(address);
     if (c === undefined) {
-      c = new Conversation(address, this.options, (a, change) => this.onChange?.(a, change));
+      const saved = this.#saved.delete(address);
+      const needsLoad = saved ? (): void => void this.load(address) : undefined;
+      c = new Conversation(
+        address,
+        this.options,
+        (a, change) => this.onChange?.(a, change),
+        needsLoad,
+      );
       this.#byAddress.set(address, c);
     }
     return c;
   }
 
+  /**
+   * The conversation with its saved history in place: the first call reads the log (in slices,
+   * see HistoryLogs), concurrent calls share that read, later calls resolve at once.
+   */
+  load(address: RicochetId): Promise<Conversation> {
+    const c = this.of(address);
+    if (c.loaded || this.#loader === undefined) return Promise.resolve(c);
+    let loading = this.#loading.get(c);
+    if (loading === undefined) {
+      const done = (saved: readonly Omit<MessageView, 'address'>[]): Conversation => {
+        c.loadSaved(saved);
+        this.#loading.delete(c);
+        return c;
+      };
+      loading = this.#loader(address).then(done, () => done([]));
+      this.#loading.set(c, loading);
+    }
+    return loading;
+  }
+
+  /** Every load under way has finished. */
+  async loadsSettled(): Promise<void> {
+    await Promise.all(this.#loading.values());
+  }
+
   forget(address: RicochetId): void {
     this.#byAddress.delete(address);
+    this.#saved.delete(address);
   }
 
   /** The conversations that hold messages or were touched, in first-use order. */

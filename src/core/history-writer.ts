@@ -3,6 +3,7 @@
 // (O(change), whatever the history holds); a log that has grown well past the conversation it
 // describes (superseded state records, messages the ring dropped) is compacted to the
 // conversation; turning history on writes the conversation as shown; a deletion shreds the log.
+// A conversation's saved history is read from its log on first use (`load`), never at open.
 import type { MessageView, RicochetId } from '../api/core-api.js';
 import { HistoryLogUnreadableError } from '../profile/errors.js';
 import type { Vault } from '../profile/vault.js';
@@ -49,9 +50,20 @@ export class HistoryWriter {
     );
   }
 
+  /**
+   * The history saved before this session, for the conversation's first use (Conversations.load).
+   * An unreadable log gives none: it is reported (`history-log-unreadable`, once), kept as it is.
+   */
+  async load(address: RicochetId): Promise<readonly HistoryMessageRecord[]> {
+    const loaded = await this.#vault.history(toServiceId(address)).load();
+    if (loaded.error !== undefined) this.#failed(address, loaded.error);
+    return loaded.messages;
+  }
+
   /** History was turned on: the conversation as it is now becomes the saved history. */
   async enabled(address: RicochetId): Promise<void> {
-    const messages = this.#model.conversations.of(address).list().map(record);
+    const conversation = await this.#model.conversations.load(address);
+    const messages = conversation.list().map(record);
     await this.#vault.history(toServiceId(address)).rewrite(messages);
   }
 
@@ -70,9 +82,10 @@ export class HistoryWriter {
     this.#onError(error);
   }
 
-  /** Every append started so far is on disk. */
-  settled(): Promise<void> {
-    return this.#vault.historySettled();
+  /** Every load and append started so far is done (a load may append delivery states). */
+  async settled(): Promise<void> {
+    await this.#model.conversations.loadsSettled();
+    await this.#vault.historySettled();
   }
 
   #compactIfGrown(address: RicochetId): void {
@@ -81,6 +94,11 @@ export class HistoryWriter {
     if (this.#compacting.has(address)) return;
     if (history.recordCount <= 2 * conversation.size + COMPACTION_SLACK) return;
     if (!this.#model.book.has(address) || !this.#model.book.historyEnabled(address)) return;
+    if (!conversation.loaded) {
+      // Compacting needs the saved messages: load them now, compact on a later append.
+      void this.#model.conversations.load(address);
+      return;
+    }
     this.#compacting.add(address);
     history
       .rewrite(conversation.list().map(record))

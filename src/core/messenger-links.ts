@@ -59,7 +59,15 @@ export interface MessengerLinks {
 export function messengerLinks(settings: LinkSettings, owner: LinkOwner): MessengerLinks {
   const { key, now, emit, guard } = owner;
   const identity = { serviceId: key.serviceId, sign: (m: Uint8Array) => key.sign(m) };
-  const bulk: BulkLinks = new BulkLinks({ ...settings, identity, files: () => files, now });
+  const bulk: BulkLinks = new BulkLinks({
+    ...settings,
+    identity,
+    files: () => files,
+    // The route the contact's control link is dialled along: its endpoint when we hold one.
+    routeFor: (id) => endpoints.routes.route(id),
+    endpointIdentity: key,
+    now,
+  });
   const files: FileTransfers = new FileTransfers(emit, settings.downloadsDir, now, bulk);
   const endpoints = new Endpoints({
     tor: settings.tor,

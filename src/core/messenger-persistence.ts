@@ -10,7 +10,13 @@ import type { Persistence } from './commands.js';
 import { HistoryWriter } from './history-writer.js';
 import type { OutgoingMessage } from './send-queue.js';
 import { DebouncedVaultSaver } from './vault-saver.js';
-import { modelFromVault, toServiceId, vaultFromModel, type CoreModel } from './vault-mapping.js';
+import {
+  modelFromVault,
+  toAddress,
+  toServiceId,
+  vaultFromModel,
+  type CoreModel,
+} from './vault-mapping.js';
 
 /** The messenger's model as saved: the vault state with the journal's later sends replayed. */
 export function loadModel(
@@ -66,6 +72,9 @@ export class MessengerStore implements Persistence {
     });
     this.#history = new HistoryWriter(vault, model, options.onError);
     model.conversations.onChange = (address, change) => this.#history.changed(address, change);
+    // Saved history stays in its log until the conversation is first needed.
+    const saved = [...vault.unloadedHistory].map(toAddress);
+    model.conversations.savedIn(saved, (address) => this.#history.load(address));
   }
 
   changed(): void {

@@ -84,6 +84,11 @@ export class SendQueue {
     this.#nextLocalId = first;
   }
 
+  /** New messages get local ids above `localId` (saved history loaded later holds ids up to it). */
+  continueAfter(localId: number): void {
+    if (localId >= this.#nextLocalId) this.#nextLocalId = localId + 1;
+  }
+
   get pendingCount(): number {
     return this.#messages.size;
   }

@@ -2,15 +2,22 @@
 // whose history is on has its own sealed log (sealed-log.ts) in `<vault>.history/<log id>.log`,
 // under a random 32-byte key and a random 16-byte log id that only the vault holds (the file name
 // says nothing about the contact). One change is one append; a deletion is crypto-shredding: the
-// key leaves every copy of the vault (a `forget` save), then the file is removed. At most
-// OPEN_DESCRIPTORS logs keep a file descriptor; the others are released and reopen on use.
+// key leaves every copy of the vault (a `forget` save), then the file is removed. A log is opened
+// (read, authenticated, replayed, in slices that yield to the event loop) when its conversation is
+// first needed, never at open (docs/PROFILE.md "Loading on first use"). At most OPEN_DESCRIPTORS
+// logs keep a file descriptor; the others are released and reopen on use.
 import { randomBytes } from 'node:crypto';
 import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDirectory } from './atomic-write.js';
 import { HistoryLogUnreadableError } from './errors.js';
-import { encodeHistoryChange, replayHistory, type HistoryChange } from './history-record.js';
+import {
+  encodeHistoryChange,
+  replayHistoryInSlices,
+  type HistoryChange,
+} from './history-record.js';
 import { ensurePrivateDir } from './profile-dir.js';
+import { yieldToEventLoop } from './sealed-log-format.js';
 import { createSealedLog, openSealedLog, type SealedLog } from './sealed-log.js';
 import type { HistoryLogRef, HistoryLogRefs } from './vault-state-json.js';
 import type { HistoryMessageRecord } from './vault-state.js';
@@ -18,16 +25,24 @@ import type { HistoryMessageRecord } from './vault-state.js';
 export type { HistoryChange } from './history-record.js';
 
 const OPEN_DESCRIPTORS = 32;
-const OPEN_AT_ONCE = 8;
 const LOG_FILE = /^([0-9a-f]{32})\.log$/;
 
 /** The store's view of one conversation (docs/SEAMS.md §1: `store.history(contact)`). */
 export interface ConversationHistory {
   /** Persist one change; resolves once it is fsynced. The first one creates the key and log. */
   append(change: HistoryChange): Promise<void>;
-  /** The saved history, replayed from the log (oldest first). */
+  /**
+   * The history saved before this session (oldest first), for the conversation's first use: the
+   * first call opens the log; concurrent and later calls share that one load. A log that cannot be
+   * read gives no messages and its `error` (kept, never fatal; see HistoryProblem).
+   */
+  load(): Promise<LoadedHistory>;
+  /** The saved history as the log holds it now, replayed from the file (oldest first). */
   read(): Promise<HistoryMessageRecord[]>;
-  /** Replace the whole log by `messages` (compaction; history turned on with messages shown). */
+  /**
+   * Replace the whole log by `messages` (compaction; history turned on with messages shown). The
+   * caller passes the whole conversation: its saved history loaded first (`load`) or `read`.
+   */
   rewrite(messages: readonly HistoryMessageRecord[]): Promise<void>;
   /** Crypto-shred: the key leaves every copy of the vault, then the log file is removed. */
   shred(): Promise<void>;
@@ -35,10 +50,17 @@ export interface ConversationHistory {
   readonly recordCount: number;
 }
 
+export interface LoadedHistory {
+  readonly messages: readonly HistoryMessageRecord[];
+  /** Why the log could not be read (the conversation then starts empty). */
+  readonly error?: unknown;
+}
+
 /**
- * A conversation whose log could not be opened (it starts empty; its file and key are left alone).
- * Its first use tries the log again; if it still cannot be opened, changes of that conversation
- * fail with HistoryLogUnreadableError until the user deletes the history (a shred).
+ * A conversation whose log could not be opened when first needed (it starts empty; its file and
+ * key are left alone). Its next change tries the log again; if it still cannot be opened, changes
+ * of that conversation fail with HistoryLogUnreadableError until the user deletes the history (a
+ * shred).
  */
 export interface HistoryProblem {
   readonly serviceId: string;
@@ -50,8 +72,25 @@ export function historyDirFor(vaultPath: string): string {
 }
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const encodeAll = (messages: readonly HistoryMessageRecord[]): Uint8Array[] =>
-  messages.map((message) => encodeHistoryChange({ kind: 'message', message }));
+/** The records of `messages`, encoded in slices that yield to the event loop. */
+async function encodeAll(messages: readonly HistoryMessageRecord[]): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  while (out.length < messages.length) {
+    const until = performance.now() + 4;
+    while (out.length < messages.length && performance.now() < until) {
+      const message = messages[out.length] as HistoryMessageRecord;
+      out.push(encodeHistoryChange({ kind: 'message', message }));
+    }
+    if (out.length < messages.length) await yieldToEventLoop();
+  }
+  return out;
+}
+
+interface WaitingAppend {
+  readonly record: Uint8Array;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
 
 export interface HistoryLogsHooks {
   /** Seal the small state with the current refs (`forget`: in every copy of the vault). */
@@ -65,54 +104,47 @@ export class HistoryLogs {
   readonly #logs = new Map<string, SealedLog>();
   readonly #chains = new Map<string, Promise<unknown>>();
   readonly #recentlyUsed = new Set<string>(); // logs holding a descriptor, oldest use first
-  readonly #unopened = new Set<string>(); // refs whose log failed to open at load, not yet retried
+  readonly #unloaded = new Set<string>(); // refs whose log this session has not opened yet
+  readonly #unopened = new Set<string>(); // refs whose log failed to open, not yet retried
+  readonly #savedAtOpen = new Map<string, HistoryMessageRecord[]>(); // loaded, not yet handed out
+  readonly #loads = new Map<string, Promise<LoadedHistory>>(); // first loads, shared
   readonly #recovered = new Map<string, HistoryMessageRecord[]>(); // saved, but not shown
+  readonly #problems: HistoryProblem[] = [];
+  readonly #waitingAppends = new Map<string, WaitingAppend[]>(); // the next turn's changes
   #hooks: HistoryLogsHooks | undefined;
 
   private constructor(dir: string, profileId: Uint8Array, refs: Map<string, HistoryLogRef>) {
     this.#dir = dir;
     this.#profileId = profileId;
     this.#refs = refs;
+    for (const serviceId of refs.keys()) this.#unloaded.add(serviceId);
   }
 
   /**
-   * Open every referenced log and replay it; files in the directory that no ref names (a crash
-   * before the vault learnt of them, logs of shredded keys, temp files) are removed.
+   * The logs the refs name, none of them read yet (each is opened when its conversation is first
+   * needed); files in the directory that no ref names (a crash before the vault learnt of them,
+   * logs of shredded keys, temp files) are removed.
    */
   static async open(
     vaultPath: string,
     profileId: Uint8Array,
     refs: Map<string, HistoryLogRef>,
-  ): Promise<{
-    logs: HistoryLogs;
-    history: Record<string, HistoryMessageRecord[]>;
-    problems: HistoryProblem[];
-  }> {
+  ): Promise<HistoryLogs> {
     const dir = historyDirFor(vaultPath);
     await ensurePrivateDir(dir);
     const logs = new HistoryLogs(dir, profileId, refs);
     await logs.#removeUnreferenced();
-    const history: Record<string, HistoryMessageRecord[]> = {};
-    const problems: HistoryProblem[] = [];
-    // A few at a time: the reads overlap, and at most OPEN_AT_ONCE descriptors are open.
-    const queue = [...refs];
-    const openNext = async (): Promise<void> => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const [serviceId, ref] = next;
-        try {
-          const opened = await openSealedLog(logs.#path(ref), logs.#identity(ref));
-          await opened.log.release();
-          logs.#logs.set(serviceId, opened.log);
-          const replayed = replayHistory(opened.records);
-          if (replayed.messages.length > 0) history[serviceId] = replayed.messages;
-        } catch (error) {
-          problems.push({ serviceId, error });
-          logs.#unopened.add(serviceId);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: OPEN_AT_ONCE }, openNext));
-    return { logs, history, problems };
+    return logs;
+  }
+
+  /** Conversations with a saved log this session has not loaded yet. */
+  get unloaded(): ReadonlySet<string> {
+    return this.#unloaded;
+  }
+
+  /** Logs found unreadable so far (each conversation starts empty; see HistoryProblem). */
+  get problems(): readonly HistoryProblem[] {
+    return this.#problems;
   }
 
   /** Wired by the vault once it exists (the refs are sealed in its small state). */
@@ -128,25 +160,21 @@ export class HistoryLogs {
   history(serviceId: string): ConversationHistory {
     const logs = this.#logs;
     return {
-      append: (change) =>
-        this.#serial(serviceId, async () => {
-          const log = (await this.#existing(serviceId)) ?? (await this.#create(serviceId, []));
-          await log.append(encodeHistoryChange(change));
-          this.#used(serviceId);
-        }),
+      append: (change) => this.#append(serviceId, change),
+      load: () => this.#load(serviceId),
       read: () =>
         this.#serial(serviceId, async () => {
           const ref = this.#refs.get(serviceId);
           if (ref === undefined) return [];
-          const opened = await openSealedLog(this.#path(ref), this.#identity(ref));
+          const opened = await this.#openLog(ref);
           await opened.log.close();
-          return replayHistory(opened.records).messages;
+          return opened.messages;
         }),
       rewrite: (messages) =>
         this.#serial(serviceId, async () => {
           const log = await this.#existing(serviceId);
-          if (log === undefined) await this.#create(serviceId, encodeAll(messages));
-          else await log.compact(encodeAll(this.#withRecovered(serviceId, messages)));
+          if (log === undefined) await this.#create(serviceId, await encodeAll(messages));
+          else await log.compact(await encodeAll(this.#withRecovered(serviceId, messages)));
           this.#used(serviceId);
         }),
       shred: () => this.#serial(serviceId, () => this.#shred(serviceId)),
@@ -154,6 +182,35 @@ export class HistoryLogs {
         return logs.get(serviceId)?.count ?? 0;
       },
     };
+  }
+
+  /**
+   * One change, in turn with the conversation's loads, compactions and shreds. Changes made while
+   * an earlier one is being written wait together and go to the log at once, so they share one
+   * write and fdatasync (the log's group commit) instead of one fdatasync each.
+   */
+  async #append(serviceId: string, change: HistoryChange): Promise<void> {
+    const record = encodeHistoryChange(change); // an invalid change rejects here, alone
+    let batch = this.#waitingAppends.get(serviceId);
+    if (batch === undefined) {
+      const appends: WaitingAppend[] = [];
+      batch = appends;
+      void this.#serial(serviceId, async () => {
+        if (this.#waitingAppends.get(serviceId) === appends) this.#waitingAppends.delete(serviceId);
+        try {
+          const log = (await this.#existing(serviceId)) ?? (await this.#create(serviceId, []));
+          // Issued together: they join one batch of the log (one write, one fdatasync).
+          const written = appends.map((a) => log.append(a.record).then(a.resolve, a.reject));
+          this.#used(serviceId);
+          await Promise.all(written);
+        } catch (error) {
+          for (const a of appends) a.reject(error);
+        }
+      });
+      this.#waitingAppends.set(serviceId, appends); // after #serial, which closes the last batch
+    }
+    const appends = batch;
+    await new Promise<void>((resolve, reject) => appends.push({ record, resolve, reject }));
   }
 
   /** Waits for every pending write (a flush). */
@@ -166,7 +223,10 @@ export class HistoryLogs {
     // The keys now (each log holds its own copy, zeroed when its pending writes are done).
     for (const ref of this.#refs.values()) ref.key.fill(0);
     this.#refs.clear();
+    this.#unloaded.clear();
     this.#unopened.clear();
+    this.#savedAtOpen.clear();
+    this.#loads.clear();
     this.#recovered.clear();
     await this.settled();
     for (const log of this.#logs.values()) await log.close().catch(() => undefined);
@@ -181,30 +241,76 @@ export class HistoryLogs {
     return { key: ref.key, logId: ref.logId, profileId: this.#profileId };
   }
 
+  /**
+   * Runs `task` after everything asked of this conversation so far. Changes asked from now on
+   * wait for the next turn (none joins a batch queued before this task).
+   */
   #serial<T>(serviceId: string, task: () => Promise<T>): Promise<T> {
+    this.#waitingAppends.delete(serviceId);
     const previous = this.#chains.get(serviceId) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(task);
     this.#chains.set(serviceId, run);
     return run;
   }
 
+  /** Opens the log in slices and replays it (no event-loop stall however long it is). */
+  async #openLog(
+    ref: HistoryLogRef,
+  ): Promise<{ log: SealedLog; messages: HistoryMessageRecord[] }> {
+    const opened = await openSealedLog(this.#path(ref), { ...this.#identity(ref), inSlices: true });
+    try {
+      return { log: opened.log, messages: (await replayHistoryInSlices(opened.records)).messages };
+    } catch (error) {
+      await opened.log.close();
+      throw error;
+    }
+  }
+
+  /** The first load of a conversation, shared by every caller (in turn with its writes). */
+  #load(serviceId: string): Promise<LoadedHistory> {
+    let load = this.#loads.get(serviceId);
+    if (load === undefined) {
+      load = this.#serial(serviceId, async (): Promise<LoadedHistory> => {
+        try {
+          await this.#existing(serviceId);
+        } catch (error) {
+          return { messages: [], error };
+        }
+        const messages = this.#savedAtOpen.get(serviceId) ?? this.#recovered.get(serviceId) ?? [];
+        this.#savedAtOpen.delete(serviceId); // handed to the conversation, which shows them now
+        this.#recovered.delete(serviceId);
+        return { messages };
+      });
+      this.#loads.set(serviceId, load);
+    }
+    return load;
+  }
+
   /**
-   * The conversation's open log, if it has one. A log that could not be opened at load is tried
-   * once more here (a passing EMFILE or EIO heals); if it still fails, it is never replaced: its
-   * file and key stay as they are and the change fails with HistoryLogUnreadableError.
+   * The conversation's open log, if it has one. A log not read yet this session is opened here
+   * (its messages kept for the conversation's load). A log that could not be opened is tried once
+   * more (a passing EMFILE or EIO heals); if it still fails, it is never replaced: its file and key
+   * stay as they are and the change fails with HistoryLogUnreadableError.
    */
   async #existing(serviceId: string): Promise<SealedLog | undefined> {
     const open = this.#logs.get(serviceId);
     if (open !== undefined) return open;
     const ref = this.#refs.get(serviceId);
     if (ref === undefined) return undefined;
-    if (this.#unopened.delete(serviceId)) {
+    // First use this session: its messages wait for the conversation's load. A retry after a
+    // failure: the conversation started without them (a compaction keeps them).
+    const firstUse = this.#unloaded.delete(serviceId);
+    if (firstUse || this.#unopened.delete(serviceId)) {
       try {
-        const opened = await openSealedLog(this.#path(ref), this.#identity(ref));
+        const opened = await this.#openLog(ref);
         this.#logs.set(serviceId, opened.log);
-        this.#recovered.set(serviceId, replayHistory(opened.records).messages);
+        (firstUse ? this.#savedAtOpen : this.#recovered).set(serviceId, opened.messages);
         return opened.log;
       } catch (error) {
+        if (firstUse) {
+          this.#problems.push({ serviceId, error });
+          this.#unopened.add(serviceId); // tried once more at the next change
+        }
         throw new HistoryLogUnreadableError(undefined, { cause: error });
       }
     }
@@ -262,7 +368,10 @@ export class HistoryLogs {
     }
     this.#logs.delete(serviceId);
     this.#recentlyUsed.delete(serviceId);
+    this.#unloaded.delete(serviceId);
     this.#unopened.delete(serviceId);
+    this.#savedAtOpen.delete(serviceId);
+    this.#loads.delete(serviceId);
     this.#recovered.delete(serviceId);
     await log?.close();
     await unlink(this.#path(ref)).catch((error: NodeJS.ErrnoException) => {

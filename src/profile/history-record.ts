@@ -4,6 +4,7 @@
 // Replaying the records in order rebuilds the conversation as the core held it (the newest
 // LIMITS.historyPerContact messages). docs/PROFILE.md "History logs".
 import { LIMITS } from '../schema/limits.js';
+import { yieldToEventLoop } from './sealed-log-format.js';
 import {
   VaultStateError,
   historyMessage,
@@ -78,35 +79,68 @@ export interface ReplayedHistory {
   readonly skipped: number;
 }
 
-/** Rebuild a conversation from its log records, in order. */
-export function replayHistory(
-  records: readonly Uint8Array[],
-  max: number = LIMITS.historyPerContact,
-): ReplayedHistory {
-  type Mutable = { -readonly [K in keyof HistoryMessageRecord]: HistoryMessageRecord[K] };
-  let messages: Mutable[] = [];
-  const outgoing = new Map<number, Mutable>();
-  let skipped = 0;
-  for (const record of records) {
+type MutableRecord = { -readonly [K in keyof HistoryMessageRecord]: HistoryMessageRecord[K] };
+
+/** Replays records one at a time (so a caller can yield between them). */
+class Replayer {
+  #messages: MutableRecord[] = [];
+  readonly #outgoing = new Map<number, MutableRecord>();
+  #skipped = 0;
+
+  constructor(readonly max: number) {}
+
+  add(record: Uint8Array): void {
     let change: HistoryChange;
     try {
       change = decode(record);
     } catch {
-      skipped++;
-      continue;
+      this.#skipped++;
+      return;
     }
     if (change.kind === 'message') {
       const entry = { ...change.message };
-      messages.push(entry);
-      if (entry.direction === 'out') outgoing.set(entry.id, entry);
-      if (messages.length > 2 * max) messages = messages.slice(-max); // bound memory while reading
+      this.#messages.push(entry);
+      if (entry.direction === 'out') this.#outgoing.set(entry.id, entry);
+      // Bound memory while reading.
+      if (this.#messages.length > 2 * this.max) this.#messages = this.#messages.slice(-this.max);
     } else {
-      const entry = outgoing.get(change.id);
+      const entry = this.#outgoing.get(change.id);
       if (entry !== undefined) {
         entry.state = change.state;
         entry.timeDelta = change.timeDelta;
       }
     }
   }
-  return { messages: messages.slice(-max), skipped };
+
+  result(): ReplayedHistory {
+    return { messages: this.#messages.slice(-this.max), skipped: this.#skipped };
+  }
+}
+
+/** Rebuild a conversation from its log records, in order. */
+export function replayHistory(
+  records: readonly Uint8Array[],
+  max: number = LIMITS.historyPerContact,
+): ReplayedHistory {
+  const replayer = new Replayer(max);
+  for (const record of records) replayer.add(record);
+  return replayer.result();
+}
+
+/** replayHistory in slices of about `sliceMs`, yielding to the event loop between them. */
+export async function replayHistoryInSlices(
+  records: readonly Uint8Array[],
+  max: number = LIMITS.historyPerContact,
+  sliceMs = 4,
+): Promise<ReplayedHistory> {
+  const replayer = new Replayer(max);
+  let i = 0;
+  while (i < records.length) {
+    const until = performance.now() + sliceMs;
+    for (; i < records.length && performance.now() < until; i++) {
+      replayer.add(records[i] as Uint8Array);
+    }
+    if (i < records.length) await yieldToEventLoop();
+  }
+  return replayer.result();
 }

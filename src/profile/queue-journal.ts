@@ -160,10 +160,15 @@ export class QueueJournal {
     return this.#entries.slice(Math.min(folded, this.#entries.length));
   }
 
-  /** Journals one queued message; resolves once it is on disk (written and fdatasync'ed). */
+  /**
+   * Journals one queued message; resolves once it is on disk (written and fdatasync'ed). Appends
+   * do not wait for each other: those made while a write is under way share the next write and
+   * fdatasync (the log's group commit). The log keeps them in call order with compactions, and an
+   * append made during a compaction goes to the new file (after the entries it keeps).
+   */
   append(entry: JournalEntry): Promise<void> {
     this.#entries.push(entry);
-    return this.#serial(() => this.#log.append(encodeEntry(entry)));
+    return this.#log.append(encodeEntry(entry));
   }
 
   /** The watermark of a state taken now: it holds every entry journaled so far. */
@@ -183,6 +188,8 @@ export class QueueJournal {
       this.#folded = Math.max(this.#folded, Math.min(markFolded, this.#entries.length));
       if (this.#folded === 0) return;
       if (options.forget !== true && this.#folded < COMPACT_AFTER_RECORDS) return;
+      // The new file: the entries not folded yet as of now; appends made from here on go after
+      // them in the new file (the log orders them after this compaction).
       const kept = this.#entries.slice(this.#folded);
       const generation = newGeneration();
       await this.#log.compact([encode({ g: generation }), ...kept.map(encodeEntry)]);
@@ -193,12 +200,12 @@ export class QueueJournal {
         if (oldest !== undefined) this.#offsets.delete(oldest);
       }
       this.#generation = generation;
-      this.#entries = kept;
+      this.#entries = this.#entries.slice(this.#folded); // kept, then appends made meanwhile
       this.#folded = 0;
     });
   }
 
-  /** Waits for pending writes and closes the file. */
+  /** Waits for pending writes and closes the file (the log closes after its queued writes). */
   async close(): Promise<void> {
     await this.#chain;
     await this.#log.close();

@@ -147,6 +147,77 @@ function parseHeader(file: Uint8Array, id: LogIdentity): LogHeader {
 
 const allZero = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0);
 
+/** Walks a log file record by record, so a caller can stop between records (parseLogInSlices). */
+class LogParser {
+  readonly #file: Uint8Array;
+  readonly #id: LogIdentity;
+  readonly #max: number;
+  readonly #view: DataView;
+  readonly #header: LogHeader;
+  readonly #records: Uint8Array[] = [];
+  #offset = LOG_HEADER_LENGTH;
+  #result: ParsedLog | undefined;
+
+  constructor(file: Uint8Array, id: LogIdentity, maxRecordBytes: number) {
+    checkLogIdentity(id);
+    this.#file = file;
+    this.#id = id;
+    this.#max = maxRecordBytes;
+    this.#header = parseHeader(file, id);
+    this.#view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+    if (file.length <= LOG_HEADER_LENGTH) this.#finish({ kind: 'clean' });
+  }
+
+  /** The parsed log once the last record was read. */
+  get result(): ParsedLog | undefined {
+    return this.#result;
+  }
+
+  #finish(tail: LogTail): void {
+    const header = this.#header;
+    this.#result = { header, records: this.#records, validEnd: this.#offset, tail };
+  }
+
+  /** Opens the next record (or finds the end). */
+  step(): void {
+    const file = this.#file;
+    const offset = this.#offset;
+    const records = this.#records;
+    const rest = file.length - offset;
+    const torn = (): void => this.#finish({ kind: 'torn', droppedBytes: rest });
+    if (rest < RECORD_PREFIX_LENGTH || allZero(file.subarray(offset))) return torn();
+    const length = this.#view.getUint32(offset);
+    if (this.#view.getUint32(offset + 4) !== ~length >>> 0) {
+      throw new SealedLogCorruptedError('bad-length', `record ${records.length}: damaged length`);
+    }
+    if (length < MIN_SEALED || length > this.#max) {
+      throw new SealedLogCorruptedError(
+        'bad-length',
+        `record ${records.length}: length ${length} outside ${MIN_SEALED}..${this.#max}`,
+      );
+    }
+    if (length > rest - RECORD_PREFIX_LENGTH) return torn();
+    const start = offset + RECORD_PREFIX_LENGTH;
+    const nonce = file.subarray(start, start + RECORD_NONCE_LENGTH);
+    const sealed = file.subarray(start + RECORD_NONCE_LENGTH, start + length);
+    let plaintext: Uint8Array;
+    try {
+      const ad = associatedData(this.#id, this.#header, records.length);
+      plaintext = xchachaOpen(this.#id.key, nonce, ad, sealed);
+    } catch (error) {
+      if (start + length === file.length) return torn();
+      throw new SealedLogCorruptedError(
+        'tag-mismatch',
+        `record ${records.length} does not authenticate (damaged, moved or from another log)`,
+        { cause: error },
+      );
+    }
+    records.push(plaintext);
+    this.#offset = start + length;
+    if (this.#offset === file.length) this.#finish({ kind: 'clean' });
+  }
+}
+
 /**
  * Every record of a whole log file, opened and checked. A torn tail (an incomplete last record,
  * zeros a crash left at the end, or a last record that does not authenticate) is reported in
@@ -157,48 +228,33 @@ export function parseLog(
   id: LogIdentity,
   maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
 ): ParsedLog {
-  checkLogIdentity(id);
-  const header = parseHeader(file, id);
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const records: Uint8Array[] = [];
-  let offset = LOG_HEADER_LENGTH;
-  const torn = (): ParsedLog => ({
-    header,
-    records,
-    validEnd: offset,
-    tail: { kind: 'torn', droppedBytes: file.length - offset },
-  });
-  while (offset < file.length) {
-    const rest = file.length - offset;
-    if (rest < RECORD_PREFIX_LENGTH || allZero(file.subarray(offset))) return torn();
-    const length = view.getUint32(offset);
-    if (view.getUint32(offset + 4) !== ~length >>> 0) {
-      throw new SealedLogCorruptedError('bad-length', `record ${records.length}: damaged length`);
-    }
-    if (length < MIN_SEALED || length > maxRecordBytes) {
-      throw new SealedLogCorruptedError(
-        'bad-length',
-        `record ${records.length}: length ${length} outside ${MIN_SEALED}..${maxRecordBytes}`,
-      );
-    }
-    if (length > rest - RECORD_PREFIX_LENGTH) return torn();
-    const start = offset + RECORD_PREFIX_LENGTH;
-    const nonce = file.subarray(start, start + RECORD_NONCE_LENGTH);
-    const sealed = file.subarray(start + RECORD_NONCE_LENGTH, start + length);
-    let plaintext: Uint8Array;
-    try {
-      const ad = associatedData(id, header, records.length);
-      plaintext = xchachaOpen(id.key, nonce, ad, sealed);
-    } catch (error) {
-      if (start + length === file.length) return torn();
-      throw new SealedLogCorruptedError(
-        'tag-mismatch',
-        `record ${records.length} does not authenticate (damaged, moved or from another log)`,
-        { cause: error },
-      );
-    }
-    records.push(plaintext);
-    offset = start + length;
+  const parser = new LogParser(file, id, maxRecordBytes);
+  for (;;) {
+    if (parser.result !== undefined) return parser.result;
+    parser.step();
   }
-  return { header, records, validEnd: offset, tail: { kind: 'clean' } };
+}
+
+/** Lets other work run (timers, I/O callbacks) before the next slice. */
+export const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * parseLog in slices of at most about `sliceMs` of work (4 ms: with a young-generation GC pause
+ * on top, a slice stays under the 20 ms stall budget), yielding to the event loop between them:
+ * a large log is opened without stalling everything else (docs/PROFILE.md "Loading on first use").
+ */
+export async function parseLogInSlices(
+  file: Uint8Array,
+  id: LogIdentity,
+  maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
+  sliceMs = 4,
+): Promise<ParsedLog> {
+  const parser = new LogParser(file, id, maxRecordBytes);
+  for (;;) {
+    const until = performance.now() + sliceMs;
+    while (parser.result === undefined && performance.now() < until) parser.step();
+    if (parser.result !== undefined) return parser.result;
+    await yieldToEventLoop();
+  }
 }

@@ -4,8 +4,8 @@
 // once the record is on disk (appends made while a write is under way share the next write and
 // fdatasync: group commit, so a flood of appends costs one fdatasync per batch); a compaction
 // writes a whole new file (temp, fsync, atomic rename, fsync of the directory). Opening reads and
-// authenticates every record; a torn last record is dropped (reported, never fatal) and cut by the
-// next append. Files are 0600.
+// authenticates every record (optionally in slices that yield to the event loop); a torn last
+// record is dropped (reported, never fatal) and cut by the next append. Files are 0600.
 import { constants } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { readBoundedFrom } from '../fs/read-bounded.js';
@@ -18,13 +18,23 @@ import {
   encodeLogHeader,
   newLogHeader,
   parseLog,
+  parseLogInSlices,
   sealRecord,
+  yieldToEventLoop,
   type LogHeader,
   type LogIdentity,
   type LogTail,
 } from './sealed-log-format.js';
 
 export { DEFAULT_MAX_RECORD_BYTES, type LogIdentity, type LogTail } from './sealed-log-format.js';
+
+/**
+ * Appends one write takes at most: a flood's batch is sealed in parts of a few milliseconds (the
+ * sealing runs on the event loop), each part its own write and fdatasync.
+ */
+const MAX_BATCH_RECORDS = 64;
+/** Work between two yields to the event loop when a whole file is sealed. */
+const SLICE_MS = 4;
 
 /** The default bound on a whole log file, checked before it is read. */
 export const DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024;
@@ -34,6 +44,11 @@ export interface SealedLogOptions extends LogIdentity {
   readonly maxRecordBytes?: number;
   /** Bound on the file (default 256 MiB); a larger file is refused before it is read. */
   readonly maxFileBytes?: number;
+  /**
+   * Open the records in slices of a few milliseconds, yielding to the event loop between them
+   * (a large log opened while Sotto runs); the default opens them in one go.
+   */
+  readonly inSlices?: boolean;
 }
 
 export interface SealedLog {
@@ -75,14 +90,25 @@ function ownIdentity(options: SealedLogOptions): LogIdentity {
   };
 }
 
-function wholeFile(
+/**
+ * The bytes of a whole log holding `records`, sealed in slices of a few milliseconds that yield to
+ * the event loop (a compaction of a full conversation seals thousands of records).
+ */
+async function wholeFile(
   id: LogIdentity,
   header: LogHeader,
   records: readonly Uint8Array[],
   maxRecordBytes: number,
-): Uint8Array {
+): Promise<Uint8Array> {
   const parts = [encodeLogHeader(header)];
-  records.forEach((r, i) => parts.push(sealRecord(id, header, i, r, maxRecordBytes)));
+  let i = 0;
+  while (i < records.length) {
+    const until = performance.now() + SLICE_MS;
+    for (; i < records.length && performance.now() < until; i++) {
+      parts.push(sealRecord(id, header, i, records[i] as Uint8Array, maxRecordBytes));
+    }
+    if (i < records.length) await yieldToEventLoop();
+  }
   return concatParts(parts);
 }
 
@@ -113,7 +139,7 @@ export async function createSealedLog(
   try {
     if (await exists(path)) throw new VaultExistsError(path);
     const header = newLogHeader(id.logId);
-    const file = wholeFile(id, header, records, maxRecordBytes);
+    const file = await wholeFile(id, header, records, maxRecordBytes);
     await writeFileAtomic(path, file, { keepPrevious: false });
     const handle = await openForWriting(path);
     const position = { header, count: records.length, size: file.length, bytesBeyond: false };
@@ -144,7 +170,11 @@ export async function openSealedLog(path: string, options: SealedLogOptions): Pr
     try {
       if (read.truncated) throw new SealedLogCorruptedError('too-large', 'the file grew');
       const file = new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length);
-      const parsed = parseLog(file, id, options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
+      const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+      const parsed =
+        options.inSlices === true
+          ? await parseLogInSlices(file, id, maxRecordBytes)
+          : parseLog(file, id, maxRecordBytes);
       const state = {
         header: parsed.header,
         count: parsed.records.length,
@@ -275,7 +305,7 @@ function makeLog(
     append: (record) =>
       new Promise<void>((resolve, reject) => {
         const waiting = { record, resolve, reject };
-        if (batch !== null) {
+        if (batch !== null && batch.length < MAX_BATCH_RECORDS) {
           batch.push(waiting);
           return;
         }
@@ -288,10 +318,13 @@ function makeLog(
           for (const p of mine) p.reject(error);
         });
       }),
-    compact: (records) =>
-      serial(async () => {
+    compact: (records) => {
+      // Appends from now on go after the compaction, into the new file: one joining a batch
+      // queued before it would be written to the old file and then replaced away.
+      batch = null;
+      return serial(async () => {
         const header = newLogHeader(id.logId);
-        const file = wholeFile(id, header, records, maxRecordBytes);
+        const file = await wholeFile(id, header, records, maxRecordBytes);
         await writeFileAtomic(path, file, { keepPrevious: false });
         await dropHandle();
         Object.assign(position, {
@@ -300,7 +333,8 @@ function makeLog(
           size: file.length,
           bytesBeyond: false,
         });
-      }),
+      });
+    },
     release: () => queued(dropHandle),
     close: () =>
       queued(async () => {

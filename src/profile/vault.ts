@@ -2,7 +2,8 @@
 // --no-passphrase profiles, which is NOT protection: the key sits in the file header),
 // XChaCha20-Poly1305 with the header as AAD, a fresh 24-byte nonce per save, atomic replacement.
 // History is not in the vault: each conversation has its own sealed log (history-logs.ts) whose key
-// the vault holds; a version-1 vault (history inside) is migrated to that once, when it opens.
+// the vault holds, read when the conversation is first needed (never at open); a version-1 vault
+// (history inside) is migrated to that once, when it opens.
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -21,7 +22,12 @@ import {
   type DecodedVaultState,
   type HistoryLogRefs,
 } from './vault-state-json.js';
-import { wipeContactSecrets, wipeIdentity, type VaultState } from './vault-state.js';
+import {
+  wipeContactSecrets,
+  wipeIdentity,
+  type HistoryMessageRecord,
+  type VaultState,
+} from './vault-state.js';
 import {
   DEFAULT_SCRYPT_PARAMS,
   deriveNewKey,
@@ -69,11 +75,19 @@ export interface Vault {
   /** Re-key with a new passphrase (null: remove protection) and save. */
   changePassphrase(newPassphrase: string | null, options?: VaultOptions): Promise<void>;
   /**
-   * One conversation's saved history (docs/SEAMS.md §1): append a change, read, rewrite, shred.
-   * `state.history` is what the logs held when the vault opened (createVault: what it was given).
+   * One conversation's saved history (docs/SEAMS.md §1): load (first use), append a change, read,
+   * rewrite, shred. `state.history` holds no saved history after openVault: each conversation's
+   * log is read by its `load()` when first needed (createVault, a migration: what it was given).
    */
   history(serviceId: string): ConversationHistory;
-  /** Conversations whose log could not be opened (they start empty; see docs/PROFILE.md). */
+  /**
+   * Every conversation's saved history at once (an export, tests): `state.history` with each log
+   * not loaded yet read now (its `load()`; unreadable logs give none, see historyProblems).
+   */
+  loadAllHistory(): Promise<Record<string, readonly HistoryMessageRecord[]>>;
+  /** Conversations with a saved log not loaded yet (their `load()` gives the saved history). */
+  readonly unloadedHistory: ReadonlySet<string>;
+  /** Logs found unreadable so far (their conversations start empty; see docs/PROFILE.md). */
   readonly historyProblems: readonly HistoryProblem[];
   /** 1 when this open converted a version-1 vault (history moved to logs). */
   readonly migratedFrom: 1 | undefined;
@@ -124,7 +138,7 @@ export async function createVault(
   let logs: HistoryLogs | undefined;
   try {
     material = await deriveNewKey(passphrase, options.scrypt ?? DEFAULT_SCRYPT_PARAMS);
-    logs = (await HistoryLogs.open(path, profileIdOf(state), new Map())).logs;
+    logs = await HistoryLogs.open(path, profileIdOf(state), new Map());
     await writeHistory(logs, state);
     await writeFileAtomic(path, seal(material, state, logs.refs), { keepPrevious: false });
   } catch (error) {
@@ -134,7 +148,7 @@ export async function createVault(
     wipeContactSecrets(state);
     throw error;
   }
-  return makeVault(path, state, material, logs, { openedFrom: 'main', problems: [] }, options);
+  return makeVault(path, state, material, logs, { openedFrom: 'main' }, options);
 }
 
 /** Write `state.history` into new logs, before the vault that names them is sealed. */
@@ -190,9 +204,9 @@ async function openWithHistory(
   options: VaultOptions,
 ): Promise<Vault> {
   const { state, historyLogs, stateVersion } = decoded;
-  let opened;
+  let logs: HistoryLogs;
   try {
-    opened = await HistoryLogs.open(path, profileIdOf(state), historyLogs);
+    logs = await HistoryLogs.open(path, profileIdOf(state), historyLogs);
   } catch (error) {
     material.key.fill(0);
     wipeIdentity(state.identity);
@@ -201,21 +215,19 @@ async function openWithHistory(
   }
   const openedFrom = fromPrevious ? 'previous' : 'main';
   if (stateVersion === 2) {
-    const loaded = { ...state, history: opened.history };
-    const extra = { openedFrom, problems: opened.problems } as const;
-    return makeVault(path, loaded, material, opened.logs, extra, options);
+    return makeVault(path, { ...state, history: {} }, material, logs, { openedFrom }, options);
   }
   try {
-    await writeHistory(opened.logs, state);
+    await writeHistory(logs, state);
   } catch (error) {
-    await opened.logs.close();
+    await logs.close();
     material.key.fill(0);
     wipeIdentity(state.identity);
     wipeContactSecrets(state);
     throw error;
   }
-  const extra = { openedFrom, problems: [], migratedFrom: 1 } as const;
-  const vault = makeVault(path, state, material, opened.logs, extra, options);
+  const extra = { openedFrom, migratedFrom: 1 } as const;
+  const vault = makeVault(path, state, material, logs, extra, options);
   try {
     await vault.save(state, { forget: true });
   } catch (error) {
@@ -247,7 +259,6 @@ async function forgetOlderCopies(path: string, sealedNow: Uint8Array): Promise<v
 
 interface OpenedAs {
   readonly openedFrom: 'main' | 'previous';
-  readonly problems: readonly HistoryProblem[];
   readonly migratedFrom?: 1;
 }
 
@@ -313,11 +324,23 @@ function makeVault(
   return {
     path,
     openedFrom,
-    historyProblems: openedAs.problems,
+    get historyProblems() {
+      return logs.problems;
+    },
+    unloadedHistory: logs.unloaded,
+    loadAllHistory: async () => {
+      const all: Record<string, readonly HistoryMessageRecord[]> = { ...state.history };
+      for (const serviceId of [...logs.refs.keys()]) {
+        const { messages } = await logs.history(serviceId).load();
+        if (messages.length > 0) all[serviceId] = messages;
+      }
+      return all;
+    },
     migratedFrom: openedAs.migratedFrom,
     history: (serviceId) => {
       const conversation = logs.history(serviceId);
       return {
+        load: () => conversation.load(),
         append: (change) => conversation.append(change),
         read: () => conversation.read(),
         rewrite: (messages) => conversation.rewrite(messages),

@@ -88,7 +88,10 @@ export class ConnectionCore {
     this.#options = options;
     this.features = options.features ?? SOTTO_FEATURES;
     this.#features = new FeatureNegotiation(this.features);
-    this.#purpose = options.role === 'client' ? (options.purpose ?? 'control') : 'control';
+    // A server learns the purpose from the introduction; an endpoint stream has none, its
+    // Gosling channel named the purpose before the first Ricochet byte.
+    const purposeGiven = options.role === 'client' || endpointPeer !== undefined;
+    this.#purpose = purposeGiven ? (options.purpose ?? 'control') : 'control';
     this.#peerServiceId = options.role === 'client' ? options.peerServiceId : undefined;
     this.#createdAt = options.now();
     this.#keepAlive = new KeepAliveClock(this.#createdAt);

@@ -21,7 +21,8 @@ export interface ConnectionOptions {
   readonly isKnownContact?: (serviceId: string) => boolean;
   /**
    * Client role: 'bulk' opens a Sotto bulk connection (docs/PROTOCOL.md "Bulk connections"; only
-   * to a peer that negotiated BULK_CONNECTION_FEATURE). Server role: learned from the introduction.
+   * to a peer that negotiated BULK_CONNECTION_FEATURE). Server role: learned from the introduction,
+   * or, on an endpoint stream (`endpointPeer`, both roles), from its Gosling endpoint channel.
    */
   readonly purpose?: ConnectionPurpose;
   /** Features we support for EnableFeatures (default: SOTTO_FEATURES). */

@@ -1,7 +1,8 @@
 // Big files between Sotto peers go on a bulk connection of their own (docs/PROTOCOL.md "Bulk
 // connections"), from the outside in: two real Messengers over the LoopbackTorProvider, where
-// every dial is recorded with its isolation key and its socket's byte counts. Which connection
-// carried the file, chat flowing while the bulk connection is stalled, a bulk connection dropped
+// every dial is recorded with its isolation key and its socket's byte counts (the pair moves to
+// its endpoint onions first, so bulk links go there too: test/core/bulk-endpoints.test.ts). Which
+// connection carried the file, chat flowing while the bulk connection is stalled, a bulk connection dropped
 // halfway, a stranger's bulk connection, a Ricochet-compatible peer, small files, a failed dial.
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -14,7 +15,11 @@ import { DEFAULT_BULK_MIN_FILE_BYTES } from '../../src/core/bulk-links.js';
 import { PeerLink } from '../../src/core/peer-link.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { RicochetConnection } from '../../src/protocol/connection.js';
-import type { ConnectionEvent } from '../../src/protocol/connection-types.js';
+import {
+  BULK_CONNECTION_FEATURE,
+  WINDOWED_FILE_FEATURE,
+  type ConnectionEvent,
+} from '../../src/protocol/connection-types.js';
 import type { MessengerOptions } from '../../src/core/messenger.js';
 import { LoopbackSotto } from '../abuse/loopback-support.js';
 import { createConnection } from 'node:net';
@@ -283,7 +288,10 @@ describe('bulk connections between Sotto peers (loopback)', () => {
   });
 
   it('when the bulk connection cannot be made, the file goes on the control connection', async () => {
-    const { alice, bob } = await pair();
+    // Without endpoints (the bulk link dials the identity onion; the endpoint case is in
+    // bulk-endpoints.test.ts).
+    const features = [WINDOWED_FILE_FEATURE, BULK_CONNECTION_FEATURE];
+    const { alice, bob } = await pair({ features }, { features });
     // Bob's onion can no longer be reached by new dials; the control connection stays up.
     alice.tor.network.unpublish(bob.key.serviceId);
     const size = 2 * DEFAULT_BULK_MIN_FILE_BYTES;

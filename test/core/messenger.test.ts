@@ -108,8 +108,8 @@ describe('history in the vault (SECURITY.md §5: only where you turned it on)', 
     await messenger.dispatch({ type: 'send', address: `ricochet:${quiet}`, text: 'forget this' });
     await messenger.close();
     const reopened = await openVault(vaultPath, null);
-    expect(Object.keys(reopened.state.history)).toEqual([friend]);
-    expect(reopened.state.history[friend]?.map((m) => m.text)).toEqual(['keep this']);
+    expect(Object.keys(await reopened.loadAllHistory())).toEqual([friend]);
+    expect((await reopened.loadAllHistory())[friend]?.map((m) => m.text)).toEqual(['keep this']);
     reopened.close();
   });
 });

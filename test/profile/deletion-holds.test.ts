@@ -132,7 +132,7 @@ describe('deletion that holds', () => {
       expect(await damagedCopies(vault)).toEqual([]);
       // The `.prev` fallback still opens, to the state after the deletion.
       const prev = await openVault(vault, PASS, { usePreviousVersion: true });
-      expect(prev.state.history[friend] ?? []).toEqual([]);
+      expect((await prev.loadAllHistory())[friend] ?? []).toEqual([]);
       prev.close();
       await messenger.close();
     });

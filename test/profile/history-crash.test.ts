@@ -96,14 +96,14 @@ async function profile(): Promise<string> {
 
 async function expectAfterCrash(path: string, acked: number): Promise<void> {
   const vault = await openVault(path, PASS);
-  const alice = vault.state.history[ALICE] ?? [];
+  const alice = (await vault.loadAllHistory())[ALICE] ?? [];
   expect(alice.slice(0, preloaded.length)).toEqual(preloaded);
   const written = alice.slice(preloaded.length);
   // Everything acknowledged, in order, as acknowledged; at most the one in flight beyond.
   expect(written.length - acked).toBeGreaterThanOrEqual(0);
   expect(written.length - acked).toBeLessThanOrEqual(1);
   written.slice(0, acked).forEach((m, i) => expect([m.id, m.state]).toEqual([i + 1, 'sent']));
-  expect(vault.state.history[BOB]).toBeUndefined(); // shredded before, never back
+  expect((await vault.loadAllHistory())[BOB]).toBeUndefined(); // shredded before, never back
   expect(await readdir(historyDirFor(path))).toHaveLength(1);
   vault.close();
 }
@@ -137,7 +137,7 @@ describe('history crash safety (SIGKILL)', { timeout: 180_000 }, () => {
       await killWhenLogsAppear(child, historyDirFor(path), logsSeen);
       await exited;
       const vault = await openVault(path, PASS);
-      expect(vault.state.history).toEqual(state.history);
+      expect(await vault.loadAllHistory()).toEqual(state.history);
       expect(vault.state.contacts).toEqual(state.contacts);
       vault.close();
       expect((await readFile(path))[11]).toBe(2);

@@ -10,6 +10,7 @@ import type { CoreCommand, CoreEvent } from '../../src/api/core-api.js';
 import { Messenger } from '../../src/core/messenger.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
+import { HistoryLogUnreadableError } from '../../src/profile/errors.js';
 import { historyDirFor } from '../../src/profile/history-logs.js';
 import { createVault, openVault, type Vault } from '../../src/profile/vault.js';
 import { unsealVault } from '../../src/profile/vault-unseal.js';
@@ -109,9 +110,13 @@ describe('a history log that cannot be opened is kept', () => {
     if (ref === undefined) throw new Error('no log for alice');
     const logPath = join(historyDirFor(path), `${ref.logId}.log`);
     const aside = join(dir, 'aside.log'); // outside the history directory (strays there go)
-    // The log is away while the profile opens (root reads a chmod-000 file, so it is moved)...
+    // The log is away when the conversation is first needed (root reads a chmod-000 file, so it
+    // is moved)...
     await rename(logPath, aside);
     const vault = await openVault(path, PASS);
+    const loaded = await vault.history(ALICE).load();
+    expect(loaded.messages).toEqual([]);
+    expect(loaded.error).toBeInstanceOf(HistoryLogUnreadableError);
     expect(vault.historyProblems.map((p) => p.serviceId)).toEqual([ALICE]);
     // ...and back before the next message.
     await rename(aside, logPath);
@@ -121,7 +126,11 @@ describe('a history log that cannot be opened is kept', () => {
     expect(await readdir(historyDirFor(path))).toEqual([`${ref.logId}.log`]);
     const again = await openVault(path, PASS);
     expect(again.historyProblems).toEqual([]);
-    expect(again.state.history[ALICE]?.map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    expect((await again.loadAllHistory())[ALICE]?.map((m) => m.text)).toEqual([
+      'one',
+      'two',
+      'three',
+    ]);
     again.close();
 
     await session(path, dir, [{ type: 'clear-history', address }]);
@@ -147,10 +156,11 @@ describe('a history log that cannot be opened is kept', () => {
     const aside = join(dir, 'aside.log');
     await rename(logPath, aside);
     const reopened = await openVault(path, PASS);
+    expect((await reopened.history(ALICE).load()).messages).toEqual([]); // away at first use
     await rename(aside, logPath);
     await runCore(reopened, dir, [send('new')]);
     const again = await openVault(path, PASS);
-    const texts = again.state.history[ALICE]?.map((m) => m.text) ?? [];
+    const texts = (await again.loadAllHistory())[ALICE]?.map((m) => m.text) ?? [];
     again.close();
     expect(texts.filter((t) => t.startsWith('old '))).toHaveLength(old);
     expect(texts.at(-1)).toBe('new');

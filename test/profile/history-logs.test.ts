@@ -46,10 +46,10 @@ describe('history logs', () => {
     await messenger.close();
     vault.close();
     const again = await openVault(path, PASS);
-    expect(again.state.history[ALICE]?.map((m) => [m.text, m.direction, m.state])).toEqual([
-      ['to alice', 'out', 'queued'],
-    ]);
-    expect(again.state.history[BOB]?.map((m) => m.text)).toEqual(['to bob']);
+    expect(
+      (await again.loadAllHistory())[ALICE]?.map((m) => [m.text, m.direction, m.state]),
+    ).toEqual([['to alice', 'out', 'queued']]);
+    expect((await again.loadAllHistory())[BOB]?.map((m) => m.text)).toEqual(['to bob']);
     again.close();
   });
 
@@ -107,9 +107,31 @@ describe('history logs', () => {
     await h.append({ kind: 'message', message: msg(2, 'two') });
     vault.close();
     const again = await openVault(path, PASS);
-    expect(again.state.history[ALICE]?.map((m) => [m.text, m.state])).toEqual([
+    expect((await again.loadAllHistory())[ALICE]?.map((m) => [m.text, m.state])).toEqual([
       ['one', 'delivered'],
       ['two', 'delivered'],
+    ]);
+    again.close();
+  });
+
+  it('changes made at once are all saved in call order, around a compaction made meanwhile', async () => {
+    const { path } = await newProfile();
+    const vault = await openVault(path, PASS);
+    const h = vault.history(ALICE);
+    const change = (id: number) => ({ kind: 'message', message: msg(id, `m${id}`) }) as const;
+    await h.append(change(1)); // the log exists: the burst below goes to it
+    const before = [2, 3, 4, 5].map((id) => h.append(change(id)));
+    const compaction = h.rewrite([msg(100, 'compacted')]);
+    const after = [6, 7, 8].map((id) => h.append(change(id)));
+    await Promise.all([...before, compaction, ...after]);
+    expect(h.recordCount).toBe(4);
+    vault.close();
+    const again = await openVault(path, PASS);
+    expect((await again.loadAllHistory())[ALICE]?.map((m) => m.text)).toEqual([
+      'compacted',
+      'm6',
+      'm7',
+      'm8',
     ]);
     again.close();
   });
@@ -132,9 +154,10 @@ describe('history logs', () => {
       await writeFile(join(dir, name), bytes);
     }
     const again = await openVault(path, PASS);
+    expect(again.historyProblems).toEqual([]); // found when the conversation is first needed
+    expect((await again.loadAllHistory())[BOB]?.map((m) => m.text)).toEqual(['b1']);
     expect(again.historyProblems.map((p) => p.serviceId)).toEqual([ALICE]);
     expect(again.historyProblems[0]?.error).toBeInstanceOf(SealedLogCorruptedError);
-    expect(again.state.history[BOB]?.map((m) => m.text)).toEqual(['b1']);
     again.close();
   });
 
@@ -163,7 +186,8 @@ describe('history logs', () => {
     vault.close();
     expect(held).toBeLessThanOrEqual(32 + 2); // 32 logs at most hold a descriptor (of 40)
     const again = await openVault(path, PASS);
-    for (const id of ids) expect(again.state.history[id]?.map((m) => m.id)).toEqual([1, 2]);
+    for (const id of ids)
+      expect((await again.loadAllHistory())[id]?.map((m) => m.id)).toEqual([1, 2]);
     again.close();
   });
 });
@@ -177,7 +201,7 @@ describe('migration from a version-1 vault', () => {
     expect(original[11]).toBe(1);
     const vault = await openVault(path, FIXTURE_PASS);
     expect(vault.migratedFrom).toBe(1);
-    const history = vault.state.history[ALICE];
+    const history = (await vault.loadAllHistory())[ALICE];
     expect(history?.map((m) => [m.id, m.direction, m.text, m.state])).toEqual([
       [7, 'in', 'the meeting is at the old mill', 'delivered'],
       [1, 'out', 'understood', 'delivered'],
@@ -192,7 +216,7 @@ describe('migration from a version-1 vault', () => {
     expect(await readdir(dir)).toEqual(['vault.sotto', 'vault.sotto.history', 'vault.sotto.prev']);
     const again = await openVault(path, FIXTURE_PASS);
     expect(again.migratedFrom).toBeUndefined();
-    expect(again.state.history[ALICE]).toEqual(history);
+    expect((await again.loadAllHistory())[ALICE]).toEqual(history);
     again.close();
   });
 

@@ -32,6 +32,28 @@ async function fresh(): Promise<{ vaultPath: string; key: Uint8Array }> {
 }
 
 describe('the send-queue journal', () => {
+  it('an append made while a compaction runs is on disk afterwards, and not folded', async () => {
+    const { vaultPath, key } = await fresh();
+    const journal = await QueueJournal.open(vaultPath, key);
+    await journal.append(entry(1));
+    const mark = journal.mark(); // a saved state holds entry 1
+    // Concurrent sends (not waiting for each other: the second waits for the first's write,
+    // which is under way), then the fold compacts (as after a deletion), then one more send.
+    const first = journal.append(entry(2));
+    for (let i = 0; i < 5; i++) await Promise.resolve(); // the first write has started
+    const second = journal.append(entry(3));
+    const folding = journal.folded(mark, { forget: true });
+    for (let i = 0; i < 5; i++) await Promise.resolve(); // the compaction is queued, not done
+    const during = journal.append(entry(4));
+    await Promise.all([first, second, folding, during]); // each reported on disk
+    expect(journal.pendingAfter(mark)).toEqual([2, 3, 4].map((i) => entry(i)));
+    expect(journal.pendingAfter(undefined)).toEqual([2, 3, 4].map((i) => entry(i)));
+    await journal.close();
+    const again = await QueueJournal.open(vaultPath, key);
+    expect(again.pendingAfter(undefined)).toEqual([2, 3, 4].map((i) => entry(i)));
+    await again.close();
+  });
+
   it('holds every appended entry after a reopen, in order', async () => {
     const { vaultPath, key } = await fresh();
     const journal = await QueueJournal.open(vaultPath, key);

@@ -18,6 +18,7 @@ import {
   encodeLogHeader,
   newLogHeader,
   parseLog,
+  parseLogInSlices,
   sealRecord,
   type LogIdentity,
 } from '../../src/profile/sealed-log-format.js';
@@ -232,6 +233,26 @@ describe('sealed log format', () => {
 });
 
 describe('sealed log file', () => {
+  it('opens a large log in slices: other work runs before it is done, the result is the same', async () => {
+    const id = identity();
+    const records = Array.from({ length: 3_000 }, (_, i) => text(`record ${i} `.repeat(20)));
+    const file = logBytes(id, records);
+    const order: string[] = [];
+    // Nothing but the parse is pending (no I/O): a timer gets a turn only if the parse yields.
+    const ticker = setInterval(() => order.push('tick'), 0);
+    const parsed = await parseLogInSlices(file, id).finally(() => clearInterval(ticker));
+    order.push('parsed');
+    expect(order.indexOf('tick')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('tick')).toBeLessThan(order.indexOf('parsed'));
+    expect(parsed).toEqual(parseLog(file, id));
+    // The same damage is found in slices as in one go.
+    const damaged = Uint8Array.from(file);
+    const at = LOG_HEADER_LENGTH + RECORD_PREFIX_LENGTH + 30; // inside the first record
+    damaged[at] = (damaged[at] ?? 0) ^ 1;
+    expect(corruptedReason(() => parseLog(damaged, id))).toBe('tag-mismatch');
+    await expect(parseLogInSlices(damaged, id)).rejects.toBeInstanceOf(SealedLogCorruptedError);
+  });
+
   it('appends durably, reopens, and writes 0600 files', async () => {
     const path = join(await tempDir(), 'log');
     const id = identity();

@@ -11,13 +11,18 @@ import {
   VaultVersionError,
   WrongPassphraseError,
 } from '../../src/profile/errors.js';
-import { createVault, openVault } from '../../src/profile/vault.js';
+import { createVault, openVault, type Vault } from '../../src/profile/vault.js';
 import { HEADER_LENGTH, TAG_LENGTH } from '../../src/profile/vault-format.js';
 import { VaultStateError, type VaultState } from '../../src/profile/vault-state.js';
 import { TEST_SCRYPT, sampleState, tempDir } from './helpers.js';
 
 const PASS = 'correct horse battery staple ☕';
 const opts = { scrypt: TEST_SCRYPT };
+
+/** The state with the saved history, which an opened vault reads only when asked (lazily). */
+async function fullState(vault: Vault): Promise<VaultState> {
+  return { ...vault.state, history: await vault.loadAllHistory() };
+}
 
 /** A hash of every file under `dir` (the history logs' directory included). */
 async function snapshot(dir: string): Promise<Record<string, string>> {
@@ -70,16 +75,16 @@ describe('vault round trip', () => {
     const { path } = await newVault();
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     const vault = await openVault(path, PASS);
-    expect(vault.state).toEqual(sampleState('v1'));
+    expect(await fullState(vault)).toEqual(sampleState('v1'));
     expect(vault.protected).toBe(true);
     await vault.save(sampleState('v2'));
     await vault.save(sampleState('v3'));
-    expect(vault.state).toEqual(sampleState('v3'));
+    expect(await fullState(vault)).toEqual(sampleState('v3'));
     vault.close();
-    expect((await openVault(path, PASS)).state).toEqual(sampleState('v3'));
+    expect(await fullState(await openVault(path, PASS))).toEqual(sampleState('v3'));
     expect((await stat(`${path}.prev`)).mode & 0o777).toBe(0o600);
     const prev = await openVault(path, PASS, { usePreviousVersion: true });
-    expect(prev.state).toEqual(sampleState('v2'));
+    expect(await fullState(prev)).toEqual(sampleState('v2'));
   });
 
   it('uses a fresh nonce for every save of the same state', async () => {
@@ -142,7 +147,7 @@ describe('passphrases', () => {
 
   it('normalises the passphrase to NFC', async () => {
     const { path } = await newVault('cafe\u0301');
-    expect((await openVault(path, 'caf\u00e9')).state).toEqual(sampleState('v1'));
+    expect(await fullState(await openVault(path, 'caf\u00e9'))).toEqual(sampleState('v1'));
   });
 
   it('changes the passphrase and drops the .prev sealed under the old one', async () => {
@@ -153,7 +158,7 @@ describe('passphrases', () => {
     await vault.save(sampleState('v3'));
     vault.close();
     await expect(openVault(path, PASS)).rejects.toBeInstanceOf(WrongPassphraseError);
-    expect((await openVault(path, 'new passphrase')).state).toEqual(sampleState('v3'));
+    expect(await fullState(await openVault(path, 'new passphrase'))).toEqual(sampleState('v3'));
     // the .prev now present was written after the change: it opens with the new passphrase only
     await expect(openVault(path, PASS, { usePreviousVersion: true })).rejects.toBeInstanceOf(
       WrongPassphraseError,
@@ -168,7 +173,7 @@ describe('passphrases', () => {
     expect(vault.protected).toBe(true);
     vault.close();
     await expect(openVault(path, null)).rejects.toBeInstanceOf(WrongPassphraseError);
-    expect((await openVault(path, PASS)).state).toEqual(sampleState('v1'));
+    expect(await fullState(await openVault(path, PASS))).toEqual(sampleState('v1'));
   });
 });
 
@@ -289,7 +294,7 @@ describe('crash safety', () => {
     // A writer died mid-write: partial temp file, and .prev already re-linked to the current file.
     const complete = await readFile(path);
     await writeFile(`${path}.tmp-99999-deadbeef0000`, complete.subarray(0, 40), { mode: 0o600 });
-    expect((await openVault(path, PASS)).state).toEqual(sampleState('v2'));
+    expect(await fullState(await openVault(path, PASS))).toEqual(sampleState('v2'));
     expect(await readdir(dir)).toContain('vault.sotto.tmp-99999-deadbeef0000');
   });
 
@@ -305,12 +310,12 @@ describe('crash safety', () => {
 
     const recovered = await openVault(path, PASS, { usePreviousVersion: true });
     expect(recovered.openedFrom).toBe('previous');
-    expect(recovered.state).toEqual(sampleState('v1'));
+    expect(await fullState(recovered)).toEqual(sampleState('v1'));
     const prevBytes = await readFile(`${path}.prev`);
     await recovered.save(sampleState('v3'));
     recovered.close();
     expect(await readFile(`${path}.prev`)).toEqual(prevBytes);
     expect((await readdir(dir)).some((n) => n.startsWith('vault.sotto.damaged-'))).toBe(true);
-    expect((await openVault(path, PASS)).state).toEqual(sampleState('v3'));
+    expect(await fullState(await openVault(path, PASS))).toEqual(sampleState('v3'));
   });
 });

@@ -11,31 +11,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { OnionMissingClientAuthError } from '../../src/onion/tor-errors.js';
 import { openVault } from '../../src/profile/vault.js';
-import { SottoInstance, befriend } from './messenger-support.js';
+import { SottoInstance, befriend, chat, savedEndpoint } from './messenger-support.js';
 
 const testnet = inject('torTestnetClientTorrc');
 const LONG = 240_000;
 
 const connected = (of: SottoInstance) => (e: CoreEvent) =>
   e.type === 'endpoint' && e.state === 'connected' && e.address === of.address;
-
-async function endpointOf(s: SottoInstance, of: SottoInstance) {
-  await s.core.flush();
-  const vault = await openVault(join(s.dir, 'vault.sotto'), null);
-  try {
-    const serviceId = of.address.slice('ricochet:'.length);
-    const e = vault.state.contacts.find((c) => c.serviceId === serviceId)?.endpoint;
-    return e && { hosted: e.ourEndpointKey !== undefined, peer: e.peerEndpointServiceId };
-  } finally {
-    vault.close();
-  }
-}
-
-async function chat(from: SottoInstance, to: SottoInstance, text: string): Promise<void> {
-  const mark = to.events.mark;
-  await from.core.dispatch({ type: 'send', address: to.address, text });
-  await to.events.waitFor((e) => e.type === 'message' && e.text === text, LONG, mark);
-}
 
 describe('endpoint onions on the private Tor network', () => {
   let alice: SottoInstance;
@@ -87,7 +69,7 @@ describe('endpoint onions on the private Tor network', () => {
       expect(bob.core.liveRoute(alice.address)?.via).toBe('endpoint');
 
       // Carol's tor is given the endpoint Bob hosts for Alice, but no key: tor refuses (0xF4).
-      const endpoint = await endpointOf(alice, bob);
+      const endpoint = await savedEndpoint(alice, bob);
       expect(endpoint?.peer).toMatch(/^[a-z2-7]{56}$/);
       const abort = AbortSignal.timeout(LONG);
       const dial = carol.tor!.connect(endpoint!.peer!, 9878, 'stranger', abort);
@@ -99,7 +81,7 @@ describe('endpoint onions on the private Tor network', () => {
   it(
     'a restart on both sides brings the endpoints back without a new handshake',
     async () => {
-      const before = [await endpointOf(alice, bob), await endpointOf(bob, alice)];
+      const before = [await savedEndpoint(alice, bob), await savedEndpoint(bob, alice)];
       await alice.stop();
       await bob.stop();
       await Promise.all([alice.start(), bob.start()]);
@@ -110,7 +92,7 @@ describe('endpoint onions on the private Tor network', () => {
         s.events.events.filter((e) => e.type === 'endpoint' && e.state === 'negotiated');
       expect(negotiated(alice)).toEqual([]);
       expect(negotiated(bob)).toEqual([]);
-      expect([await endpointOf(alice, bob), await endpointOf(bob, alice)]).toEqual(before);
+      expect([await savedEndpoint(alice, bob), await savedEndpoint(bob, alice)]).toEqual(before);
     },
     3 * LONG,
   );
@@ -118,7 +100,7 @@ describe('endpoint onions on the private Tor network', () => {
   it(
     'a lost endpoint key falls back to the identity onion and renegotiates',
     async () => {
-      const old = await endpointOf(bob, alice);
+      const old = await savedEndpoint(bob, alice);
       const markB = bob.events.mark; // Bob's log still holds the restart test's `connected`
       await alice.stop();
       const path = join(alice.dir, 'vault.sotto');
@@ -135,7 +117,7 @@ describe('endpoint onions on the private Tor network', () => {
       );
       await bob.events.waitFor(connected(alice), LONG, markB);
       await chat(bob, alice, 'found you again');
-      const renewed = await endpointOf(bob, alice);
+      const renewed = await savedEndpoint(bob, alice);
       expect(renewed?.peer).toMatch(/^[a-z2-7]{56}$/);
       expect(renewed?.peer).not.toBe(old?.peer);
     },
@@ -152,7 +134,7 @@ describe('endpoint onions on the private Tor network', () => {
       expect(carol.core.liveRoute(alice.address)?.via).toBe('identity');
       await alice.events.waitFor(connected(bob), LONG); // since Alice's restart above
       expect(alice.core.liveRoute(bob.address)?.via).toBe('endpoint');
-      expect(await endpointOf(alice, carol)).toBeUndefined();
+      expect(await savedEndpoint(alice, carol)).toBeUndefined();
       expect(carol.events.events.some((e) => e.type === 'endpoint')).toBe(false);
     },
     3 * LONG,

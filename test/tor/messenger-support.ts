@@ -152,3 +152,28 @@ export async function befriend(a: SottoInstance, b: SottoInstance): Promise<void
   await a.events.waitFor((e) => e.type === 'online' && e.address === b.address, 120_000, fromA);
   await b.events.waitFor((e) => e.type === 'online' && e.address === a.address, 120_000, fromB);
 }
+
+/** `from` sends `to` a message; resolves once `to` got it (rejects after `timeoutMs`). */
+export async function chat(
+  from: SottoInstance,
+  to: SottoInstance,
+  text: string,
+  timeoutMs = 240_000,
+): Promise<void> {
+  const mark = to.events.mark;
+  await from.core.dispatch({ type: 'send', address: to.address, text });
+  await to.events.waitFor((e) => e.type === 'message' && e.text === text, timeoutMs, mark);
+}
+
+/** What `s` saved about endpoints with `of`: whether it hosts one, and the one `of` hosts for it. */
+export async function savedEndpoint(s: SottoInstance, of: SottoInstance) {
+  await s.core.flush();
+  const vault = await openVault(join(s.dir, 'vault.sotto'), null);
+  try {
+    const serviceId = of.address.slice('ricochet:'.length);
+    const e = vault.state.contacts.find((c) => c.serviceId === serviceId)?.endpoint;
+    return e && { hosted: e.ourEndpointKey !== undefined, peer: e.peerEndpointServiceId };
+  } finally {
+    vault.close();
+  }
+}
