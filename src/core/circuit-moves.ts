@@ -87,7 +87,8 @@ export class CircuitMoves {
 
   /** A link became the live one for a contact. */
   onLive(serviceId: string, link: PeerLink): void {
-    this.detector.connectionStarted(serviceId, link.id);
+    const route = link.connection.isEndpointSession ? 'endpoint' : 'identity';
+    this.detector.connectionStarted(serviceId, link.id, { route, now: this.#o.now() });
     this.#links.set(link, { probesLeft: PROBES_PER_CONNECTION, sentAt: new Map() });
   }
 

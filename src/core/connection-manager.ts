@@ -91,17 +91,23 @@ export class ConnectionManager {
   /**
    * Moves a peer to a fresh circuit (issue 14): dials it again with a new isolation key while the
    * live link stays live; the new link wins the duplicate rule on both sides and the old one
-   * drains (`onMoved`, `onDrained`). False when no move can start now: not live, a dial or a move
-   * in progress, or a link the peer dialled still inside the duplicate window (it could win).
+   * drains (`onMoved`, `onDrained`). A contact live on its endpoint onion moves along its endpoint
+   * route (new key, the endpoint handshake again), never back to the identity onion: an identity
+   * link loses to an endpoint one, and the identity onion may be dark. False when no move can start
+   * now: not live, a dial or a move in progress (the endpoint upgrade included), the endpoint route
+   * not the one to dial, or a link the peer dialled still inside the duplicate window when our new
+   * link would lose there (3.0.41: the link whose server has the smaller service id wins).
    */
   replace(serviceId: string): boolean {
     const live = this.#live.get(serviceId);
     if (this.#stopped || !this.#torUp || live === undefined || live.closed) return false;
     if (this.#dials.has(serviceId) || this.#moves.busy(serviceId)) return false;
+    const endpoint = routeOf(this.#o, serviceId).via === 'endpoint';
+    if (live.connection.isEndpointSession && !endpoint) return false;
     const age = this.#now() - (live.authenticatedAt ?? this.#now());
-    if (live.connection.role === 'server' && age <= DUPLICATE_WINDOW_MS + MOVE_AGE_MARGIN_MS) {
-      return false;
-    }
+    const young = age <= DUPLICATE_WINDOW_MS + MOVE_AGE_MARGIN_MS;
+    const oursWins = serviceId < this.#o.identity.serviceId; // our new link's server is the peer
+    if (live.connection.role === 'server' && young && !oursWins) return false;
     this.#moves.renewIsolation(serviceId);
     this.#dial(serviceId, live);
     return true;
@@ -273,9 +279,14 @@ export class ConnectionManager {
       clearTimeout(timeout);
       if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
       if (this.#stopped) return;
-      this.#o.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
-      // A failed move leaves the live link as it was: no backoff, no "could not reach".
-      if (dial.replaces !== undefined && !dial.replaces.closed) return this.#schedule();
+      // A failed move leaves the live link as it was: no backoff, no "could not reach", and no
+      // route verdict (a move off a live endpoint link must not send later dials to the identity
+      // onion). The endpoint upgrade's own result still counts (endpoints.ts retries it).
+      const moveLeftLive = dial.replaces !== undefined && !dial.replaces.closed;
+      if (!moveLeftLive || upgrade) {
+        this.#o.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
+      }
+      if (moveLeftLive) return this.#schedule();
       this.#moves.orphanGone(serviceId);
       this.#policy.onFailure(serviceId, this.#now(), 'network');
       if (ours) this.#o.onError?.(error);
@@ -308,8 +319,7 @@ export class ConnectionManager {
           this.#schedule();
         }
       };
-      dial.link = this.#attach(socket, connection, settled, remainder);
-      if (dial.replaces !== undefined) this.#moves.dialled(dial.link, dial.replaces);
+      dial.link = this.#attach(socket, connection, settled, remainder, () => dial.replaces);
     };
     const reached = (): void => {
       dial.reached = true;
@@ -326,6 +336,7 @@ export class ConnectionManager {
     connection: RicochetConnection,
     onDialSettled: ((authenticated: boolean) => void) | undefined,
     initialInput?: Uint8Array,
+    replaces?: () => PeerLink | undefined,
   ): PeerLink {
     let settled = false;
     const settle = (authenticated: boolean): void => {
@@ -340,6 +351,10 @@ export class ConnectionManager {
       now: this.#now,
       onEvent: (l, event) => {
         if (event.type === 'authenticated') {
+          // A move's link names the link it replaces before it can win: an endpoint link is
+          // authenticated by its first input, inside this constructor (link-moves.ts drains).
+          const replaced = replaces?.();
+          if (replaced !== undefined) this.#moves.dialled(l, replaced);
           // Live first, then settle the dial: the scheduler must see the live link.
           this.#authenticated(l, event.peerServiceId, event.isKnownContact);
           settle(true);

@@ -4,10 +4,12 @@
 //
 // The rule: a connection is slow when the median of its last `window` round trips is above both
 // `factor` × the reference and the reference + `marginMs`. The reference is the best (lowest)
-// median of the contact's recent connections (at most `history`, at most `historyMaxAgeMs` old);
-// a contact without one borrows the best reference of any other contact; with no data at all the
-// first full window of a contact whose median is at least `exploreAboveMs` triggers one
-// exploratory move, so two circuits are compared.
+// median of the contact's recent connections on the same route (identity onion or endpoint onion;
+// at most `history`, at most `historyMaxAgeMs` old): the identity link an endpoint upgrade leaves
+// was measured while two onions were published, and says nothing of the endpoint's circuits. A
+// contact without one borrows the best reference of any other contact; with no data at all the
+// first full window of a contact's route whose median is at least `exploreAboveMs` triggers one
+// exploratory move on that route, so two of its circuits are compared.
 // Moves are rate limited per contact (`minMoveIntervalMs`, `maxMoves` per `movesWindowMs`) and
 // across contacts (`globalMinIntervalMs`), so a network that is slow everywhere causes no storm.
 
@@ -45,6 +47,9 @@ export const DEFAULT_SLOW_CIRCUIT: SlowCircuitOptions = {
   exploreAboveMs: 50,
 };
 
+/** Which onion a connection runs to: routes keep their references apart. */
+export type CircuitRoute = 'identity' | 'endpoint';
+
 export interface MoveDecision {
   readonly reason: 'slow' | 'explore';
   /** Median of the connection's last window of round trips (ms). */
@@ -58,14 +63,20 @@ const MAX_SAMPLES_PER_CONNECTION = 64;
 
 interface ConnectionSamples {
   readonly id: number;
+  readonly route: CircuitRoute;
   readonly all: number[];
 }
 
 interface ContactState {
   current: ConnectionSamples | undefined;
-  readonly history: { readonly medianMs: number; readonly at: number }[];
+  readonly history: {
+    readonly medianMs: number;
+    readonly at: number;
+    readonly route: CircuitRoute;
+  }[];
   readonly moves: number[];
-  explored: boolean;
+  /** Routes already explored (one exploratory move per route). */
+  readonly explored: Set<CircuitRoute>;
 }
 
 export function median(xs: readonly number[]): number {
@@ -89,10 +100,23 @@ export class SlowCircuitDetector {
     }
   }
 
-  /** A connection to `contact` became its live one (`id` names it in later calls). */
-  connectionStarted(contact: string, id: number): void {
+  /**
+   * A connection to `contact` on `at.route` (default identity) became its live one (`id` names it
+   * in later calls). The one it replaces, if still current (a move's drained link, the identity
+   * link an endpoint upgrade left), ends at `at.now` first: what it showed joins its route's
+   * history.
+   */
+  connectionStarted(
+    contact: string,
+    id: number,
+    at: { readonly route?: CircuitRoute; readonly now?: number } = {},
+  ): void {
     const state = this.#state(contact);
-    state.current = { id, all: [] };
+    const previous = state.current;
+    if (previous !== undefined && previous.id !== id && at.now !== undefined) {
+      this.connectionEnded(contact, previous.id, at.now);
+    }
+    state.current = { id, route: at.route ?? 'identity', all: [] };
   }
 
   /**
@@ -102,11 +126,14 @@ export class SlowCircuitDetector {
   connectionEnded(contact: string, id: number, now: number): void {
     const state = this.#contacts.get(contact);
     if (state?.current?.id !== id) return;
-    const { all } = state.current;
+    const { all, route } = state.current;
     state.current = undefined;
     if (all.length < this.options.window) return;
-    state.history.push({ medianMs: median(all), at: now });
-    while (state.history.length > this.options.history) state.history.shift();
+    state.history.push({ medianMs: median(all), at: now, route });
+    // At most `history` per route: a fallback to the identity onion does not push the endpoint's out.
+    const ofRoute = state.history.filter((h) => h.route === route);
+    if (ofRoute.length > this.options.history)
+      state.history.splice(state.history.indexOf(ofRoute[0]!), 1);
   }
 
   /** Forget a contact (removed, blocked). */
@@ -114,9 +141,13 @@ export class SlowCircuitDetector {
     this.#contacts.delete(contact);
   }
 
-  /** The reference a contact's connections are judged against now (ms), if any. */
-  referenceMs(contact: string, now: number): number | undefined {
-    const own = this.#ownReference(contact, now);
+  /**
+   * The reference a contact's connections on `route` (default: its live connection's) are judged
+   * against now (ms), if any.
+   */
+  referenceMs(contact: string, now: number, route?: CircuitRoute): number | undefined {
+    const on = route ?? this.#contacts.get(contact)?.current?.route ?? 'identity';
+    const own = this.#ownReference(contact, now, on);
     if (own !== undefined) return own;
     let best: number | undefined;
     for (const [other, state] of this.#contacts) {
@@ -144,10 +175,10 @@ export class SlowCircuitDetector {
     if (current.all.length > MAX_SAMPLES_PER_CONNECTION) current.all.shift();
     if (!this.#full(current)) return undefined;
     const medianMs = this.#recent(current);
-    const referenceMs = this.referenceMs(contact, now);
+    const referenceMs = this.referenceMs(contact, now, current.route);
     let reason: MoveDecision['reason'];
     if (referenceMs === undefined) {
-      if (!this.options.explore || state.explored) return undefined;
+      if (!this.options.explore || state.explored.has(current.route)) return undefined;
       if (medianMs < this.options.exploreAboveMs) return undefined;
       reason = 'explore';
     } else {
@@ -166,7 +197,8 @@ export class SlowCircuitDetector {
   moved(contact: string, id: number, decision: MoveDecision, now: number): void {
     const state = this.#contacts.get(contact);
     if (state === undefined) return;
-    if (decision.reason === 'explore') state.explored = true;
+    const route = state.current?.id === id ? state.current.route : 'identity';
+    if (decision.reason === 'explore') state.explored.add(route);
     state.moves.push(now);
     this.#lastMoveAt = now;
     // The connection being left is judged by what it showed; its successor starts afresh.
@@ -184,11 +216,13 @@ export class SlowCircuitDetector {
     return state.moves.length < o.maxMoves;
   }
 
-  #ownReference(contact: string, now: number): number | undefined {
+  /** The best recent median of `contact`'s connections on `route` (any route if undefined). */
+  #ownReference(contact: string, now: number, route?: CircuitRoute): number | undefined {
     const state = this.#contacts.get(contact);
     let best: number | undefined;
     for (const h of state?.history ?? []) {
       if (now - h.at > this.options.historyMaxAgeMs) continue;
+      if (route !== undefined && h.route !== route) continue;
       best = best === undefined ? h.medianMs : Math.min(best, h.medianMs);
     }
     return best;
@@ -205,7 +239,7 @@ export class SlowCircuitDetector {
   #state(contact: string): ContactState {
     let state = this.#contacts.get(contact);
     if (state === undefined) {
-      state = { current: undefined, history: [], moves: [], explored: false };
+      state = { current: undefined, history: [], moves: [], explored: new Set() };
       this.#contacts.set(contact, state);
     }
     return state;

@@ -14,12 +14,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { ENDPOINT_PORT } from '../../src/core/routes.js';
 import { endpointClientStream } from '../../src/core/endpoint-connections.js';
-import { ClientNotAllowedError, PeerErrorError } from '../../src/gosling/errors.js';
+import {
+  ClientNotAllowedError,
+  PeerErrorError,
+  UnknownChannelError,
+} from '../../src/gosling/errors.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorNetwork } from '../../src/onion/loopback-tor-provider.js';
 import { OnionMissingClientAuthError } from '../../src/onion/tor-errors.js';
 import {
   BULK_CONNECTION_FEATURE,
+  ENDPOINTS_FEATURE,
   WINDOWED_FILE_FEATURE,
 } from '../../src/protocol/connection-types.js';
 import { openVault } from '../../src/profile/vault.js';
@@ -90,6 +95,25 @@ async function endpointOf(s: Side, of: Side): Promise<string> {
 async function goDark(s: Side): Promise<void> {
   await s.messenger.dispatch({ type: 'set-identity-online', mode: 'dark' });
   await until(() => s.tor.network.portOf(s.key.serviceId) === undefined, 'identity onion dark');
+}
+
+/** Asks for the bulk channel on `endpoint` as `key`, straight to its loopback port (past tor's
+ * client authorization, as if the credential had leaked): the handshake's refusal, if any. */
+async function bulkHandshake(
+  network: LoopbackTorNetwork,
+  endpoint: string,
+  key: IdentityKey,
+): Promise<unknown> {
+  const socket = createConnection({ host: '127.0.0.1', port: network.portOf(endpoint) as number });
+  cleanup.push(() => Promise.resolve(void socket.destroy()));
+  await once(socket, 'connect');
+  const opts = { identity: key, endpointServiceId: endpoint, purpose: 'bulk' as const };
+  const refused = await endpointClientStream(socket, { ...opts, now: Date.now }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!socket.destroyed) await once(socket, 'close');
+  return refused;
 }
 
 /** `from` offers `size` random bytes to `to`, who accepts. */
@@ -218,26 +242,33 @@ describe('bulk connections over endpoint onions (loopback)', () => {
       OnionMissingClientAuthError,
     );
     // Past tor (as if the key had leaked): the Gosling proof names C, or a stranger, not A.
-    const port = network.portOf(forA) as number;
     for (const key of [kc, IdentityKey.generate()]) {
-      const socket = createConnection({ host: '127.0.0.1', port });
-      cleanup.push(() => Promise.resolve(void socket.destroy()));
-      await once(socket, 'connect');
-      const refused = await endpointClientStream(socket, {
-        identity: key,
-        endpointServiceId: forA,
-        purpose: 'bulk',
-        now: Date.now,
-      }).catch((error: unknown) => error);
+      const refused = await bulkHandshake(network, forA, key);
       expect(refused).toBeInstanceOf(PeerErrorError);
       expect((refused as PeerErrorError).peerCode).toBe(new ClientNotAllowedError('').honkCode);
-      if (!socket.destroyed) await once(socket, 'close');
     }
     expect(b.messenger.bulkStats).toMatchObject({ inbound: 0, refused: 0 });
     expect(presence(b, a)).toEqual(bSawA);
     expect(presence(b, c)).toEqual(bSawC);
     expect(b.events.some((e) => e.type === 'request')).toBe(false);
   }, 90_000);
+
+  it('a host that takes no bulk connections refuses the bulk channel, even to its contact', async () => {
+    const network = new LoopbackTorNetwork();
+    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
+    const a = await side(network, ka, [kb]);
+    const b = await side(network, kb, [ka], [WINDOWED_FILE_FEATURE, ENDPOINTS_FEATURE]);
+    await onEndpoint(a, b);
+    const refused = await bulkHandshake(network, await endpointOf(a, b), ka);
+    expect(refused).toBeInstanceOf(PeerErrorError);
+    expect((refused as PeerErrorError).peerCode).toBe(new UnknownChannelError('').honkCode);
+    // And A never tries: the control link agreed no bulk connections, so a big file stays on it.
+    const { data, id } = await sendFile(a, b, 2 * MiB);
+    const received = await done(b, id, 'in');
+    expect(sha3(await readFile(received.path ?? ''))).toBe(sha3(data));
+    expect(a.messenger.bulkStats.dials).toBe(0);
+    expect(b.messenger.bulkStats.inbound).toBe(0);
+  }, 60_000);
 
   it('when the endpoint dial fails, the file goes once on the control connection', async () => {
     const network = new LoopbackTorNetwork();

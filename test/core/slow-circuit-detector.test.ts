@@ -120,3 +120,33 @@ describe('SlowCircuitDetector', () => {
     expect(d.sample('bob', 2, -1, 10)).toBeUndefined();
   });
 });
+
+describe('SlowCircuitDetector routes (identity onion, endpoint onion)', () => {
+  it('an endpoint link is not judged by the identity link the upgrade left (the 96 ms case after a slow start)', () => {
+    const d = new SlowCircuitDetector(QUIET);
+    // The identity link ran at ~50 ms while the upgrade published two onions; it is replaced
+    // by the endpoint link without ending first (the upgrader's side).
+    d.connectionStarted('bob', 1, { route: 'identity', now: 0 });
+    for (const ms of [48, 52, 50, 51, 49]) d.sample('bob', 1, ms, 0);
+    d.connectionStarted('bob', 2, { route: 'endpoint', now: 1_000 });
+    expect(d.referenceMs('bob', 1_000)).toBeUndefined(); // nothing on the endpoint route yet
+    expect(d.referenceMs('bob', 1_000, 'identity')).toBe(50); // kept for a fallback
+    for (const ms of [16, 15, 17, 16, 16]) d.sample('bob', 2, ms, 2_000);
+    d.connectionEnded('bob', 2, 3_000);
+    d.connectionStarted('bob', 3, { route: 'endpoint', now: 3_000 });
+    const decisions = [96, 97, 95, 99, 96].map((ms) => d.sample('bob', 3, ms, 4_000));
+    // Judged by the identity link's 50 ms it would stay (96 < 2 × 50); by the endpoint's 16 it moves.
+    expect(decisions[4]).toEqual({ reason: 'slow', medianMs: 96, referenceMs: 16 });
+  });
+
+  it('explores once per route: the endpoint route gets its own look', () => {
+    const d = new SlowCircuitDetector({ globalMinIntervalMs: 0, minMoveIntervalMs: 0 });
+    d.connectionStarted('bob', 1, { route: 'identity', now: 0 });
+    const first = [60, 60, 60, 60, 60].map((ms) => d.sample('bob', 1, ms, 0))[4];
+    expect(first?.reason).toBe('explore');
+    d.moved('bob', 1, first as NonNullable<typeof first>, 0);
+    d.connectionStarted('bob', 2, { route: 'endpoint', now: 0 });
+    const second = [90, 90, 90, 90, 90].map((ms) => d.sample('bob', 2, ms, 0))[4];
+    expect(second).toEqual({ reason: 'explore', medianMs: 90, referenceMs: undefined });
+  });
+});

@@ -1,7 +1,8 @@
 // The Sotto bulk connection at the byte layer (docs/PROTOCOL.md "Bulk connections"): the purpose
 // marker in the introduction (byte at a time, garbage, property test), the negotiation beside the
 // windowed mode, and what a bulk connection allows: one file channel opened by the sender, no chat,
-// no contact request, no stranger.
+// no contact request, no stranger. On an endpoint stream (docs/ENDPOINTS.md §2) there is no
+// introduction: the Gosling channel named the purpose, given to both roles.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,7 +16,15 @@ import {
   introductionFor,
 } from '../../src/protocol/introduction.js';
 import { ChannelType } from '../../src/protocol/messages.js';
-import { closedReason, control, controlMessages, FakeClock, Pair } from './connection-harness.js';
+import {
+  ALICE,
+  BOB,
+  closedReason,
+  control,
+  controlMessages,
+  FakeClock,
+  Pair,
+} from './connection-harness.js';
 import { hex, toHex } from './session-vectors.js';
 
 const bulkPair = (known: boolean, serverFeatures?: readonly string[]): Pair =>
@@ -161,5 +170,54 @@ describe('bulk connection', () => {
       { kind: 'channel-result', channelIdentifier: 5, opened: false, commonError: 'bad-usage' },
     ]);
     expect(pair.server.conn.state).toBe('open');
+  });
+});
+
+describe('bulk connection on an endpoint stream', () => {
+  const endpointBulkPair = (): Pair =>
+    new Pair({
+      clock: new FakeClock(),
+      client: { endpointPeer: BOB.serviceId, purpose: 'bulk' },
+      server: { endpointPeer: ALICE.serviceId, purpose: 'bulk', isKnownContact: () => false },
+    });
+
+  it('starts bulk on both sides with no introduction; only the file channel opens; no chat', () => {
+    const pair = endpointBulkPair();
+    expect(pair.client.conn.takeOutput()[0]?.[0]).not.toBe(0x49); // no "IM": packets at once
+    const fresh = endpointBulkPair();
+    fresh.pump();
+    expect(fresh.client.conn.purpose).toBe('bulk');
+    expect(fresh.server.conn.purpose).toBe('bulk');
+    expect(fresh.client.conn.bulkConnections && fresh.server.conn.bulkConnections).toBe(true);
+    const data = new Uint8Array(200_000).map((_, i) => i * 13);
+    const fileId = fresh.client.offer('big.bin', data);
+    fresh.pump();
+    fresh.server.conn.acceptFile(fileId);
+    fresh.pump();
+    expect(fresh.server.receivedFile(fileId)).toEqual(data);
+    const opens = [...controlMessages(fresh.clientWrote), ...controlMessages(fresh.serverWrote)]
+      .filter((m) => m.kind === 'open-channel')
+      .map((m) => (m.kind === 'open-channel' ? m.channelType : ''));
+    expect(opens).toEqual([ChannelType.FileTransfer]);
+    expect(fresh.client.of('chat-ready')).toEqual([]);
+    expect(fresh.server.of('chat-ready')).toEqual([]);
+    expect(() => fresh.client.conn.sendChatMessage('hi')).toThrow();
+    fresh.server.conn.receive(
+      control({ kind: 'open-channel', channelIdentifier: 3, channelType: ChannelType.Chat }),
+    );
+    expect(controlMessages(fresh.server.conn.takeOutput())).toEqual([
+      { kind: 'channel-result', channelIdentifier: 3, opened: false, commonError: 'bad-usage' },
+    ]);
+  });
+
+  it('a server endpoint stream without a purpose is a control connection (chat opens)', () => {
+    const pair = new Pair({
+      clock: new FakeClock(),
+      client: { endpointPeer: BOB.serviceId },
+      server: { endpointPeer: ALICE.serviceId, isKnownContact: () => false },
+    });
+    pair.pump();
+    expect(pair.server.conn.purpose).toBe('control');
+    expect(pair.server.of('chat-ready').length + pair.client.of('chat-ready').length).toBe(2);
   });
 });

@@ -2,6 +2,9 @@
 // Ricochet-compatible peer (no extensions, as `--ricochet-compat`) — to a fresh circuit (a new
 // SOCKS isolation key, so tor builds a new rendezvous circuit) while messages are in flight.
 // Every message reaches the peer exactly once, none fails, and the mover never shows it offline.
+// Then the same between two Sotto peers with endpoint onions ON: their live link is an endpoint
+// link (they move there right after connecting), and a forced move takes a fresh circuit to the
+// peer's endpoint onion (new key, the endpoint handshake again), never the identity onion.
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Conversation } from '../../src/core/conversation.js';
 import { SottoInstance, befriend } from './messenger-support.js';
@@ -89,5 +92,109 @@ describe('a circuit move over tor', () => {
         onWire.mock.calls.filter((c) => c[1] === t),
         t,
       ).toHaveLength(1);
+  });
+});
+
+describe('a circuit move over tor between Sotto peers on their endpoint onions', () => {
+  let a: SottoInstance;
+  let b: SottoInstance;
+  const moves = new Map<string, string[]>();
+  const done: string[] = [];
+
+  beforeAll(async () => {
+    const circuits = (name: string) => ({
+      explore: false,
+      factor: 1e9,
+      onMove: (m: { reason: string }) => moves.set(name, [...(moves.get(name) ?? []), m.reason]),
+      onMoveDone: (id: string) => done.push(id),
+    });
+    a = await SottoInstance.create('ep-a', testnet, { circuits: circuits('a') });
+    b = await SottoInstance.create('ep-b', testnet, { circuits: circuits('b') });
+    await Promise.all([a.start(), b.start()]);
+    const [fromA, fromB] = [a.events.mark, b.events.mark];
+    await befriend(a, b);
+    const connected =
+      (of: SottoInstance) => (e: { type: string; state?: string; address?: string }) =>
+        e.type === 'endpoint' && e.state === 'connected' && e.address === of.address;
+    await a.events.waitFor(connected(b), 300_000, fromA);
+    await b.events.waitFor(connected(a), 300_000, fromB);
+  });
+
+  afterAll(async () => {
+    await a?.remove();
+    await b?.remove();
+    vi.restoreAllMocks();
+  });
+
+  it('delivers every message exactly once across a forced move on the endpoint link', async () => {
+    const onWire = vi.spyOn(Conversation.prototype, 'receive');
+    const route = (s: SottoInstance, of: SottoInstance) => s.core.liveRoute(of.address)?.via;
+    await until(() => route(a, b) === 'endpoint' && route(b, a) === 'endpoint', 'on endpoints', {
+      timeoutMs: 120_000,
+    });
+    // The side that dialled the live link can always move; the accepting one only when its new
+    // link would win the duplicate rule (docs/PERFORMANCE.md "On endpoint links").
+    let pair: [SottoInstance, SottoInstance] | undefined;
+    const fromMark = new Map([
+      [a, a.events.mark],
+      [b, b.events.mark],
+    ]);
+    await until(
+      () => {
+        if (a.core.moveToFreshCircuit(b.address)) pair = [a, b];
+        else if (b.core.moveToFreshCircuit(a.address)) pair = [b, a];
+        return pair !== undefined;
+      },
+      'a move could start',
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    // The endpoint upgrade is a move of its own (finished before another can start): count on.
+    const doneBefore = done.length;
+    const [from, to] = pair as [SottoInstance, SottoInstance];
+    const [fromS, fromT] = [fromMark.get(from) ?? 0, to.events.mark];
+    const send = (text: string) => from.core.dispatch({ type: 'send', address: to.address, text });
+    const during = [...Array(6).keys()].map((i) => `during the endpoint move ${i}`);
+    for (const t of during) await send(t);
+    const story = (): string =>
+      `moves ${JSON.stringify([...moves])} done ${done.length - doneBefore}\n` +
+      [from, to]
+        .map((x) => x.events.events.slice(fromMark.get(x) ?? 0).map((e) => JSON.stringify(e)))
+        .map((lines, k) => `${k === 0 ? 'mover' : 'peer'}:\n${lines.join('\n')}`)
+        .join('\n');
+    await until(() => done.length === doneBefore + 1, story, { timeoutMs: 120_000 });
+    await send('after the endpoint move');
+    const all = [...during, 'after the endpoint move'];
+    for (const t of all) {
+      await to.events.waitFor((e) => e.type === 'message' && e.text === t, 120_000, fromT);
+    }
+    const delivered = (): number[] =>
+      from.events.events.slice(fromS).flatMap((e) => (e.type === 'delivered' ? [e.id] : []));
+    await until(() => delivered().length >= all.length, 'every message delivered', {
+      timeoutMs: 120_000,
+    });
+    const received = (t: string): number =>
+      to.events.events.slice(fromT).filter((e) => e.type === 'message' && e.text === t).length;
+    for (const t of all) expect(received(t), t).toBe(1);
+    for (const t of all)
+      expect(
+        onWire.mock.calls.filter((c) => c[1] === t),
+        t,
+      ).toHaveLength(1);
+    expect(new Set(delivered()).size).toBe(all.length);
+    expect(delivered()).toHaveLength(all.length);
+    expect([...moves.values()].flat()).toEqual(['requested']);
+    // Still on the endpoint onion on both sides, nobody shown offline, nothing failed.
+    expect(route(from, to)).toBe('endpoint');
+    expect(route(to, from)).toBe('endpoint');
+    for (const [s, mark] of [
+      [from, fromS],
+      [to, fromT],
+    ] as const) {
+      expect(s.events.events.slice(mark).filter((e) => e.type === 'offline')).toEqual([]);
+    }
+    const failed = from.events.events
+      .slice(fromS)
+      .filter((e) => e.type === 'message-state' && e.state === 'failed');
+    expect(failed).toEqual([]);
   });
 });
