@@ -88,6 +88,11 @@ export class ConnectionManager {
     return this.#live.get(serviceId);
   }
 
+  /** A link is on its way to replace the peer's closed live link (the peer is not offline). */
+  replacing(serviceId: string): boolean {
+    return this.#moves.busy(serviceId);
+  }
+
   /**
    * Moves a peer to a fresh circuit (issue 14): dials it again with a new isolation key while the
    * live link stays live; the new link wins the duplicate rule on both sides and the old one
@@ -406,7 +411,9 @@ export class ConnectionManager {
     if (link.connection.role === 'server') {
       const dial = this.#dials.get(peer);
       if (dial !== undefined) {
-        const authenticating = dial.link !== undefined;
+        // An endpoint dial authenticates from the moment tor reached the peer (its Gosling
+        // handshake runs before `link` exists): crossed endpoint dials keep exactly one.
+        const authenticating = dial.link !== undefined || dial.reached === true;
         if (inboundBeatsPendingOutbound(me, peer, authenticating)) {
           this.#dials.delete(peer);
           dial.abort.abort(new Error('an inbound connection from the peer won'));
@@ -468,8 +475,15 @@ export class ConnectionManager {
     this.#slots.remove(link);
   }
 
-  /** The live link of `peer` ended for good: reconnect soon, tell the owner. */
+  /**
+   * The live link of `peer` ended for good: reconnect soon, tell the owner. A link left waiting
+   * for a dial that failed while another link of the peer took over meanwhile (crossed endpoint
+   * dials) is replaced by that one: the peer never went offline.
+   */
   #gone(peer: string, link: PeerLink): void {
+    const live = this.#live.get(peer);
+    if (live !== undefined && live !== link && !live.closed)
+      return this.#o.onGone(peer, link, live);
     if (!this.#stopped) {
       // Reconnect soon (unless the owner noted a longer delay before).
       const at = this.#policy.retryAt(peer);

@@ -35,7 +35,12 @@ interface Transfer {
   readonly direction: FileDirection;
   readonly name: string;
   readonly size: number;
-  readonly link: PeerLink;
+  /** The link it runs on: a control link replaced before the peer answered hands it over. */
+  link: PeerLink;
+  /** What was offered (SHA3-512 hex in `hash`): an offer again on a new link must match it. */
+  readonly offer?: { readonly name: string; readonly size: number; readonly hash: Uint8Array };
+  /** The peer answered the offer (out) or the user did (in): it no longer moves to a new link. */
+  answered: boolean;
   stats?: TransferStats;
   file?: FileHandle;
   download?: Download;
@@ -57,12 +62,24 @@ interface Transfer {
  */
 export const MAX_UNWRITTEN_FILE_BYTES = 4 * 1024 * 1024;
 
+/** How long a send waits for the link replacing a closed one (link-moves.ts ORPHAN_WAIT_MS). */
+export const REPLACEMENT_WAIT_MS = 10_000;
+
+/** The contact's control links as the connection manager knows them. */
+export interface ControlLinks {
+  live(address: RicochetId): PeerLink | undefined;
+  /** A link replacing the closed live one is on its way (the contact is not offline yet). */
+  replacing(address: RicochetId): boolean;
+}
+
 /** Where big files go (bulk-links.ts): a link of their own, or undefined for the control link. */
 export interface BulkRoute {
   linkFor(serviceId: string, control: PeerLink, size: number): Promise<PeerLink | undefined>;
   /** No transfer is left on `link`. */
   released(link: PeerLink): void;
 }
+
+type FileOfferEvent = Extract<ConnectionEvent, { type: 'file-offer' }>;
 
 const key = (address: RicochetId, fileId: number, direction: FileDirection): string =>
   `${direction} ${fileId} ${address}`;
@@ -75,18 +92,51 @@ export class FileTransfers {
   /** Partial downloads a crash left behind are removed before any new download starts. */
   readonly #staleRemoved: Promise<number>;
   readonly #bulk: BulkRoute | undefined;
+  /** The contact's live control link now (a replaced link's transfers move there). */
+  readonly #links: ControlLinks;
+  /** Sends waiting for the link that replaces a closed one (see `linkLive`). */
+  readonly #waiting = new Set<() => void>();
 
   constructor(
     emit: (event: CoreEvent) => void,
     downloadsDir: string,
     now: () => number,
     bulk?: BulkRoute,
+    links: ControlLinks = { live: () => undefined, replacing: () => false },
   ) {
     this.#emit = emit;
     this.#downloadsDir = downloadsDir;
     this.#now = now;
     this.#staleRemoved = removeStalePartials(downloadsDir);
     this.#bulk = bulk;
+    this.#links = links;
+  }
+
+  /** A control link became live: sends waiting for a replacement go on. */
+  linkLive(): void {
+    for (const wake of [...this.#waiting]) wake();
+  }
+
+  /**
+   * The contact's live control link; while a replacement of a closed one is on its way (a move,
+   * crossed endpoint dials) it waits for it, at most REPLACEMENT_WAIT_MS.
+   */
+  async #controlLink(address: RicochetId, link: PeerLink | undefined): Promise<PeerLink> {
+    for (const until = this.#now() + REPLACEMENT_WAIT_MS; ;) {
+      const live = this.#links.live(address) ?? link;
+      if (live !== undefined && !live.closed) return live;
+      if (!this.#links.replacing(address) || this.#now() >= until) break;
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.#waiting.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(1, until - this.#now()));
+        this.#waiting.add(wake);
+      });
+    }
+    throw new PeerOfflineError('the contact is not online');
   }
 
   /** Whether a transfer still runs on `link`. */
@@ -97,7 +147,7 @@ export class FileTransfers {
 
   /** Offers a local file to the peer on `link`; returns the file id. */
   async send(address: RicochetId, link: PeerLink | undefined, path: string): Promise<number> {
-    if (link === undefined || link.closed) throw new PeerOfflineError('the contact is not online');
+    const first = await this.#controlLink(address, link);
     let name = basename(path);
     if (!isSafeFileName(name)) name = name.replace(/[^\p{L}\p{N}._ -]/gu, '_').slice(0, 200);
     if (!isSafeFileName(name) || name.length > MAX_FILE_NAME_LENGTH) name = 'file';
@@ -106,7 +156,7 @@ export class FileTransfers {
     try {
       const info = await file.stat();
       // The bulk link is dialled while the file is hashed.
-      bulk = this.#bulk?.linkFor(toServiceId(address), link, info.size);
+      bulk = this.#bulk?.linkFor(toServiceId(address), first, info.size);
       const hasher = createHash('sha3-512'); // native: ~20x the pure-JS hash
       const buffer = Buffer.alloc(1 << 20);
       for (let offset = 0; offset < info.size;) {
@@ -117,12 +167,14 @@ export class FileTransfers {
       }
       const offer = { name, size: info.size, hash: new Uint8Array(hasher.digest()) };
       const bulkLink = await bulk;
-      let carrier = bulkLink ?? link;
+      // The link may have been replaced while the file was hashed: offer on the live one.
+      const control = await this.#controlLink(address, first);
+      let carrier = bulkLink ?? control;
       let fileId = carrier.run((c) => c.offerFile(offer));
       if (fileId === undefined && bulkLink !== undefined) {
         this.#bulk?.released(bulkLink); // it closed meanwhile: the control link takes the file
-        carrier = link;
-        fileId = link.run((c) => c.offerFile(offer));
+        carrier = control;
+        fileId = control.run((c) => c.offerFile(offer));
       }
       if (fileId === undefined) throw new PeerOfflineError('the connection closed');
       this.#transfers.set(key(address, fileId, 'out'), {
@@ -132,6 +184,8 @@ export class FileTransfers {
         name,
         size: info.size,
         link: carrier,
+        offer,
+        answered: false,
         file,
         io: Promise.resolve(),
         failed: false,
@@ -156,6 +210,7 @@ export class FileTransfers {
    */
   async accept(address: RicochetId, fileId: number): Promise<void> {
     const t = this.#require(address, fileId, 'in');
+    t.answered = true;
     t.setup ??= this.#setUpDownload(t).catch((error: unknown) => {
       delete t.setup; // a failed setup (disk, names) may be tried again
       throw error;
@@ -180,6 +235,7 @@ export class FileTransfers {
 
   reject(address: RicochetId, fileId: number): void {
     const t = this.#require(address, fileId, 'in');
+    t.answered = true;
     t.link.run((c) => c.rejectFile(fileId));
     void this.#finish(t, 'rejected');
   }
@@ -195,8 +251,14 @@ export class FileTransfers {
   handle(address: RicochetId, link: PeerLink, event: ConnectionEvent): boolean {
     switch (event.type) {
       case 'file-offer': {
-        // The same id again (a new connection): the old transfer ended with its connection.
         const previous = this.#transfers.get(key(address, event.fileId, 'in'));
+        // The same offer again on a new link (its first link was replaced before anyone
+        // answered): the user already has it, it only moves (docs/ENDPOINTS.md §2).
+        if (previous !== undefined && isSameOffer(previous, event) && !previous.answered) {
+          previous.link = link;
+          return true;
+        }
+        // The same id again (a new connection): the old transfer ended with its connection.
         if (previous !== undefined) void this.#finish(previous, 'failed');
         const t: Transfer = {
           address,
@@ -205,6 +267,8 @@ export class FileTransfers {
           name: event.name,
           size: event.size,
           link,
+          offer: { name: event.name, size: event.size, hash: event.hash },
+          answered: false,
           io: Promise.resolve(),
           failed: false,
           ended: false,
@@ -222,6 +286,7 @@ export class FileTransfers {
       }
       case 'file-accepted': {
         const t = this.#transfers.get(key(address, event.fileId, 'out'));
+        if (t) t.answered = true;
         if (t) t.stats = new TransferStats(t.size, this.#now());
         return true;
       }
@@ -287,7 +352,15 @@ export class FileTransfers {
       }
       case 'file-complete': {
         const t = this.#transfers.get(key(address, event.fileId, event.direction));
-        if (t !== undefined) void this.#finish(t, event.result);
+        if (t === undefined) return true;
+        // A closing connection fails what its file channel holds: an unanswered offer on a
+        // control link is left to `linkGone`, which moves it if another link took over.
+        const unanswered = !t.answered && link.connection.purpose !== 'bulk';
+        if (event.result !== 'failed' || event.error !== undefined || !unanswered) {
+          void this.#finish(t, event.result);
+        } else {
+          setImmediate(() => t.link === link && !link.closed && void this.#finish(t, 'failed'));
+        }
         return true;
       }
       case 'file-header-ack':
@@ -298,10 +371,32 @@ export class FileTransfers {
     }
   }
 
-  /** A connection ended: every transfer that ran on it failed. */
-  linkGone(link: PeerLink): void {
-    for (const t of [...this.#transfers.values()])
-      if (t.link === link) void this.#finish(t, 'failed');
+  /**
+   * A connection ended: every transfer that ran on it failed, but for an offer nobody answered
+   * yet on a control link that another live link of the contact (`next`) replaced: it moves
+   * there, the sender offers it again once under the same id, and the receiver takes that as the
+   * same offer (`file-offer` above), so the user sees it exactly once.
+   */
+  linkGone(link: PeerLink, next?: PeerLink): void {
+    for (const t of [...this.#transfers.values()]) {
+      if (t.link !== link) continue;
+      const to =
+        link.connection.purpose === 'bulk' ? undefined : (next ?? this.#links.live(t.address));
+      if (to === undefined || to === link || to.closed || t.answered || !this.#moveTo(t, to)) {
+        void this.#finish(t, 'failed');
+      }
+    }
+  }
+
+  /** Moves an unanswered transfer to the contact's new link (an outgoing one is offered again). */
+  #moveTo(t: Transfer, to: PeerLink): boolean {
+    if (t.direction === 'out') {
+      if (t.offer === undefined) return false;
+      const offer = t.offer;
+      if (to.run((c) => c.offerFile(offer, t.fileId)) !== t.fileId) return false;
+    }
+    t.link = to;
+    return true;
   }
 
   /** Shutdown: close files, delete partial downloads. */
@@ -347,6 +442,13 @@ export class FileTransfers {
       ...(path === undefined ? {} : { path }),
     });
   }
+}
+
+/** The same file offered again: same name, size and hash. */
+function isSameOffer(t: Transfer, offer: FileOfferEvent): boolean {
+  const o = t.offer;
+  if (o === undefined || o.name !== offer.name || o.size !== offer.size) return false;
+  return Buffer.from(o.hash).equals(Buffer.from(offer.hash));
 }
 
 /**

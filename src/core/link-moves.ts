@@ -18,7 +18,7 @@ export interface LinkMovesHooks {
   /** The move's new link is live; `previous` drains until `onDrained`. */
   readonly onMoved?: (peer: string, previous: PeerLink, next: PeerLink) => void;
   readonly onDrained?: (peer: string, previous: PeerLink) => void;
-  /** Events of a draining link the owner still needs (chat acks and messages). */
+  /** Events of a draining link the owner still needs (chat acks and messages, file offers). */
   readonly onEvent: (peer: string, link: PeerLink, event: ConnectionEvent) => void;
   /** A link closed during its move and no new link came in time: it is gone after all. */
   readonly gone: (peer: string, link: PeerLink) => void;
@@ -109,9 +109,13 @@ export class LinkMoves {
     }
   }
 
-  /** An event of a draining link: acks and messages still count; its end ends the drain. */
+  /**
+   * An event of a draining link: acks, messages and file offers still count (an offer made just
+   * before the move moves with its transfer to the new link: file-transfers.ts); its end ends
+   * the drain.
+   */
   drainEvent(peer: string, link: PeerLink, event: ConnectionEvent): void {
-    if (event.type === 'chat-ack' || event.type === 'chat-message') {
+    if (event.type === 'chat-ack' || event.type === 'chat-message' || event.type === 'file-offer') {
       this.#hooks.onEvent(peer, link, event);
       return;
     }

@@ -16,7 +16,7 @@ import { errorEvent } from './error-events.js';
 import { FileTransfers } from './file-transfers.js';
 import type { InboundLimits } from './inbound-slots.js';
 import type { PeerLink } from './peer-link.js';
-import { toAddress, type CoreModel } from './vault-mapping.js';
+import { toAddress, toServiceId, type CoreModel } from './vault-mapping.js';
 
 /** The MessengerOptions the connection side reads. */
 export interface LinkSettings {
@@ -68,7 +68,10 @@ export function messengerLinks(settings: LinkSettings, owner: LinkOwner): Messen
     endpointIdentity: key,
     now,
   });
-  const files: FileTransfers = new FileTransfers(emit, settings.downloadsDir, now, bulk);
+  const files: FileTransfers = new FileTransfers(emit, settings.downloadsDir, now, bulk, {
+    live: (a) => manager.live(toServiceId(a)),
+    replacing: (a) => manager.replacing(toServiceId(a)),
+  });
   const endpoints = new Endpoints({
     tor: settings.tor,
     identity: key,
@@ -103,6 +106,10 @@ export function messengerLinks(settings: LinkSettings, owner: LinkOwner): Messen
         owner.onEvent(toAddress(id), link, event);
       }),
     ...moves.managerHooks(),
+    onLive: (id, link) => {
+      moves.onLive(id, link);
+      files.linkLive(); // a send waiting for this contact's new link goes on
+    },
     onBulk: (id, link, known) => bulk.adopt(id, link, known),
     onBulkEvent: (id, link, e) => bulk.onLinkEvent(id, link, e),
     onGone: (id, link, next) => guard(() => owner.onGone(toAddress(id), link, next)),

@@ -53,6 +53,29 @@ export class LoopbackTorNetwork {
   /** The network every provider uses unless given its own. */
   static readonly shared = new LoopbackTorNetwork();
   readonly #onions = new Map<string, LoopbackOnion>();
+  #gate: DialGate | undefined;
+
+  /**
+   * Test-only: the next `count` dials whose isolation key starts with `keyPrefix` (e.g.
+   * 'endpoint:') are held after tor "reached" the onion until all `count` wait, then go on
+   * together: dials that cross on real tor by chance cross here every run. One-shot.
+   */
+  holdDials(keyPrefix: string, count: number): void {
+    this.#gate = { keyPrefix, count, waiting: [] };
+  }
+
+  /** A dial passes the gate (waits there while `holdDials` holds it). */
+  async passGate(isolationKey: string, signal: AbortSignal | undefined): Promise<void> {
+    const gate = this.#gate;
+    if (gate === undefined || !isolationKey.startsWith(gate.keyPrefix)) return;
+    const held = new Promise<void>((resolve) => gate.waiting.push(resolve));
+    if (gate.waiting.length >= gate.count) {
+      this.#gate = undefined;
+      for (const release of gate.waiting) release();
+    }
+    await held;
+    signal?.throwIfAborted();
+  }
 
   /** Publishes an onion; `clientAuthV3` (x25519 public keys) restricts who can reach it. */
   publish(serviceId: string, port: number, clientAuthV3?: readonly Uint8Array[]): void {
@@ -99,6 +122,12 @@ export interface LoopbackTorOptions {
    * until its descriptor is uploaded and fetched (default 0: at once).
    */
   readonly descriptorDelayMs?: number;
+}
+
+interface DialGate {
+  readonly keyPrefix: string;
+  readonly count: number;
+  readonly waiting: (() => void)[];
 }
 
 /** mulberry32: a small seeded PRNG, enough to spread test latencies reproducibly. */
@@ -289,6 +318,7 @@ export class LoopbackTorProvider implements TorProvider {
     const latency = this.#options.latency;
     if (latency !== undefined) await delay(this.#pick(latency.maxDialDelayMs));
     signal?.throwIfAborted();
+    await this.network.passGate(isolationKey, signal);
     const socket = createConnection({ host: '127.0.0.1', port, ...(signal ? { signal } : {}) });
     await once(socket, 'connect');
     this.#record(socket);

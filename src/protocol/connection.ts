@@ -67,9 +67,9 @@ export class RicochetConnection extends ConnectionCore {
     return (this.chat as ChatSendChannel).send(text, options);
   }
 
-  offerFile(offer: FileOffer): number {
+  offerFile(offer: FileOffer, fileId?: number): number {
     this.openFileChannel();
-    return (this.files as FileSendChannel).offer(offer);
+    return (this.files as FileSendChannel).offer(offer, fileId);
   }
 
   /** Bytes for a file-chunk-needed event; ignored if the transfer or connection ended since. */

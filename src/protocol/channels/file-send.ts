@@ -56,7 +56,11 @@ export class FileSendChannel implements ChannelHandler {
     return this.#open;
   }
 
-  offer(offer: FileOffer): number {
+  /**
+   * Offers a file; returns its id. `again`: offer it again under the id it had on a connection
+   * that was replaced before the peer answered (ids are per connection in Ricochet v3).
+   */
+  offer(offer: FileOffer, again?: number): number {
     if (this.#gone) throw new ConnectionStateError('the file channel is closed');
     if (!isSafeFileName(offer.name)) throw new RangeError('unsafe file name');
     if (!Number.isSafeInteger(offer.size) || offer.size < 1) {
@@ -66,8 +70,9 @@ export class FileSendChannel implements ChannelHandler {
     if (this.#transfers.size >= MAX_OUTGOING_TRANSFERS) {
       throw new ConnectionStateError('too many outgoing file transfers');
     }
-    const fileId = this.#nextFileId;
-    this.#nextFileId = (this.#nextFileId + 1) >>> 0;
+    const reuse = again !== undefined && !this.#transfers.has(again);
+    const fileId = reuse ? again : this.#nextFileId;
+    if (!reuse) this.#nextFileId = (this.#nextFileId + 1) >>> 0;
     this.#transfers.set(fileId, {
       fileId,
       size: offer.size,
