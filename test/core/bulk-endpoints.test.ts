@@ -29,7 +29,7 @@ import {
 } from '../../src/protocol/connection-types.js';
 import { openVault } from '../../src/profile/vault.js';
 import type { VaultState } from '../../src/profile/vault-state.js';
-import { LoopbackMessenger } from '../support/loopback-messenger.js';
+import { LoopbackMessenger, bothOnEndpoint } from '../support/loopback-messenger.js';
 import { until } from '../support/wait.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -66,16 +66,6 @@ function side(
       messenger: { backoff: BACKOFF, saveDebounceMs: 5, ...(features ? { features } : {}) },
     },
     cleanup,
-  );
-}
-
-async function onEndpoint(a: Side, b: Side): Promise<void> {
-  await until(
-    () =>
-      a.messenger.liveRoute(b.address)?.via === 'endpoint' &&
-      b.messenger.liveRoute(a.address)?.via === 'endpoint',
-    'both sides live on the endpoint',
-    { timeoutMs: 20_000 },
   );
 }
 
@@ -166,7 +156,7 @@ describe('bulk connections over endpoint onions (loopback)', () => {
     const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
     const a = await side(network, ka, [kb]);
     const b = await side(network, kb, [ka]);
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     await goDark(b); // B takes new contacts no more: its identity onion cannot be dialled
     await goDark(a);
     const endpoint = await endpointOf(a, b);
@@ -230,8 +220,8 @@ describe('bulk connections over endpoint onions (loopback)', () => {
     const a = await side(network, ka, [kb]);
     const b = await side(network, kb, [ka, kc]);
     const c = await side(network, kc, [kb]);
-    await onEndpoint(a, b);
-    await onEndpoint(c, b);
+    await bothOnEndpoint(a, b);
+    await bothOnEndpoint(c, b);
     const forA = await endpointOf(a, b);
     const forC = await endpointOf(c, b);
     expect(forA).not.toBe(forC);
@@ -258,7 +248,7 @@ describe('bulk connections over endpoint onions (loopback)', () => {
     const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
     const a = await side(network, ka, [kb]);
     const b = await side(network, kb, [ka], [WINDOWED_FILE_FEATURE, ENDPOINTS_FEATURE]);
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     const refused = await bulkHandshake(network, await endpointOf(a, b), ka);
     expect(refused).toBeInstanceOf(PeerErrorError);
     expect((refused as PeerErrorError).peerCode).toBe(new UnknownChannelError('').honkCode);
@@ -275,7 +265,7 @@ describe('bulk connections over endpoint onions (loopback)', () => {
     const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
     const a = await side(network, ka, [kb]);
     const b = await side(network, kb, [ka]);
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     await goDark(b);
     // New dials to B's endpoint for A fail ("descriptor not found"); the live link stays.
     network.unpublish(await endpointOf(a, b));

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorNetwork } from '../../src/onion/loopback-tor-provider.js';
 import { RawPeer } from '../abuse/loopback-support.js';
-import { LoopbackMessenger } from '../support/loopback-messenger.js';
+import { LoopbackMessenger, bothOnEndpoint } from '../support/loopback-messenger.js';
 import { until } from '../support/wait.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -40,7 +40,7 @@ describe('an endpoint link beats an identity link of the same contact', () => {
     const onEndpoint = (): boolean =>
       a.messenger.liveRoute(b.address)?.via === 'endpoint' &&
       b.messenger.liveRoute(a.address)?.via === 'endpoint';
-    await until(onEndpoint, 'both sides live on the endpoint', { timeoutMs: 20_000 });
+    await bothOnEndpoint(a, b);
     const [markA, markB] = [a.events.length, b.events.length];
 
     // The contact dials each side's identity onion, as the contact itself (its key): one of the

@@ -13,7 +13,7 @@ import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopbac
 import { OnionMissingClientAuthError } from '../../src/onion/tor-errors.js';
 import { openVault } from '../../src/profile/vault.js';
 import type { VaultState } from '../../src/profile/vault-state.js';
-import { LoopbackMessenger } from '../support/loopback-messenger.js';
+import { LoopbackMessenger, bothOnEndpoint } from '../support/loopback-messenger.js';
 import { until } from '../support/wait.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -59,16 +59,6 @@ function side(
 const endpointEvents = (s: Side, state: string, of: Side): CoreEvent[] =>
   s.events.filter((e) => e.type === 'endpoint' && e.state === state && e.address === of.address);
 
-async function onEndpoint(a: Side, b: Side): Promise<void> {
-  await until(
-    () =>
-      a.messenger.liveRoute(b.address)?.via === 'endpoint' &&
-      b.messenger.liveRoute(a.address)?.via === 'endpoint',
-    'both sides live on the endpoint',
-    { timeoutMs: 20_000 },
-  );
-}
-
 async function savedEndpoint(s: Side, of: Side) {
   await s.messenger.flush();
   const vault = await openVault(s.vaultPath, null);
@@ -91,7 +81,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
     const a = await side(network, ka, [kb]);
     const b = await side(network, kb, [ka]);
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
     expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
     const [ea, eb] = [await savedEndpoint(a, b), await savedEndpoint(b, a)];
@@ -141,7 +131,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
       'request',
     );
     await b.messenger.dispatch({ type: 'accept', address: a.address, nickname: 'ay' });
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     // One side's endpoint is enough for both to be live on it: the other's may still be on its way.
     await until(() => endpointEvents(b, 'negotiated', a).length > 0, 'B negotiated too', {
       timeoutMs: 20_000,
@@ -158,7 +148,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     const lagging = { descriptorDelayMs: 3_000 }; // real tor: until the descriptor is up
     const a = await side(network, ka, [kb], lagging);
     const b = await side(network, kb, [ka], lagging);
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
     expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
     await chat(a, b, 'found at last');
@@ -169,13 +159,13 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
     const a = await side(network, ka, [kb]);
     const b = await side(network, kb, [ka]);
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     const before = [await savedEndpoint(a, b), await savedEndpoint(b, a)];
     await a.stop();
     await b.stop();
     await b.start();
     await a.start(); // B is up: A's very first dial goes to B's endpoint
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     await chat(a, b, 'after the restart');
     expect(endpointEvents(a, 'negotiated', b)).toEqual([]);
     expect(endpointEvents(b, 'negotiated', a)).toEqual([]);
@@ -189,7 +179,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
     const a = await side(network, ka, [kb]);
     const b = await side(network, kb, [ka]);
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     const old = await savedEndpoint(b, a);
     await a.stop();
     await b.stop();
@@ -206,7 +196,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
       'both sides negotiated again',
       { timeoutMs: 20_000 },
     );
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     await chat(b, a, 'found you again');
     const renewed = await savedEndpoint(b, a);
     expect(renewed?.peer).toMatch(/^[a-z2-7]{56}$/);
@@ -218,7 +208,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
     const a = await side(network, ka, [kb]);
     const b = await side(network, kb, [ka]);
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     await a.stop();
     await b.stop();
     // A's profile keeps the endpoint it hosts for B but loses B's (its half of the group): A asks
@@ -240,7 +230,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
       'both sides negotiated again',
       { timeoutMs: 20_000 },
     );
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     await chat(a, b, 'one new endpoint each');
     await chat(b, a, 'and no more');
     expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
@@ -253,7 +243,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     const a = await side(network, ka, [kb, kc]);
     const b = await side(network, kb, [ka]);
     const c = await side(network, kc, [ka], { features: [] }); // --ricochet-compat
-    await onEndpoint(a, b);
+    await bothOnEndpoint(a, b);
     await until(() => a.messenger.liveRoute(c.address) !== undefined, 'A and C connected');
     await chat(a, c, 'plain ricochet');
     await chat(c, a, 'plain reply');

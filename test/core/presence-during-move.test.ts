@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorNetwork, type LoopbackLatency } from '../../src/onion/loopback-tor-provider.js';
-import { LoopbackMessenger } from '../support/loopback-messenger.js';
+import { LoopbackMessenger, bothOnEndpoint } from '../support/loopback-messenger.js';
 import { until } from '../support/wait.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -48,13 +48,7 @@ async function connectAndMove(seed: number, maxDialDelayMs: number, maxLatencyMs
   const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
   const a = await side(network, ka, kb, { seed, maxDialDelayMs, maxLatencyMs });
   const b = await side(network, kb, ka, { seed: seed * 7_919, maxDialDelayMs, maxLatencyMs });
-  await until(
-    () =>
-      a.messenger.liveRoute(b.address)?.via === 'endpoint' &&
-      b.messenger.liveRoute(a.address)?.via === 'endpoint',
-    'both sides live on the endpoint',
-    { timeoutMs: 20_000 },
-  );
+  await bothOnEndpoint(a, b);
   // A chat both ways on the endpoint: any link that was still settling has settled.
   for (const [from, to, text] of [
     [a, b, `ping ${seed}`],

@@ -16,6 +16,7 @@ import {
 } from '../../src/onion/loopback-tor-provider.js';
 import { createVault, openVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
+import { until } from './wait.js';
 
 export interface LoopbackMessengerOptions {
   /** The network its onions live on (default: one of its own, as in LoopbackTorProvider). */
@@ -105,4 +106,25 @@ export class LoopbackMessenger {
     this.#stop = undefined;
     await stop?.();
   }
+}
+
+/** A side whose live route to a contact can be asked (any of the tests' sides). */
+interface RoutedSide {
+  readonly address: string;
+  readonly messenger: Pick<Messenger, 'liveRoute'>;
+}
+
+/** Waits until `a` and `b` are each live on the other's endpoint onion (docs/ENDPOINTS.md §2). */
+export async function bothOnEndpoint(
+  a: RoutedSide,
+  b: RoutedSide,
+  timeoutMs = 20_000,
+): Promise<void> {
+  await until(
+    () =>
+      a.messenger.liveRoute(b.address)?.via === 'endpoint' &&
+      b.messenger.liveRoute(a.address)?.via === 'endpoint',
+    'both sides live on the endpoint',
+    { timeoutMs },
+  );
 }
