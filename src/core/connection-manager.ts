@@ -291,7 +291,10 @@ export class ConnectionManager {
       if (!moveLeftLive || upgrade) {
         this.#o.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
       }
-      if (moveLeftLive) return this.#schedule();
+      if (moveLeftLive) {
+        this.#o.onMoveFailed?.(serviceId);
+        return this.#schedule();
+      }
       this.#moves.orphanGone(serviceId);
       this.#policy.onFailure(serviceId, this.#now(), 'network');
       if (ours) this.#o.onError?.(error);
@@ -424,6 +427,7 @@ export class ConnectionManager {
     if (existing !== undefined && existing !== link) {
       const survivor = survivingLink(existing, link, me, peer, this.#now());
       if (survivor === 'existing') {
+        if (this.#moves.replaces(link, existing)) this.#o.onMoveFailed?.(peer); // the move lost
         link.close();
         return;
       }
