@@ -70,6 +70,18 @@ function side(
   );
 }
 
+type SideOptions = Parameters<typeof side>[3];
+
+/** Contacts A and B (both with `options`, A with `aOptions` too), live on each other's endpoints. */
+async function pairOnEndpoints(options: SideOptions = {}, aOptions: SideOptions = {}) {
+  const network = new LoopbackTorNetwork();
+  const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
+  const a = await side(network, ka, [kb], { ...options, ...aOptions });
+  const b = await side(network, kb, [ka], options);
+  await bothOnEndpoint(a, b);
+  return { network, ka, kb, a, b };
+}
+
 const endpointEvents = (s: Side, state: string, of: Side): CoreEvent[] =>
   s.events.filter((e) => e.type === 'endpoint' && e.state === state && e.address === of.address);
 
@@ -116,11 +128,7 @@ async function volley(first: Side, second: Side, tag: string): Promise<void> {
 
 describe('endpoint onions between Sotto contacts (loopback tor)', () => {
   it('upgrade after authentication; chat and a windowed file run on the endpoint; strangers are kept out', async () => {
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const a = await side(network, ka, [kb]);
-    const b = await side(network, kb, [ka]);
-    await bothOnEndpoint(a, b);
+    const { network, kb, a, b } = await pairOnEndpoints();
     expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
     expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
     const [ea, eb] = [await savedEndpoint(a, b), await savedEndpoint(b, a)];
@@ -182,23 +190,15 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
   });
 
   it('a fresh endpoint that tor cannot find yet (0xF0) is dialled again, not renegotiated', async () => {
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const lagging = { descriptorDelayMs: 3_000 }; // real tor: until the descriptor is up
-    const a = await side(network, ka, [kb], lagging);
-    const b = await side(network, kb, [ka], lagging);
-    await bothOnEndpoint(a, b);
+    // Real tor: a fresh endpoint is not found until its descriptor is up.
+    const { a, b } = await pairOnEndpoints({ descriptorDelayMs: 3_000 });
     expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
     expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
     await chat(a, b, 'found at last');
   }, 30_000);
 
   it('a restart on both sides brings the endpoints back without a new handshake', async () => {
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const a = await side(network, ka, [kb]);
-    const b = await side(network, kb, [ka]);
-    await bothOnEndpoint(a, b);
+    const { a, b } = await pairOnEndpoints();
     const before = [await savedEndpoint(a, b), await savedEndpoint(b, a)];
     await a.stop();
     await b.stop();
@@ -214,11 +214,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
   }, 60_000);
 
   it('a side that lost its endpoint keys falls back to the identity onion and renegotiates', async () => {
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const a = await side(network, ka, [kb]);
-    const b = await side(network, kb, [ka]);
-    await bothOnEndpoint(a, b);
+    const { kb, a, b } = await pairOnEndpoints();
     const old = await savedEndpoint(b, a);
     await a.stop();
     await b.stop();
@@ -243,11 +239,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
   }, 60_000);
 
   it('a side that lost only the endpoint it held is given a fresh one once, not back and forth', async () => {
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const a = await side(network, ka, [kb]);
-    const b = await side(network, kb, [ka]);
-    await bothOnEndpoint(a, b);
+    const { a, b } = await pairOnEndpoints();
     await a.stop();
     await b.stop();
     // A's profile keeps the endpoint it hosts for B but loses B's (its half of the group): A asks
@@ -272,12 +264,8 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     // move to B's fresh endpoint takes that connection over while B's ask in turn is still on it:
     // A reads nothing more on the identity connection once it learned B's endpoint. B asks again
     // on the endpoint connection; that is still its ask in turn, and A must not ask back.
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
     const zeroLag = { seed: 1, maxDialDelayMs: 1, maxLatencyMs: 1 };
-    const a = await side(network, ka, [kb], { latency: zeroLag });
-    const b = await side(network, kb, [ka]);
-    await bothOnEndpoint(a, b);
+    const { kb, a, b } = await pairOnEndpoints({}, { latency: zeroLag });
     const aEndpoint = (await savedEndpoint(b, a))?.peer;
     await a.stop();
     await b.stop();
@@ -314,11 +302,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
     // A keeps running while B restarts on a profile that lost its endpoint group: B asks A again,
     // and A, whose endpoint from B went with B's keys, asks B in turn. What A learned from B
     // before B went offline does not make B's ask an ask in turn.
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const a = await side(network, ka, [kb]);
-    const b = await side(network, kb, [ka]);
-    await bothOnEndpoint(a, b);
+    const { ka, a, b } = await pairOnEndpoints();
     const before = endpointEvents(a, 'negotiated', b).length;
     const old = await savedEndpoint(a, b);
     await b.stop();
