@@ -328,7 +328,7 @@ export class Messenger implements MessengerCore {
   #onGone(address: RicochetId, link: PeerLink, replacedBy?: PeerLink): void {
     this.#moves.onGone(toServiceId(address), link);
     this.#files.linkGone(link, replacedBy);
-    this.#endpoints.linkGone(link);
+    this.#endpoints.linkGone(link, replacedBy);
     this.#requests.linkGone(address, link);
     // A newer known-contact link of the same peer took over (the duplicate rule): still online.
     if (replacedBy?.connection.isKnownContact !== true) {
