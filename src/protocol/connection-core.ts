@@ -306,7 +306,13 @@ export class ConnectionCore {
   openFileChannel(): void {
     this.requireKnown();
     this.files ??= this.table.openOutbound(
-      (id) => new FileSendChannel(id, this.host, () => this.windowedFileTransfer),
+      (id) =>
+        new FileSendChannel(
+          id,
+          this.host,
+          () => this.windowedFileTransfer,
+          () => this.#purpose === 'bulk',
+        ),
     );
   }
 

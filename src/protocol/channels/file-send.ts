@@ -1,17 +1,18 @@
 // Sending side of `im.ricochet.file-transfer` (Ricochet Refresh 3.x): FileHeader → peer's
 // FileHeaderAck/FileHeaderResponse → FileChunks ≤ 64512 B → cumulative FileChunkAck →
 // FileTransferCompleteNotification. Stop-and-wait, or a bounded window when both peers
-// negotiated WINDOWED_FILE_FEATURE. No file I/O: chunk bytes are asked for by event. An accepted
-// transfer without progress for FILE_TRANSFER_IDLE_TIMEOUT_MS ends as failed (tick()).
+// negotiated WINDOWED_FILE_FEATURE, growing on a bulk connection (file-window.ts). No file I/O:
+// chunk bytes are asked for by event. An accepted transfer without progress for
+// FILE_TRANSFER_IDLE_TIMEOUT_MS ends as failed (tick()).
 import { FileTransferStalledError, ProtocolViolationError, type ProtocolError } from '../errors.js';
 import { ChannelType, decodeFilePacket, encodeFilePacket } from '../messages.js';
 import { MAX_FILE_CHUNK, isSafeFileName } from '../limits.js';
 import { ConnectionStateError, FILE_TRANSFER_IDLE_TIMEOUT_MS } from '../connection-types.js';
 import { randomUint32, type ChannelHandler, type ChannelHost } from './channel.js';
+import { FileWindow, type FileWindowMode } from './file-window.js';
 
+export { FILE_WINDOW_CHUNKS } from './file-window.js';
 export const FILE_HASH_SIZE = 64;
-/** Chunks in flight (unacknowledged, including requested from the app) in windowed mode. */
-export const FILE_WINDOW_CHUNKS = 16;
 export const MAX_OUTGOING_TRANSFERS = 8;
 
 export interface FileOffer {
@@ -33,6 +34,8 @@ interface OutgoingTransfer {
   acked: number;
   /** When the peer last moved this transfer on (acceptance, an ack); for the idle deadline. */
   lastProgressAt: number;
+  /** Chunks it may have in flight (file-window.ts); made on first use. */
+  window: FileWindow | undefined;
 }
 
 export class FileSendChannel implements ChannelHandler {
@@ -48,6 +51,8 @@ export class FileSendChannel implements ChannelHandler {
     readonly id: number,
     private readonly host: ChannelHost,
     private readonly windowed: () => boolean,
+    /** A Sotto bulk connection: the window may grow (file-window.ts). */
+    private readonly bulk: () => boolean = () => false,
   ) {
     this.#nextFileId = randomUint32(host);
   }
@@ -81,6 +86,7 @@ export class FileSendChannel implements ChannelHandler {
       sent: 0,
       acked: 0,
       lastProgressAt: this.host.now(),
+      window: undefined,
     });
     const data = encodeFilePacket({
       kind: 'file-header',
@@ -157,6 +163,7 @@ export class FileSendChannel implements ChannelHandler {
         }
         transfer.acked = packet.bytesReceived;
         transfer.lastProgressAt = this.host.now();
+        this.#windowOf(transfer).acked(transfer.acked, transfer.lastProgressAt);
         this.host.emit({
           type: 'file-progress',
           fileId: transfer.fileId,
@@ -225,7 +232,7 @@ export class FileSendChannel implements ChannelHandler {
 
   /** Asks the application for the next chunks the window allows. */
   #pump(transfer: OutgoingTransfer): void {
-    const window = (this.windowed() ? FILE_WINDOW_CHUNKS : 1) * MAX_FILE_CHUNK;
+    const window = this.#windowOf(transfer).chunks * MAX_FILE_CHUNK;
     while (transfer.requested < transfer.size && transfer.requested - transfer.acked < window) {
       const length = Math.min(MAX_FILE_CHUNK, transfer.size - transfer.requested);
       this.host.emit({
@@ -236,6 +243,17 @@ export class FileSendChannel implements ChannelHandler {
       });
       transfer.requested += length;
     }
+  }
+
+  /** The transfer's window, anew if the features changed its mode (as they are answered). */
+  #windowOf(transfer: OutgoingTransfer): FileWindow {
+    const mode: FileWindowMode = !this.windowed()
+      ? 'stop-and-wait'
+      : this.bulk()
+        ? 'bulk'
+        : 'windowed';
+    if (transfer.window?.mode !== mode) transfer.window = new FileWindow(mode);
+    return transfer.window;
   }
 
   #finish(
