@@ -155,19 +155,16 @@ async function tellAboutDamagedCopies(vaultPath: string): Promise<void> {
   );
 }
 
-/** A one-time conversion of the profile, and conversations whose history could not be read. */
+/**
+ * A one-time conversion of the profile. Nothing is said here about damaged history logs: opening
+ * reads none (docs/PROFILE.md "Loading on first use"); the core tells the user when a
+ * conversation's log turns out unreadable (`history-log-unreadable`).
+ */
 function tellAboutHistory(vault: Vault): void {
   if (vault.migratedFrom !== undefined) {
     process.stderr.write(
       `sotto: profile converted from storage format ${vault.migratedFrom}: ` +
         `saved history is now kept in one encrypted log per conversation\n`,
-    );
-  }
-  const unreadable = vault.historyProblems.length;
-  if (unreadable > 0) {
-    process.stderr.write(
-      `sotto: warning: the saved history of ${unreadable} conversation` +
-        `${unreadable === 1 ? '' : 's'} could not be read (damaged log); it starts empty\n`,
     );
   }
 }

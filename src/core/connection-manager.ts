@@ -4,13 +4,14 @@
 // a contact is refused); applies the 3.0.41 duplicate rule; reconnects with backoff; admits unknowns.
 // Routes (docs/SEAMS.md §4, docs/ENDPOINTS.md §2): a contact is dialled along the Route its owner
 // picks, on its identity onion or its endpoint onion; inbound endpoint streams arrive through
-// acceptEndpointInbound, already the contact's (the route side: connection-routes.ts).
+// acceptEndpointInbound, already the contact's (the route side: connection-routes.ts). Dialling:
+// contact-dials.ts.
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { RicochetConnection } from '../protocol/connection.js';
 import { BULK_CONNECTION_FEATURE, SOTTO_FEATURES } from '../protocol/connection-types.js';
 import type { ConnectionPurpose } from '../protocol/introduction.js';
-import { DUPLICATE_WINDOW_MS, inboundBeatsPendingOutbound } from '../protocol/duplicate-rule.js';
+import { DUPLICATE_WINDOW_MS } from '../protocol/duplicate-rule.js';
 import { ReconnectPolicy, type FailureKind } from './backoff.js';
 import { PeerLink } from './peer-link.js';
 import { InboundSlots, type InboundLoad } from './inbound-slots.js';
@@ -18,48 +19,25 @@ import {
   acceptEndpointStream,
   buildConnection,
   isOpen,
-  openRoute,
   routeOf,
   survivingLink,
 } from './connection-routes.js';
 import { LinkMoves } from './link-moves.js';
-import {
-  DEFAULT_DIAL_TIMEOUT_MS,
-  DEFAULT_MAX_DIALS,
-  MOVE_AGE_MARGIN_MS,
-  type ConnectionManagerOptions,
-} from './connection-manager-options.js';
-
-interface Dial {
-  readonly abort: AbortController;
-  link?: PeerLink;
-  /** A move of a live identity connection to the endpoint (the live one stays meanwhile). */
-  readonly upgrade: boolean;
-  /**
-   * The live link this dial is to replace: a move to a fresh circuit or to the endpoint, or a
-   * live link that closed while this dial was already reaching the peer (see `#replacementReaching`).
-   */
-  replaces?: PeerLink;
-  /**
-   * Tor connected the stream: the peer sees the new link (an endpoint dial's Gosling handshake
-   * runs before `link` exists, and the peer takes the link as live at its end).
-   */
-  reached?: boolean;
-}
+import { ContactDials } from './contact-dials.js';
+import { MOVE_AGE_MARGIN_MS, type ConnectionManagerOptions } from './connection-manager-options.js';
 
 export class ConnectionManager {
   readonly #o: ConnectionManagerOptions;
   readonly #now: () => number;
   readonly #policy: ReconnectPolicy;
   readonly #live = new Map<string, PeerLink>();
-  readonly #dials = new Map<string, Dial>();
+  readonly #dials: ContactDials;
   readonly #links = new Set<PeerLink>();
   readonly #slots: InboundSlots;
   readonly #handshakes = new Set<AbortController>();
   /** Replaced connections that still carry a file transfer (see `isBusy`). */
   readonly #draining = new Set<PeerLink>();
   readonly #moves: LinkMoves;
-  #timer: NodeJS.Timeout | undefined;
   #torUp = false;
   #stopped = false;
 
@@ -81,6 +59,17 @@ export class ConnectionManager {
       },
       options.drainTimeoutMs,
     );
+    this.#dials = new ContactDials({
+      options,
+      now: this.#now,
+      policy: this.#policy,
+      moves: this.#moves,
+      stopped: () => this.#stopped,
+      torUp: () => this.#torUp,
+      hasLive: (serviceId) => this.#live.has(serviceId),
+      attach: (socket, connection, settled, initialInput, replaces) =>
+        this.#attach(socket, connection, settled, initialInput, replaces),
+    });
   }
 
   /** The live connection of a peer, if any. */
@@ -114,7 +103,7 @@ export class ConnectionManager {
     const oursWins = serviceId < this.#o.identity.serviceId; // our new link's server is the peer
     if (live.connection.role === 'server' && young && !oursWins) return false;
     this.#moves.renewIsolation(serviceId);
-    this.#dial(serviceId, live);
+    this.#dials.dial(serviceId, live);
     return true;
   }
 
@@ -191,7 +180,7 @@ export class ConnectionManager {
     if (this.#stopped || !this.#torUp || live === undefined || this.#dials.has(serviceId)) return;
     if (live.connection.isEndpointSession) return;
     if (routeOf(this.#o, serviceId).via !== 'endpoint') return;
-    this.#dial(serviceId, live, true); // a move (link-moves.ts), to the endpoint route
+    this.#dials.dial(serviceId, live, true); // a move (link-moves.ts), to the endpoint route
   }
 
   /** An inbound stream on the endpoint onion `endpointServiceId` we host for `contact`. */
@@ -216,33 +205,12 @@ export class ConnectionManager {
   stop(): void {
     this.#stopped = true;
     for (const abort of this.#handshakes) abort.abort(new Error('shutting down'));
-    if (this.#timer) clearTimeout(this.#timer);
-    for (const dial of this.#dials.values()) dial.abort.abort(new Error('shutting down'));
+    this.#dials.stop();
     for (const link of [...this.#links]) link.destroy();
   }
 
-  // ---- dialling ----
-
   #schedule(): void {
-    if (this.#stopped) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (!this.#torUp) return;
-    const now = this.#now();
-    for (const serviceId of this.#policy.due(now)) {
-      if (this.#dials.size >= (this.#o.maxDials ?? DEFAULT_MAX_DIALS)) break;
-      if (this.#live.has(serviceId) || this.#dials.has(serviceId)) continue;
-      if (!this.#o.wantsConnection(serviceId)) continue;
-      this.#dial(serviceId);
-    }
-    // Wake for the next due peer (or poll while every dial slot is busy).
-    const nextDue = this.#policy
-      .due(Number.MAX_SAFE_INTEGER)
-      .map((id) => this.#policy.retryAt(id) ?? now)
-      .filter((at) => at > now);
-    const wakeAt = Math.min(now + 5_000, ...nextDue);
-    this.#timer = setTimeout(() => this.#schedule(), Math.max(50, wakeAt - now));
-    this.#timer.unref();
+    this.#dials.schedule(); // dialling: contact-dials.ts
   }
 
   /**
@@ -267,71 +235,6 @@ export class ConnectionManager {
       return;
     }
     this.#slots.add(this.#attach(socket, connection, undefined, remainder));
-  }
-
-  #dial(serviceId: string, replaces?: PeerLink, upgrade = false): void {
-    const abort = new AbortController();
-    const dial: Dial = replaces ? { abort, upgrade, replaces } : { abort, upgrade };
-    const route = routeOf(this.#o, serviceId);
-    const endpoint = route.via === 'endpoint';
-    this.#dials.set(serviceId, dial);
-    const timeout = setTimeout(
-      () => abort.abort(new Error('timed out connecting')),
-      this.#o.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
-    );
-    timeout.unref();
-    const fail = (error: unknown, ours = false): void => {
-      clearTimeout(timeout);
-      if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
-      if (this.#stopped) return;
-      // A failed move leaves the live link as it was: no backoff, no "could not reach", and no
-      // route verdict (a move off a live endpoint link must not send later dials to the identity
-      // onion). The endpoint upgrade's own result still counts (endpoints.ts retries it).
-      const moveLeftLive = dial.replaces !== undefined && !dial.replaces.closed;
-      if (!moveLeftLive || upgrade) {
-        this.#o.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
-      }
-      if (moveLeftLive) return this.#schedule();
-      this.#moves.orphanGone(serviceId);
-      this.#policy.onFailure(serviceId, this.#now(), 'network');
-      if (ours) this.#o.onError?.(error);
-      else this.#o.onDialFailed?.(serviceId, error);
-      this.#schedule();
-    };
-    abort.signal.addEventListener('abort', () => dial.link?.destroy(), { once: true });
-    // A move renews the key (a fresh circuit); endpoint dials use a key of their own.
-    const isolation = this.#moves.isolationKey(serviceId);
-    const connected = ({ socket, remainder }: { socket: Duplex; remainder?: Uint8Array }) => {
-      if (abort.signal.aborted || this.#stopped) {
-        socket.destroy();
-        fail(abort.signal.reason);
-        return;
-      }
-      let connection: RicochetConnection;
-      try {
-        connection = buildConnection(this.#o, 'client', serviceId, endpoint, this.#now);
-      } catch (error) {
-        socket.destroy();
-        fail(error, true); // not the network: never reported as "could not reach"
-        return;
-      }
-      const settled = (authenticated: boolean): void => {
-        clearTimeout(timeout);
-        if (this.#dials.get(serviceId) === dial) this.#dials.delete(serviceId);
-        if (!authenticated) fail(new Error('the connection closed before authentication'));
-        else {
-          this.#o.onRouteResult?.(serviceId, route, { ok: true, upgrade });
-          this.#schedule();
-        }
-      };
-      dial.link = this.#attach(socket, connection, settled, remainder, () => dial.replaces);
-    };
-    const reached = (): void => {
-      dial.reached = true;
-    };
-    openRoute(this.#o.tor, this.#o, route, isolation, this.#now, abort.signal, reached)
-      .then(connected)
-      .catch((error: unknown) => fail(error));
   }
 
   // ---- connections ----
@@ -380,7 +283,7 @@ export class ConnectionManager {
           if (peer !== undefined && this.#draining.delete(l)) this.#o.onReleased?.(peer, l);
           if (peer !== undefined && this.#live.get(peer) === l) {
             this.#live.delete(peer);
-            if (!this.#moves.orphan(peer, l, this.#replacementReaching(peer, l))) {
+            if (!this.#moves.orphan(peer, l, this.#dials.replacementReaching(peer, l))) {
               this.#gone(peer, l);
             }
           }
@@ -408,18 +311,7 @@ export class ConnectionManager {
       link.close();
       return;
     }
-    if (link.connection.role === 'server') {
-      const dial = this.#dials.get(peer);
-      if (dial !== undefined) {
-        // An endpoint dial authenticates from the moment tor reached the peer (its Gosling
-        // handshake runs before `link` exists): crossed endpoint dials keep exactly one.
-        const authenticating = dial.link !== undefined || dial.reached === true;
-        if (inboundBeatsPendingOutbound(me, peer, authenticating)) {
-          this.#dials.delete(peer);
-          dial.abort.abort(new Error('an inbound connection from the peer won'));
-        }
-      }
-    }
+    if (link.connection.role === 'server') this.#dials.inboundAuthenticated(peer, me);
     const existing = this.#live.get(peer);
     if (existing !== undefined && existing !== link) {
       const survivor = survivingLink(existing, link, me, peer, this.#now());
@@ -447,26 +339,6 @@ export class ConnectionManager {
       peerServiceId: peer,
       isKnownContact: known,
     });
-  }
-
-  /**
-   * The live link `closed` of `peer` closed: true when a dial of ours already reaches the peer
-   * and may take its place, so the contact waits for it instead of going offline. A move's dial
-   * counts from the moment tor connected it: the peer takes an endpoint link as live as soon as
-   * the Gosling handshake is done at its end, and closes the old link, while our end of that
-   * handshake is still under way. A plain dial that was racing the closed link (both peers dialled
-   * each other; the peer kept ours by the duplicate rule and closed its own), or a move's dial
-   * whose old link another link had already replaced (both peers moved to their endpoints at
-   * once), takes the place of the closed link the same way (it becomes its replacement).
-   */
-  #replacementReaching(peer: string, closed: PeerLink): boolean {
-    const dial = this.#dials.get(peer);
-    if (dial === undefined || dial.reached !== true || this.#stopped) return false;
-    if (dial.replaces !== closed) {
-      dial.replaces = closed;
-      if (dial.link !== undefined) this.#moves.dialled(dial.link, closed);
-    }
-    return true;
   }
 
   /** A link closed: it no longer counts (links, inbound slots). */

@@ -4,7 +4,8 @@
 // reported to `onChange`, which the messenger appends to the contact's history log when the user
 // enabled history (docs/SEAMS.md §1). A conversation with a saved log starts unloaded: it holds
 // what happened since open, and its saved history is put in front when it is first needed
-// (Conversations.load, docs/PROFILE.md "Loading on first use").
+// (Conversations.load, docs/PROFILE.md "Loading on first use"); an incoming message waits for
+// that load (Conversations.receive), so a re-send meets the ids saved in earlier sessions.
 
 import type { DeliveryState, MessageView, RicochetId } from '../api/core-api.js';
 import { MAX_MESSAGE_UNITS, validateMessageText } from '../contacts/text-rules.js';
@@ -218,6 +219,13 @@ export class Conversation {
   }
 }
 
+/** An incoming ChatMessage as the connection reports it (its wire id, text and time_delta). */
+export interface IncomingChat {
+  readonly id: number;
+  readonly text: string;
+  readonly timeDelta: number;
+}
+
 /** Reads a conversation's saved history (never rejects: an unreadable log gives none). */
 export type SavedHistoryLoader = (
   address: RicochetId,
@@ -228,6 +236,8 @@ export class Conversations {
   readonly #byAddress = new Map<RicochetId, Conversation>();
   readonly #saved = new Set<RicochetId>(); // a saved log waits, no Conversation made yet
   readonly #loading = new Map<Conversation, Promise<Conversation>>();
+  /** Incoming messages waiting for their conversation's saved history, last one per contact. */
+  readonly #arriving = new Map<Conversation, Promise<void>>();
   #loader: SavedHistoryLoader | undefined;
 
   constructor(
@@ -278,9 +288,49 @@ export class Conversations {
     return loading;
   }
 
-  /** Every load under way has finished. */
+  /**
+   * An incoming ChatMessage (Conversation.receive), accepted only once the conversation's saved
+   * history is in place: a message re-sent after a reconnect (same wire id, docs/PROTOCOL.md
+   * "chat") must meet the ids saved in earlier sessions, or it would be shown twice. `shown` gets
+   * the view of a new message, at once when the history is loaded (undefined is returned), else
+   * after the load (the returned promise; messages of one contact keep their order). Nothing is
+   * shown for a duplicate, which the connection has acknowledged already. Text outside 1..2000
+   * units throws InvalidMessageTextError at once, whether loaded or not.
+   */
+  receive(
+    address: RicochetId,
+    message: IncomingChat,
+    now: number,
+    shown: (view: MessageView) => void,
+  ): Promise<void> | undefined {
+    validateMessageText(message.text, MAX_MESSAGE_UNITS);
+    const c = this.of(address);
+    const accept = (): void => {
+      const view = c.receive(message.id, message.text, message.timeDelta, now);
+      if (view !== undefined) shown(view);
+    };
+    const before = this.#arriving.get(c);
+    if (before === undefined && c.loaded) {
+      accept();
+      return undefined;
+    }
+    const arriving = (before ?? this.load(address).then(() => undefined)).then(accept);
+    const tail: Promise<void> = arriving.then(
+      () => this.#arrived(c, tail),
+      () => this.#arrived(c, tail),
+    );
+    this.#arriving.set(c, tail);
+    return arriving;
+  }
+
+  #arrived(c: Conversation, tail: Promise<void>): void {
+    if (this.#arriving.get(c) === tail) this.#arriving.delete(c);
+  }
+
+  /** Every load under way has finished, and the messages that waited for it are in. */
   async loadsSettled(): Promise<void> {
     await Promise.all(this.#loading.values());
+    await Promise.all(this.#arriving.values());
   }
 
   forget(address: RicochetId): void {

@@ -3,44 +3,32 @@
 // files go to a `.sotto-part` in the downloads directory, renamed once the protocol verified them.
 // A big file to a Sotto peer may go on a bulk link of its own (bulk-links.ts); the transfer then
 // lives on that link: accept, acks, cancel and progress are the same as on the control link.
-import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
+// The file sent: file-source.ts; transfers across a replaced control link: file-relink.ts.
+import type { FileHandle } from 'node:fs/promises';
 import type { CoreEvent, FileDirection, RicochetId } from '../api/core-api.js';
 import type { ConnectionEvent, FileResult } from '../protocol/connection-types.js';
-import { isSafeFileName, MAX_FILE_NAME_LENGTH } from '../protocol/limits.js';
 import { removeStalePartials, startDownload, type Download } from './downloads.js';
 import { TransferStats } from './transfer-stats.js';
 import { toServiceId } from './vault-mapping.js';
 import type { PeerLink } from './peer-link.js';
-import { CoreError } from './errors.js';
+import { FileTransferError, PeerOfflineError, UnknownTransferError } from './file-errors.js';
+import { hashFile, offeredFileName, openRegularFile } from './file-source.js';
+import {
+  ControlLinkWait,
+  isSameOffer,
+  moveToReplacement,
+  type ControlLinks,
+  type MovableTransfer,
+} from './file-relink.js';
 
-export class FileTransferError extends CoreError {
-  readonly code: string = 'file-error';
-  override name = 'FileTransferError';
-}
-export class UnknownTransferError extends FileTransferError {
-  override readonly code: string = 'unknown-transfer';
-  override name = 'UnknownTransferError';
-}
-export class PeerOfflineError extends FileTransferError {
-  override readonly code: string = 'peer-offline';
-  override name = 'PeerOfflineError';
-}
+export { FileTransferError, PeerOfflineError, UnknownTransferError } from './file-errors.js';
+export { REPLACEMENT_WAIT_MS, type ControlLinks } from './file-relink.js';
 
-interface Transfer {
-  readonly address: RicochetId;
-  readonly fileId: number;
+/** One file in or out (address, id, offer, link, answered: MovableTransfer in file-relink.ts). */
+interface Transfer extends MovableTransfer {
   readonly direction: FileDirection;
   readonly name: string;
   readonly size: number;
-  /** The link it runs on: a control link replaced before the peer answered hands it over. */
-  link: PeerLink;
-  /** What was offered (SHA3-512 hex in `hash`): an offer again on a new link must match it. */
-  readonly offer?: { readonly name: string; readonly size: number; readonly hash: Uint8Array };
-  /** The peer answered the offer (out) or the user did (in): it no longer moves to a new link. */
-  answered: boolean;
   stats?: TransferStats;
   file?: FileHandle;
   download?: Download;
@@ -62,24 +50,12 @@ interface Transfer {
  */
 export const MAX_UNWRITTEN_FILE_BYTES = 4 * 1024 * 1024;
 
-/** How long a send waits for the link replacing a closed one (link-moves.ts ORPHAN_WAIT_MS). */
-export const REPLACEMENT_WAIT_MS = 10_000;
-
-/** The contact's control links as the connection manager knows them. */
-export interface ControlLinks {
-  live(address: RicochetId): PeerLink | undefined;
-  /** A link replacing the closed live one is on its way (the contact is not offline yet). */
-  replacing(address: RicochetId): boolean;
-}
-
 /** Where big files go (bulk-links.ts): a link of their own, or undefined for the control link. */
 export interface BulkRoute {
   linkFor(serviceId: string, control: PeerLink, size: number): Promise<PeerLink | undefined>;
   /** No transfer is left on `link`. */
   released(link: PeerLink): void;
 }
-
-type FileOfferEvent = Extract<ConnectionEvent, { type: 'file-offer' }>;
 
 const key = (address: RicochetId, fileId: number, direction: FileDirection): string =>
   `${direction} ${fileId} ${address}`;
@@ -93,9 +69,7 @@ export class FileTransfers {
   readonly #staleRemoved: Promise<number>;
   readonly #bulk: BulkRoute | undefined;
   /** The contact's live control link now (a replaced link's transfers move there). */
-  readonly #links: ControlLinks;
-  /** Sends waiting for the link that replaces a closed one (see `linkLive`). */
-  readonly #waiting = new Set<() => void>();
+  readonly #links: ControlLinkWait;
 
   constructor(
     emit: (event: CoreEvent) => void,
@@ -109,34 +83,12 @@ export class FileTransfers {
     this.#now = now;
     this.#staleRemoved = removeStalePartials(downloadsDir);
     this.#bulk = bulk;
-    this.#links = links;
+    this.#links = new ControlLinkWait(links, now);
   }
 
   /** A control link became live: sends waiting for a replacement go on. */
   linkLive(): void {
-    for (const wake of [...this.#waiting]) wake();
-  }
-
-  /**
-   * The contact's live control link; while a replacement of a closed one is on its way (a move,
-   * crossed endpoint dials) it waits for it, at most REPLACEMENT_WAIT_MS.
-   */
-  async #controlLink(address: RicochetId, link: PeerLink | undefined): Promise<PeerLink> {
-    for (const until = this.#now() + REPLACEMENT_WAIT_MS; ;) {
-      const live = this.#links.live(address) ?? link;
-      if (live !== undefined && !live.closed) return live;
-      if (!this.#links.replacing(address) || this.#now() >= until) break;
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          this.#waiting.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, Math.max(1, until - this.#now()));
-        this.#waiting.add(wake);
-      });
-    }
-    throw new PeerOfflineError('the contact is not online');
+    this.#links.linkLive();
   }
 
   /** Whether a transfer still runs on `link`. */
@@ -147,28 +99,18 @@ export class FileTransfers {
 
   /** Offers a local file to the peer on `link`; returns the file id. */
   async send(address: RicochetId, link: PeerLink | undefined, path: string): Promise<number> {
-    const first = await this.#controlLink(address, link);
-    let name = basename(path);
-    if (!isSafeFileName(name)) name = name.replace(/[^\p{L}\p{N}._ -]/gu, '_').slice(0, 200);
-    if (!isSafeFileName(name) || name.length > MAX_FILE_NAME_LENGTH) name = 'file';
+    const first = await this.#links.controlLink(address, link);
+    const name = offeredFileName(path);
     const file = await openRegularFile(path);
     let bulk: Promise<PeerLink | undefined> | undefined;
     try {
       const info = await file.stat();
       // The bulk link is dialled while the file is hashed.
       bulk = this.#bulk?.linkFor(toServiceId(address), first, info.size);
-      const hasher = createHash('sha3-512'); // native: ~20x the pure-JS hash
-      const buffer = Buffer.alloc(1 << 20);
-      for (let offset = 0; offset < info.size;) {
-        const { bytesRead } = await file.read(buffer, 0, buffer.length, offset);
-        if (bytesRead === 0) throw new FileTransferError('the file shrank while hashing');
-        hasher.update(buffer.subarray(0, bytesRead));
-        offset += bytesRead;
-      }
-      const offer = { name, size: info.size, hash: new Uint8Array(hasher.digest()) };
+      const offer = { name, size: info.size, hash: await hashFile(file, info.size) };
       const bulkLink = await bulk;
       // The link may have been replaced while the file was hashed: offer on the live one.
-      const control = await this.#controlLink(address, first);
+      const control = await this.#links.controlLink(address, first);
       let carrier = bulkLink ?? control;
       let fileId = carrier.run((c) => c.offerFile(offer));
       if (fileId === undefined && bulkLink !== undefined) {
@@ -380,23 +322,8 @@ export class FileTransfers {
   linkGone(link: PeerLink, next?: PeerLink): void {
     for (const t of [...this.#transfers.values()]) {
       if (t.link !== link) continue;
-      const to =
-        link.connection.purpose === 'bulk' ? undefined : (next ?? this.#links.live(t.address));
-      if (to === undefined || to === link || to.closed || t.answered || !this.#moveTo(t, to)) {
-        void this.#finish(t, 'failed');
-      }
+      if (!moveToReplacement(t, link, next, this.#links)) void this.#finish(t, 'failed');
     }
-  }
-
-  /** Moves an unanswered transfer to the contact's new link (an outgoing one is offered again). */
-  #moveTo(t: Transfer, to: PeerLink): boolean {
-    if (t.direction === 'out') {
-      if (t.offer === undefined) return false;
-      const offer = t.offer;
-      if (to.run((c) => c.offerFile(offer, t.fileId)) !== t.fileId) return false;
-    }
-    t.link = to;
-    return true;
   }
 
   /** Shutdown: close files, delete partial downloads. */
@@ -442,38 +369,4 @@ export class FileTransfers {
       ...(path === undefined ? {} : { path }),
     });
   }
-}
-
-/** The same file offered again: same name, size and hash. */
-function isSameOffer(t: Transfer, offer: FileOfferEvent): boolean {
-  const o = t.offer;
-  if (o === undefined || o.name !== offer.name || o.size !== offer.size) return false;
-  return Buffer.from(o.hash).equals(Buffer.from(offer.hash));
-}
-
-/**
- * Opens a file to send without ever blocking: a FIFO, device or socket would make open()/read()
- * wait forever (stalling every later command), so the path is stat'ed first and only a regular
- * file is opened, O_NONBLOCK in case it was swapped meanwhile; the handle must be that same file.
- * Symlinks are followed (the user named the path), so no O_NOFOLLOW.
- */
-async function openRegularFile(path: string): Promise<FileHandle> {
-  const before = await stat(path).catch((cause: unknown) => {
-    throw new FileTransferError('cannot open the file to send', { cause });
-  });
-  if (!before.isFile()) throw new FileTransferError('only regular files can be sent');
-  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch(
-    (cause: unknown) => {
-      throw new FileTransferError('cannot open the file to send', { cause });
-    },
-  );
-  const after = await file.stat().catch(async (cause: unknown) => {
-    await file.close();
-    throw new FileTransferError('cannot open the file to send', { cause });
-  });
-  if (!after.isFile() || after.ino !== before.ino || after.dev !== before.dev) {
-    await file.close();
-    throw new FileTransferError('the file changed while it was opened');
-  }
-  return file;
 }

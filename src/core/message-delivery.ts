@@ -1,14 +1,17 @@
-// Outgoing chat messages of the messenger (the Delivery of commands.ts): each contact's SendQueue,
-// sending what is due on the contact's known-contact link (held while a circuit move drains,
-// circuit-moves.ts), and every delivery-state change saved and told (`message-state`,
-// `delivered`). The wire ids and acks follow docs/PROTOCOL.md "Chat".
+// Chat messages of the messenger (the Delivery of commands.ts): each contact's SendQueue, sending
+// what is due on the contact's known-contact link (held while a circuit move drains,
+// circuit-moves.ts), every delivery-state change saved and told (`message-state`, `delivered`),
+// and incoming messages shown once (`message`). The wire ids and acks follow docs/PROTOCOL.md
+// "Chat".
 import { randomBytes } from 'node:crypto';
 import type { CoreEvent, DeliveryState, RicochetId } from '../api/core-api.js';
 import type { CircuitMoves } from './circuit-moves.js';
 import type { Delivery } from './commands.js';
+import { errorEvent } from './error-events.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { PeerLink } from './peer-link.js';
 import { SendQueue } from './send-queue.js';
+import type { IncomingChat } from './conversation.js';
 import { toServiceId, type CoreModel } from './vault-mapping.js';
 
 const random01 = (): number => randomBytes(4).readUInt32BE() / 2 ** 32;
@@ -92,6 +95,26 @@ export class MessageDelivery implements Delivery {
     if (m.state === 'delivered') this.#o.emit({ type: 'delivered', address, id: m.localId });
     // A message the connection held back (too many unacknowledged) may go now.
     this.sendQueued(address);
+  }
+
+  /**
+   * The contact's message arrived (the connection has acknowledged it): shown and counted unread
+   * unless it is a duplicate. In a conversation whose saved history waits in its log, that waits
+   * for the log (Conversations.receive): a re-send must meet the ids saved earlier.
+   */
+  received(address: RicochetId, message: IncomingChat): void {
+    const { book, conversations } = this.#o.model;
+    const waiting = conversations.receive(address, message, this.#o.now(), (view) => {
+      if (book.has(address)) book.addUnread(address);
+      this.#o.emit({
+        type: 'message',
+        address,
+        id: message.id,
+        text: message.text,
+        timeDelta: view.timeDelta,
+      }); // saved by the history log (HistoryWriter), not by a vault save
+    });
+    waiting?.catch((error: unknown) => this.#o.emit(errorEvent(error)));
   }
 
   /** The contact's live link is gone: what it left unacknowledged fails or waits (SendQueue). */

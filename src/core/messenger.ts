@@ -267,7 +267,6 @@ export class Messenger implements MessengerCore {
   }
 
   #onConnectionEvent(address: RicochetId, link: PeerLink, event: ConnectionEvent): void {
-    const { book } = this.#model;
     if (this.#endpoints.handle(toServiceId(address), link, event)) return;
     if (this.#files.handle(address, link, event)) return;
     switch (event.type) {
@@ -281,21 +280,8 @@ export class Messenger implements MessengerCore {
         return this.#requests.onClosedWhilePending(address, link);
       case 'chat-ready':
         return this.#delivery.chatReady(address, link);
-      case 'chat-message': {
-        const view = this.#model.conversations
-          .of(address)
-          .receive(event.id, event.text, event.timeDelta, this.#now());
-        if (view === undefined) return;
-        if (book.has(address)) book.addUnread(address);
-        this.#emit({
-          type: 'message',
-          address,
-          id: event.id,
-          text: event.text,
-          timeDelta: view.timeDelta,
-        });
-        return; // saved by the history log (HistoryWriter), not by a vault save
-      }
+      case 'chat-message':
+        return this.#delivery.received(address, event);
       case 'chat-ack':
         return this.#delivery.acked(address, event.id, event.accepted);
       default:

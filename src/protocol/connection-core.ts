@@ -3,6 +3,7 @@
 // channel table, deadlines and keepalives, our own chat and file channels, and closing. The
 // commands a caller gives on an open connection (contact request, chat, files, the endpoint
 // negotiation channel) are in connection.ts, which also says how a socket adapter drives it.
+// Who the peer is (authentication, an endpoint stream's start): connection-auth.ts.
 import {
   ConnectionStateError,
   FORCED_CLOSE_TIMEOUT_MS,
@@ -17,15 +18,9 @@ import {
   type ConnectionOptions,
   type Role,
 } from './connection-types.js';
-import {
-  InvalidContactRequestError,
-  ProtocolError,
-  UnauthorizedError,
-  UnsupportedVersionError,
-} from './errors.js';
+import { InvalidContactRequestError, ProtocolError, UnsupportedVersionError } from './errors.js';
 import { PacketDecoder, encodePacket } from './packet-codec.js';
-import { COOKIE_SIZE, encodeControlPacket } from './messages.js';
-import { isValidServiceId } from '../identity/service-id.js';
+import { encodeControlPacket } from './messages.js';
 import {
   IntroductionParser,
   introductionFor,
@@ -34,7 +29,6 @@ import {
 } from './introduction.js';
 import { ChannelTable } from './channel-table.js';
 import type { ChannelHost } from './channels/channel.js';
-import { AuthClientChannel } from './channels/auth-hidden-service.js';
 import type { ContactRequestClientChannel } from './channels/contact-request.js';
 import { ChatSendChannel } from './channels/chat.js';
 import { FileSendChannel } from './channels/file-send.js';
@@ -42,6 +36,7 @@ import { FeatureNegotiation } from './feature-negotiation.js';
 import { KeepAliveClock } from './keep-alive.js';
 import { OutputFrames } from './output-frames.js';
 import { InboundPackets, UNLIMITED_INBOUND } from './inbound-packets.js';
+import { checkPeerOptions, PeerAuthentication } from './connection-auth.js';
 
 export { MAX_PROBES_IN_FLIGHT } from './keep-alive.js';
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 60_000;
@@ -67,25 +62,15 @@ export class ConnectionCore {
   readonly #features: FeatureNegotiation;
   #closingSince = 0;
   #closeReason: CloseReason = 'local-close';
-  #peerServiceId: string | undefined;
-  #authenticated = false;
-  #knownContact = false;
+  readonly #auth: PeerAuthentication;
   protected contactRequest: ContactRequestClientChannel | undefined;
   protected chat: ChatSendChannel | undefined;
   protected files: FileSendChannel | undefined;
   protected readonly host: ChannelHost;
 
   constructor(options: ConnectionOptions) {
-    if (options.role === 'client' && !isValidServiceId(options.peerServiceId ?? '')) {
-      throw new TypeError('a client connection needs the valid service id it dialled');
-    }
+    checkPeerOptions(options);
     const endpointPeer = options.endpointPeer;
-    if (endpointPeer !== undefined && !isValidServiceId(endpointPeer)) {
-      throw new TypeError('an endpoint stream needs the valid service id of its peer');
-    }
-    if (options.role === 'server' && !options.isKnownContact && endpointPeer === undefined) {
-      throw new TypeError('a server connection needs isKnownContact');
-    }
     this.role = options.role;
     this.#options = options;
     this.features = options.features ?? SOTTO_FEATURES;
@@ -94,7 +79,6 @@ export class ConnectionCore {
     // Gosling channel named the purpose before the first Ricochet byte.
     const purposeGiven = options.role === 'client' || endpointPeer !== undefined;
     this.#purpose = purposeGiven ? (options.purpose ?? 'control') : 'control';
-    this.#peerServiceId = options.role === 'client' ? options.peerServiceId : undefined;
     this.#createdAt = options.now();
     this.#inbox = new InboundPackets(options.inbound ?? UNLIMITED_INBOUND, this.#createdAt);
     this.#keepAlive = new KeepAliveClock(this.#createdAt);
@@ -108,11 +92,23 @@ export class ConnectionCore {
       random: (n) => options.random(n),
       now: () => options.now(),
     };
+    this.#auth = new PeerAuthentication({
+      role: this.role,
+      options,
+      host: this.host,
+      table: () => this.table,
+      purpose: () => this.#purpose,
+      emit: (event) => this.#events.push(event),
+      afterInput: (action) => this.#afterInput.push(action),
+      open: () => (this.#state = 'open'),
+      sendEnableFeatures: () => this.#sendEnableFeatures(),
+      openOwnChannels: () => this.#openOwnChannels(),
+    });
     this.table = new ChannelTable(this.host, {
       maxIncomingFileSize: options.maxIncomingFileSize ?? DEFAULT_MAX_INCOMING_FILE_SIZE,
-      isAuthenticated: () => this.#authenticated,
-      isKnownContact: () => this.#knownContact,
-      onPeerVerified: (serviceId) => this.#serverAuthenticated(serviceId),
+      isAuthenticated: () => this.#auth.authenticated,
+      isKnownContact: () => this.#auth.knownContact,
+      onPeerVerified: (serviceId) => this.#auth.serverVerified(serviceId),
       onContactRequest: (nickname, message) => {
         this.#events.push({ type: 'contact-request-received', nickname, message });
       },
@@ -126,19 +122,19 @@ export class ConnectionCore {
       endpointsNegotiated: () => this.endpointsNegotiated,
       isBulk: () => this.#purpose === 'bulk',
     });
-    if (endpointPeer !== undefined) this.#startEndpointSession(endpointPeer);
+    if (endpointPeer !== undefined) this.#auth.startEndpointSession(endpointPeer);
     else if (this.role === 'client') this.#output.push(introductionFor(this.#purpose));
   }
 
   get isAuthenticated(): boolean {
-    return this.#authenticated;
+    return this.#auth.authenticated;
   }
   /** The peer's service id once authenticated (client role: the one we dialled). */
   get peerServiceId(): string | undefined {
-    return this.#authenticated ? this.#peerServiceId : undefined;
+    return this.#auth.authenticated ? this.#auth.peerServiceId : undefined;
   }
   get isKnownContact(): boolean {
-    return this.#knownContact;
+    return this.#auth.knownContact;
   }
   get state(): 'introduction' | 'open' | 'closing' | 'closed' {
     return this.#state;
@@ -197,7 +193,7 @@ export class ConnectionCore {
           rest = step.rest;
         }
         this.#state = 'open';
-        if (this.role === 'client') this.#openAuth();
+        if (this.role === 'client') this.#auth.openClientAuth();
       }
       this.#inbox.push(this.#decoder.push(rest));
       this.#handleSlice();
@@ -257,7 +253,7 @@ export class ConnectionCore {
       this.files?.tick(nowMs);
       this.table.incomingFiles?.tick(nowMs);
       const interval = this.#options.keepAliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS;
-      if (!this.#authenticated || interval <= 0) return;
+      if (!this.#auth.authenticated || interval <= 0) return;
       const due = this.#keepAlive.due(nowMs, interval);
       if (due === 'timeout') this.#startClosing('timeout');
       else if (due === 'send') this.#sendKeepAlive(nowMs);
@@ -292,7 +288,7 @@ export class ConnectionCore {
    */
   probeRoundTrip(): boolean {
     this.requireOpen();
-    if (!this.#authenticated || !this.#keepAlive.canProbe) return false;
+    if (!this.#auth.authenticated || !this.#keepAlive.canProbe) return false;
     this.#sendKeepAlive(this.#options.now());
     return true;
   }
@@ -324,7 +320,9 @@ export class ConnectionCore {
 
   protected requireKnown(): void {
     this.requireOpen();
-    if (!this.#knownContact) throw new ConnectionStateError('the peer is not a known contact');
+    if (!this.#auth.knownContact) {
+      throw new ConnectionStateError('the peer is not a known contact');
+    }
   }
 
   #write(channel: number, data: Uint8Array): void {
@@ -336,64 +334,8 @@ export class ConnectionCore {
     this.#write(0, encodeControlPacket({ kind: 'keep-alive', responseRequested: true }));
   }
 
-  #openAuth(): void {
-    const cookie = this.#options.random(COOKIE_SIZE);
-    if (cookie.length !== COOKIE_SIZE) throw new RangeError('random(16) returned the wrong size');
-    this.table.openOutbound(
-      (id) =>
-        new AuthClientChannel(
-          id,
-          this.host,
-          cookie,
-          this.#peerServiceId as string,
-          (m) => this.#options.identity.sign(m),
-          { onAccepted: (known) => this.#clientAuthenticated(known) },
-        ),
-      { clientCookie: cookie },
-    );
-  }
-
-  #startEndpointSession(peerServiceId: string): void {
-    this.#state = 'open';
-    this.#peerServiceId = peerServiceId;
-    this.#authenticated = true;
-    this.#knownContact = true;
-    this.#events.push({ type: 'authenticated', peerServiceId, isKnownContact: true });
-    if (this.role === 'client') this.#sendEnableFeatures();
-    this.#openOwnChannels();
-  }
-
-  #clientAuthenticated(known: boolean): void {
-    this.#authenticated = true;
-    this.#knownContact = known;
-    const peerServiceId = this.#peerServiceId as string;
-    this.#events.push({ type: 'authenticated', peerServiceId, isKnownContact: known });
-    this.#sendEnableFeatures();
-    // 3.0.41 opens its own channels once the whole input at hand is handled (after echoing the
-    // auth close and answering the server's opens); doing the same keeps our bytes identical.
-    if (known) this.#afterInput.push(() => this.#openOwnChannels());
-    else if (this.#purpose === 'bulk') this.#afterInput.push(() => this.#strangerOnBulk());
-  }
-
-  #serverAuthenticated(serviceId: string): boolean {
-    this.#authenticated = true;
-    this.#peerServiceId = serviceId;
-    const known = (this.#options.isKnownContact as (id: string) => boolean)(serviceId);
-    this.#knownContact = known;
-    this.#events.push({ type: 'authenticated', peerServiceId: serviceId, isKnownContact: known });
-    // Result and the auth channel close go first; our channels open right after, as in 3.0.41.
-    if (known) this.table.afterPacket(() => this.#openOwnChannels());
-    else if (this.#purpose === 'bulk') this.table.afterPacket(() => this.#strangerOnBulk());
-    return known;
-  }
-
-  /** Only contacts may hold a bulk connection: it ends right after the auth Result. */
-  #strangerOnBulk(): never {
-    throw new UnauthorizedError('a bulk connection with a peer who is not a contact');
-  }
-
   protected becomeKnownContact(): void {
-    this.#knownContact = true;
+    this.#auth.becomeKnown();
     this.#openOwnChannels();
   }
 
@@ -417,7 +359,7 @@ export class ConnectionCore {
   }
 
   #isUseful(): boolean {
-    return this.#authenticated && (this.#knownContact || this.table.hasContactRequest);
+    return this.#auth.authenticated && (this.#auth.knownContact || this.table.hasContactRequest);
   }
 
   #guard(action: () => void): void {

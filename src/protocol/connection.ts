@@ -1,7 +1,8 @@
 // Sans-IO Ricochet v3 connection (doc/protocol-v3.md, as Ricochet Refresh 3.0.41 runs it): the
 // commands of the channel types (contact request, chat, files, Sotto's endpoint negotiation) over
-// the core in connection-core.ts (introduction, authentication, channel 0 and the channel table,
-// deadlines, closing). No sockets and no timers: bytes and time go in, bytes and events come out.
+// the core in connection-core.ts (introduction, authentication with connection-auth.ts, channel 0
+// and the channel table, deadlines, closing). No sockets and no timers: bytes and time go in,
+// bytes and events come out.
 //
 // How a socket adapter drives it:
 //   - on socket data:   conn.receive(chunk)

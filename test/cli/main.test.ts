@@ -1,12 +1,24 @@
 // The `sotto` entry point in-process: help/version, usage errors (exit 2), a profile created on
 // first use with a stable ID, the wrong passphrase (exit 3), Ricochet import, and one-line errors.
-import { access, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import {
+  access,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exitCodeFor, main } from '../../src/cli/main.js';
 import { TorNotFoundError } from '../../src/onion/tor-errors.js';
+import { IdentityKey } from '../../src/identity/identity-key.js';
 import { WrongPassphraseError } from '../../src/profile/errors.js';
+import { historyDirFor } from '../../src/profile/history-logs.js';
+import { openVault } from '../../src/profile/vault.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -98,6 +110,36 @@ describe('sotto main', () => {
     expect(again.code).toBe(0);
     expect(again.err).not.toContain('converted');
     expect(again.out).toBe(first.out);
+  });
+
+  it('opens a profile whose history log is damaged without reading it or warning about it', async () => {
+    const profile = join(dir, 'damaged-log');
+    const created = await run(['id', '--profile', profile, '--no-passphrase']);
+    const vaultPath = join(profile, 'vault.sotto');
+    const vault = await openVault(vaultPath, null);
+    const contact = IdentityKey.generate().serviceId;
+    const message = { id: 7, direction: 'in', text: 'saved', at: 1, timeDelta: 0 } as const;
+    await vault
+      .history(contact)
+      .append({ kind: 'message', message: { ...message, state: 'delivered' } });
+    await vault.historySettled();
+    vault.close();
+    const [name] = await readdir(historyDirFor(vaultPath));
+    if (name === undefined) throw new Error('no history log');
+    const log = join(historyDirFor(vaultPath), name);
+    const bytes = await readFile(log);
+    bytes[60] = (bytes[60] ?? 0) ^ 1; // inside the first record: the whole log is unreadable
+    await writeFile(log, bytes);
+    const r = await run(['id', '--profile', profile, '--no-passphrase']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(created.out);
+    // Start-up reads no log, so it has nothing to say about one; the core tells the user when the
+    // conversation is first needed (history-log-unreadable, test/core/history-lazy-load.test.ts).
+    expect(r.err).not.toContain('history');
+    expect(await readFile(log)).toEqual(bytes); // kept byte for byte
+    const again = await openVault(vaultPath, null);
+    expect([...again.unloadedHistory]).toEqual([contact]); // its key is kept too
+    again.close();
   });
 
   it('imports a Ricochet profile once; a second import into it is refused', async () => {

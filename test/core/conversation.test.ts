@@ -113,3 +113,61 @@ describe('Conversations', () => {
     expect(all.of(A).receive(7, 'a re-send after the restart', 0, 4)).toBeUndefined();
   });
 });
+
+describe('Conversations.receive: a conversation whose saved history waits in its log', () => {
+  const savedIn = (): { all: Conversations; loaded: () => void } => {
+    const all = new Conversations();
+    let loaded = (): void => undefined;
+    const log = new Promise<void>((resolve) => (loaded = resolve));
+    const saved = [
+      { id: 7, direction: 'in', text: 'saved', at: 1, timeDelta: 0, state: 'delivered' },
+    ] as const;
+    all.savedIn([A], () => log.then(() => saved));
+    return { all, loaded };
+  };
+
+  it('accepts a message only once the saved ids are in: a re-send of a saved one is not shown', async () => {
+    const { all, loaded } = savedIn();
+    const shown: string[] = [];
+    const show = (m: MessageView): void => void shown.push(m.text);
+    expect(all.receive(A, { id: 7, text: 'saved', timeDelta: 0 }, 5, show)).toBeInstanceOf(Promise);
+    void all.receive(A, { id: 8, text: 'new', timeDelta: 0 }, 6, show);
+    expect(() => all.receive(A, { id: 9, text: '', timeDelta: 0 }, 6, show)).toThrow(
+      InvalidMessageTextError,
+    );
+    expect(shown).toEqual([]); // nothing accepted before the log is read
+    loaded();
+    await all.loadsSettled();
+    expect(shown).toEqual(['new']);
+    expect(
+      all
+        .of(A)
+        .list()
+        .map((m) => [m.id, m.text]),
+    ).toEqual([
+      [7, 'saved'],
+      [8, 'new'],
+    ]);
+    // Loaded: the next message is accepted at once.
+    expect(all.receive(A, { id: 10, text: 'at once', timeDelta: 0 }, 7, show)).toBeUndefined();
+    expect(shown).toEqual(['new', 'at once']);
+  });
+
+  it('keeps the order of arrival, also when the history is cleared while messages wait', async () => {
+    const { all, loaded } = savedIn();
+    const shown: number[] = [];
+    const show = (m: MessageView): void => void shown.push(m.id);
+    void all.receive(A, { id: 20, text: 'first', timeDelta: 0 }, 1, show);
+    all.of(A).clear(); // the user clears the history: the conversation counts as loaded
+    void all.receive(A, { id: 21, text: 'second', timeDelta: 0 }, 2, show);
+    loaded();
+    await all.loadsSettled();
+    expect(shown).toEqual([20, 21]);
+    expect(
+      all
+        .of(A)
+        .list()
+        .map((m) => m.id),
+    ).toEqual([20, 21]);
+  });
+});

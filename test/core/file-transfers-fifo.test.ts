@@ -1,4 +1,4 @@
-// Sending a path that is not a regular file (src/core/file-transfers.ts): a FIFO made with the real
+// Sending a path that is not a regular file (src/core/file-source.ts): a FIFO made with the real
 // mkfifo must be refused at once with FileTransferError, never block in open() (which stalled the
 // headless command queue until someone wrote to the pipe).
 import { execFileSync } from 'node:child_process';

@@ -2,6 +2,9 @@
 // profile opens (docs/PROFILE.md "Loading on first use"): what the user sees through the core
 // (`messages`, sends, deliveries, clear-history) is what it was when everything loaded at open.
 // Two Messengers over real loopback sockets; the profile under test is reopened with openVault.
+// A contact that re-sends a message saved in an earlier session (Ricochet Refresh re-sends every
+// unacknowledged message with its id after a reconnect, docs/PROTOCOL.md "chat") is a raw
+// Ricochet client: our RicochetConnection behind the real PeerLink, no Sotto extensions.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +20,7 @@ import {
   type HistoryMessageRecord,
   type VaultState,
 } from '../../src/profile/vault-state.js';
+import { RawPeer } from '../abuse/loopback-support.js';
 import { until } from '../support/wait.js';
 
 const network = new LoopbackTorNetwork();
@@ -46,7 +50,7 @@ const contact = (key: IdentityKey): VaultState['contacts'][number] => ({
 });
 
 /** A profile whose conversation with `friend` was saved in an earlier session (one queued). */
-async function savedProfile(withQueue = true): Promise<Profile> {
+async function savedProfile(withQueue = true, history = saved): Promise<Profile> {
   const dir = await mkdtemp(join(tmpdir(), 'sotto-lazy-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   const me = IdentityKey.generate();
@@ -58,7 +62,7 @@ async function savedProfile(withQueue = true): Promise<Profile> {
     ...state,
     contacts: [contact(friend)],
     queues: withQueue ? { [friend.serviceId]: [queued] } : {},
-    history: { [friend.serviceId]: saved },
+    history: history.length === 0 ? {} : { [friend.serviceId]: history },
   };
   (await createVault(path, null, patched)).close();
   return { dir, path, me, friend };
@@ -234,5 +238,69 @@ describe('history loaded on first use', () => {
     await stopped(r);
     const again = await run(profile);
     expect(await shown(again, profile.friend)).toEqual(expected);
+  });
+});
+
+/** The contact dials in as a known contact, Ricochet Refresh's way; its chat channel is open. */
+async function contactConnects(profile: Profile): Promise<RawPeer> {
+  const port = network.portOf(profile.me.serviceId);
+  if (port === undefined) throw new Error('our onion is not published');
+  const contact = new RawPeer(profile.friend, profile.me.serviceId, port);
+  contact.socket.on('error', () => undefined);
+  cleanup.push(() => Promise.resolve(void contact.socket.destroy()));
+  await contact.waitFor('chat-ready', 20_000);
+  return contact;
+}
+
+/** The contact sends `text` with wire id `id`; resolves when our ack of it arrives. */
+async function chat(contact: RawPeer, id: number, text: string): Promise<void> {
+  contact.link.run((c) => c.sendChatMessage(text, { id }));
+  await until(
+    () => contact.events.some((e) => e.type === 'chat-ack' && e.id === id && e.accepted),
+    `our ack of ${id}`,
+    { timeoutMs: 20_000 },
+  );
+}
+
+const incoming = (r: Running): string[] =>
+  r.events.flatMap((e) => (e.type === 'message' ? [e.text] : []));
+
+describe('a re-sent message in a conversation not loaded yet', () => {
+  const RESENT_ID = 0x5eed_0001;
+
+  it('is acknowledged again and shown once, after a restart, before the conversation was opened', async () => {
+    const profile = await savedProfile(false, []);
+    // Session 1: the message arrives, is acked, shown and saved in the conversation's log.
+    const first = await run(profile, true);
+    await first.messenger.start();
+    const before = await contactConnects(profile);
+    await chat(before, RESENT_ID, 'sent once, acked once');
+    await until(() => incoming(first).length === 1, 'the message', { timeoutMs: 20_000 });
+    await stopped(first);
+    before.socket.destroy();
+
+    // Session 2: the log waits unread; the contact re-sends the message (our ack never reached
+    // it), then sends a new one.
+    const second = await run(profile, true);
+    await second.messenger.start();
+    expect([...second.vault.unloadedHistory]).toEqual([profile.friend.serviceId]);
+    const after = await contactConnects(profile);
+    await chat(after, RESENT_ID, 'sent once, acked once'); // acknowledged again: exactly-once
+    await chat(after, RESENT_ID + 1, 'a new message');
+    await until(() => incoming(second).includes('a new message'), 'the new message', {
+      timeoutMs: 20_000,
+    });
+    expect(incoming(second)).toEqual(['a new message']); // the re-send is not a new message
+    await second.messenger.flush();
+    const expected = [
+      ['in', 'sent once, acked once', 'delivered'],
+      ['in', 'a new message', 'delivered'],
+    ];
+    expect(await shown(second, profile.friend)).toEqual(expected);
+    await stopped(second);
+
+    // Session 3: what was saved is the same, each message once.
+    const third = await run(profile);
+    expect(await shown(third, profile.friend)).toEqual(expected);
   });
 });
