@@ -301,15 +301,7 @@ export class ConnectionCore {
 
   openFileChannel(): void {
     this.requireKnown();
-    this.files ??= this.table.openOutbound(
-      (id) =>
-        new FileSendChannel(
-          id,
-          this.host,
-          () => this.windowedFileTransfer,
-          () => this.#purpose === 'bulk',
-        ),
-    );
+    this.files ??= this.table.openOutbound((id) => new FileSendChannel(id, this.host, this));
   }
 
   // ---- internals ----

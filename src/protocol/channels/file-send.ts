@@ -8,6 +8,7 @@ import { FileTransferStalledError, ProtocolViolationError, type ProtocolError } 
 import { ChannelType, decodeFilePacket, encodeFilePacket } from '../messages.js';
 import { MAX_FILE_CHUNK, isSafeFileName } from '../limits.js';
 import { ConnectionStateError, FILE_TRANSFER_IDLE_TIMEOUT_MS } from '../connection-types.js';
+import type { ConnectionPurpose } from '../introduction.js';
 import { randomUint32, type ChannelHandler, type ChannelHost } from './channel.js';
 import { FileWindow, type FileWindowMode } from './file-window.js';
 
@@ -50,9 +51,11 @@ export class FileSendChannel implements ChannelHandler {
   constructor(
     readonly id: number,
     private readonly host: ChannelHost,
-    private readonly windowed: () => boolean,
-    /** A Sotto bulk connection: the window may grow (file-window.ts). */
-    private readonly bulk: () => boolean = () => false,
+    /** The connection: its features (windowed mode) and purpose (a bulk one's window grows). */
+    private readonly connection: {
+      readonly windowedFileTransfer: boolean;
+      readonly purpose: ConnectionPurpose;
+    },
   ) {
     this.#nextFileId = randomUint32(host);
   }
@@ -247,9 +250,10 @@ export class FileSendChannel implements ChannelHandler {
 
   /** The transfer's window, anew if the features changed its mode (as they are answered). */
   #windowOf(transfer: OutgoingTransfer): FileWindow {
-    const mode: FileWindowMode = !this.windowed()
+    const { windowedFileTransfer, purpose } = this.connection;
+    const mode: FileWindowMode = !windowedFileTransfer
       ? 'stop-and-wait'
-      : this.bulk()
+      : purpose === 'bulk'
         ? 'bulk'
         : 'windowed';
     if (transfer.window?.mode !== mode) transfer.window = new FileWindow(mode);
