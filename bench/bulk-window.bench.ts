@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { bench, describe } from 'vitest';
-import { IdentityKey } from '../src/identity/identity-key.js';
 import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { FileSendChannel } from '../src/protocol/channels/file-send.js';
 import { FileReceiveChannel } from '../src/protocol/channels/file-receive.js';
@@ -21,7 +20,14 @@ import { decodeFilePacket } from '../src/protocol/messages.js';
 import { startTestNetwork } from '../tor/testnet.js';
 import { SottoInstance } from '../test/tor/messenger-support.js';
 import { dialWithRetry } from '../test/support/tor-test-helpers.js';
-import { BenchReport, befriendAndSettle, loadAverage, quantile } from './tor-bench-support.js';
+import {
+  BenchReport,
+  befriendAndSettle,
+  loadAverage,
+  quantile,
+  sinkOnion,
+  writeRawBytes,
+} from './tor-bench-support.js';
 
 const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 2);
 const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
@@ -99,26 +105,11 @@ Object.defineProperty(FileWindow.prototype, 'chunks', {
 });
 /* eslint-enable @typescript-eslint/unbound-method */
 
-function sinkOnion(host: RealTorProvider) {
-  return host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => {
-    let got = 0;
-    socket.on('data', (chunk: Buffer) => {
-      got += chunk.length;
-      if (got >= FILE_BYTES) socket.write(Buffer.of(1));
-    });
-  });
-}
-
 async function rawStream(dialer: RealTorProvider, sinkId: string, tag: string): Promise<number> {
   const socket: Duplex = await dialWithRetry(dialer, sinkId, 9878, `${tag}-${Date.now()}`);
   const t0 = performance.now();
   const acked = once(socket, 'data');
-  const block = Buffer.alloc(64 * 1024, 0x5a);
-  for (let sent = 0; sent < FILE_BYTES; sent += block.length) {
-    if (!socket.write(block.subarray(0, Math.min(block.length, FILE_BYTES - sent)))) {
-      await once(socket, 'drain');
-    }
-  }
+  await writeRawBytes(socket, FILE_BYTES);
   await acked;
   const ms = performance.now() - t0;
   socket.destroy();
@@ -178,7 +169,7 @@ describe('bulk window', () => {
           await befriendAndSettle(alice, bob, true);
           const path = join(alice.dir, 'bench.bin');
           await writeFile(path, Buffer.alloc(FILE_BYTES, 0x33));
-          const sink = await sinkOnion(bob.tor as RealTorProvider);
+          const sink = await sinkOnion(bob.tor as RealTorProvider, FILE_BYTES);
           const dialer = alice.tor as RealTorProvider;
           const order = ['raw', ...WINDOWS, 'raw', ...[...WINDOWS].reverse()];
           for (const [i, w] of order.entries()) {
