@@ -1,7 +1,7 @@
 // Sending side of `im.ricochet.file-transfer` (Ricochet Refresh 3.x): FileHeader → peer's
 // FileHeaderAck/FileHeaderResponse → FileChunks ≤ 64512 B → cumulative FileChunkAck →
 // FileTransferCompleteNotification. Stop-and-wait, or a bounded window when both peers
-// negotiated WINDOWED_FILE_FEATURE, growing on a bulk connection (file-window.ts). No file I/O:
+// negotiated WINDOWED_FILE_FEATURE, a larger one on a bulk connection (file-window.ts). No file I/O:
 // chunk bytes are asked for by event. An accepted transfer without progress for
 // FILE_TRANSFER_IDLE_TIMEOUT_MS ends as failed (tick()).
 import { FileTransferStalledError, ProtocolViolationError, type ProtocolError } from '../errors.js';
@@ -35,8 +35,6 @@ interface OutgoingTransfer {
   acked: number;
   /** When the peer last moved this transfer on (acceptance, an ack); for the idle deadline. */
   lastProgressAt: number;
-  /** Chunks it may have in flight (file-window.ts); made on first use. */
-  window: FileWindow | undefined;
 }
 
 export class FileSendChannel implements ChannelHandler {
@@ -51,7 +49,7 @@ export class FileSendChannel implements ChannelHandler {
   constructor(
     readonly id: number,
     private readonly host: ChannelHost,
-    /** The connection: its features (windowed mode) and purpose (a bulk one's window grows). */
+    /** The connection: its features (windowed mode) and purpose (a bulk one's window is larger). */
     private readonly connection: {
       readonly windowedFileTransfer: boolean;
       readonly purpose: ConnectionPurpose;
@@ -89,7 +87,6 @@ export class FileSendChannel implements ChannelHandler {
       sent: 0,
       acked: 0,
       lastProgressAt: this.host.now(),
-      window: undefined,
     });
     const data = encodeFilePacket({
       kind: 'file-header',
@@ -166,7 +163,6 @@ export class FileSendChannel implements ChannelHandler {
         }
         transfer.acked = packet.bytesReceived;
         transfer.lastProgressAt = this.host.now();
-        this.#windowOf(transfer).acked(transfer.acked, transfer.lastProgressAt);
         this.host.emit({
           type: 'file-progress',
           fileId: transfer.fileId,
@@ -235,7 +231,7 @@ export class FileSendChannel implements ChannelHandler {
 
   /** Asks the application for the next chunks the window allows. */
   #pump(transfer: OutgoingTransfer): void {
-    const window = this.#windowOf(transfer).chunks * MAX_FILE_CHUNK;
+    const window = this.#window().chunks * MAX_FILE_CHUNK;
     while (transfer.requested < transfer.size && transfer.requested - transfer.acked < window) {
       const length = Math.min(MAX_FILE_CHUNK, transfer.size - transfer.requested);
       this.host.emit({
@@ -248,16 +244,15 @@ export class FileSendChannel implements ChannelHandler {
     }
   }
 
-  /** The transfer's window, anew if the features changed its mode (as they are answered). */
-  #windowOf(transfer: OutgoingTransfer): FileWindow {
+  /** The window by the connection's mode now (its features are answered after it opens). */
+  #window(): FileWindow {
     const { windowedFileTransfer, purpose } = this.connection;
     const mode: FileWindowMode = !windowedFileTransfer
       ? 'stop-and-wait'
       : purpose === 'bulk'
         ? 'bulk'
         : 'windowed';
-    if (transfer.window?.mode !== mode) transfer.window = new FileWindow(mode);
-    return transfer.window;
+    return new FileWindow(mode);
   }
 
   #finish(
