@@ -294,8 +294,9 @@ export class Conversations {
    * "chat") must meet the ids saved in earlier sessions, or it would be shown twice. `shown` gets
    * the view of a new message, at once when the history is loaded (undefined is returned), else
    * after the load (the returned promise; messages of one contact keep their order). Nothing is
-   * shown for a duplicate, which the connection has acknowledged already. Text outside 1..2000
-   * units throws InvalidMessageTextError at once, whether loaded or not.
+   * shown for a duplicate, which the connection has acknowledged already, nor for a message still
+   * waiting when its contact was removed (`forget`). Text outside 1..2000 units throws
+   * InvalidMessageTextError at once, whether loaded or not.
    */
   receive(
     address: RicochetId,
@@ -306,6 +307,7 @@ export class Conversations {
     validateMessageText(message.text, MAX_MESSAGE_UNITS);
     const c = this.of(address);
     const accept = (): void => {
+      if (this.#byAddress.get(address) !== c) return; // the contact was removed meanwhile
       const view = c.receive(message.id, message.text, message.timeDelta, now);
       if (view !== undefined) shown(view);
     };

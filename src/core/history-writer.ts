@@ -78,8 +78,23 @@ export class HistoryWriter {
     if (error instanceof HistoryLogUnreadableError) {
       if (this.#toldUnreadable.has(address)) return;
       this.#toldUnreadable.add(address);
+      return this.#onError(this.#naming(address, error));
     }
     this.#onError(error);
+  }
+
+  /**
+   * The error names its conversation: a log is found unreadable when the conversation is first
+   * needed, which may be a message arriving while the user looks at another one.
+   */
+  #naming(address: RicochetId, error: HistoryLogUnreadableError): HistoryLogUnreadableError {
+    const nickname = this.#model.book.get(address)?.nickname ?? '';
+    const contact = nickname === '' ? address : `${nickname} (${address})`;
+    return new HistoryLogUnreadableError(
+      `the saved history of the conversation with ${contact} could not be read; it is kept as ` +
+        'it is, and new messages are not added to it',
+      { cause: error },
+    );
   }
 
   /** Every load and append started so far is done (a load may append delivery states). */

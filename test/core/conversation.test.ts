@@ -170,4 +170,15 @@ describe('Conversations.receive: a conversation whose saved history waits in its
         .map((m) => m.id),
     ).toEqual([20, 21]);
   });
+
+  it('drops a message still waiting when its contact is removed', async () => {
+    const { all, loaded } = savedIn();
+    const shown: number[] = [];
+    void all.receive(A, { id: 30, text: 'too late', timeDelta: 0 }, 1, (m) => shown.push(m.id));
+    all.forget(A); // the user removes the contact while its log is read
+    loaded();
+    await all.loadsSettled();
+    expect(shown).toEqual([]);
+    expect(all.of(A).list()).toEqual([]);
+  });
 });

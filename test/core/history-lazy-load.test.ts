@@ -68,6 +68,18 @@ async function savedProfile(withQueue = true, history = saved): Promise<Profile>
   return { dir, path, me, friend };
 }
 
+/** Flips a byte inside the first record of the profile's one log: the whole log is unreadable. */
+async function damageLog(profile: Profile): Promise<{ log: string; bytes: Buffer }> {
+  const logDir = historyDirFor(profile.path);
+  const [name] = await readdir(logDir);
+  if (name === undefined) throw new Error('no log');
+  const log = join(logDir, name);
+  const bytes = await readFile(log);
+  bytes[60] = (bytes[60] ?? 0) ^ 1;
+  await writeFile(log, bytes);
+  return { log, bytes };
+}
+
 interface Running {
   readonly vault: Vault;
   readonly messenger: Messenger;
@@ -178,12 +190,7 @@ describe('history loaded on first use', () => {
 
   it('an unreadable log found on first use is kept, told once, and never fatal', async () => {
     const profile = await savedProfile();
-    const logDir = historyDirFor(profile.path);
-    const [name] = await readdir(logDir);
-    if (name === undefined) throw new Error('no log');
-    const bytes = await readFile(join(logDir, name));
-    bytes[60] = (bytes[60] ?? 0) ^ 1; // inside the first record
-    await writeFile(join(logDir, name), bytes);
+    const { log, bytes } = await damageLog(profile);
     const r = await run(profile);
     expect(r.vault.historyProblems).toEqual([]); // not read at open
     expect(await shown(r, profile.friend)).toEqual([]); // starts empty
@@ -195,7 +202,7 @@ describe('history loaded on first use', () => {
     expect(told).toHaveLength(1);
     expect(r.vault.historyProblems.map((p) => p.serviceId)).toEqual([profile.friend.serviceId]);
     await stopped(r);
-    expect(await readFile(join(logDir, name))).toEqual(bytes); // byte for byte
+    expect(await readFile(log)).toEqual(bytes); // byte for byte
     const again = await openVault(profile.path, null);
     cleanup.push(() => Promise.resolve(again.close()));
     expect([...again.unloadedHistory]).toEqual([profile.friend.serviceId]); // its key is kept
@@ -265,10 +272,10 @@ async function chat(contact: RawPeer, id: number, text: string): Promise<void> {
 const incoming = (r: Running): string[] =>
   r.events.flatMap((e) => (e.type === 'message' ? [e.text] : []));
 
-describe('a re-sent message in a conversation not loaded yet', () => {
+describe('a message arriving for a conversation not loaded yet', () => {
   const RESENT_ID = 0x5eed_0001;
 
-  it('is acknowledged again and shown once, after a restart, before the conversation was opened', async () => {
+  it('re-sent (same id) after a restart is acknowledged again and shown once', async () => {
     const profile = await savedProfile(false, []);
     // Session 1: the message arrives, is acked, shown and saved in the conversation's log.
     const first = await run(profile, true);
@@ -302,5 +309,21 @@ describe('a re-sent message in a conversation not loaded yet', () => {
     // Session 3: what was saved is the same, each message once.
     const third = await run(profile);
     expect(await shown(third, profile.friend)).toEqual(expected);
+  });
+
+  it('a damaged log found when a message arrives is named in what the user is told', async () => {
+    const profile = await savedProfile(false);
+    const { log, bytes } = await damageLog(profile);
+    const r = await run(profile, true);
+    await r.messenger.start();
+    const contact = await contactConnects(profile);
+    await chat(contact, RESENT_ID, 'while the user reads another conversation');
+    await until(() => incoming(r).length === 1, 'the message', { timeoutMs: 20_000 });
+    await r.messenger.flush();
+    const told = r.events.filter((e) => e.type === 'error' && e.code === 'history-log-unreadable');
+    expect(told).toHaveLength(1);
+    // Which conversation: the user may be looking at another one when it is found.
+    expect(told[0]?.type === 'error' && told[0].message).toContain(profile.friend.serviceId);
+    expect(await readFile(log)).toEqual(bytes); // kept byte for byte
   });
 });
