@@ -1,6 +1,7 @@
 // Shared by the benches on the private Tor network: the run report (command, load, every line
 // again at the end), quantiles, raw echo round trips, chat send → ack, and the launch → published
 // comparison of the bare tor layer with a whole Sotto core.
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +68,27 @@ export function readExactly(socket: Duplex, n: number): Promise<void> {
     };
     socket.on('data', onData);
     socket.once('error', onError);
+  });
+}
+
+/** Writes `bytes` of filler to `socket` in 64 KiB blocks, waiting for `drain` (a raw bulk stream). */
+export async function writeRawBytes(socket: Duplex, bytes: number): Promise<void> {
+  const block = Buffer.alloc(64 * 1024, 0x5a);
+  for (let sent = 0; sent < bytes; sent += block.length) {
+    if (!socket.write(block.subarray(0, Math.min(block.length, bytes - sent)))) {
+      await once(socket, 'drain');
+    }
+  }
+}
+
+/** A sink onion on `host`'s tor: answers one byte once `bytes` arrived on a stream. */
+export function sinkOnion(host: RealTorProvider, bytes: number) {
+  return host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => {
+    let got = 0;
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      if (got >= bytes) socket.write(Buffer.of(1));
+    });
   });
 }
 
