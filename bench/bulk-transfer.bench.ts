@@ -29,6 +29,8 @@ import {
   echoOnce,
   loadAverage,
   quantile,
+  sinkOnion,
+  writeRawBytes,
 } from './tor-bench-support.js';
 
 const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 10);
@@ -110,17 +112,6 @@ function summary(): string {
   return lines.join('\n');
 }
 
-/** Sink onion on `host`'s tor: answers one byte once `bytes` arrived. */
-function sinkOnion(host: RealTorProvider, bytes: number) {
-  return host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => {
-    let got = 0;
-    socket.on('data', (chunk: Buffer) => {
-      got += chunk.length;
-      if (got >= bytes) socket.write(Buffer.of(1));
-    });
-  });
-}
-
 /**
  * Dials a raw onion just published: its descriptor may not have reached every HSDir yet, so tor's
  * transient answers ("descriptor not found") are retried, 2 s apart, within a minute.
@@ -147,14 +138,7 @@ async function rawStream(dialer: RealTorProvider, sinkId: string, echo: Duplex, 
     finished = true;
     return performance.now();
   });
-  const sending = (async () => {
-    const block = Buffer.alloc(64 * 1024, 0x5a);
-    for (let sent = 0; sent < FILE_BYTES; sent += block.length) {
-      if (!socket.write(block.subarray(0, Math.min(block.length, FILE_BYTES - sent)))) {
-        await once(socket, 'drain');
-      }
-    }
-  })();
+  const sending = writeRawBytes(socket, FILE_BYTES);
   const echoDuring: number[] = [];
   while (!finished) echoDuring.push(await echoOnce(echo));
   await sending;
@@ -177,14 +161,7 @@ async function rawStreamWithChat(
   const socket: Duplex = await dialFresh(dialer, sinkId, `bench-raw-chat-${run}-${Date.now()}`);
   let finished = false;
   const acked = once(socket, 'data').then(() => (finished = true));
-  const sending = (async () => {
-    const block = Buffer.alloc(64 * 1024, 0x5a);
-    for (let sent = 0; sent < FILE_BYTES; sent += block.length) {
-      if (!socket.write(block.subarray(0, Math.min(block.length, FILE_BYTES - sent)))) {
-        await once(socket, 'drain');
-      }
-    }
-  })();
+  const sending = writeRawBytes(socket, FILE_BYTES);
   const chat: number[] = [];
   while (!finished) chat.push(await chatOnce(a, b, `during raw ${chat.length}`));
   await sending;

@@ -1,12 +1,14 @@
 // Shared by the benches on the private Tor network: the run report (command, load, every line
 // again at the end), quantiles, raw echo round trips, chat send → ack, and the launch → published
 // comparison of the bare tor layer with a whole Sotto core.
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { IdentityKey } from '../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../src/onion/real-tor-provider.js';
+import type { CircuitStatus } from '../src/core/circuit-moves.js';
 import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
 
 /** The 1/5/15-minute load averages, `12.34 10.02 8.77` (2 shared cores: say it next to figures). */
@@ -66,6 +68,27 @@ export function readExactly(socket: Duplex, n: number): Promise<void> {
     };
     socket.on('data', onData);
     socket.once('error', onError);
+  });
+}
+
+/** Writes `bytes` of filler to `socket` in 64 KiB blocks, waiting for `drain` (a raw bulk stream). */
+export async function writeRawBytes(socket: Duplex, bytes: number): Promise<void> {
+  const block = Buffer.alloc(64 * 1024, 0x5a);
+  for (let sent = 0; sent < bytes; sent += block.length) {
+    if (!socket.write(block.subarray(0, Math.min(block.length, bytes - sent)))) {
+      await once(socket, 'drain');
+    }
+  }
+}
+
+/** A sink onion on `host`'s tor: answers one byte once `bytes` arrived on a stream. */
+export function sinkOnion(host: RealTorProvider, bytes: number) {
+  return host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => {
+    let got = 0;
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      if (got >= bytes) socket.write(Buffer.of(1));
+    });
   });
 }
 
@@ -143,29 +166,127 @@ export async function chatAckMs(
   return out;
 }
 
+/** Two users settled for a steady-state figure (`befriendAndSettleCircuits`). */
+export interface Settled {
+  /** befriended → both connected to the other's endpoint onion (ms); undefined: not waited for. */
+  readonly upgradeMs: number | undefined;
+  /**
+   * Then → both live links have their round-trip verdict and no move is under way (ms);
+   * undefined: not waited for, or not within the timeout (`timedOut`).
+   */
+  readonly verdictMs: number | undefined;
+  readonly timedOut: boolean;
+  /** Each side's view of the other's circuit at that point (`Messenger.circuitStatus`). */
+  readonly a: CircuitStatus | undefined;
+  readonly b: CircuitStatus | undefined;
+  /**
+   * Chat a → b (send → delivered, ms) sent meanwhile, by the phase it was sent in: the first
+   * seconds after connect, which a user sees too, kept apart from the steady-state figure.
+   */
+  readonly early: { readonly upgrade: number[]; readonly verdict: number[] };
+}
+
+const settledNow = (s: CircuitStatus | undefined): s is CircuitStatus =>
+  s?.verdict !== undefined && !s.moving;
+
+/** Both sides' live links judged and no move under way, at the same moment. */
+async function circuitsSettled(
+  a: SottoInstance,
+  b: SottoInstance,
+  signal: AbortSignal,
+): Promise<void> {
+  for (;;) {
+    await Promise.all([
+      a.core.circuitSettled(b.address, signal),
+      b.core.circuitSettled(a.address, signal),
+    ]);
+    // One side's move changes the other's live link: both must hold at once.
+    const now = [a.core.circuitStatus(b.address), b.core.circuitStatus(a.address)];
+    if (now.every(settledNow)) return;
+  }
+}
+
 /**
- * `a` asks `b` to be contacts and `b` accepts (test/tor/messenger-support.ts `befriend`); then,
- * when both speak Sotto's endpoint feature, waits until each side is connected to the other's
- * endpoint onion (docs/ENDPOINTS.md). That upgrade publishes two new onions and moves the
- * connection: a one-off per pair of contacts (a restart keeps the endpoints), so a steady-state
- * figure must not be taken during it. Returns the upgrade's time (befriended → both on their
- * endpoints, ms), or undefined when the pair stays on the identity onion (`endpoints: false`).
+ * `a` asks `b` to be contacts and `b` accepts (test/tor/messenger-support.ts `befriend`); then
+ * (`endpoints`: both speak Sotto's endpoint feature) waits until each side is connected to the
+ * other's endpoint onion (docs/ENDPOINTS.md) — a one-off per pair of contacts that publishes two
+ * onions and moves the connection — and then (`circuits`) until both sides' live link has its
+ * round-trip verdict (5 KeepAlive probes, chat acks) and any circuit move it triggered is done
+ * (`Messenger.circuitSettled`, issue 14), at most `timeoutMs`. A steady-state figure is taken
+ * after that. With `chat`, `a` chats with `b` all along, and those round trips are returned by
+ * phase (`early`): they are what a user sees in the first seconds, and must not vanish.
+ */
+export async function befriendAndSettleCircuits(
+  a: SottoInstance,
+  b: SottoInstance,
+  options: {
+    readonly endpoints: boolean;
+    readonly circuits: boolean;
+    readonly chat: boolean;
+    readonly timeoutMs?: number;
+  },
+): Promise<Settled> {
+  const [fromA, fromB] = [a.events.mark, b.events.mark];
+  await befriend(a, b);
+  const early = { upgrade: [] as number[], verdict: [] as number[] };
+  const at: { phase: keyof typeof early | 'done' } = { phase: 'upgrade' };
+  const chatter = (async () => {
+    for (let i = 0; options.chat && at.phase !== 'done'; i++) {
+      const sentIn = at.phase;
+      const ms = await chatOnce(a, b, `first seconds ${i}`);
+      early[sentIn].push(ms);
+    }
+  })();
+  try {
+    let upgradeMs: number | undefined;
+    const t0 = performance.now();
+    if (options.endpoints) {
+      const onEndpointOf =
+        (of: SottoInstance) => (e: { type: string; state?: string; address?: string }) =>
+          e.type === 'endpoint' && e.state === 'connected' && e.address === of.address;
+      await Promise.all([
+        a.events.waitFor(onEndpointOf(b), 300_000, fromA),
+        b.events.waitFor(onEndpointOf(a), 300_000, fromB),
+      ]);
+      upgradeMs = performance.now() - t0;
+    }
+    at.phase = 'verdict';
+    let verdictMs: number | undefined;
+    let timedOut = false;
+    if (options.circuits) {
+      const t1 = performance.now();
+      try {
+        await circuitsSettled(a, b, AbortSignal.timeout(options.timeoutMs ?? 60_000));
+        verdictMs = performance.now() - t1;
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'TimeoutError')) throw error;
+        timedOut = true;
+      }
+    }
+    return {
+      upgradeMs,
+      verdictMs,
+      timedOut,
+      a: a.core.circuitStatus(b.address),
+      b: b.core.circuitStatus(a.address),
+      early,
+    };
+  } finally {
+    at.phase = 'done';
+    await chatter;
+  }
+}
+
+/**
+ * `befriendAndSettleCircuits` without chat: befriended, on their endpoints (when `endpoints`),
+ * circuits judged. Returns the endpoint upgrade's time (befriended → both on their endpoints,
+ * ms), or undefined when the pair stays on the identity onion (`endpoints: false`).
  */
 export async function befriendAndSettle(
   a: SottoInstance,
   b: SottoInstance,
   endpoints: boolean,
 ): Promise<number | undefined> {
-  const [fromA, fromB] = [a.events.mark, b.events.mark];
-  await befriend(a, b);
-  if (!endpoints) return undefined;
-  const t0 = performance.now();
-  const onEndpointOf =
-    (of: SottoInstance) => (e: { type: string; state?: string; address?: string }) =>
-      e.type === 'endpoint' && e.state === 'connected' && e.address === of.address;
-  await Promise.all([
-    a.events.waitFor(onEndpointOf(b), 300_000, fromA),
-    b.events.waitFor(onEndpointOf(a), 300_000, fromB),
-  ]);
-  return performance.now() - t0;
+  const settled = await befriendAndSettleCircuits(a, b, { endpoints, circuits: true, chat: false });
+  return settled.upgradeMs;
 }

@@ -3,13 +3,17 @@
 // ack), feeds them to the SlowCircuitDetector, and asks the ConnectionManager to `replace` a
 // contact whose circuit is slow. While a move drains the old link, sending is held: acks still
 // arriving on the old link settle what they can, then the rest goes out on the new link with the
-// same wire ids (SendQueue), so the peer sees each message once and in order.
+// same wire ids (SendQueue), so the peer sees each message once and in order. `status` and
+// `settled` say when a contact's live link has its verdict and no move is under way (benches wait
+// for that before they measure steady-state chat: docs/PERFORMANCE.md).
+import { abortError } from '../onion/abort.js';
 import type { PeerLink } from './peer-link.js';
 import type { ConnectionManagerOptions } from './connection-manager-options.js';
 import type { FileTransfers } from './file-transfers.js';
 import type { ConnectionEvent } from '../protocol/connection-types.js';
 import {
   SlowCircuitDetector,
+  type CircuitRoute,
   type MoveDecision,
   type SlowCircuitOptions,
 } from './slow-circuit-detector.js';
@@ -33,8 +37,29 @@ export type CircuitSettings = Partial<SlowCircuitOptions> & {
   readonly onMoveDone?: (serviceId: string) => void;
 };
 
+/** Where a contact's circuit stands (`CircuitMoves.status`). */
+export interface CircuitStatus {
+  /** The live link it is about. */
+  readonly linkId: number;
+  readonly route: CircuitRoute;
+  /**
+   * What the detector concluded from that link's first full window of round trips (probes, then
+   * chat acks): keep it, or move ('explore' / 'slow': whether the move could start is `moving`).
+   * Undefined until then.
+   */
+  readonly verdict: 'keep' | MoveDecision['reason'] | undefined;
+  /** The median of that window (ms). */
+  readonly medianMs: number | undefined;
+  /** A move of the contact is under way: dialled, not yet live, or its old link still draining. */
+  readonly moving: boolean;
+  /** Moves started for the contact so far (slow, explore or requested). */
+  readonly moves: number;
+}
+
 export interface CircuitMovesOptions {
   readonly now: () => number;
+  /** The contact's live link (ConnectionManager.live). */
+  readonly live: (serviceId: string) => PeerLink | undefined;
   /** ConnectionManager.replace: false when no move can start now. */
   readonly replace: (serviceId: string) => boolean;
   /** Transfers on a link: round trips measure them, not the circuit; a drained link ends them. */
@@ -46,6 +71,8 @@ export interface CircuitMovesOptions {
 
 interface Moving {
   readonly next: PeerLink;
+  /** A move we started (`#start`), not another replacement (the endpoint upgrade's). */
+  readonly ours: boolean;
   drained: boolean;
   chatReady: boolean;
 }
@@ -53,6 +80,7 @@ interface Moving {
 interface Timed {
   probesLeft: number;
   readonly sentAt: Map<number, number>;
+  verdict?: { readonly reason: CircuitStatus['verdict']; readonly medianMs: number };
 }
 
 export class CircuitMoves {
@@ -60,6 +88,10 @@ export class CircuitMoves {
   readonly #o: CircuitMovesOptions;
   readonly #moving = new Map<string, Moving>();
   readonly #links = new WeakMap<PeerLink, Timed>();
+  /** Contacts whose move was dialled and whose new link is not live yet. */
+  readonly #dialling = new Set<string>();
+  readonly #moveCounts = new Map<string, number>();
+  readonly #waiters = new Map<string, Set<() => void>>();
 
   constructor(options: CircuitMovesOptions) {
     this.#o = options;
@@ -68,16 +100,70 @@ export class CircuitMoves {
   }
 
   /** The ConnectionManager's callbacks for live links and moves. */
-  managerHooks(): Pick<ConnectionManagerOptions, 'onLive' | 'onMoved' | 'onDrained'> {
+  managerHooks(): Pick<
+    ConnectionManagerOptions,
+    'onLive' | 'onMoved' | 'onDrained' | 'onMoveFailed'
+  > {
     return {
       onLive: (id, link) => this.onLive(id, link),
-      onMoved: (id, _previous, next) =>
-        this.#moving.set(id, { next, drained: false, chatReady: false }),
+      onMoved: (id, _previous, next) => {
+        const ours = this.#dialling.delete(id);
+        this.#moving.set(id, { next, ours, drained: false, chatReady: false });
+        this.#changed(id);
+      },
       onDrained: (id, previous) => {
         this.#o.files.linkGone(previous);
         this.onDrained(id);
       },
+      onMoveFailed: (id) => {
+        if (this.#dialling.delete(id)) this.#changed(id);
+      },
     };
+  }
+
+  /** Where `serviceId`'s circuit stands; undefined while it has no live link. */
+  status(serviceId: string): CircuitStatus | undefined {
+    const link = this.#o.live(serviceId);
+    if (link === undefined) return undefined;
+    const verdict = this.#links.get(link)?.verdict;
+    return {
+      linkId: link.id,
+      route: link.connection.isEndpointSession ? 'endpoint' : 'identity',
+      verdict: verdict?.reason,
+      medianMs: verdict?.medianMs,
+      moving: this.#dialling.has(serviceId) || this.#moving.has(serviceId),
+      moves: this.#moveCounts.get(serviceId) ?? 0,
+    };
+  }
+
+  /**
+   * Resolves with the status once `serviceId`'s live link has its verdict and no move is under
+   * way (at once if so now); rejects with the signal's reason when it aborts.
+   */
+  settled(serviceId: string, signal: AbortSignal): Promise<CircuitStatus> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.#waiters.get(serviceId) ?? new Set<() => void>();
+      this.#waiters.set(serviceId, waiters);
+      const done = (): void => {
+        waiters.delete(check);
+        if (waiters.size === 0) this.#waiters.delete(serviceId);
+        signal.removeEventListener('abort', aborted);
+      };
+      const check = (): void => {
+        const status = this.status(serviceId);
+        if (status?.verdict === undefined || status.moving) return;
+        done();
+        resolve(status);
+      };
+      const aborted = (): void => {
+        done();
+        reject(abortError(signal));
+      };
+      if (signal.aborted) return reject(abortError(signal));
+      signal.addEventListener('abort', aborted, { once: true });
+      waiters.add(check);
+      check();
+    });
   }
 
   /** True while a move drains: nothing is sent on `link` until `resume`. */
@@ -88,8 +174,12 @@ export class CircuitMoves {
   /** A link became the live one for a contact. */
   onLive(serviceId: string, link: PeerLink): void {
     const route = link.connection.isEndpointSession ? 'endpoint' : 'identity';
-    this.detector.connectionStarted(serviceId, link.id, { route, now: this.#o.now() });
+    const moving = this.#moving.get(serviceId); // onMoved comes first
+    const byMove = moving?.next === link && moving.ours;
+    this.detector.connectionStarted(serviceId, link.id, { route, now: this.#o.now(), byMove });
     this.#links.set(link, { probesLeft: PROBES_PER_CONNECTION, sentAt: new Map() });
+    this.#dialling.delete(serviceId); // a new live link ends any move's dial (onMoved came first)
+    this.#changed(serviceId);
   }
 
   /** The live link of a contact ended (not a drained one). */
@@ -97,6 +187,8 @@ export class CircuitMoves {
     this.detector.connectionEnded(serviceId, link.id, this.#o.now());
     const moving = this.#moving.get(serviceId);
     if (moving?.next === link) this.#moving.delete(serviceId);
+    this.#dialling.delete(serviceId);
+    this.#changed(serviceId);
   }
 
   onDrained(serviceId: string): void {
@@ -146,19 +238,29 @@ export class CircuitMoves {
   forget(serviceId: string): void {
     this.detector.forget(serviceId);
     this.#moving.delete(serviceId);
+    this.#dialling.delete(serviceId);
   }
 
   #sample(serviceId: string, link: PeerLink, ms: number): void {
     if (link.closed || this.#o.files.activeOn(link)) return;
     const now = this.#o.now();
     const decision = this.detector.sample(serviceId, link.id, ms, now);
+    const timed = this.#links.get(link);
+    const medianMs = this.detector.windowMedianMs(serviceId, link.id);
+    if (timed !== undefined && timed.verdict === undefined && medianMs !== undefined) {
+      timed.verdict = { reason: decision?.reason ?? 'keep', medianMs };
+      this.#changed(serviceId);
+    }
     if (decision === undefined || !this.#start({ serviceId, ...decision })) return;
     this.detector.moved(serviceId, link.id, decision, now);
   }
 
   #start(move: CircuitMove): boolean {
     if (this.#moving.has(move.serviceId) || !this.#o.replace(move.serviceId)) return false;
+    this.#dialling.add(move.serviceId);
+    this.#moveCounts.set(move.serviceId, (this.#moveCounts.get(move.serviceId) ?? 0) + 1);
     this.#o.settings?.onMove?.(move);
+    this.#changed(move.serviceId);
     return true;
   }
 
@@ -173,5 +275,11 @@ export class CircuitMoves {
     this.#moving.delete(serviceId);
     this.#o.resume(serviceId);
     this.#o.settings?.onMoveDone?.(serviceId);
+    this.#changed(serviceId);
+  }
+
+  /** Something a `settled` waiter looks at changed. */
+  #changed(serviceId: string): void {
+    for (const check of [...(this.#waiters.get(serviceId) ?? [])]) check();
   }
 }

@@ -42,6 +42,8 @@ export interface ConnectionManagerOptions {
   readonly onMoved?: (serviceId: string, previous: PeerLink, next: PeerLink) => void;
   /** The link a move left has closed: what it left unacked may go on the live link now. */
   readonly onDrained?: (serviceId: string, previous: PeerLink) => void;
+  /** A dial that was to replace a live link failed; that link stays live (a move that failed). */
+  readonly onMoveFailed?: (serviceId: string) => void;
   /**
    * An inbound Sotto bulk connection authenticated (docs/PROTOCOL.md "Bulk connections"): it is
    * handed over here and never becomes live; without this hook it is closed.

@@ -316,6 +316,7 @@ export class ConnectionManager {
     if (existing !== undefined && existing !== link) {
       const survivor = survivingLink(existing, link, me, peer, this.#now());
       if (survivor === 'existing') {
+        if (this.#moves.replaces(link, existing)) this.#o.onMoveFailed?.(peer); // the move lost
         link.close();
         return;
       }

@@ -165,7 +165,10 @@ export class ContactDials {
       if (!moveLeftLive || upgrade) {
         this.#h.options.onRouteResult?.(serviceId, route, { ok: false, upgrade, error });
       }
-      if (moveLeftLive) return this.schedule();
+      if (moveLeftLive) {
+        this.#h.options.onMoveFailed?.(serviceId);
+        return this.schedule();
+      }
       this.#h.moves.orphanGone(serviceId);
       this.#h.policy.onFailure(serviceId, this.#h.now(), 'network');
       if (ours) this.#h.options.onError?.(error);

@@ -29,17 +29,12 @@ export interface NegotiationHooks {
   /** Whether we can host endpoints at all (tor accepts client authorization). */
   readonly canHost: () => boolean;
   /** Server side: create and host a fresh endpoint for `contact`; its service id. */
-  readonly hostFor: (
-    contact: string,
-    clientAuthKey: Uint8Array,
-    link: PeerLink,
-  ) => string | undefined;
+  readonly hostFor: (contact: string, clientAuthKey: Uint8Array) => string | undefined;
   /** Client side: `contact` hosts `endpointServiceId` for us; we own `clientAuthSecret`. */
   readonly learned: (
     contact: string,
     endpointServiceId: string,
     clientAuthSecret: Uint8Array,
-    link: PeerLink,
   ) => void;
   /** A negotiation failed (logged and shown; the contact stays on the identity onion). */
   readonly failed: (contact: string, error: GoslingError) => void;
@@ -143,7 +138,7 @@ export class EndpointNegotiator {
       endpoints: [ENDPOINT_NAME],
       endpointFor: (request) =>
         request.clientServiceId === contact
-          ? this.#hooks.hostFor(contact, request.clientAuthKey.slice(), link)
+          ? this.#hooks.hostFor(contact, request.clientAuthKey.slice())
           : undefined,
       now: this.#hooks.now(),
       timeoutMs: NEGOTIATION_TIMEOUT_MS,
@@ -181,7 +176,7 @@ export class EndpointNegotiator {
       if (event.type === 'completed') {
         if (s.secret !== undefined) {
           const result = event.result as { endpointServiceId: string };
-          this.#hooks.learned(s.contact, result.endpointServiceId, s.secret, s.link);
+          this.#hooks.learned(s.contact, result.endpointServiceId, s.secret);
           s.link.run((c) => c.closeEndpointChannel(s.channelId));
           this.#end(s, true);
         }

@@ -52,8 +52,12 @@ export class Endpoints {
   readonly #o: EndpointsOptions;
   readonly #listeners = new Map<string, Promise<OnionListener | undefined>>();
   readonly #renegotiate = new Set<string>();
-  /** Links on which we learned a fresh endpoint from the contact (its ask in turn is no loss). */
-  readonly #learnedOn = new WeakSet<PeerLink>();
+  /**
+   * Contacts we learned a fresh endpoint from while they stayed connected (the link it came on, or
+   * a link that replaced it): their ask in turn is no loss, even when a move cut it and they ask
+   * again on the new link. Cleared when the contact goes offline.
+   */
+  readonly #learnedFrom = new Set<string>();
   readonly #upgradeTimers = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   #unsupported = false;
   #closed = false;
@@ -66,8 +70,8 @@ export class Endpoints {
       now: options.now,
       canHost: () => this.#usable(),
       wantsEndpoint: (c) => options.book.peer(c) === undefined || this.#renegotiate.has(c),
-      hostFor: (c, key, link) => this.#hostFor(c, key, link),
-      learned: (c, id, secret, link) => this.#learned(c, id, secret, link),
+      hostFor: (c, key) => this.#hostFor(c, key),
+      learned: (c, id, secret) => this.#learned(c, id, secret),
       failed: (c, error) => this.#failed(c, error),
     });
   }
@@ -141,8 +145,11 @@ export class Endpoints {
     return this.negotiator.handle(contact, link, event);
   }
 
-  linkGone(link: PeerLink): void {
+  /** A live link ended: replaced by `replacedBy`, or the contact went offline (none). */
+  linkGone(link: PeerLink, replacedBy?: PeerLink): void {
     this.negotiator.linkGone(link);
+    const contact = link.connection.peerServiceId;
+    if (replacedBy === undefined && contact !== undefined) this.#learnedFrom.delete(contact);
   }
 
   /** Drops what belongs to contacts that are gone (removed or blocked): onions, credentials, keys. */
@@ -172,7 +179,7 @@ export class Endpoints {
     return this.#o.enabled && !this.#unsupported && !this.#closed;
   }
 
-  #hostFor(contact: string, peerClientAuthKey: Uint8Array, link: PeerLink): string {
+  #hostFor(contact: string, peerClientAuthKey: Uint8Array): string {
     const replaced = this.#o.book.hosted(contact) !== undefined;
     const key = IdentityKey.generate();
     const serviceId = key.serviceId;
@@ -182,14 +189,15 @@ export class Endpoints {
     this.#unlisten(contact);
     void this.#listen(contact);
     // A contact that asks again lost (some of) its keys: ours from it may be stale too. Unless we
-    // just learned a fresh one from it on this link: then this is its ask in turn after ours, and
+    // just learned a fresh one from it (since it is connected): then this is its ask in turn after
+    // ours — perhaps again, on the link that took over while the first try was under way — and
     // asking back again would make the two sides replace each other's endpoints forever.
-    if (replaced && !this.#learnedOn.has(link)) this.#renegotiate.add(contact);
+    if (replaced && !this.#learnedFrom.has(contact)) this.#renegotiate.add(contact);
     return serviceId;
   }
 
-  #learned(contact: string, endpointServiceId: string, secret: Uint8Array, link: PeerLink): void {
-    this.#learnedOn.add(link);
+  #learned(contact: string, endpointServiceId: string, secret: Uint8Array): void {
+    this.#learnedFrom.add(contact);
     this.#renegotiate.delete(contact);
     this.routes.reset(contact);
     const old = this.#o.book.peer(contact);

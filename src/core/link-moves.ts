@@ -64,6 +64,11 @@ export class LinkMoves {
     this.#replaces.set(next, previous);
   }
 
+  /** True when `next` was dialled to replace `previous` (a move's link). */
+  replaces(next: PeerLink, previous: PeerLink): boolean {
+    return this.#replaces.get(next) === previous;
+  }
+
   /** `next` won the duplicate rule over `existing`: true when that is a move (it drains). */
   takeOver(peer: string, existing: PeerLink, next: PeerLink): boolean {
     if (this.#replaces.get(next) !== existing || existing.closed) return false;

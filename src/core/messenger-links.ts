@@ -86,6 +86,7 @@ export function messengerLinks(settings: LinkSettings, owner: LinkOwner): Messen
   });
   const moves = new CircuitMoves({
     now,
+    live: (id) => manager.live(id),
     replace: (id) => manager.replace(id),
     files,
     resume: (id) => guard(() => owner.resume(toAddress(id))),

@@ -24,7 +24,7 @@ import type { ConnectionEvent } from '../protocol/connection-types.js';
 import type { Vault } from '../profile/vault.js';
 import type { QueueJournal } from '../profile/queue-journal.js';
 import type { Endpoints } from './endpoints.js';
-import type { CircuitMoves, CircuitSettings } from './circuit-moves.js';
+import type { CircuitMoves, CircuitSettings, CircuitStatus } from './circuit-moves.js';
 import { loadModel, MessengerStore } from './messenger-persistence.js';
 import { messengerLinks } from './messenger-links.js';
 
@@ -241,6 +241,22 @@ export class Messenger implements MessengerCore {
     return this.#moves.requestMove(serviceId, this.#manager.live(serviceId));
   }
 
+  /**
+   * Where a contact's circuit stands (issue 14): the live link's round-trip verdict and whether a
+   * move is under way; undefined while the contact has no live link.
+   */
+  circuitStatus(address: RicochetId): CircuitStatus | undefined {
+    return this.#moves.status(toServiceId(address));
+  }
+
+  /**
+   * Resolves once the contact's live link has its round-trip verdict and no move is under way
+   * (what a steady-state measurement waits for); rejects when `signal` aborts.
+   */
+  circuitSettled(address: RicochetId, signal: AbortSignal): Promise<CircuitStatus> {
+    return this.#moves.settled(toServiceId(address), signal);
+  }
+
   /** Writes pending state changes to the vault now. */
   flush(): Promise<void> {
     return this.#store.flush();
@@ -313,7 +329,7 @@ export class Messenger implements MessengerCore {
   #onGone(address: RicochetId, link: PeerLink, replacedBy?: PeerLink): void {
     this.#moves.onGone(toServiceId(address), link);
     this.#files.linkGone(link, replacedBy);
-    this.#endpoints.linkGone(link);
+    this.#endpoints.linkGone(link, replacedBy);
     this.#requests.linkGone(address, link);
     // A newer known-contact link of the same peer took over (the duplicate rule): still online.
     if (replacedBy?.connection.isKnownContact !== true) {

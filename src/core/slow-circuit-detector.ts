@@ -12,6 +12,10 @@
 // exploratory move on that route, so two of its circuits are compared.
 // Moves are rate limited per contact (`minMoveIntervalMs`, `maxMoves` per `movesWindowMs`) and
 // across contacts (`globalMinIntervalMs`), so a network that is slow everywhere causes no storm.
+// One exception to `minMoveIntervalMs`: a move that landed on a circuit slow by the rule (against
+// a reference that now includes the circuit it left) may be followed at once — the move made
+// things worse, and waiting would keep the contact on that circuit (a 96 ms one, over tor). The
+// other limits still hold, so such follow-ups stop after `maxMoves`.
 
 export interface SlowCircuitOptions {
   /** Round trips in the rolling median; a decision needs a full window. */
@@ -65,6 +69,8 @@ interface ConnectionSamples {
   readonly id: number;
   readonly route: CircuitRoute;
   readonly all: number[];
+  /** The circuit a move brought (`connectionStarted` … `byMove`). */
+  readonly broughtByMove: boolean;
 }
 
 interface ContactState {
@@ -104,19 +110,24 @@ export class SlowCircuitDetector {
    * A connection to `contact` on `at.route` (default identity) became its live one (`id` names it
    * in later calls). The one it replaces, if still current (a move's drained link, the identity
    * link an endpoint upgrade left), ends at `at.now` first: what it showed joins its route's
-   * history.
+   * history. `at.byMove`: it is the link a move (`moved`) brought, not any other new link.
    */
   connectionStarted(
     contact: string,
     id: number,
-    at: { readonly route?: CircuitRoute; readonly now?: number } = {},
+    at: { readonly route?: CircuitRoute; readonly now?: number; readonly byMove?: boolean } = {},
   ): void {
     const state = this.#state(contact);
     const previous = state.current;
     if (previous !== undefined && previous.id !== id && at.now !== undefined) {
       this.connectionEnded(contact, previous.id, at.now);
     }
-    state.current = { id, route: at.route ?? 'identity', all: [] };
+    state.current = {
+      id,
+      route: at.route ?? 'identity',
+      all: [],
+      broughtByMove: at.byMove === true,
+    };
   }
 
   /**
@@ -134,6 +145,15 @@ export class SlowCircuitDetector {
     const ofRoute = state.history.filter((h) => h.route === route);
     if (ofRoute.length > this.options.history)
       state.history.splice(state.history.indexOf(ofRoute[0]!), 1);
+  }
+
+  /**
+   * The median of the last full window of connection `id`, `contact`'s current one (ms);
+   * undefined until it has had a full window of round trips.
+   */
+  windowMedianMs(contact: string, id: number): number | undefined {
+    const current = this.#contacts.get(contact)?.current;
+    return current?.id === id && this.#full(current) ? this.#recent(current) : undefined;
   }
 
   /** Forget a contact (removed, blocked). */
@@ -189,7 +209,8 @@ export class SlowCircuitDetector {
       if (medianMs <= threshold) return undefined;
       reason = 'slow';
     }
-    if (!this.#mayMove(state, now)) return undefined;
+    const followUp = reason === 'slow' && current.broughtByMove;
+    if (!this.#mayMove(state, now, followUp)) return undefined;
     return { reason, medianMs, referenceMs };
   }
 
@@ -205,14 +226,15 @@ export class SlowCircuitDetector {
     this.connectionEnded(contact, id, now);
   }
 
-  #mayMove(state: ContactState, now: number): boolean {
+  /** Within the limits; `followUp`: the circuit a move just brought is slow (no 15 s wait). */
+  #mayMove(state: ContactState, now: number, followUp: boolean): boolean {
     const o = this.options;
     if (now - this.#lastMoveAt < o.globalMinIntervalMs) return false;
     while (state.moves.length > 0 && now - (state.moves[0] as number) > o.movesWindowMs) {
       state.moves.shift();
     }
     const last = state.moves.at(-1);
-    if (last !== undefined && now - last < o.minMoveIntervalMs) return false;
+    if (!followUp && last !== undefined && now - last < o.minMoveIntervalMs) return false;
     return state.moves.length < o.maxMoves;
   }
 
@@ -239,7 +261,12 @@ export class SlowCircuitDetector {
   #state(contact: string): ContactState {
     let state = this.#contacts.get(contact);
     if (state === undefined) {
-      state = { current: undefined, history: [], moves: [], explored: new Set() };
+      state = {
+        current: undefined,
+        history: [],
+        moves: [],
+        explored: new Set(),
+      };
       this.#contacts.set(contact, state);
     }
     return state;

@@ -302,9 +302,7 @@ export class ConnectionCore {
 
   openFileChannel(): void {
     this.requireKnown();
-    this.files ??= this.table.openOutbound(
-      (id) => new FileSendChannel(id, this.host, () => this.windowedFileTransfer),
-    );
+    this.files ??= this.table.openOutbound((id) => new FileSendChannel(id, this.host, this));
   }
 
   // ---- internals ----

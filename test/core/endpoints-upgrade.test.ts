@@ -2,14 +2,20 @@
 // authorization like tor (docs/ENDPOINTS.md §2): two Sotto contacts upgrade after authenticating,
 // chat and a windowed file run on the endpoint, a stranger without the key cannot reach it, a
 // restart brings endpoints back without a new handshake, a lost endpoint key falls back to the
-// identity onion and renegotiates, and a Ricochet-compatible contact stays on the identity onion.
+// identity onion and renegotiates (once, even when the move to the endpoint cuts the contact's ask
+// in turn), and a Ricochet-compatible contact stays on the identity onion.
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
-import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
+import {
+  LoopbackTorNetwork,
+  LoopbackTorProvider,
+  type LoopbackDial,
+  type LoopbackLatency,
+} from '../../src/onion/loopback-tor-provider.js';
 import { OnionMissingClientAuthError } from '../../src/onion/tor-errors.js';
 import { openVault } from '../../src/profile/vault.js';
 import type { VaultState } from '../../src/profile/vault-state.js';
@@ -37,7 +43,12 @@ function side(
   network: LoopbackTorNetwork,
   key: IdentityKey,
   contacts: IdentityKey[],
-  options: { features?: readonly string[]; descriptorDelayMs?: number } = {},
+  options: {
+    features?: readonly string[];
+    descriptorDelayMs?: number;
+    /** Dialled sockets go through the provider's latency wrapper (their reads can be held). */
+    latency?: LoopbackLatency;
+  } = {},
 ): Promise<Side> {
   const lag = options.descriptorDelayMs;
   return LoopbackMessenger.create(
@@ -45,7 +56,10 @@ function side(
       network,
       key,
       state: (s) => ({ ...s, contacts: contacts.map(contact) }),
-      ...(lag ? { tor: { descriptorDelayMs: lag } } : {}),
+      tor: {
+        ...(lag ? { descriptorDelayMs: lag } : {}),
+        ...(options.latency ? { latency: options.latency } : {}),
+      },
       messenger: {
         backoff: BACKOFF,
         saveDebounceMs: 5,
@@ -54,6 +68,18 @@ function side(
     },
     cleanup,
   );
+}
+
+type SideOptions = Parameters<typeof side>[3];
+
+/** Contacts A and B (both with `options`, A with `aOptions` too), live on each other's endpoints. */
+async function pairOnEndpoints(options: SideOptions = {}, aOptions: SideOptions = {}) {
+  const network = new LoopbackTorNetwork();
+  const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
+  const a = await side(network, ka, [kb], { ...options, ...aOptions });
+  const b = await side(network, kb, [ka], options);
+  await bothOnEndpoint(a, b);
+  return { network, ka, kb, a, b };
 }
 
 const endpointEvents = (s: Side, state: string, of: Side): CoreEvent[] =>
@@ -70,18 +96,39 @@ async function savedEndpoint(s: Side, of: Side) {
   }
 }
 
+/** `s` (stopped) keeps the endpoint it hosts but loses the one it held (its half of the group). */
+async function forgetHeldEndpoint(s: Side, of: Side): Promise<void> {
+  const vault = await openVault(s.vaultPath, null);
+  const contacts = vault.state.contacts.map((c) => {
+    if (c.endpoint === undefined) return c;
+    const { peerEndpointServiceId: _id, ourClientAuthSecret: _secret, ...hosted } = c.endpoint;
+    return { ...c, endpoint: hosted };
+  });
+  await vault.save({ ...vault.state, contacts }, { forget: true });
+  vault.close();
+  expect(await savedEndpoint(s, of)).toEqual({ hosted: true, peer: undefined });
+}
+
 async function chat(from: Side, to: Side, text: string): Promise<void> {
   await from.messenger.dispatch({ type: 'send', address: to.address, text });
   await until(() => to.events.some((e) => e.type === 'message' && e.text === text), text);
 }
 
+/**
+ * Seven messages back and forth, `first` first, each sent when the one before it arrived. One
+ * connection keeps order, so a negotiation either side began before the first message (three
+ * round trips: the channel opens, then the two calls) has ended on both sides when the last one
+ * arrives: the `negotiated` events counted after it are all there will be.
+ */
+async function volley(first: Side, second: Side, tag: string): Promise<void> {
+  for (let i = 0; i < 7; i++) {
+    await (i % 2 === 0 ? chat(first, second, `${tag} ${i}`) : chat(second, first, `${tag} ${i}`));
+  }
+}
+
 describe('endpoint onions between Sotto contacts (loopback tor)', () => {
   it('upgrade after authentication; chat and a windowed file run on the endpoint; strangers are kept out', async () => {
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const a = await side(network, ka, [kb]);
-    const b = await side(network, kb, [ka]);
-    await bothOnEndpoint(a, b);
+    const { network, kb, a, b } = await pairOnEndpoints();
     expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
     expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
     const [ea, eb] = [await savedEndpoint(a, b), await savedEndpoint(b, a)];
@@ -143,23 +190,15 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
   });
 
   it('a fresh endpoint that tor cannot find yet (0xF0) is dialled again, not renegotiated', async () => {
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const lagging = { descriptorDelayMs: 3_000 }; // real tor: until the descriptor is up
-    const a = await side(network, ka, [kb], lagging);
-    const b = await side(network, kb, [ka], lagging);
-    await bothOnEndpoint(a, b);
+    // Real tor: a fresh endpoint is not found until its descriptor is up.
+    const { a, b } = await pairOnEndpoints({ descriptorDelayMs: 3_000 });
     expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
     expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
     await chat(a, b, 'found at last');
   }, 30_000);
 
   it('a restart on both sides brings the endpoints back without a new handshake', async () => {
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const a = await side(network, ka, [kb]);
-    const b = await side(network, kb, [ka]);
-    await bothOnEndpoint(a, b);
+    const { a, b } = await pairOnEndpoints();
     const before = [await savedEndpoint(a, b), await savedEndpoint(b, a)];
     await a.stop();
     await b.stop();
@@ -175,11 +214,7 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
   }, 60_000);
 
   it('a side that lost its endpoint keys falls back to the identity onion and renegotiates', async () => {
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const a = await side(network, ka, [kb]);
-    const b = await side(network, kb, [ka]);
-    await bothOnEndpoint(a, b);
+    const { kb, a, b } = await pairOnEndpoints();
     const old = await savedEndpoint(b, a);
     await a.stop();
     await b.stop();
@@ -204,24 +239,12 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
   }, 60_000);
 
   it('a side that lost only the endpoint it held is given a fresh one once, not back and forth', async () => {
-    const network = new LoopbackTorNetwork();
-    const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
-    const a = await side(network, ka, [kb]);
-    const b = await side(network, kb, [ka]);
-    await bothOnEndpoint(a, b);
+    const { a, b } = await pairOnEndpoints();
     await a.stop();
     await b.stop();
     // A's profile keeps the endpoint it hosts for B but loses B's (its half of the group): A asks
     // B again; B, whose endpoint A asked for again, asks A in turn; A answers and stops there.
-    const vault = await openVault(a.vaultPath, null);
-    const contacts = vault.state.contacts.map((c) => {
-      if (c.endpoint === undefined) return c;
-      const { peerEndpointServiceId: _id, ourClientAuthSecret: _secret, ...hosted } = c.endpoint;
-      return { ...c, endpoint: hosted };
-    });
-    await vault.save({ ...vault.state, contacts }, { forget: true });
-    vault.close();
-    expect(await savedEndpoint(a, b)).toEqual({ hosted: true, peer: undefined });
+    await forgetHeldEndpoint(a, b);
     await Promise.all([a.start(), b.start()]);
     await until(
       () =>
@@ -231,10 +254,73 @@ describe('endpoint onions between Sotto contacts (loopback tor)', () => {
       { timeoutMs: 20_000 },
     );
     await bothOnEndpoint(a, b);
-    await chat(a, b, 'one new endpoint each');
-    await chat(b, a, 'and no more');
+    await volley(a, b, 'one new endpoint each');
     expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
     expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
+  }, 60_000);
+
+  it('an ask in turn cut by the move to the endpoint is answered there, not asked back', async () => {
+    // As above, but the two meet on B's identity onion (B's dial to A's endpoint hangs) and A's
+    // move to B's fresh endpoint takes that connection over while B's ask in turn is still on it:
+    // A reads nothing more on the identity connection once it learned B's endpoint. B asks again
+    // on the endpoint connection; that is still its ask in turn, and A must not ask back.
+    const zeroLag = { seed: 1, maxDialDelayMs: 1, maxLatencyMs: 1 };
+    const { kb, a, b } = await pairOnEndpoints({}, { latency: zeroLag });
+    const aEndpoint = (await savedEndpoint(b, a))?.peer;
+    await a.stop();
+    await b.stop();
+    await forgetHeldEndpoint(a, b);
+    await b.start(false);
+    b.tor.hang.add(aEndpoint!);
+    await a.start(false);
+    const held: LoopbackDial[] = [];
+    a.messenger.onEvent((e) => {
+      if (held.length > 0 || e.type !== 'endpoint' || e.state !== 'negotiated') return;
+      // A learned B's fresh endpoint on the identity connection: A reads no more of what B sends
+      // there (the rest of B's ask in turn).
+      held.push(...a.tor.dialled.filter((d) => d.serviceId === kb.serviceId));
+      for (const d of held) d.socket.pause();
+    });
+    await Promise.all([b.messenger.start(), a.messenger.start()]);
+    await until(() => endpointEvents(b, 'negotiated', a).length > 0, 'B negotiated', {
+      timeoutMs: 20_000,
+    });
+    await bothOnEndpoint(a, b);
+    expect(held).not.toEqual([]);
+    // The identity connection drains at A now (only chat on it counts there): let it end.
+    for (const d of held) d.socket.resume();
+    await volley(b, a, 'one new endpoint each');
+    // B's first ask in turn was cut with the identity connection; its second one succeeded.
+    expect(endpointEvents(b, 'negotiation-failed', a)).toMatchObject([
+      { code: 'handshake-aborted' },
+    ]);
+    expect(endpointEvents(a, 'negotiated', b)).toHaveLength(1);
+    expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
+  }, 60_000);
+
+  it('a contact that comes back without its keys is asked for a fresh endpoint in turn', async () => {
+    // A keeps running while B restarts on a profile that lost its endpoint group: B asks A again,
+    // and A, whose endpoint from B went with B's keys, asks B in turn. What A learned from B
+    // before B went offline does not make B's ask an ask in turn.
+    const { ka, a, b } = await pairOnEndpoints();
+    const before = endpointEvents(a, 'negotiated', b).length;
+    const old = await savedEndpoint(a, b);
+    await b.stop();
+    await until(() => a.messenger.liveRoute(b.address) === undefined, 'A sees B offline');
+    const vault = await openVault(b.vaultPath, null);
+    await vault.save({ ...vault.state, contacts: [contact(ka)] }, { forget: true });
+    vault.close();
+    await b.start();
+    await until(() => endpointEvents(b, 'negotiated', a).length > 0, 'B negotiated', {
+      timeoutMs: 20_000,
+    });
+    await bothOnEndpoint(a, b);
+    await volley(b, a, 'welcome back');
+    expect(endpointEvents(a, 'negotiated', b)).toHaveLength(before + 1);
+    expect(endpointEvents(b, 'negotiated', a)).toHaveLength(1);
+    const renewed = await savedEndpoint(a, b);
+    expect(renewed?.peer).toMatch(/^[a-z2-7]{56}$/);
+    expect(renewed?.peer).not.toBe(old?.peer);
   }, 60_000);
 
   it('a Ricochet-compatible contact stays on the identity onion while a Sotto contact moves', async () => {

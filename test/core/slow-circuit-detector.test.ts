@@ -84,6 +84,45 @@ describe('SlowCircuitDetector', () => {
     expect(slowWindow('bob', 6, 100_000 + 10 * 60_000 + 1)?.reason).toBe('slow');
   });
 
+  it('a move that landed on a slow circuit is followed at once; nothing else skips the 15 s', () => {
+    const d = new SlowCircuitDetector({ globalMinIntervalMs: 2_000, minMoveIntervalMs: 15_000 });
+    // The first endpoint circuit over tor (bench trace, 07:05 UTC): 5 fast probes, then chat acks
+    // irregular enough for the exploratory move (no reference anywhere).
+    d.connectionStarted('bob', 1, { route: 'endpoint', now: 0 });
+    const first = [24, 65, 31, 32, 31, 30, 113, 11, 128, 176].map((ms) =>
+      d.sample('bob', 1, ms, 1_000),
+    );
+    expect(first[9]).toEqual({ reason: 'explore', medianMs: 113, referenceMs: undefined });
+    d.moved('bob', 1, first[9] as NonNullable<(typeof first)[9]>, 1_000);
+    // The move brought tor's 96 ms mode: slow against the circuit it left (31.5 ms) ...
+    d.connectionStarted('bob', 2, { route: 'endpoint', now: 1_800, byMove: true });
+    const second = [98, 96, 97, 95].map((ms) => d.sample('bob', 2, ms, 2_000));
+    expect(second).toEqual([undefined, undefined, undefined, undefined]);
+    expect(d.sample('bob', 2, 96, 2_500)).toBeUndefined(); // 2 s across contacts still hold
+    const slow = d.sample('bob', 2, 96, 3_100); // ... and moves again, 2.1 s after the first
+    expect(slow).toEqual({ reason: 'slow', medianMs: 96, referenceMs: 31.5 });
+    d.moved('bob', 2, slow as NonNullable<typeof slow>, 3_100);
+    // Any other new link (a reconnect, the endpoint upgrade's) waits the 15 s as before.
+    d.connectionStarted('bob', 3, { route: 'endpoint', now: 3_200 });
+    const other = [97, 96, 98, 95, 96].map((ms) => d.sample('bob', 3, ms, 3_100 + 14_000));
+    expect(other[4]).toBeUndefined();
+    expect(d.sample('bob', 3, 96, 3_100 + 15_000)?.reason).toBe('slow');
+  });
+
+  it('follow-ups stop at maxMoves: a network slow everywhere is no storm', () => {
+    const d = new SlowCircuitDetector({ globalMinIntervalMs: 0, maxMoves: 3 });
+    withReference(d, 'bob', 16);
+    let moves = 0;
+    for (let id = 2, now = 1_000; id < 10; id++, now += 1_000) {
+      d.connectionStarted('bob', id, { now, byMove: id > 2 });
+      const decision = [96, 96, 96, 96, 96].map((ms) => d.sample('bob', id, ms, now))[4];
+      if (decision === undefined) continue;
+      d.moved('bob', id, decision, now);
+      moves++;
+    }
+    expect(moves).toBe(3);
+  });
+
   it('with no reference anywhere, explores once per contact; other contacts lend theirs', () => {
     const d = new SlowCircuitDetector({ globalMinIntervalMs: 0, minMoveIntervalMs: 0 });
     d.connectionStarted('bob', 1);

@@ -1,17 +1,19 @@
 // Sending side of `im.ricochet.file-transfer` (Ricochet Refresh 3.x): FileHeader → peer's
 // FileHeaderAck/FileHeaderResponse → FileChunks ≤ 64512 B → cumulative FileChunkAck →
 // FileTransferCompleteNotification. Stop-and-wait, or a bounded window when both peers
-// negotiated WINDOWED_FILE_FEATURE. No file I/O: chunk bytes are asked for by event. An accepted
-// transfer without progress for FILE_TRANSFER_IDLE_TIMEOUT_MS ends as failed (tick()).
+// negotiated WINDOWED_FILE_FEATURE, a larger one on a bulk connection (file-window.ts). No file I/O:
+// chunk bytes are asked for by event. An accepted transfer without progress for
+// FILE_TRANSFER_IDLE_TIMEOUT_MS ends as failed (tick()).
 import { FileTransferStalledError, ProtocolViolationError, type ProtocolError } from '../errors.js';
 import { ChannelType, decodeFilePacket, encodeFilePacket } from '../messages.js';
 import { MAX_FILE_CHUNK, isSafeFileName } from '../limits.js';
 import { ConnectionStateError, FILE_TRANSFER_IDLE_TIMEOUT_MS } from '../connection-types.js';
+import type { ConnectionPurpose } from '../introduction.js';
 import { randomUint32, type ChannelHandler, type ChannelHost } from './channel.js';
+import { FileWindow, type FileWindowMode } from './file-window.js';
 
+export { FILE_WINDOW_CHUNKS } from './file-window.js';
 export const FILE_HASH_SIZE = 64;
-/** Chunks in flight (unacknowledged, including requested from the app) in windowed mode. */
-export const FILE_WINDOW_CHUNKS = 16;
 export const MAX_OUTGOING_TRANSFERS = 8;
 
 export interface FileOffer {
@@ -47,7 +49,11 @@ export class FileSendChannel implements ChannelHandler {
   constructor(
     readonly id: number,
     private readonly host: ChannelHost,
-    private readonly windowed: () => boolean,
+    /** The connection: its features (windowed mode) and purpose (a bulk one's window is larger). */
+    private readonly connection: {
+      readonly windowedFileTransfer: boolean;
+      readonly purpose: ConnectionPurpose;
+    },
   ) {
     this.#nextFileId = randomUint32(host);
   }
@@ -225,7 +231,7 @@ export class FileSendChannel implements ChannelHandler {
 
   /** Asks the application for the next chunks the window allows. */
   #pump(transfer: OutgoingTransfer): void {
-    const window = (this.windowed() ? FILE_WINDOW_CHUNKS : 1) * MAX_FILE_CHUNK;
+    const window = this.#window().chunks * MAX_FILE_CHUNK;
     while (transfer.requested < transfer.size && transfer.requested - transfer.acked < window) {
       const length = Math.min(MAX_FILE_CHUNK, transfer.size - transfer.requested);
       this.host.emit({
@@ -236,6 +242,17 @@ export class FileSendChannel implements ChannelHandler {
       });
       transfer.requested += length;
     }
+  }
+
+  /** The window by the connection's mode now (its features are answered after it opens). */
+  #window(): FileWindow {
+    const { windowedFileTransfer, purpose } = this.connection;
+    const mode: FileWindowMode = !windowedFileTransfer
+      ? 'stop-and-wait'
+      : purpose === 'bulk'
+        ? 'bulk'
+        : 'windowed';
+    return new FileWindow(mode);
   }
 
   #finish(
