@@ -15,7 +15,9 @@
 // One exception to `minMoveIntervalMs`: a move that landed on a circuit slow by the rule (against
 // a reference that now includes the circuit it left) may be followed at once — the move made
 // things worse, and waiting would keep the contact on that circuit (a 96 ms one, over tor). The
-// other limits still hold, so such follow-ups stop after `maxMoves`.
+// other limits still hold, so such follow-ups stop after `maxMoves`. The 15 s hold is per route:
+// an exploratory move of the identity link while the endpoint upgrade runs does not hold back the
+// first look at the endpoint's circuit seconds later (`maxMoves` counts both routes).
 
 export interface SlowCircuitOptions {
   /** Round trips in the rolling median; a decision needs a full window. */
@@ -80,7 +82,8 @@ interface ContactState {
     readonly at: number;
     readonly route: CircuitRoute;
   }[];
-  readonly moves: number[];
+  /** Moves started (when, on which route), oldest first. */
+  readonly moves: { readonly at: number; readonly route: CircuitRoute }[];
   /** Routes already explored (one exploratory move per route). */
   readonly explored: Set<CircuitRoute>;
 }
@@ -210,7 +213,7 @@ export class SlowCircuitDetector {
       reason = 'slow';
     }
     const followUp = reason === 'slow' && current.broughtByMove;
-    if (!this.#mayMove(state, now, followUp)) return undefined;
+    if (!this.#mayMove(state, now, current.route, followUp)) return undefined;
     return { reason, medianMs, referenceMs };
   }
 
@@ -220,21 +223,24 @@ export class SlowCircuitDetector {
     if (state === undefined) return;
     const route = state.current?.id === id ? state.current.route : 'identity';
     if (decision.reason === 'explore') state.explored.add(route);
-    state.moves.push(now);
+    state.moves.push({ at: now, route });
     this.#lastMoveAt = now;
     // The connection being left is judged by what it showed; its successor starts afresh.
     this.connectionEnded(contact, id, now);
   }
 
-  /** Within the limits; `followUp`: the circuit a move just brought is slow (no 15 s wait). */
-  #mayMove(state: ContactState, now: number, followUp: boolean): boolean {
+  /**
+   * Within the limits for a move on `route`; `followUp`: the circuit a move just brought is slow
+   * (no 15 s wait).
+   */
+  #mayMove(state: ContactState, now: number, route: CircuitRoute, followUp: boolean): boolean {
     const o = this.options;
     if (now - this.#lastMoveAt < o.globalMinIntervalMs) return false;
-    while (state.moves.length > 0 && now - (state.moves[0] as number) > o.movesWindowMs) {
+    while (state.moves.length > 0 && now - state.moves[0]!.at > o.movesWindowMs) {
       state.moves.shift();
     }
-    const last = state.moves.at(-1);
-    if (!followUp && last !== undefined && now - last < o.minMoveIntervalMs) return false;
+    const last = state.moves.filter((m) => m.route === route).at(-1);
+    if (!followUp && last !== undefined && now - last.at < o.minMoveIntervalMs) return false;
     return state.moves.length < o.maxMoves;
   }
 

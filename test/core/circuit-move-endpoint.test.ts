@@ -13,7 +13,7 @@ import { Conversation } from '../../src/core/conversation.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorNetwork, type LoopbackDial } from '../../src/onion/loopback-tor-provider.js';
 import type { VaultState } from '../../src/profile/vault-state.js';
-import { LoopbackMessenger } from '../support/loopback-messenger.js';
+import { LoopbackMessenger, bothOnEndpoint } from '../support/loopback-messenger.js';
 import { until } from '../support/wait.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -202,4 +202,93 @@ describe('a slow-circuit move on an endpoint link (loopback tor)', () => {
     },
     120_000,
   );
+});
+
+describe('the 15 s hold between moves is per route (loopback tor)', () => {
+  it('an identity-link move while the upgrade runs does not hold back the endpoint link’s first look', async () => {
+    // `x` judges and moves; `y` never does. The peer's service id is the smaller, so `x`'s new
+    // links win at `y` at once (3.0.41 rule): `x` may move whoever dialled. Every circuit of
+    // both sides runs at ~200 ms round trips from its first byte (above exploreAboveMs), and the
+    // endpoints are found only 2.5 s after publication, so the identity link lives long enough
+    // to be explored first. The per-route hold is an hour: only the route rule lets the endpoint
+    // link be explored within this test.
+    let [kx, ky] = [IdentityKey.generate(), IdentityKey.generate()];
+    while (ky.serviceId >= kx.serviceId)
+      [kx, ky] = [IdentityKey.generate(), IdentityKey.generate()];
+    const network = new LoopbackTorNetwork();
+    const make = async (key: IdentityKey, peer: IdentityKey, judges: boolean) => {
+      const moves: CircuitMove[] = [];
+      const m = await LoopbackMessenger.create(
+        {
+          network,
+          key,
+          state: (s) => ({ ...s, contacts: [contact(peer)] }),
+          tor: {
+            latency: { seed: key.serviceId.charCodeAt(0), maxDialDelayMs: 30, maxLatencyMs: 4 },
+            descriptorDelayMs: 2_500,
+          },
+          messenger: {
+            backoff: { baseMs: 200, capMs: 400, minMs: 50, likelyRejectedMs: 60_000 },
+            saveDebounceMs: 5,
+            circuits: judges
+              ? {
+                  globalMinIntervalMs: 0,
+                  minMoveIntervalMs: 60 * 60_000,
+                  exploreAboveMs: 150,
+                  onMove: (move) => moves.push(move),
+                }
+              : { explore: false, factor: 1e9, onMove: (move) => moves.push(move) },
+          },
+          start: false,
+        },
+        cleanup,
+      );
+      const dialled = m.tor.dialled;
+      const push = dialled.push.bind(dialled);
+      dialled.push = (...dials) => {
+        for (const dial of dials) dial.setLatencyMs(100);
+        return push(...dials);
+      };
+      return { m, address: m.address, moves };
+    };
+    const x = await make(kx, ky, true);
+    const y = await make(ky, kx, false);
+    await y.m.messenger.start();
+    await x.m.messenger.start();
+    const d = (): string =>
+      `x moves ${JSON.stringify(x.moves)} y moves ${JSON.stringify(y.moves)}\n` +
+      `x dials ${x.m.tor.dialled.map((a) => `${a.isolationKey} ${a.socket.destroyed}`).join('; ')}\n` +
+      `x:\n${x.m.events.map((e) => JSON.stringify(e)).join('\n')}`;
+    const sent: string[] = [];
+    const send = async (t: string): Promise<void> => {
+      sent.push(t);
+      await x.m.messenger.dispatch({ type: 'send', address: y.address, text: t });
+    };
+
+    // The identity link is explored (chat acks give the detector a new chance each round).
+    await until(() => x.m.messenger.liveRoute(y.address) !== undefined, d, { timeoutMs: 20_000 });
+    for (let i = 0; i < 100 && x.moves.length === 0; i++) {
+      await send(`identity ${i}`);
+      await until(() => y.m.events.some((e) => e.type === 'message' && e.text === sent.at(-1)), d);
+    }
+    expect(
+      x.moves.map((m) => m.reason),
+      d(),
+    ).toEqual(['explore']);
+    expect(x.m.tor.dialled.at(-1)?.isolationKey, d()).toMatch(/^contact:/);
+
+    // Then the endpoint link: its first look is an exploratory move too, within the hour's hold.
+    await bothOnEndpoint(x.m, y.m, 30_000);
+    await until(() => x.moves.length === 2, d, { timeoutMs: 20_000 });
+    expect(x.moves.map((m) => m.reason)).toEqual(['explore', 'explore']);
+    const status = await x.m.messenger.circuitSettled(y.address, AbortSignal.timeout(20_000));
+    expect(status).toMatchObject({ route: 'endpoint', moving: false, moves: 2 });
+    expect(x.m.tor.dialled.at(-1)?.isolationKey).toMatch(/^endpoint:/);
+    await send('after the moves');
+    const received = (t: string): number =>
+      y.m.events.filter((e) => e.type === 'message' && e.text === t).length;
+    await until(() => sent.every((t) => received(t) >= 1), d, { timeoutMs: 20_000 });
+    for (const t of sent) expect(received(t), t).toBe(1);
+    expect(y.moves).toEqual([]);
+  }, 120_000);
 });

@@ -109,6 +109,31 @@ describe('SlowCircuitDetector', () => {
     expect(d.sample('bob', 3, 96, 3_100 + 15_000)?.reason).toBe('slow');
   });
 
+  it('the 15 s hold is per route: an identity explore during the upgrade does not hold back the endpoint', () => {
+    const d = new SlowCircuitDetector({ globalMinIntervalMs: 2_000, minMoveIntervalMs: 15_000 });
+    // Chat while the endpoint upgrade runs: the identity link is explored (bench, 07:30 UTC).
+    d.connectionStarted('bob', 1, { route: 'identity', now: 0 });
+    const identity = [64, 46, 47, 74, 86].map((ms) => d.sample('bob', 1, ms, 1_000))[4];
+    expect(identity?.reason).toBe('explore');
+    d.moved('bob', 1, identity as NonNullable<typeof identity>, 1_000);
+    d.connectionStarted('bob', 2, { route: 'identity', now: 1_500, byMove: true });
+    // The endpoint link, 2 s later: fast probes, then irregular chat (61 135 99 64 98 ms).
+    d.connectionStarted('bob', 3, { route: 'endpoint', now: 3_000 });
+    const endpoint = [20, 32, 40, 30, 33, 61, 135, 99, 64, 98].map((ms) =>
+      d.sample('bob', 3, ms, 6_000),
+    );
+    expect(endpoint[9]).toEqual({ reason: 'explore', medianMs: 98, referenceMs: undefined });
+    d.moved('bob', 3, endpoint[9] as NonNullable<(typeof endpoint)[9]>, 6_000);
+    // A second move on the same route within 15 s still waits (not a follow-up: no byMove).
+    d.connectionStarted('bob', 4, { route: 'endpoint', now: 6_500 });
+    d.connectionEnded('bob', 4, 6_500);
+    d.connectionStarted('bob', 5, { route: 'endpoint', now: 7_000 });
+    expect(
+      [200, 200, 200, 200, 200].map((ms) => d.sample('bob', 5, ms, 10_000))[4],
+    ).toBeUndefined();
+    expect(d.sample('bob', 5, 200, 21_001)?.reason).toBe('slow');
+  });
+
   it('follow-ups stop at maxMoves: a network slow everywhere is no storm', () => {
     const d = new SlowCircuitDetector({ globalMinIntervalMs: 0, maxMoves: 3 });
     withReference(d, 'bob', 16);
