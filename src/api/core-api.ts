@@ -267,6 +267,7 @@ export const COMMAND_ERROR_CODES = [
   'storage-failed',
   'invalid-identity-online',
   'history-log-unreadable',
+  'message-not-saved',
   'internal',
 ] as const;
 export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];

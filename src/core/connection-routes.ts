@@ -84,6 +84,9 @@ export function buildConnection(
     random: (n) => new Uint8Array(randomBytes(n)),
     ...(settings.features ? { features: settings.features } : {}),
     inbound: SOTTO_INBOUND_LIMITS,
+    // The core acks a message once it is in its history log, or at once with history off
+    // (MessageDelivery.received).
+    deferChatAcks: true,
   });
 }
 

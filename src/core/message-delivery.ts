@@ -23,6 +23,13 @@ export interface MessageDeliveryOptions {
   readonly now: () => number;
   readonly changed: () => void;
   readonly emit: (event: CoreEvent) => void;
+  /** Whether an incoming message is in its history log (HistoryWriter.incomingSaved). */
+  readonly incomingSaved: (address: RicochetId, wireId: number) => Promise<boolean> | boolean;
+}
+
+/** An incoming message as the connection reports it; `ackDeferred`: acknowledge it once saved. */
+export interface ArrivedChat extends IncomingChat {
+  readonly ackDeferred?: true;
 }
 
 export class MessageDelivery implements Delivery {
@@ -98,12 +105,22 @@ export class MessageDelivery implements Delivery {
   }
 
   /**
-   * The contact's message arrived (the connection has acknowledged it): shown and counted unread
-   * unless it is a duplicate. In a conversation whose saved history waits in its log, that waits
-   * for the log (Conversations.receive): a re-send must meet the ids saved earlier.
+   * The contact's message arrived on `link`: shown and counted unread unless it is a duplicate. In
+   * a conversation whose saved history waits in its log, that waits for the log
+   * (Conversations.receive): a re-send must meet the ids saved earlier. A deferred ack
+   * (docs/PROTOCOL.md "When Sotto acknowledges") is sent at once with history off; with history
+   * on once the message is in the log (a duplicate: once its first arrival is), never if that
+   * save failed (the peer re-sends it on a later connection; the user is told by HistoryWriter).
    */
-  received(address: RicochetId, message: IncomingChat): void {
+  received(address: RicochetId, link: PeerLink, message: ArrivedChat): void {
     const { book, conversations } = this.#o.model;
+    // On the link it came on: an ack on a closed link is not sent (the peer re-sends).
+    const ack = (): void => void link.run((c) => c.acknowledgeChat(message.id));
+    let deferred = message.ackDeferred === true;
+    if (deferred && !(book.has(address) && book.historyEnabled(address))) {
+      ack(); // history off: at once, as the connection would
+      deferred = false;
+    }
     const waiting = conversations.receive(address, message, this.#o.now(), (view) => {
       if (book.has(address)) book.addUnread(address);
       this.#o.emit({
@@ -114,7 +131,19 @@ export class MessageDelivery implements Delivery {
         timeDelta: view.timeDelta,
       }); // saved by the history log (HistoryWriter), not by a vault save
     });
-    waiting?.catch((error: unknown) => this.#o.emit(errorEvent(error)));
+    const ackWhenSaved = (): void => {
+      const saved = this.#o.incomingSaved(address, message.id);
+      if (saved === true) ack();
+      else if (saved !== false) void saved.then((ok) => ok && ack());
+    };
+    if (waiting === undefined) {
+      if (deferred) ackWhenSaved();
+      return;
+    }
+    waiting.then(
+      () => deferred && ackWhenSaved(),
+      (error: unknown) => this.#o.emit(errorEvent(error)),
+    );
   }
 
   /** The contact's live link is gone: what it left unacknowledged fails or waits (SendQueue). */

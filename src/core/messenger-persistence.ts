@@ -77,6 +77,11 @@ export class MessengerStore implements Persistence {
     model.conversations.savedIn(saved, (address) => this.#history.load(address));
   }
 
+  /** Whether the contact's incoming message `wireId` is in its history log (HistoryWriter). */
+  incomingSaved(address: RicochetId, wireId: number): Promise<boolean> | boolean {
+    return this.#history.incomingSaved(address, wireId);
+  }
+
   changed(): void {
     this.#o.pruneGone();
     this.#saver.changed();

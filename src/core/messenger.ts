@@ -133,6 +133,7 @@ export class Messenger implements MessengerCore {
       now: this.#now,
       changed: () => this.#changed(),
       emit: (e) => this.#emit(e),
+      incomingSaved: (a, id) => this.#store.incomingSaved(a, id),
     });
     const key = this.#key;
     this.#identity = identityOnionOf({
@@ -297,7 +298,7 @@ export class Messenger implements MessengerCore {
       case 'chat-ready':
         return this.#delivery.chatReady(address, link);
       case 'chat-message':
-        return this.#delivery.received(address, event);
+        return this.#delivery.received(address, link, event);
       case 'chat-ack':
         return this.#delivery.acked(address, event.id, event.accepted);
       default:

@@ -26,6 +26,8 @@ const MAX_CHANNEL_ID = 0xffff;
 
 export interface ChannelTableContext {
   readonly maxIncomingFileSize: number;
+  /** The peer's chat messages wait for ChatReceiveChannel.acknowledge (saved) for their ack. */
+  readonly deferChatAcks: boolean;
   readonly features: readonly string[];
   isAuthenticated(): boolean;
   isKnownContact(): boolean;
@@ -71,6 +73,11 @@ export class ChannelTable {
   /** Runs `action` once the packet being handled is fully handled. */
   afterPacket(action: () => void): void {
     this.#afterPacket.push(action);
+  }
+
+  /** The peer's chat channel, while it is open. */
+  get incomingChat(): ChatReceiveChannel | undefined {
+    return this.#incomingChat;
   }
 
   /** True for the peer's chat channel (its messages to us), the one the inbound budget counts. */
@@ -267,7 +274,7 @@ export class ChannelTable {
         if (chat && this.context.isBulk()) return refuse('bad-usage');
         if (chat ? this.#incomingChat : this.incomingFiles) return refuse('bad-usage');
         if (chat) {
-          this.#incomingChat = new ChatReceiveChannel(id, this.host);
+          this.#incomingChat = new ChatReceiveChannel(id, this.host, this.context.deferChatAcks);
           this.#accept(id, this.#incomingChat);
         } else {
           this.incomingFiles = new FileReceiveChannel(

@@ -106,6 +106,7 @@ export class ConnectionCore {
     });
     this.table = new ChannelTable(this.host, {
       maxIncomingFileSize: options.maxIncomingFileSize ?? DEFAULT_MAX_INCOMING_FILE_SIZE,
+      deferChatAcks: options.deferChatAcks ?? false,
       isAuthenticated: () => this.#auth.authenticated,
       isKnownContact: () => this.#auth.knownContact,
       onPeerVerified: (serviceId) => this.#auth.serverVerified(serviceId),

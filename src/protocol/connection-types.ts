@@ -49,6 +49,11 @@ export interface ConnectionOptions {
    * default UNLIMITED_INBOUND). With limits, drive continueInput() while hasPendingInput.
    */
   readonly inbound?: InboundLimits;
+  /**
+   * Acknowledge an accepted ChatMessage only when the caller calls acknowledgeChat(id) (it saved
+   * the message), not on arrival (default false: at once, as 3.0.41). Refusals stay immediate.
+   */
+  readonly deferChatAcks?: boolean;
 }
 
 /** Feature that enables several FileChunks in flight between two Sotto peers. */
@@ -104,6 +109,8 @@ export type ConnectionEvent =
       readonly id: number;
       readonly text: string;
       readonly timeDelta: number;
+      /** Not acknowledged yet (option deferChatAcks): acknowledgeChat(id) once it is saved. */
+      readonly ackDeferred?: true;
     }
   | { readonly type: 'chat-ack'; readonly id: number; readonly accepted: boolean }
   /** A KeepAlive we sent (a probe or the idle one) was answered after `ms` (issue 14). */

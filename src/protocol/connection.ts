@@ -68,6 +68,15 @@ export class RicochetConnection extends ConnectionCore {
     return (this.chat as ChatSendChannel).send(text, options);
   }
 
+  /**
+   * The peer's message `id`, whose ack was deferred (`deferChatAcks`), is saved: acknowledge it
+   * (each arrival once). False when nothing waits: the connection or its chat channel ended.
+   */
+  acknowledgeChat(id: number): boolean {
+    if (this.state !== 'open') return false;
+    return this.table.incomingChat?.acknowledge(id) ?? false;
+  }
+
   offerFile(offer: FileOffer, fileId?: number): number {
     this.openFileChannel();
     return (this.files as FileSendChannel).offer(offer, fileId);

@@ -53,6 +53,7 @@ import {
 } from '../../src/identity/service-id.js';
 import { HistoryLogUnreadableError, VaultClosedError } from '../../src/profile/errors.js';
 import { ProtocolViolationError } from '../../src/protocol/errors.js';
+import { MessageNotSavedError } from '../../src/core/history-writer.js';
 
 type ErrorClass = new (message: string) => Error;
 
@@ -87,6 +88,7 @@ const PINNED: readonly (readonly [ErrorClass, string])[] = [
   [UnknownCommandError, 'unknown-command'],
   [InvalidIdentityOnlineError, 'invalid-identity-online'],
   [HistoryLogUnreadableError, 'history-log-unreadable'],
+  [MessageNotSavedError, 'message-not-saved'],
 ];
 
 /** Errors a front end never sees the code of: they are `internal`. */

@@ -317,11 +317,16 @@ describe('a message arriving for a conversation not loaded yet', () => {
     const r = await run(profile, true);
     await r.messenger.start();
     const contact = await contactConnects(profile);
-    await chat(contact, RESENT_ID, 'while the user reads another conversation');
+    const text = 'while the user reads another conversation';
+    contact.link.run((c) => c.sendChatMessage(text, { id: RESENT_ID }));
     await until(() => incoming(r).length === 1, 'the message', { timeoutMs: 20_000 });
     await r.messenger.flush();
     const told = r.events.filter((e) => e.type === 'error' && e.code === 'history-log-unreadable');
     expect(told).toHaveLength(1);
+    // Not saved, so not acknowledged (docs/PROTOCOL.md "When Sotto acknowledges"): told too.
+    const notSaved = r.events.filter((e) => e.type === 'error' && e.code === 'message-not-saved');
+    expect(notSaved).toHaveLength(1);
+    expect(contact.events.filter((e) => e.type === 'chat-ack')).toEqual([]);
     // Which conversation: the user may be looking at another one when it is found.
     expect(told[0]?.type === 'error' && told[0].message).toContain(profile.friend.serviceId);
     expect(await readFile(log)).toEqual(bytes); // kept byte for byte
