@@ -1,7 +1,6 @@
 // Slow-circuit moves for the messenger (issue 14; docs/SEAMS.md §4 "Replacement"): times each
 // contact connection's round trips (a few KeepAlive probes when it goes live, then every chat
-// ack, and a probe per chat message received while none is in flight: the side that only
-// receives may be the one allowed to move), feeds them to the SlowCircuitDetector, and asks the ConnectionManager to `replace` a
+// ack), feeds them to the SlowCircuitDetector, and asks the ConnectionManager to `replace` a
 // contact whose circuit is slow. While a move drains the old link, sending is held: acks still
 // arriving on the old link settle what they can, then the rest goes out on the new link with the
 // same wire ids (SendQueue), so the peer sees each message once and in order. `status` and
@@ -80,8 +79,6 @@ interface Moving {
 
 interface Timed {
   probesLeft: number;
-  /** Probes sent and not answered yet. */
-  inFlight: number;
   readonly sentAt: Map<number, number>;
   verdict?: { readonly reason: CircuitStatus['verdict']; readonly medianMs: number };
 }
@@ -180,7 +177,7 @@ export class CircuitMoves {
     const moving = this.#moving.get(serviceId); // onMoved comes first
     const byMove = moving?.next === link && moving.ours;
     this.detector.connectionStarted(serviceId, link.id, { route, now: this.#o.now(), byMove });
-    this.#links.set(link, { probesLeft: PROBES_PER_CONNECTION, inFlight: 0, sentAt: new Map() });
+    this.#links.set(link, { probesLeft: PROBES_PER_CONNECTION, sentAt: new Map() });
     this.#dialling.delete(serviceId); // a new live link ends any move's dial (onMoved came first)
     this.#changed(serviceId);
   }
@@ -222,14 +219,8 @@ export class CircuitMoves {
     const timed = this.#links.get(link);
     if (timed === undefined) return;
     if (event.type === 'round-trip') {
-      timed.inFlight = Math.max(0, timed.inFlight - 1);
       this.#sample(serviceId, link, event.ms);
       if (timed.probesLeft > 0) this.#probe(link);
-    } else if (event.type === 'chat-message') {
-      // The sender times its acks; the receiver times the circuit too (at most one probe in
-      // flight): when only it may move (it dialled the link, the sender accepted it and is
-      // inside the duplicate window), it must know the circuit is slow.
-      if (timed.inFlight === 0) this.#probe(link, true);
     } else if (event.type === 'chat-ack') {
       const at = timed.sentAt.get(event.id);
       if (at === undefined) return;
@@ -273,13 +264,10 @@ export class CircuitMoves {
     return true;
   }
 
-  /** One KeepAlive probe: one of the first few, or (`extra`) one on a received message. */
-  #probe(link: PeerLink, extra = false): void {
+  #probe(link: PeerLink): void {
     const timed = this.#links.get(link);
-    if (timed === undefined || (!extra && timed.probesLeft <= 0)) return;
-    if (link.run((c) => c.probeRoundTrip()) !== true) return;
-    timed.inFlight++;
-    if (!extra) timed.probesLeft--;
+    if (timed === undefined || timed.probesLeft <= 0) return;
+    if (link.run((c) => c.probeRoundTrip()) === true) timed.probesLeft--;
   }
 
   #maybeResume(serviceId: string, moving: Moving): void {
