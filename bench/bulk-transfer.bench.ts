@@ -6,7 +6,8 @@
 // measured: the bulk connection's set-up time, the same file on the control connection (the
 // threshold below which files stay there), and — the control for the chat ratio — Sotto's chat
 // during a raw stream of the same size on a fresh circuit (what tor alone does to the chat
-// circuit). Every ratio of every run is printed, then the worst.
+// circuit) — timed too, so each run also shows a second fresh raw circuit against the first (tor's
+// own spread, the floor under the file ratio). Every ratio of every run is printed, then the worst.
 //
 //   npm run bench:bulk                                  # the 10 runs
 //   SOTTO_BENCH_RUNS=2 npm run bench:bulk               # a quick look
@@ -57,6 +58,8 @@ interface RunResult {
    * the chat circuit, measured with the chat itself (the control for chatDuringBulk).
    */
   readonly chatDuringRaw: number[];
+  /** That second raw stream's time: a second fresh circuit against the first (tor's own spread). */
+  readonly raw2Ms: number;
 }
 const results: RunResult[] = [];
 const failedRuns: number[] = [];
@@ -78,6 +81,7 @@ const ratios = (r: RunResult) => ({
   file: r.rawMs / r.bulkMs,
   chat: p95(r.chatDuringBulk) / p95(r.idleChat),
   chatRaw: p95(r.chatDuringRaw) / p95(r.idleChat),
+  raw2: r.rawMs / r.raw2Ms,
 });
 const meets = (r: RunResult): boolean => {
   const x = ratios(r);
@@ -98,14 +102,15 @@ function summary(): string {
   const ok = results.filter(meets).length;
   const lines = [
     '==== summary ====',
-    'run | load (1/5/15 min) | raw fresh | Sotto bulk | file ratio | chat p95 idle / during | chat ratio | chat during raw stream | raw echo ratio | bulk set-up | control conn. | chat p95 during control | break-even | goal',
+    'run | load (1/5/15 min) | raw fresh | Sotto bulk | file ratio | 2nd raw stream | chat p95 idle / during | chat ratio | chat during raw stream | raw echo ratio | bulk set-up | control conn. | chat p95 during control | break-even | goal',
     ...results.map((r) => {
       const x = ratios(r);
-      return `${r.run} | ${r.load} | ${mibps(r.rawMs)} | ${mibps(r.bulkMs)} | ${x.file.toFixed(2)}× | ${ms(p95(r.idleChat))} / ${ms(p95(r.chatDuringBulk))} | ${x.chat.toFixed(2)}× | ${ms(p95(r.chatDuringRaw))} → ${x.chatRaw.toFixed(2)}× | ${(p95(r.echoDuringRaw) / p95(r.echoIdle)).toFixed(2)}× | ${ms(r.bulkSetupMs)} (raw dial ${ms(r.rawSetupMs)}) | ${mibps(r.controlMs)} | ${ms(p95(r.chatDuringControl))} | ${mib(breakEvenBytes(r))} | ${meets(r) ? 'met' : 'MISSED'}`;
+      return `${r.run} | ${r.load} | ${mibps(r.rawMs)} | ${mibps(r.bulkMs)} | ${x.file.toFixed(2)}× | ${mibps(r.raw2Ms)} → ${x.raw2.toFixed(2)}× | ${ms(p95(r.idleChat))} / ${ms(p95(r.chatDuringBulk))} | ${x.chat.toFixed(2)}× | ${ms(p95(r.chatDuringRaw))} → ${x.chatRaw.toFixed(2)}× | ${(p95(r.echoDuringRaw) / p95(r.echoIdle)).toFixed(2)}× | ${ms(r.bulkSetupMs)} (raw dial ${ms(r.rawSetupMs)}) | ${mibps(r.controlMs)} | ${ms(p95(r.chatDuringControl))} | ${mib(breakEvenBytes(r))} | ${meets(r) ? 'met' : 'MISSED'}`;
     }),
     `worst file run: ${worstFile.run} (${ratios(worstFile).file.toFixed(2)}×); worst chat run: ${worstChat.run} (${ratios(worstChat).chat.toFixed(2)}×)`,
     `runs that failed: ${failedRuns.length === 0 ? 'none' : failedRuns.join(', ')}`,
     `chat p95 during the raw stream ≤ ${GOAL.chat}× idle (tor alone) in ${results.filter((r) => ratios(r).chatRaw <= GOAL.chat).length} runs; chat during Sotto's file ≤ chat during the raw stream in ${results.filter((r) => ratios(r).chat <= ratios(r).chatRaw).length} runs`,
+    `a 2nd raw stream on another fresh circuit ≥ ${GOAL.file}× the first (tor alone, no Sotto code) in ${results.filter((r) => ratios(r).raw2 >= GOAL.file).length} runs`,
     `file ≥ ${GOAL.file}× in ${results.filter((r) => ratios(r).file >= GOAL.file).length} runs; chat p95 ≤ ${GOAL.chat}× in ${results.filter((r) => ratios(r).chat <= GOAL.chat).length} runs`,
     `goal (file ≥ ${GOAL.file}× and chat p95 ≤ ${GOAL.chat}×) met in ${ok} of ${RUNS} runs (needed: ${GOAL.runs})`,
   ];
@@ -157,17 +162,21 @@ async function rawStreamWithChat(
   a: SottoInstance,
   b: SottoInstance,
   run: number,
-): Promise<number[]> {
+): Promise<{ chat: number[]; streamMs: number }> {
   const socket: Duplex = await dialFresh(dialer, sinkId, `bench-raw-chat-${run}-${Date.now()}`);
   let finished = false;
-  const acked = once(socket, 'data').then(() => (finished = true));
+  const t0 = performance.now();
+  const acked = once(socket, 'data').then(() => {
+    finished = true;
+    return performance.now();
+  });
   const sending = writeRawBytes(socket, FILE_BYTES);
   const chat: number[] = [];
   while (!finished) chat.push(await chatOnce(a, b, `during raw ${chat.length}`));
   await sending;
-  await acked;
+  const streamMs = (await acked) - t0;
   socket.destroy();
-  return chat;
+  return { chat, streamMs };
 }
 
 /** Sends a file of `size`, accepted at once; chat send → ack is sampled while it runs. */
@@ -234,7 +243,13 @@ describe('bulk connection against raw Tor, every run', () => {
           await echoService.close();
           const bulk = await fileWithChat(alice, bob, FILE_BYTES);
           const bulkSetupMs = alice.core.bulkStats.setupMs.at(-1) ?? Number.NaN;
-          const chatDuringRaw = await rawStreamWithChat(dialer, sink.serviceId, alice, bob, run);
+          const { chat: chatDuringRaw, streamMs: raw2Ms } = await rawStreamWithChat(
+            dialer,
+            sink.serviceId,
+            alice,
+            bob,
+            run,
+          );
           const control = await fileWithChat(alice, bob, FILE_BYTES - 1);
           // Idle chat again after the transfers: the idle p95 pools both ends of the run.
           for (let i = 0; i < IDLE_ROUNDS; i++)
@@ -254,11 +269,13 @@ describe('bulk connection against raw Tor, every run', () => {
             echoIdle,
             echoDuringRaw: raw.echoDuring,
             chatDuringRaw,
+            raw2Ms,
           };
           results.push(r);
           const x = ratios(r);
           say(
             `run ${run} (load ${runLoad}): raw fresh ${mibps(r.rawMs)}, Sotto bulk ${mibps(r.bulkMs)} → ${x.file.toFixed(2)}×; ` +
+              `2nd raw stream ${mibps(raw2Ms)} → ${x.raw2.toFixed(2)}× the first; ` +
               `chat p95 idle ${ms(p95(idleChat))}, during ${ms(p95(bulk.chat))} (${bulk.chat.length} samples) → ${x.chat.toFixed(2)}×; ` +
               `chat p95 during a raw stream ${ms(p95(chatDuringRaw))} (${chatDuringRaw.length} samples) → ${x.chatRaw.toFixed(2)}×; ` +
               `raw echo p95 idle ${ms(p95(echoIdle))}, during the raw stream ${ms(p95(raw.echoDuring))} (${raw.echoDuring.length} samples) → ${(p95(raw.echoDuring) / p95(echoIdle)).toFixed(2)}×; ` +
