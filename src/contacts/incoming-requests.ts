@@ -4,7 +4,8 @@
 
 import type { CoreEvent, IncomingRequestView, RicochetId } from '../api/core-api.js';
 import { MAX_REQUEST_MESSAGE_UNITS, validateMessageText } from './text-rules.js';
-import { type RateLimit, TokenBucket } from './token-bucket.js';
+import type { TokenBucket } from '../protocol/token-bucket.js';
+import { type RateLimit, rateLimitBucket } from './token-bucket.js';
 import { LIMITS } from '../schema/limits.js';
 import { ContactsError } from './errors.js';
 
@@ -67,8 +68,8 @@ export class IncomingRequests {
 
   constructor(now: number, limits: Partial<IncomingRequestLimits> = {}) {
     this.limits = { ...DEFAULT_INCOMING_LIMITS, ...limits };
-    this.#connections = new TokenBucket(this.limits.unknownConnections, now);
-    this.#requests = new TokenBucket(this.limits.requests, now);
+    this.#connections = rateLimitBucket(this.limits.unknownConnections, now);
+    this.#requests = rateLimitBucket(this.limits.requests, now);
   }
 
   /** How many unanswered requests were dropped to make room for newer ones. */
@@ -90,7 +91,7 @@ export class IncomingRequests {
     if (address !== undefined && this.#blocked.has(address)) return deny('blocked');
     if (address !== undefined && this.#rejected.has(address)) return deny('rejected-before');
     if (this.blockUnknown) return deny('unknown-peers-blocked');
-    if (!this.#connections.tryTake(now)) return deny('connection-rate');
+    if (!this.#connections.take(now)) return deny('connection-rate');
     return ALLOW;
   }
 
@@ -101,8 +102,8 @@ export class IncomingRequests {
     if (this.blockUnknown) return deny('unknown-peers-blocked');
     const bucket = this.#bucketFor(address, now);
     if (bucket.available(now) < 1) return deny('address-rate');
-    if (!this.#requests.tryTake(now)) return deny('request-rate');
-    bucket.tryTake(now);
+    if (!this.#requests.take(now)) return deny('request-rate');
+    bucket.take(now);
     return ALLOW;
   }
 
@@ -221,7 +222,7 @@ export class IncomingRequests {
     if (bucket !== undefined) {
       this.#addressBuckets.delete(address); // re-insert: most recently used last
     } else {
-      bucket = new TokenBucket(this.limits.perAddress, now);
+      bucket = rateLimitBucket(this.limits.perAddress, now);
       while (this.#addressBuckets.size >= this.limits.maxAddressBuckets) {
         const oldest = this.#addressBuckets.keys().next();
         if (oldest.done === true) break;
