@@ -8,11 +8,11 @@
 // over the loopback TorProvider; no timing asserts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CoreEvent, RicochetId } from '../../src/api/core-api.js';
-import type { CircuitMove } from '../../src/core/circuit-moves.js';
-import { Conversation } from '../../src/core/conversation.js';
+import type { CircuitMove, CircuitSettings } from '../../src/core/circuit-moves.js';
 import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorNetwork, type LoopbackDial } from '../../src/onion/loopback-tor-provider.js';
 import type { VaultState } from '../../src/profile/vault-state.js';
+import { expectDeliveredOnce, watchConversationReceipts } from '../support/exactly-once.js';
 import { LoopbackMessenger, bothOnEndpoint } from '../support/loopback-messenger.js';
 import { until } from '../support/wait.js';
 
@@ -45,7 +45,24 @@ const contact = (key: IdentityKey): VaultState['contacts'][number] => ({
   historyEnabled: false,
 });
 
-async function side(network: LoopbackTorNetwork, key: IdentityKey, peer: IdentityKey) {
+/** What differs between this file's sides; the loopback tor and back-off are shared. */
+interface SideSettings {
+  /** How long a published onion stays unfound: the identity link lives that long first. */
+  readonly descriptorDelayMs: number;
+  /** The circuit settings; the move callbacks that fill `moves` and `done` are added here. */
+  readonly circuits: Omit<CircuitSettings, 'onMove' | 'onMoveDone'>;
+  /** Start at once (default); false: the test starts the Messenger itself. */
+  readonly start?: boolean;
+  /** The dials (of this side) that run at `latencyMs` one way from their first byte. */
+  readonly slowDials?: { readonly latencyMs: number; readonly of: (dial: LoopbackDial) => boolean };
+}
+
+async function side(
+  network: LoopbackTorNetwork,
+  key: IdentityKey,
+  peer: IdentityKey,
+  settings: SideSettings,
+): Promise<Side> {
   const moves: CircuitMove[] = [];
   const done: string[] = [];
   const m = await LoopbackMessenger.create(
@@ -55,23 +72,31 @@ async function side(network: LoopbackTorNetwork, key: IdentityKey, peer: Identit
       state: (s) => ({ ...s, contacts: [contact(peer)] }),
       tor: {
         latency: { seed: key.serviceId.charCodeAt(0), maxDialDelayMs: 30, maxLatencyMs: 4 },
-        // The first upgrade dial finds no endpoint yet and retries (endpoints.ts): the identity
-        // link lives long enough to be measured, as it is over tor.
-        descriptorDelayMs: 600,
+        descriptorDelayMs: settings.descriptorDelayMs,
       },
       messenger: {
         backoff: { baseMs: 200, capMs: 400, minMs: 50, likelyRejectedMs: 60_000 },
         saveDebounceMs: 5,
         circuits: {
-          globalMinIntervalMs: 0,
-          exploreAboveMs: EXPLORE_ABOVE_MS,
+          ...settings.circuits,
           onMove: (move) => moves.push(move),
           onMoveDone: (id) => done.push(id),
         },
       },
+      start: false,
     },
     cleanup,
   );
+  const { slowDials } = settings;
+  if (slowDials !== undefined) {
+    const dialled = m.tor.dialled;
+    const push = dialled.push.bind(dialled);
+    dialled.push = (...dials) => {
+      for (const dial of dials) if (slowDials.of(dial)) dial.setLatencyMs(slowDials.latencyMs);
+      return push(...dials);
+    };
+  }
+  if (settings.start ?? true) await m.messenger.start();
   return { m, address: m.address, moves, done };
 }
 
@@ -85,22 +110,22 @@ describe('a slow-circuit move on an endpoint link (loopback tor)', () => {
   ])(
     'the side that %s moves to a fresh endpoint circuit: exactly once, nobody offline',
     async (_name, senderDialled) => {
-      const onWire = vi.spyOn(Conversation.prototype, 'receive');
+      const onWire = watchConversationReceipts();
       const network = new LoopbackTorNetwork();
       const [ka, kb] = [IdentityKey.generate(), IdentityKey.generate()];
       const identities = new Set([ka.serviceId, kb.serviceId]);
-      const x = await side(network, ka, kb);
-      const y = await side(network, kb, ka);
-      const dials = (): LoopbackDial[] => [...x.m.tor.dialled, ...y.m.tor.dialled];
       const isEndpoint = (dial: LoopbackDial): boolean => !identities.has(dial.serviceId);
-      const slowed = new Set<LoopbackDial>();
-      const slowIdentityLinks = (): boolean => {
-        for (const dial of dials().filter((d) => !isEndpoint(d) && !slowed.has(d))) {
-          dial.setLatencyMs(IDENTITY_LATENCY_MS);
-          slowed.add(dial);
-        }
-        return false;
+      const settings: SideSettings = {
+        // The first upgrade dial finds no endpoint yet and retries (endpoints.ts): the identity
+        // link lives long enough to be measured, as it is over tor.
+        descriptorDelayMs: 600,
+        circuits: { globalMinIntervalMs: 0, exploreAboveMs: EXPLORE_ABOVE_MS },
+        // Every identity link runs slowly from its first byte.
+        slowDials: { latencyMs: IDENTITY_LATENCY_MS, of: (dial) => !isEndpoint(dial) },
       };
+      const x = await side(network, ka, kb, settings);
+      const y = await side(network, kb, ka, settings);
+      const dials = (): LoopbackDial[] => [...x.m.tor.dialled, ...y.m.tor.dialled];
       const text = (s: Side): string => s.m.events.map((e) => JSON.stringify(e)).join('\n');
       const d = (): string =>
         `x moves ${JSON.stringify(x.moves)} y moves ${JSON.stringify(y.moves)}\n` +
@@ -108,14 +133,13 @@ describe('a slow-circuit move on an endpoint link (loopback tor)', () => {
           .map((a) => `${a.serviceId.slice(0, 6)} ${a.isolationKey} ${a.socket.destroyed}`)
           .join('; ')}\n` +
         `x:\n${text(x)}\ny:\n${text(y)}`;
-      // Both on their endpoints; every identity link runs slowly from its first byte.
+      // Both on their endpoints.
       await until(
         () =>
-          slowIdentityLinks() ||
-          (x.m.messenger.liveRoute(y.address)?.via === 'endpoint' &&
-            y.m.messenger.liveRoute(x.address)?.via === 'endpoint'),
+          x.m.messenger.liveRoute(y.address)?.via === 'endpoint' &&
+          y.m.messenger.liveRoute(x.address)?.via === 'endpoint',
         d,
-        { timeoutMs: 30_000, intervalMs: 0 },
+        { timeoutMs: 30_000 },
       );
       const open = (): LoopbackDial[] =>
         dials().filter((a) => !a.socket.destroyed && isEndpoint(a));
@@ -170,13 +194,8 @@ describe('a slow-circuit move on an endpoint link (loopback tor)', () => {
       expect(movesNow(to, toMoves), d()).toEqual([]);
       for (const t of all) expect(received(to, t), t).toBe(1);
       // Each message reached the peer's conversation once: nothing was re-sent on the new link.
-      for (const t of all)
-        expect(
-          onWire.mock.calls.filter((c) => c[1] === t),
-          t,
-        ).toHaveLength(1);
-      expect(new Set(delivered()).size).toBe(all.length);
-      expect(delivered()).toHaveLength(all.length);
+      onWire.expectEachOnce(all);
+      expectDeliveredOnce(delivered(), all.length);
       // The new circuit: the mover dialled the peer's endpoint with a key never used before.
       const after = dials().filter((a) => !dialsBefore.has(a));
       expect(after.map(isEndpoint), d()).toEqual([true]);
@@ -216,41 +235,15 @@ describe('the 15 s hold between moves is per route (loopback tor)', () => {
     while (ky.serviceId >= kx.serviceId)
       [kx, ky] = [IdentityKey.generate(), IdentityKey.generate()];
     const network = new LoopbackTorNetwork();
-    const make = async (key: IdentityKey, peer: IdentityKey, judges: boolean) => {
-      const moves: CircuitMove[] = [];
-      const m = await LoopbackMessenger.create(
-        {
-          network,
-          key,
-          state: (s) => ({ ...s, contacts: [contact(peer)] }),
-          tor: {
-            latency: { seed: key.serviceId.charCodeAt(0), maxDialDelayMs: 30, maxLatencyMs: 4 },
-            descriptorDelayMs: 2_500,
-          },
-          messenger: {
-            backoff: { baseMs: 200, capMs: 400, minMs: 50, likelyRejectedMs: 60_000 },
-            saveDebounceMs: 5,
-            circuits: judges
-              ? {
-                  globalMinIntervalMs: 0,
-                  minMoveIntervalMs: 60 * 60_000,
-                  exploreAboveMs: 150,
-                  onMove: (move) => moves.push(move),
-                }
-              : { explore: false, factor: 1e9, onMove: (move) => moves.push(move) },
-          },
-          start: false,
-        },
-        cleanup,
-      );
-      const dialled = m.tor.dialled;
-      const push = dialled.push.bind(dialled);
-      dialled.push = (...dials) => {
-        for (const dial of dials) dial.setLatencyMs(100);
-        return push(...dials);
-      };
-      return { m, address: m.address, moves };
-    };
+    const make = (key: IdentityKey, peer: IdentityKey, judges: boolean): Promise<Side> =>
+      side(network, key, peer, {
+        descriptorDelayMs: 2_500,
+        circuits: judges
+          ? { globalMinIntervalMs: 0, minMoveIntervalMs: 60 * 60_000, exploreAboveMs: 150 }
+          : { explore: false, factor: 1e9 },
+        start: false,
+        slowDials: { latencyMs: 100, of: () => true },
+      });
     const x = await make(kx, ky, true);
     const y = await make(ky, kx, false);
     await y.m.messenger.start();

@@ -8,7 +8,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Conversation } from '../../src/core/conversation.js';
 import type { CoreEvent } from '../../src/api/core-api.js';
 import type { CircuitMove, CircuitSettings } from '../../src/core/circuit-moves.js';
 import { Messenger } from '../../src/core/messenger.js';
@@ -16,6 +15,7 @@ import { IdentityKey } from '../../src/identity/identity-key.js';
 import { LoopbackTorNetwork, LoopbackTorProvider } from '../../src/onion/loopback-tor-provider.js';
 import { createVault } from '../../src/profile/vault.js';
 import { emptyVaultState, type VaultState } from '../../src/profile/vault-state.js';
+import { expectDeliveredOnce, watchConversationReceipts } from '../support/exactly-once.js';
 import { until } from '../support/wait.js';
 import { ENDPOINTS_FEATURE, SOTTO_FEATURES } from '../../src/protocol/connection-types.js';
 
@@ -138,7 +138,7 @@ describe.each([
 ])('a circuit move with %s', (_name, peerFeatures) => {
   it('leaves a circuit that turned slow; messages in flight arrive exactly once', async () => {
     // Every chat message that reaches a conversation, duplicates included (the peer's view).
-    const onWire = vi.spyOn(Conversation.prototype, 'receive');
+    const onWire = watchConversationReceipts();
     const { a, b } = await pair(peerFeatures);
     const d = dump(a, b);
     // With nothing to compare against, the first circuit is measured (5 KeepAlive probes) and
@@ -165,15 +165,10 @@ describe.each([
 
     for (const t of all) expect(received(b, t), d()).toBe(1);
     const delivered = a.events.flatMap((e) => (e.type === 'delivered' ? [e.id] : []));
-    expect(new Set(delivered).size).toBe(all.length);
-    expect(delivered).toHaveLength(all.length);
+    expectDeliveredOnce(delivered, all.length);
     expect(a.moves[1]?.reason).toBe('slow');
     // The old link drained before anything was re-sent: no message went on the wire twice.
-    for (const t of all)
-      expect(
-        onWire.mock.calls.filter((c) => c[1] === t),
-        t,
-      ).toHaveLength(1);
+    onWire.expectEachOnce(all);
     // Three circuits, each asked for with its own isolation key; only the newest is open.
     const keys = a.tor.dialled.map((x) => x.isolationKey);
     expect(keys).toHaveLength(3);

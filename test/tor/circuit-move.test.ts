@@ -6,11 +6,17 @@
 // link (they move there right after connecting), and a forced move takes a fresh circuit to the
 // peer's endpoint onion (new key, the endpoint handshake again), never the identity onion.
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { Conversation } from '../../src/core/conversation.js';
 import { SottoInstance, befriend } from './messenger-support.js';
+import { expectDeliveredOnce, watchConversationReceipts } from '../support/exactly-once.js';
 import { until } from '../support/wait.js';
 
 const testnet = inject('torTestnetClientTorrc');
+
+/** Removes the instances a describe made (those its beforeAll got to) and ends the spies. */
+async function removeAll(...instances: (SottoInstance | undefined)[]): Promise<void> {
+  for (const s of instances) await s?.remove();
+  vi.restoreAllMocks();
+}
 
 describe('a circuit move over tor', () => {
   let sotto: SottoInstance;
@@ -33,14 +39,10 @@ describe('a circuit move over tor', () => {
     await befriend(sotto, compat);
   });
 
-  afterAll(async () => {
-    await sotto?.remove();
-    await compat?.remove();
-    vi.restoreAllMocks();
-  });
+  afterAll(() => removeAll(sotto, compat));
 
   it('delivers every message exactly once across a forced move mid-conversation', async () => {
-    const onWire = vi.spyOn(Conversation.prototype, 'receive');
+    const onWire = watchConversationReceipts();
     const fromS = sotto.events.mark;
     const fromC = compat.events.mark;
     const send = (text: string) =>
@@ -79,19 +81,14 @@ describe('a circuit move over tor', () => {
       timeoutMs: 120_000,
     });
     for (const t of [...all, 'after the move']) expect(received(t), t).toBe(1);
-    expect(new Set(delivered()).size).toBe(all.length + 1);
-    expect(delivered()).toHaveLength(all.length + 1);
+    expectDeliveredOnce(delivered(), all.length + 1);
     const failed = sotto.events.events
       .slice(fromS)
       .filter((e) => e.type === 'message-state' && e.state === 'failed');
     expect(failed).toEqual([]);
     expect(sotto.events.events.slice(fromS).filter((e) => e.type === 'offline')).toEqual([]);
     // What the peer's conversation saw: each message once (the drain came before any re-send).
-    for (const t of all)
-      expect(
-        onWire.mock.calls.filter((c) => c[1] === t),
-        t,
-      ).toHaveLength(1);
+    onWire.expectEachOnce(all);
   });
 });
 
@@ -120,14 +117,10 @@ describe('a circuit move over tor between Sotto peers on their endpoint onions',
     await b.events.waitFor(connected(a), 300_000, fromB);
   });
 
-  afterAll(async () => {
-    await a?.remove();
-    await b?.remove();
-    vi.restoreAllMocks();
-  });
+  afterAll(() => removeAll(a, b));
 
   it('delivers every message exactly once across a forced move on the endpoint link', async () => {
-    const onWire = vi.spyOn(Conversation.prototype, 'receive');
+    const onWire = watchConversationReceipts();
     const route = (s: SottoInstance, of: SottoInstance) => s.core.liveRoute(of.address)?.via;
     await until(() => route(a, b) === 'endpoint' && route(b, a) === 'endpoint', 'on endpoints', {
       timeoutMs: 120_000,
@@ -175,13 +168,8 @@ describe('a circuit move over tor between Sotto peers on their endpoint onions',
     const received = (t: string): number =>
       to.events.events.slice(fromT).filter((e) => e.type === 'message' && e.text === t).length;
     for (const t of all) expect(received(t), t).toBe(1);
-    for (const t of all)
-      expect(
-        onWire.mock.calls.filter((c) => c[1] === t),
-        t,
-      ).toHaveLength(1);
-    expect(new Set(delivered()).size).toBe(all.length);
-    expect(delivered()).toHaveLength(all.length);
+    onWire.expectEachOnce(all);
+    expectDeliveredOnce(delivered(), all.length);
     expect([...moves.values()].flat()).toEqual(['requested']);
     // Still on the endpoint onion on both sides, nobody shown offline, nothing failed.
     expect(route(from, to)).toBe('endpoint');
