@@ -15,21 +15,26 @@ import { join } from 'node:path';
 import { PerformanceObserver, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { bench, describe } from 'vitest';
-import { IdentityKey } from '../src/identity/identity-key.js';
 import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
-import { startTestNetwork } from '../tor/testnet.js';
 import { dialWithRetry } from '../test/support/tor-test-helpers.js';
 import { SottoInstance } from '../test/tor/messenger-support.js';
 import {
   BenchReport,
-  befriendAndSettle,
+  FILE_BYTES,
+  RUN_ONCE,
+  acceptFile,
+  eachPairRun,
   echoOnce,
+  echoOnion,
+  envNumber,
   loadAverage,
+  offerFile,
   quantile,
+  sinkOnion,
+  writeRawBytes,
 } from './tor-bench-support.js';
 
-const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 1);
-const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
+const RUNS = envNumber('SOTTO_BENCH_RUNS', 1);
 const IDLE_ROUNDS = 40;
 const REPEATS = 2;
 const report = new BenchReport(
@@ -154,43 +159,39 @@ describe('chat and raw echo during Sotto bulk and during a raw stream', () => {
   bench(
     'trace',
     async () => {
-      for (let run = 1; run <= RUNS; run++) {
-        const network = await startTestNetwork({ timeoutMs: 150_000 });
-        const alice = await SottoInstance.create(`trace${run}a`, network.clientTorrcLines, {
-          bulkMinFileBytes: FILE_BYTES,
-        });
-        // SOTTO_TRACE_RECEIVER_TMPDIR: the receiver's profile (and downloads) elsewhere, e.g. on
-        // tmpfs, to tell its disk writes apart from the sender's journal fdatasync.
+      // SOTTO_TRACE_RECEIVER_TMPDIR: the receiver's profile (and downloads) elsewhere, e.g. on
+      // tmpfs, to tell its disk writes apart from the sender's journal fdatasync.
+      const createBob = (name: string, testnet: readonly string[]): Promise<SottoInstance> => {
         const tmp = process.env['TMPDIR'];
         const receiverTmp = process.env['SOTTO_TRACE_RECEIVER_TMPDIR'];
         if (receiverTmp !== undefined) process.env['TMPDIR'] = receiverTmp;
-        const bob = await SottoInstance.create(`trace${run}b`, network.clientTorrcLines).finally(
-          () => {
-            if (tmp === undefined) delete process.env['TMPDIR'];
-            else process.env['TMPDIR'] = tmp;
-          },
-        );
+        return SottoInstance.create(name, testnet).finally(() => {
+          if (tmp === undefined) delete process.env['TMPDIR'];
+          else process.env['TMPDIR'] = tmp;
+        });
+      };
+      const created = (alice: SottoInstance, bob: SottoInstance, run: number): void =>
         report.say(`run ${run}: receiver profile in ${bob.dir}, sender's in ${alice.dir}`);
-        try {
-          await Promise.all([alice.start(), bob.start()]);
-          // Measured once both are on their endpoint onions, never during that upgrade.
-          const upgradeMs = await befriendAndSettle(alice, bob, true);
+      const failed = (run: number, error: unknown): void =>
+        report.say(`run ${run} FAILED: ${error instanceof Error ? error.message : 'error'}`);
+      await eachPairRun(
+        {
+          runs: RUNS,
+          tag: 'trace',
+          alice: { bulkMinFileBytes: FILE_BYTES },
+          createBob,
+          created,
+          failed,
+        },
+        // Measured once both are on their endpoint onions, never during that upgrade.
+        async ({ run, alice, bob, upgradeMs }) => {
           report.say(
             `run ${run}: on endpoint onions ${f1(upgradeMs ?? Number.NaN)} ms after befriending`,
           );
           const aliceTor = alice.tor as RealTorProvider;
           const bobTor = bob.tor as RealTorProvider;
-          const sink = await bobTor.listen(IdentityKey.generate().expandedKey(), ({ socket }) => {
-            let got = 0;
-            socket.on('data', (chunk: Buffer) => {
-              got += chunk.length;
-              if (got >= FILE_BYTES) socket.write(Buffer.of(1));
-            });
-          });
-          const echoService = await bobTor.listen(
-            IdentityKey.generate().expandedKey(),
-            ({ socket }) => socket.pipe(socket),
-          );
+          const sink = await sinkOnion(bobTor, FILE_BYTES);
+          const echoService = await echoOnion(bobTor);
           const echo = await dialWithRetry(aliceTor, echoService.serviceId, 9878, `echo${run}`);
           for (let i = 0; i < 3; i++) {
             await chatSteps(alice, bob, `warm ${i}`);
@@ -215,24 +216,8 @@ describe('chat and raw echo during Sotto bulk and during a raw stream', () => {
           const path = join(alice.dir, 'trace.bin');
           await writeFile(path, Buffer.alloc(FILE_BYTES, 0x33));
           let n = 0;
-          const sottoFile = async (): Promise<void> => {
-            const fromA = alice.events.mark;
-            const fromB = bob.events.mark;
-            await alice.core.dispatch({ type: 'send-file', address: bob.address, path });
-            const offer = await bob.events.waitFor((e) => e.type === 'file-offer', 120_000, fromB);
-            if (offer.type !== 'file-offer') throw new Error('no offer');
-            await bob.core.dispatch({
-              type: 'accept-file',
-              address: alice.address,
-              fileId: offer.fileId,
-            });
-            const done = await alice.events.waitFor(
-              (e) => e.type === 'file-done' && e.direction === 'out',
-              600_000,
-              fromA,
-            );
-            if (done.type !== 'file-done' || done.result !== 'success') throw new Error('failed');
-          };
+          const sottoFile = async (): Promise<void> =>
+            acceptFile(alice, bob, await offerFile(alice, bob, path));
           const rawFile = async (): Promise<void> => {
             const socket: Duplex = await dialWithRetry(
               aliceTor,
@@ -241,12 +226,7 @@ describe('chat and raw echo during Sotto bulk and during a raw stream', () => {
               `raw${run}-${n++}`,
             );
             const acked = once(socket, 'data');
-            const block = Buffer.alloc(64 * 1024, 0x5a);
-            for (let sent = 0; sent < FILE_BYTES; sent += block.length) {
-              if (!socket.write(block.subarray(0, Math.min(block.length, FILE_BYTES - sent)))) {
-                await once(socket, 'drain');
-              }
-            }
+            await writeRawBytes(socket, FILE_BYTES);
             await acked;
             socket.destroy();
           };
@@ -289,16 +269,10 @@ describe('chat and raw echo during Sotto bulk and during a raw stream', () => {
           echo.destroy();
           await echoService.close();
           await sink.close();
-        } catch (error) {
-          report.say(`run ${run} FAILED: ${error instanceof Error ? error.message : 'error'}`);
-        } finally {
-          await alice.remove();
-          await bob.remove();
-          await network.stop();
-        }
-      }
+        },
+      );
       console.log(report.text());
     },
-    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
+    RUN_ONCE,
   );
 });

@@ -18,19 +18,21 @@ import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
 import { FileSendChannel } from '../src/protocol/channels/file-send.js';
 import { FileReceiveChannel } from '../src/protocol/channels/file-receive.js';
 import { decodeFilePacket } from '../src/protocol/messages.js';
-import { startTestNetwork } from '../tor/testnet.js';
-import { SottoInstance } from '../test/tor/messenger-support.js';
+import type { SottoInstance } from '../test/tor/messenger-support.js';
 import { dialWithRetry } from '../test/support/tor-test-helpers.js';
 import {
   BenchReport,
-  befriendAndSettle,
+  FILE_BYTES,
+  RUN_ONCE,
+  eachPairRun,
+  envNumber,
   loadAverage,
+  offerFile,
   quantile,
   writeRawBytes,
 } from './tor-bench-support.js';
 
-const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 2);
-const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
+const RUNS = envNumber('SOTTO_BENCH_RUNS', 2);
 const report = new BenchReport(
   'bulk timeline: where a bulk file spends its time',
   `SOTTO_BENCH_RUNS=${RUNS} npx vitest bench --run --project unit bench/bulk-timeline.bench.ts`,
@@ -143,19 +145,15 @@ async function rawStream(
 }
 
 async function sottoFile(a: SottoInstance, b: SottoInstance, path: string) {
-  const fromA = a.events.mark;
-  const fromB = b.events.mark;
   const dials = a.core.bulkStats.dials;
-  await a.core.dispatch({ type: 'send-file', address: b.address, path });
-  const offer = await b.events.waitFor((e) => e.type === 'file-offer', 120_000, fromB);
-  if (offer.type !== 'file-offer') throw new Error('no offer');
+  const { fileId, fromA, fromB } = await offerFile(a, b, path);
   const s = fresh();
   stamps = s;
   const t0 = performance.now();
   const receiverDone = b.events
     .waitFor((e) => e.type === 'file-done' && e.direction === 'in', 600_000, fromB)
     .then(() => (s.receiverDone = performance.now()));
-  await b.core.dispatch({ type: 'accept-file', address: a.address, fileId: offer.fileId });
+  await b.core.dispatch({ type: 'accept-file', address: a.address, fileId });
   const dispatched = performance.now();
   const done = await a.events.waitFor(
     (e) => e.type === 'file-done' && e.direction === 'out',
@@ -189,16 +187,10 @@ describe('bulk timeline', () => {
   bench(
     'runs',
     async () => {
-      for (let run = 1; run <= RUNS; run++) {
-        const network = await startTestNetwork({ timeoutMs: 150_000 });
-        const testnet = network.clientTorrcLines;
-        const alice = await SottoInstance.create(`bt${run}a`, testnet, {
-          bulkMinFileBytes: FILE_BYTES,
-        });
-        const bob = await SottoInstance.create(`bt${run}b`, testnet);
-        try {
-          await Promise.all([alice.start(), bob.start()]);
-          await befriendAndSettle(alice, bob, true);
+      const failed = (run: number, error: unknown): void => report.runFailed(run, error);
+      await eachPairRun(
+        { runs: RUNS, tag: 'bt', alice: { bulkMinFileBytes: FILE_BYTES }, failed },
+        async ({ run, alice, bob }) => {
           const path = join(alice.dir, 'bench.bin');
           await writeFile(path, Buffer.alloc(FILE_BYTES, 0x33));
           const sink = stampingSink(bob.tor as RealTorProvider);
@@ -215,16 +207,10 @@ describe('bulk timeline', () => {
             }
           }
           await (await sink.service).close();
-        } catch (error) {
-          say(`run ${run} FAILED (load ${loadAverage()}): ${String(error)}`);
-        } finally {
-          await alice.remove();
-          await bob.remove();
-          await network.stop();
-        }
-      }
+        },
+      );
       console.log(report.text());
     },
-    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
+    RUN_ONCE,
   );
 });

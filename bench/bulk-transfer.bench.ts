@@ -18,24 +18,26 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { afterAll, bench, describe } from 'vitest';
 import type { CoreEvent } from '../src/api/core-api.js';
-import { IdentityKey } from '../src/identity/identity-key.js';
 import type { RealTorProvider } from '../src/onion/real-tor-provider.js';
-import { startTestNetwork } from '../tor/testnet.js';
-import { SottoInstance } from '../test/tor/messenger-support.js';
+import type { SottoInstance } from '../test/tor/messenger-support.js';
 import { dialWithRetry } from '../test/support/tor-test-helpers.js';
 import {
   BenchReport,
-  befriendAndSettle,
+  FILE_BYTES,
+  RUN_ONCE,
   chatOnce,
+  eachPairRun,
   echoOnce,
+  echoOnion,
+  envNumber,
   loadAverage,
+  offerFile,
   quantile,
   sinkOnion,
   writeRawBytes,
 } from './tor-bench-support.js';
 
-const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 10);
-const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
+const RUNS = envNumber('SOTTO_BENCH_RUNS', 10);
 const IDLE_ROUNDS = 40;
 const GOAL = { file: 0.9, chat: 1.5, runs: Math.ceil(RUNS * 0.9) };
 
@@ -124,11 +126,6 @@ function summary(): string {
 const dialFresh = (dialer: RealTorProvider, serviceId: string, isolation: string) =>
   dialWithRetry(dialer, serviceId, 9878, isolation);
 
-/** Echo onion on `host`'s tor. */
-function echoOnion(host: RealTorProvider) {
-  return host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => socket.pipe(socket));
-}
-
 /**
  * A raw stream of FILE_BYTES on a fresh circuit (new isolation key): dial time, stream time, and
  * the raw echo's round trips while it runs (the chat ratio's raw counterpart).
@@ -183,13 +180,9 @@ async function rawStreamWithChat(
 async function fileWithChat(a: SottoInstance, b: SottoInstance, size: number) {
   const path = join(a.dir, `bench-${size}.bin`);
   await writeFile(path, Buffer.alloc(size, 0x33));
-  const fromA = a.events.mark;
-  const fromB = b.events.mark;
-  await a.core.dispatch({ type: 'send-file', address: b.address, path });
-  const offer = await b.events.waitFor((e) => e.type === 'file-offer', 120_000, fromB);
-  if (offer.type !== 'file-offer') throw new Error('no offer');
+  const { fileId, fromA } = await offerFile(a, b, path);
   const t0 = performance.now();
-  await b.core.dispatch({ type: 'accept-file', address: a.address, fileId: offer.fileId });
+  await b.core.dispatch({ type: 'accept-file', address: a.address, fileId });
   let finished = false;
   const done = a.events
     .waitFor((e) => e.type === 'file-done' && e.direction === 'out', 600_000, fromA)
@@ -208,18 +201,18 @@ describe('bulk connection against raw Tor, every run', () => {
   bench(
     'runs',
     async () => {
-      for (let run = 1; run <= RUNS; run++) {
-        const network = await startTestNetwork({ timeoutMs: 150_000 });
-        const testnet = network.clientTorrcLines;
+      // A run that breaks (the network, a dial) is printed and counted as missed; the rest go on.
+      const failed = (run: number, error: unknown): void => {
+        failedRuns.push(run);
+        say(
+          `run ${run} FAILED (load ${loadAverage()}): ${error instanceof Error ? error.name : 'error'}`,
+        );
+      };
+      await eachPairRun(
         // Files of FILE_BYTES take the bulk connection; FILE_BYTES - 1 stays on the control one.
-        const alice = await SottoInstance.create(`bulk${run}a`, testnet, {
-          bulkMinFileBytes: FILE_BYTES,
-        });
-        const bob = await SottoInstance.create(`bulk${run}b`, testnet);
-        try {
-          await Promise.all([alice.start(), bob.start()]);
-          // Chat is measured once both are on their endpoint onions, never during that upgrade.
-          const upgradeMs = await befriendAndSettle(alice, bob, true);
+        { runs: RUNS, tag: 'bulk', alice: { bulkMinFileBytes: FILE_BYTES }, failed },
+        // Chat is measured once both are on their endpoint onions, never during that upgrade.
+        async ({ run, alice, bob, upgradeMs }) => {
           say(
             `run ${run}: both on their endpoint onions ${ms(upgradeMs ?? Number.NaN)} after befriending`,
           );
@@ -282,19 +275,9 @@ describe('bulk connection against raw Tor, every run', () => {
               `bulk set-up ${ms(bulkSetupMs)} (raw dial ${ms(raw.setupMs)}); control connection ${mibps(r.controlMs)}, ` +
               `chat p95 during it ${ms(p95(control.chat))}; break-even ${mib(breakEvenBytes(r))}; ${meets(r) ? 'met' : 'MISSED'}`,
           );
-        } catch (error) {
-          // A run that breaks (the network, a dial) is printed and counted as missed; the rest go on.
-          failedRuns.push(run);
-          say(
-            `run ${run} FAILED (load ${loadAverage()}): ${error instanceof Error ? error.name : 'error'}`,
-          );
-        } finally {
-          await alice.remove();
-          await bob.remove();
-          await network.stop();
-        }
-      }
+        },
+      );
     },
-    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
+    RUN_ONCE,
   );
 });

@@ -20,20 +20,23 @@ import { FileSendChannel } from '../src/protocol/channels/file-send.js';
 import { FileReceiveChannel } from '../src/protocol/channels/file-receive.js';
 import { FileWindow } from '../src/protocol/channels/file-window.js';
 import { decodeFilePacket } from '../src/protocol/messages.js';
-import { startTestNetwork } from '../tor/testnet.js';
-import { SottoInstance } from '../test/tor/messenger-support.js';
+import type { SottoInstance } from '../test/tor/messenger-support.js';
 import { dialWithRetry } from '../test/support/tor-test-helpers.js';
 import {
   BenchReport,
-  befriendAndSettle,
+  FILE_BYTES,
+  RUN_ONCE,
+  acceptFile,
+  eachPairRun,
+  envNumber,
   loadAverage,
+  offerFile,
   quantile,
   sinkOnion,
   writeRawBytes,
 } from './tor-bench-support.js';
 
-const RUNS = Number(process.env['SOTTO_BENCH_RUNS'] ?? 2);
-const FILE_BYTES = Number(process.env['SOTTO_BENCH_FILE_BYTES'] ?? 8 * 1024 * 1024);
+const RUNS = envNumber('SOTTO_BENCH_RUNS', 2);
 /** Windows to try on the bulk link (chunks), and `d`: what file-window.ts gives bulk links. */
 const WINDOWS = (process.env['SOTTO_BENCH_WINDOWS'] ?? '16,32,48').split(',');
 const report = new BenchReport(
@@ -121,28 +124,23 @@ async function rawStream(dialer: RealTorProvider, sinkId: string, tag: string): 
 
 async function sottoFile(a: SottoInstance, b: SottoInstance, window: string, path: string) {
   trace.fixed = window === 'd' ? undefined : Number(window);
-  const fromA = a.events.mark;
-  const fromB = b.events.mark;
-  await a.core.dispatch({ type: 'send-file', address: b.address, path });
-  const offer = await b.events.waitFor((e) => e.type === 'file-offer', 120_000, fromB);
-  if (offer.type !== 'file-offer') throw new Error('no offer');
+  const offered = await offerFile(a, b, path);
   trace.reset();
   trace.on = true;
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await b.core.dispatch({ type: 'accept-file', address: a.address, fileId: offer.fileId });
-  const done = await a.events.waitFor(
-    (e) => e.type === 'file-done' && e.direction === 'out',
-    600_000,
-    fromA,
-  );
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  loop.disable();
-  trace.on = false;
-  if (done.type !== 'file-done' || done.result !== 'success') throw new Error('transfer failed');
+  let ms = 0;
+  let cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  try {
+    await acceptFile(a, b, offered);
+  } finally {
+    ms = performance.now() - t0;
+    cpu = process.cpuUsage(cpu0);
+    loop.disable();
+    trace.on = false;
+  }
   const r = trace.rtts;
   const half = Math.floor(r.length / 2);
   return {
@@ -162,14 +160,10 @@ describe('bulk window', () => {
   bench(
     'runs',
     async () => {
-      for (let run = 1; run <= RUNS; run++) {
-        const network = await startTestNetwork({ timeoutMs: 150_000 });
-        const testnet = network.clientTorrcLines;
-        const alice = await SottoInstance.create(`bw${run}a`, testnet, { bulkMinFileBytes: 1 });
-        const bob = await SottoInstance.create(`bw${run}b`, testnet);
-        try {
-          await Promise.all([alice.start(), bob.start()]);
-          await befriendAndSettle(alice, bob, true);
+      const failed = (run: number, error: unknown): void => report.runFailed(run, error);
+      await eachPairRun(
+        { runs: RUNS, tag: 'bw', alice: { bulkMinFileBytes: 1 }, failed },
+        async ({ run, alice, bob }) => {
           const path = join(alice.dir, 'bench.bin');
           await writeFile(path, Buffer.alloc(FILE_BYTES, 0x33));
           const sink = await sinkOnion(bob.tor as RealTorProvider, FILE_BYTES);
@@ -189,16 +183,10 @@ describe('bulk window', () => {
             }
           }
           await sink.close();
-        } catch (error) {
-          say(`run ${run} FAILED (load ${loadAverage()}): ${String(error)}`);
-        } finally {
-          await alice.remove();
-          await bob.remove();
-          await network.stop();
-        }
-      }
+        },
+      );
       console.log(report.text());
     },
-    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
+    RUN_ONCE,
   );
 });

@@ -1,6 +1,8 @@
 // Shared by the benches on the private Tor network: the run report (command, load, every line
-// again at the end), quantiles, raw echo round trips, chat send → ack, and the launch → published
-// comparison of the bare tor layer with a whole Sotto core.
+// again at the end), numeric knobs from the environment, quantiles, raw echo/sink onions and raw
+// streams, chat send → ack, a file offered and accepted, runs that each start their own network
+// with two befriended users, and the launch → published comparison of the bare tor layer with a
+// whole Sotto core.
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -9,7 +11,19 @@ import type { Duplex } from 'node:stream';
 import { IdentityKey } from '../src/identity/identity-key.js';
 import { createTorProvider, type RealTorProvider } from '../src/onion/real-tor-provider.js';
 import type { CircuitStatus } from '../src/core/circuit-moves.js';
+import type { MessengerOptions } from '../src/core/messenger.js';
+import { startTestNetwork } from '../tor/testnet.js';
 import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
+
+/** vitest's options for a bench that runs its own loop once and prints its own figures. */
+export const RUN_ONCE = { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 } as const;
+
+/** A bench's numeric knob from the environment (`SOTTO_BENCH_RUNS=2`), `fallback` when unset. */
+export const envNumber = (name: string, fallback: number): number =>
+  Number(process.env[name] ?? fallback);
+
+/** The size of the file and raw streams the bulk benches send (SOTTO_BENCH_FILE_BYTES, 8 MiB). */
+export const FILE_BYTES = envNumber('SOTTO_BENCH_FILE_BYTES', 8 * 1024 * 1024);
 
 /** The 1/5/15-minute load averages, `12.34 10.02 8.77` (2 shared cores: say it next to figures). */
 export const loadAverage = (): string =>
@@ -37,6 +51,11 @@ export class BenchReport {
       this.#lines.push(line);
       console.log(line);
     }
+  }
+
+  /** Says that run `run` failed, with the load and the error (the run's other figures are lost). */
+  runFailed(run: number, error: unknown): void {
+    this.say(`run ${run} FAILED (load ${loadAverage()}): ${String(error)}`);
   }
 
   text(): string {
@@ -90,6 +109,11 @@ export function sinkOnion(host: RealTorProvider, bytes: number) {
       if (got >= bytes) socket.write(Buffer.of(1));
     });
   });
+}
+
+/** An echo onion on `host`'s tor: every stream sends back what it gets. */
+export function echoOnion(host: RealTorProvider) {
+  return host.listen(IdentityKey.generate().expandedKey(), ({ socket }) => socket.pipe(socket));
 }
 
 /** launch → published, `samples` times each, alternating: the bare tor layer, then Sotto (ms). */
@@ -289,4 +313,91 @@ export async function befriendAndSettle(
 ): Promise<number | undefined> {
   const settled = await befriendAndSettleCircuits(a, b, { endpoints, circuits: true, chat: false });
   return settled.upgradeMs;
+}
+
+/** A file `a` offered to `b` (`offerFile`): its id, and the event marks from before the offer. */
+export interface OfferedFile {
+  readonly fileId: number;
+  readonly fromA: number;
+  readonly fromB: number;
+}
+
+/** `a` offers the file at `path` to `b`; resolves once `b` has the offer (at most `timeoutMs`). */
+export async function offerFile(
+  a: SottoInstance,
+  b: SottoInstance,
+  path: string,
+  timeoutMs = 120_000,
+): Promise<OfferedFile> {
+  const fromA = a.events.mark;
+  const fromB = b.events.mark;
+  await a.core.dispatch({ type: 'send-file', address: b.address, path });
+  const offer = await b.events.waitFor((e) => e.type === 'file-offer', timeoutMs, fromB);
+  if (offer.type !== 'file-offer') throw new Error('no offer');
+  return { fileId: offer.fileId, fromA, fromB };
+}
+
+/** `b` accepts `offered`; resolves once `a` has sent all of it (its `file-done`), throws if not. */
+export async function acceptFile(
+  a: SottoInstance,
+  b: SottoInstance,
+  offered: OfferedFile,
+): Promise<void> {
+  await b.core.dispatch({ type: 'accept-file', address: a.address, fileId: offered.fileId });
+  const done = await a.events.waitFor(
+    (e) => e.type === 'file-done' && e.direction === 'out',
+    600_000,
+    offered.fromA,
+  );
+  if (done.type !== 'file-done' || done.result !== 'success') throw new Error('transfer failed');
+}
+
+/** One run of `eachPairRun`: its two users, started and on their endpoint onions. */
+export interface PairRun {
+  readonly run: number;
+  readonly alice: SottoInstance;
+  readonly bob: SottoInstance;
+  /** befriended → both on their endpoint onions (ms, `befriendAndSettle`). */
+  readonly upgradeMs: number | undefined;
+}
+
+/**
+ * `runs` runs, each on its own private Tor network (tor/testnet.ts) with two new Sotto users,
+ * `${tag}${run}a` (with `alice`'s Messenger options) and `${tag}${run}b` (made by `createBob` when
+ * given); `created` is told of both before they start. Both start, befriend each other and settle
+ * on their endpoint onions (`befriendAndSettle`), then `body` runs. A run that throws is handed to
+ * `failed` and the next one goes on; both users and the network are removed after every run.
+ */
+export async function eachPairRun(
+  options: {
+    readonly runs: number;
+    readonly tag: string;
+    readonly alice?: Partial<MessengerOptions>;
+    readonly createBob?: (name: string, testnet: readonly string[]) => Promise<SottoInstance>;
+    readonly created?: (alice: SottoInstance, bob: SottoInstance, run: number) => void;
+    readonly failed: (run: number, error: unknown) => void;
+  },
+  body: (pair: PairRun) => Promise<void>,
+): Promise<void> {
+  const createBob =
+    options.createBob ??
+    ((name: string, testnet: readonly string[]) => SottoInstance.create(name, testnet));
+  for (let run = 1; run <= options.runs; run++) {
+    const network = await startTestNetwork({ timeoutMs: 150_000 });
+    const testnet = network.clientTorrcLines;
+    const alice = await SottoInstance.create(`${options.tag}${run}a`, testnet, options.alice);
+    const bob = await createBob(`${options.tag}${run}b`, testnet);
+    options.created?.(alice, bob, run);
+    try {
+      await Promise.all([alice.start(), bob.start()]);
+      const upgradeMs = await befriendAndSettle(alice, bob, true);
+      await body({ run, alice, bob, upgradeMs });
+    } catch (error) {
+      options.failed(run, error);
+    } finally {
+      await alice.remove();
+      await bob.remove();
+      await network.stop();
+    }
+  }
 }

@@ -14,9 +14,11 @@ import { startTestNetwork } from '../tor/testnet.js';
 import { SottoInstance, befriend } from '../test/tor/messenger-support.js';
 import {
   BenchReport,
+  acceptFile,
   chatAckMs,
   echoRtts,
   launchSamples,
+  offerFile,
   quantile,
   readExactly,
 } from './tor-bench-support.js';
@@ -161,19 +163,9 @@ async function rawStreamMs(dialer: RealTorProvider, sinkId: string, bytes: numbe
 async function fileMs(a: SottoInstance, b: SottoInstance, bytes: number): Promise<number> {
   const path = join(a.dir, `bench-${bytes}.bin`);
   await writeFile(path, Buffer.alloc(bytes, 0x33));
-  const fromA = a.events.mark;
-  const fromB = b.events.mark;
-  await a.core.dispatch({ type: 'send-file', address: b.address, path });
-  const offer = await b.events.waitFor((e) => e.type === 'file-offer', 60_000, fromB);
-  if (offer.type !== 'file-offer') throw new Error('no offer');
+  const offered = await offerFile(a, b, path, 60_000);
   const t0 = performance.now();
-  await b.core.dispatch({ type: 'accept-file', address: a.address, fileId: offer.fileId });
-  const done = await a.events.waitFor(
-    (e) => e.type === 'file-done' && e.direction === 'out',
-    600_000,
-    fromA,
-  );
-  if (done.type !== 'file-done' || done.result !== 'success') throw new Error('transfer failed');
+  await acceptFile(a, b, offered);
   return performance.now() - t0;
 }
 
